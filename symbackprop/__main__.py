@@ -1,0 +1,3 @@
+from symbackprop.cli import main
+
+raise SystemExit(main())

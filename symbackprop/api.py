@@ -1,0 +1,107 @@
+"""The public entry point: a spec and its notation in, every gradient out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import sympy as sp
+
+from .derive import Gradient, gradients
+from .latex import FORMS, latex_of, render
+from .network import Network, build
+from .notation import Notation, load_notation
+from .spec import NetworkSpec
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The gradients of a spec, printable in its notation (``_repr_latex_`` for Jupyter)."""
+
+    spec: NetworkSpec
+    notation: Notation
+    net: Network
+    gradients: tuple[Gradient, ...]
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return self.notation.symbol_names(self.net)
+
+    def latex(self, form: str = "compact") -> list[str]:
+        """One equation (or aligned block) per parameter."""
+        if form not in FORMS:
+            raise ValueError(f"unknown form {form!r}; choose from {', '.join(FORMS)}")
+        return [render(g, self.notation, self.names).equation(form) for g in self.gradients]
+
+    def _repr_latex_(self) -> str:
+        rows = [render(g, self.notation, self.names) for g in self.gradients]
+        body = " \\\\\n".join(f"{r.lhs} &= {r.compact()}" for r in rows)
+        return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+
+    def to_json(self, form: str = "compact") -> dict[str, Any]:
+        forms = ("exact", "chain", "compact") if form == "all" else (form,)
+        out = []
+        for g in self.gradients:
+            r = render(g, self.notation, self.names)
+            entry: dict[str, Any] = {
+                "id": g.param.id,
+                "name": self.names[g.param.id],
+                "kind": g.param.kind,
+                "layer": g.param.layer,
+                "from": g.param.from_unit,
+                "to": g.param.to_unit,
+                "forms": {},
+            }
+            for f in forms:
+                if f == "exact":
+                    entry["forms"]["exact"] = {"latex": r.exact(), "srepr": sp.srepr(g.exact)}
+                elif f == "compact":
+                    entry["forms"]["compact"] = {"latex": r.compact(), "srepr": sp.srepr(g.compact.value)}
+                else:
+                    entry["forms"]["chain"] = {
+                        "latex": r.equation("chain"),
+                        "srepr": sp.srepr(g.chain_value()),
+                        "paths": [
+                            [
+                                {
+                                    "partial": r.printer.partial(f_.num, f_.den),
+                                    "latex": latex_of(f_.display, self.notation, self.names),
+                                    "srepr": sp.srepr(f_.value),
+                                }
+                                for f_ in path
+                            ]
+                            for path in g.chain
+                        ],
+                    }
+            out.append(entry)
+        return {
+            "spec": self.spec.label,
+            "notation": self.notation.name,
+            "parameters": out,
+            "symbols": dict(sorted(self.net.roles.items())),
+        }
+
+    def to_text(self, form: str = "compact") -> list[str]:
+        lines = []
+        for g in self.gradients:
+            head = f"dE/d{g.param.id} [{self.names[g.param.id]}]"
+            if form in ("compact", "all"):
+                lines.append(f"{head} = {sp.sstr(g.compact.value)}")
+            if form in ("chain", "all"):
+                paths = [" * ".join(f"({sp.sstr(f.value)})" for f in path) for path in g.chain]
+                lines.append(f"{head} = " + " + ".join(paths))
+            if form in ("exact", "all"):
+                lines.append(f"{head} = {sp.sstr(g.exact)}")
+        return lines
+
+
+def derive(
+    spec: NetworkSpec, notation: Notation | str | None = None, params: list[str] | None = None
+) -> Derivation:
+    """Derive the gradients of ``spec`` (all parameters, or the named ones: ids or notation names)."""
+    if notation is None or isinstance(notation, str):
+        notation = load_notation(notation or spec.notation, spec.base_dir)
+    net = build(spec, notation.residual)
+    ids = [notation.param_id(p, net) for p in params] if params else None
+    return Derivation(spec, notation, net, tuple(gradients(net, ids, error_terms=notation.has_error_terms)))

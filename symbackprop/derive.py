@@ -1,0 +1,236 @@
+"""Every dE/dp in three forms: exact, chain and compact.
+
+* ``exact``: ``sympy.diff`` of the closed-form error, in inputs, targets and parameters.
+* ``chain``: a sum over the paths from E down to p of products of local factors,
+  each factor dN/dD with its value, the way the sources write the chain rule.
+* ``compact``: the delta recursion in named intermediates, built locally layer by
+  layer (never by simplifying the exact form), in chain order.
+
+Each form carries an evaluated SymPy expression (for maths) and an unevaluated
+twin in source order (for printing); the tests prove all of them equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from .errors import SpecError
+from .network import Network, Param
+
+Expr = sp.Expr
+MAX_PATHS = 512
+ERROR = sp.Symbol("E")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One local chain-rule factor d(num)/d(den) and its value."""
+
+    num: Expr
+    den: Expr
+    value: Expr
+    display: Expr
+
+
+@dataclass(frozen=True)
+class Term:
+    """A value and its unevaluated, source-ordered display twin."""
+
+    value: Expr
+    display: Expr
+
+
+def product(factors: list[Expr]) -> Expr:
+    """An unevaluated product in the given order, numbers gathered in front, ones dropped."""
+    coeff: Expr = sp.Integer(1)
+    rest: list[Expr] = []
+    stack = list(factors)
+    while stack:
+        f = stack.pop(0)
+        if isinstance(f, sp.Mul):
+            stack[:0] = list(f.args)
+        elif f.is_Number:
+            coeff *= f
+        else:
+            rest.append(f)
+    if coeff == 0:
+        return sp.Integer(0)
+    if not rest:
+        return coeff
+    if coeff == 1:
+        return rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
+    return sp.Mul(coeff, *rest, evaluate=False)
+
+
+def total(terms: list[Expr]) -> Expr:
+    terms = [t for t in terms if t != 0]
+    if not terms:
+        return sp.Integer(0)
+    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
+
+
+def evaluate(display: Expr) -> Expr:
+    """The evaluated expression behind a display twin."""
+    return display.doit(deep=True) if display.args else display
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """dE/dp for one parameter, in every form."""
+
+    net: Network
+    param: Param
+    error_terms: bool = False
+
+    @cached_property
+    def exact(self) -> Expr:
+        return sp.diff(self.net.error, self.param.symbol)
+
+    @cached_property
+    def per_case(self) -> Term:
+        """The compact form for one training case (the whole gradient without a mean)."""
+        return _compact_case(self.net, self.param, self.error_terms)
+
+    @cached_property
+    def compact(self) -> Term:
+        return _over_cases(self.net, self.per_case)
+
+    @cached_property
+    def exact_display(self) -> Term:
+        """The compact display with every intermediate expanded: a closed form in chain order."""
+        per_case = self.per_case
+        shown = expand_display(per_case.display, self.net.displays)
+        return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
+
+    @cached_property
+    def chain(self) -> tuple[tuple[Factor, ...], ...]:
+        return chain_paths(self.net, self.param, self.error_terms)
+
+    def chain_value(self) -> Expr:
+        per_case = sp.Add(*[sp.Mul(*[f.value for f in path]) for path in self.chain])
+        return self.net.over_cases(per_case)
+
+
+def _over_cases(net: Network, per_case: Term) -> Term:
+    if net.case is None:
+        return per_case
+    assert net.n_cases is not None
+    limits = (net.case, 1, net.n_cases)
+    shown = sp.Mul(1 / net.n_cases, sp.Sum(per_case.display, limits), evaluate=False)
+    return Term(net.over_cases(per_case.value), shown)
+
+
+def expand_display(expr: Expr, displays: dict[Expr, Expr] | object) -> Expr:
+    """Replace intermediates by their displayed definitions, keeping every node unevaluated."""
+    table = dict(displays)  # type: ignore[call-overload]
+
+    def walk(e: Expr) -> Expr:
+        if e in table and table[e] != e:
+            return walk(table[e])
+        if not e.args or isinstance(e, sp.Indexed):
+            return e
+        args = [walk(arg) for arg in e.args]
+        if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+            return e.func(*args, evaluate=False)
+        if isinstance(e, sp.Sum):
+            return sp.Sum(args[0], *e.limits)
+        return e.func(*args)
+
+    return walk(expr)
+
+
+def _output_delta(net: Network, j: int, error_terms: bool) -> list[Factor]:
+    """Factors from E down to z^{(L)}_j."""
+    L = net.depth
+    o, y, e = net.outputs[j - 1], net.targets[j - 1], net.errors[j - 1]
+    loss = net.loss
+    factors = []
+    if error_terms:
+        sign = -1 if net.residual == "target-output" else 1
+        de = loss.slope_by_error_term(e, net.residual)
+        factors.append(Factor(ERROR, e, evaluate(de), de))
+        factors.append(Factor(e, o, sp.Integer(sign), sp.Integer(sign)))
+    else:
+        shown = loss.slope_display(o, y, net.residual)
+        factors.append(Factor(ERROR, o, loss.slope(o, y), shown))
+    value, shown = net.slope(L, j)
+    factors.append(Factor(o, net.z[L][j - 1], value, shown))
+    return factors
+
+
+def chain_paths(net: Network, p: Param, error_terms: bool = False) -> tuple[tuple[Factor, ...], ...]:
+    """Every path from E down to p, as a tuple of local factors in chain order."""
+    L = net.depth
+    count = 1
+    for size in net.spec.sizes[p.layer + 1 :]:
+        count *= size
+    if count > MAX_PATHS:
+        raise SpecError(
+            f"{p.id} has {count} chain-rule paths (more than {MAX_PATHS}); use --form compact, "
+            "which groups them by the delta recursion"
+        )
+
+    def down(l: int, j: int) -> list[list[Factor]]:
+        """Paths from E to z^{(l)}_j."""
+        if l == L:
+            return [_output_delta(net, j, error_terms)]
+        paths = []
+        for m in range(1, net.spec.sizes[l + 1] + 1):
+            w = net.param(f"w{l + 1}_{m}_{j}").symbol
+            value, shown = net.slope(l, j)
+            for path in down(l + 1, m):
+                paths.append(
+                    path
+                    + [
+                        Factor(net.z[l + 1][m - 1], net.a[l][j - 1], w, w),
+                        Factor(net.a[l][j - 1], net.z[l][j - 1], value, shown),
+                    ]
+                )
+        return paths
+
+    last = _last_factor(net, p)
+    return tuple(tuple(path + [last]) for path in down(p.layer, p.to_unit))
+
+
+def _last_factor(net: Network, p: Param) -> Factor:
+    z = net.z[p.layer][p.to_unit - 1]
+    if p.kind == "bias":
+        return Factor(z, p.symbol, sp.Integer(1), sp.Integer(1))
+    assert p.from_unit is not None
+    prev = net.a[p.layer - 1][p.from_unit - 1]
+    return Factor(z, p.symbol, prev, prev)
+
+
+def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Term]:
+    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case)."""
+    L = net.depth
+    out: dict[tuple[int, int], Term] = {}
+    for j in range(1, net.spec.sizes[L] + 1):
+        factors = _output_delta(net, j, error_terms)
+        out[(L, j)] = Term(sp.Mul(*[f.value for f in factors]), product([f.display for f in factors]))
+    for l in range(L - 1, 0, -1):
+        for j in range(1, net.spec.sizes[l] + 1):
+            terms_v, terms_d = [], []
+            for m in range(1, net.spec.sizes[l + 1] + 1):
+                w = net.param(f"w{l + 1}_{m}_{j}").symbol
+                below = out[(l + 1, m)]
+                terms_v.append(below.value * w)
+                terms_d.append(product([below.display, w]))
+            value, shown = net.slope(l, j)
+            out[(l, j)] = Term(sp.Add(*terms_v) * value, product([total(terms_d), shown]))
+    return out
+
+
+def _compact_case(net: Network, p: Param, error_terms: bool) -> Term:
+    delta = deltas(net, error_terms)[(p.layer, p.to_unit)]
+    last = _last_factor(net, p)
+    return Term(delta.value * last.value, product([delta.display, last.display]))
+
+
+def gradients(net: Network, ids: list[str] | None = None, error_terms: bool = False) -> list[Gradient]:
+    """The gradients of the named parameters (all of them by default), in theta order."""
+    params = [net.param(pid) for pid in ids] if ids else list(net.params)
+    return [Gradient(net, p, error_terms) for p in params]

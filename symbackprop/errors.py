@@ -1,0 +1,20 @@
+"""The one exception family a user can see: each carries a message saying what to do."""
+
+from __future__ import annotations
+
+
+class SymbackpropError(Exception):
+    """Bad input: an unknown name, a malformed file, an impossible spec."""
+
+
+class SpecError(SymbackpropError):
+    """The network spec is invalid."""
+
+
+class NotationError(SymbackpropError):
+    """The notation file is invalid."""
+
+
+def choices(names: object) -> str:
+    """Format valid choices for an error message."""
+    return ", ".join(sorted(str(n) for n in names))  # type: ignore[attr-defined]
