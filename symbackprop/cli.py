@@ -87,12 +87,14 @@ def run_eval(args: argparse.Namespace) -> str:
     lines = []
     for c, case in enumerate(report.forward, start=1):
         lines.append(f"forward pass{f' (case {c})' if len(report.forward) > 1 else ''}:")
-        lines += [f"  {names[k]:<28} {k:<10} = {_fmt(v, digits)}" for k, v in case.items()]
+        activations = {names[k] for k in case if k.startswith("a")}
+        shown = {k: v for k, v in case.items() if not (k.startswith("o") and names[k] in activations)}
+        lines += [f"  {names[k]:<28} {k:<10} = {_fmt(v, digits)}" for k, v in shown.items()]
     lines.append(f"error {names['E']} = {_fmt(report.error, digits)}")
     lines.append("gradients:")
     lines += [f"  dE/d{names[k]:<22} {k:<10} = {_fmt(v, digits)}" for k, v in report.gradients.items()]
     if report.updates:
-        lines.append(f"one update step, p - {names['eta']} dE/dp with {names['eta']} = {values.lr}:")
+        lines.append(f"one update step, p - {names['eta']} dE/dp with {names['eta']} = {float(values.lr):g}:")
         lines += [
             f"  {names[k]:<28} {k:<10} {_fmt(values.params[k], digits)} -> {_fmt(v, digits)}"
             for k, v in report.updates.items()

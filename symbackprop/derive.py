@@ -133,6 +133,8 @@ def expand_display(expr: Expr, displays: dict[Expr, Expr] | object) -> Expr:
         if not e.args or isinstance(e, sp.Indexed):
             return e
         args = [walk(arg) for arg in e.args]
+        if isinstance(e, sp.Add):  # a sum expanded inside a sum needs no brackets
+            args = [t for arg in args for t in (arg.args if isinstance(arg, sp.Add) else (arg,))]
         if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
             return e.func(*args, evaluate=False)
         if isinstance(e, sp.Sum):
