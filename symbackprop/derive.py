@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Mapping
 
 import sympy as sp
 
@@ -102,7 +103,7 @@ class Gradient:
     def exact_display(self) -> Term:
         """The compact display with every intermediate expanded: a closed form in chain order."""
         per_case = self.per_case
-        shown = expand_display(per_case.display, self.net.displays)
+        shown = expand_display(per_case.display, self.net.displays, self.net.display_memo)
         return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
 
     @cached_property
@@ -123,13 +124,18 @@ def _over_cases(net: Network, per_case: Term) -> Term:
     return Term(net.over_cases(per_case.value), shown)
 
 
-def expand_display(expr: Expr, displays: dict[Expr, Expr] | object) -> Expr:
-    """Replace intermediates by their displayed definitions, keeping every node unevaluated."""
-    table = dict(displays)  # type: ignore[call-overload]
+def expand_display(expr: Expr, displays: Mapping[Expr, Expr], memo: dict[Expr, Expr] | None = None) -> Expr:
+    """Replace intermediates by their displayed definitions, keeping every node unevaluated.
+
+    ``memo`` caches the expansion of each intermediate (share it across gradients).
+    """
+    memo = {} if memo is None else memo
 
     def walk(e: Expr) -> Expr:
-        if e in table and table[e] != e:
-            return walk(table[e])
+        if e in displays and displays[e] != e:
+            if e not in memo:
+                memo[e] = walk(displays[e])
+            return memo[e]
         if not e.args or isinstance(e, sp.Indexed):
             return e
         args = [walk(arg) for arg in e.args]

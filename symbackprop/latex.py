@@ -27,6 +27,7 @@ class NotationPrinter(LatexPrinter):
         self.names = names
         self.notation = notation
         self.case_error = case_error
+        self._seen: dict[sp.Expr, str] = {}
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr == ERROR:
@@ -42,8 +43,11 @@ class NotationPrinter(LatexPrinter):
         return Template(template).substitute(name=name, i=case)
 
     def _print_Sigmoid(self, expr: sp.Function, exp: str | None = None) -> str:
-        head = self.notation.get("function") or r"\sigma"
-        text = rf"{head}\left({self._print(expr.args[0])}\right)"
+        # exact forms repeat the same activation many times: print each one once
+        text = self._seen.get(expr)
+        if text is None:
+            head = self.notation.get("function") or r"\sigma"
+            text = self._seen[expr] = rf"{head}\left({self._print(expr.args[0])}\right)"
         return rf"{text}^{{{exp}}}" if exp else text
 
     def _print_ReLU(self, expr: sp.Function, exp: str | None = None) -> str:

@@ -10,7 +10,7 @@ training case is an ``Indexed`` object ``x1[i]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy as sp
@@ -60,6 +60,7 @@ class Network:
     closed: Mapping[Expr, Expr]  # intermediate -> closed form in inputs, targets, parameters
     case_error: Expr  # E (or E_i) in terms of outputs and targets
     roles: Mapping[str, str]
+    display_memo: dict[Expr, Expr] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def loss(self) -> Loss:
