@@ -158,7 +158,7 @@ def _output_delta(net: Network, j: int, error_terms: bool) -> list[Factor]:
     factors = []
     if error_terms:
         sign = -1 if net.residual == "target-output" else 1
-        de = loss.slope_by_error_term(e, net.residual)
+        de = loss.slope_by_error_term(e)
         factors.append(Factor(ERROR, e, evaluate(de), de))
         factors.append(Factor(e, o, sp.Integer(sign), sp.Integer(sign)))
     else:

@@ -13,7 +13,7 @@ from string import Template
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .derive import ERROR, Factor, Gradient, expand_display, product
+from .derive import ERROR, Gradient
 from .notation import Notation
 
 FORMS = ("compact", "chain", "exact", "all")
@@ -119,6 +119,9 @@ class Rendered:
             rf"{mean} \Big[ {_joined(values)} \Big]",
         ]
 
+    def _repr_latex_(self) -> str:
+        return "$$" + self.equation("chain") + "$$"
+
     def equation(self, form: str) -> str:
         """One labelled equation, or an aligned block for ``chain`` and ``all``."""
         if form == "compact":
@@ -145,5 +148,3 @@ def latex_of(expr: sp.Expr, notation: Notation, names: dict[str, str]) -> str:
     """Any expression of the network in the notation (used for numbers and JSON)."""
     return NotationPrinter(names, notation).doprint(expr)
 
-
-__all__ = ["FORMS", "NotationPrinter", "Rendered", "render", "latex_of", "Factor", "expand_display", "product"]

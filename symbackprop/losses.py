@@ -43,7 +43,7 @@ class Loss:
             return _scaled(self.scale, _diff(o, y))
         return _scaled(-self.scale, _diff(y, o))
 
-    def slope_by_error_term(self, e: Expr, residual: str) -> Expr:
+    def slope_by_error_term(self, e: Expr) -> Expr:
         """dE/de for the named error term e = y - o (or o - y): the chapter's SSE -> E_o step."""
         return _scaled(self.scale, e)
 

@@ -201,8 +201,6 @@ def resolve(
     notation: str | None = None,
 ) -> NetworkSpec:
     """A preset name, a TOML file or an inline spec; flags refine presets and files too."""
-    if INLINE.match(text) or text[:1].isdigit():
-        return inline(text, activation=activation, loss=loss, bias=bias, gain=gain, mean=mean, notation=notation)
     path = Path(text)
     if text.endswith(".toml") or path.is_file():
         try:
@@ -210,6 +208,8 @@ def resolve(
         except OSError as exc:
             raise SpecError(f"cannot read spec file {text}: {exc.strerror}") from None
         spec = spec_from_toml(body, base_dir=str(path.parent), where=text)
+    elif INLINE.match(text) or text[:1].isdigit():
+        return inline(text, activation=activation, loss=loss, bias=bias, gain=gain, mean=mean, notation=notation)
     else:
         spec = preset(text)
     changes: dict[str, Any] = {}
@@ -220,6 +220,8 @@ def resolve(
             "activation",
             str,
         )
+    if gain:
+        changes["gains"] = tuple(a == "sigmoid" for a in changes.get("activations", spec.activations))
     if loss is not None:
         changes["loss"] = loss
     if not bias:

@@ -96,3 +96,15 @@ def test_exact_display_is_a_closed_form() -> None:
     for g in gradients(net):
         shown = expand_display(g.compact.display, net.displays)
         assert not (shown.free_symbols & intermediates)
+
+
+def test_jupyter_representations() -> None:
+    from symbackprop import derive
+    from symbackprop.latex import render
+
+    result = derive(preset("sears-xor"))
+    shown = result._repr_latex_()
+    assert shown.startswith("$$\\begin{aligned}") and shown.endswith("\\end{aligned}$$")
+    assert shown.count("&=") == len(result.gradients) == 6
+    one = render(result.gradients[4], result.notation)._repr_latex_()
+    assert one.startswith("$$\\begin{aligned}\n\\frac{\\partial E}{\\partial w_{1}}")
