@@ -213,7 +213,13 @@ def _last_factor(net: Network, p: Param) -> Factor:
 
 
 def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Term]:
-    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case)."""
+    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per network."""
+    if error_terms not in net.delta_memo:
+        net.delta_memo[error_terms] = _deltas(net, error_terms)
+    return net.delta_memo[error_terms]  # type: ignore[return-value]
+
+
+def _deltas(net: Network, error_terms: bool) -> dict[tuple[int, int], Term]:
     L = net.depth
     out: dict[tuple[int, int], Term] = {}
     for j in range(1, net.spec.sizes[L] + 1):

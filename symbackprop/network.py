@@ -61,6 +61,7 @@ class Network:
     case_error: Expr  # E (or E_i) in terms of outputs and targets
     roles: Mapping[str, str]
     display_memo: dict[Expr, Expr] = field(default_factory=dict, compare=False, repr=False)
+    delta_memo: dict[bool, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def loss(self) -> Loss:
