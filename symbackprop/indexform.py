@@ -97,6 +97,7 @@ class Step:
     definition: Expr
     value: Expr
     display: Expr
+    shown_definition: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -148,13 +149,12 @@ def scheme(spec: NetworkSpec, notation: Notation, labels: tuple[tuple[str, str, 
         return ib
 
     layers = []
-    depth = len(labels) - 1
-    for pos, (label, letter, size_tex) in enumerate(labels):
+    for label, letter, size_tex in labels:
         index = sp.Symbol(f"idx[{label}]", integer=True)
         running = sp.Symbol(f"run[{label}]", integer=True)
         size = sp.Symbol(f"size[{label}]", integer=True, positive=True)
         latex |= {index.name: letter, running.name: f"{letter}'", size.name: size_tex}
-        spec_l = _spec_layer(spec, label, pos, depth)
+        spec_l = _spec_layer(spec, label)
         layers.append(
             Layer(
                 label=label,
@@ -191,11 +191,11 @@ def scheme(spec: NetworkSpec, notation: Notation, labels: tuple[tuple[str, str, 
     )
 
 
-def _spec_layer(spec: NetworkSpec, label: str, pos: int, depth: int) -> int:
+def _spec_layer(spec: NetworkSpec, label: str) -> int:
     """The spec layer whose activation a scheme layer uses (0: none; generic layers: a hidden one)."""
     if label.isdigit():
         return int(label)
-    return {"L": spec.depth, "l": 1, "l+1": 0, "l-1": 0}[label]
+    return {"L": spec.depth, "l": 1}.get(label, 0)
 
 
 # ---------------------------------------------------------------- resolving
@@ -260,6 +260,12 @@ def pull_constants(s: sp.Sum) -> Expr:
     return product(const + [sp.Sum(product(inner), *s.limits)]) if const else s
 
 
+def constants_first(factors: list[Expr], constants: set[sp.Symbol]) -> Expr:
+    """The chain-ordered product with numbers and the named constants (the gain) in front."""
+    flat = [a for f in factors for a in (f.args if isinstance(f, sp.Mul) else (f,))]
+    return product([a for a in flat if a.is_Number or a in constants] + [a for a in flat if not (a.is_Number or a in constants)])
+
+
 @dataclass(frozen=True)
 class Deriver:
     """Local derivatives of one scheme, each by ``sympy.diff`` of an indexed definition."""
@@ -305,9 +311,14 @@ class Deriver:
             expr = expr.xreplace({applied: layer.a[layer.index]})
         return rename_dummies(expr, self.s.layers)
 
-    def step(self, num: Expr, den: Expr, definition: Expr, display: Expr | None = None) -> Step:
+    def step(self, num: Expr, den: Expr, definition: Expr, display: Expr | None = None, shown: Expr | None = None) -> Step:
         value = rename_dummies(resolve(sp.diff(definition, den), self.facts), self.s.layers)
-        return Step(num, den, definition, value, value if display is None else display)
+        return Step(num, den, definition, value, value if display is None else display, shown)
+
+    def net_step(self, pos: int, unit: Expr, den: Expr) -> Step:
+        """dz^{(l)}_unit / d(den), from the definition of the net input."""
+        z = self.layer(pos).z[unit]
+        return self.step(z, den, self.net_input(pos, unit), shown=self.net_input(pos, unit, display=True))
 
     def slope_step(self, pos: int, num: Expr) -> Step:
         """da/dz = d act(z)/dz, written back in the activation a."""
@@ -331,13 +342,18 @@ class Deriver:
         residual = RESIDUAL_OF[self.residual](y[j], o[j])
         solved = sp.solve(sp.Eq(e[q], residual.xreplace({j: q})), o[q], dict=True)[0][o[q]]
         by_error = sp.Sum(term.xreplace({o[q]: solved}), (q, 1, out.size))
-        return [self.step(ERROR, e[j], by_error, loss.slope_by_error_term(e[j])), self.step(e[j], o[j], residual)]
+        shown = RESIDUAL_SHOWN[self.residual](y[j], o[j])
+        return [
+            self.step(ERROR, e[j], by_error, loss.slope_by_error_term(e[j])),
+            self.step(e[j], o[j], residual, shown=shown),
+        ]
 
     def output_delta(self) -> tuple[list[Step], Term]:
         """delta^{(L)}_j: the factors from E down to z^{(L)}_j."""
         j = self.layer(self.top).index
         steps = self.loss_steps() + [self.slope_step(self.top, self.s.outputs[j])]
-        return steps, Term(sp.Mul(*[st.value for st in steps]), product([st.display for st in steps]))
+        shown = constants_first([st.display for st in steps], {self.s.gain})
+        return steps, Term(sp.Mul(*[st.value for st in steps]), shown)
 
     def hidden_delta(self, pos: int) -> tuple[list[Step], Term]:
         """delta^{(l)}_j = (Sum_m delta^{(l+1)}_m dz^{(l+1)}_m/da^{(l)}_j) da^{(l)}_j/dz^{(l)}_j.
@@ -350,7 +366,7 @@ class Deriver:
         through = self.net_input(pos + 1, nxt.running).xreplace({this.a[run]: self.activation(pos, run)})
         expansion = sp.Sum(nxt.delta[nxt.running] * through, (nxt.running, 1, nxt.size))
         value = self.fold(pos, resolve(sp.diff(expansion, this.z[this.index]), self.facts))
-        link = self.step(nxt.z[m], this.a[this.index], self.net_input(pos + 1, m))
+        link = self.net_step(pos + 1, m, this.a[this.index])
         slope = self.slope_step(pos, this.a[this.index])
         shown = product([sp.Sum(product([nxt.delta[m], link.value]), (m, 1, nxt.size)), slope.display])
         return [link, slope], Term(value, shown)
@@ -359,6 +375,19 @@ class Deriver:
 RESIDUAL_OF: dict[str, Callable[[Expr, Expr], Expr]] = {
     "target-output": lambda y, o: y - o,
     "output-target": lambda y, o: o - y,
+}
+
+
+def step_formula(st: Step, label: str) -> Formula:
+    """d(num)/d(den) = d/d(den) (its definition) = the derived value."""
+    shown = st.definition if st.shown_definition is None else st.shown_definition
+    rows = (Partial(shown, st.den), st.display)
+    return Formula(f"step{label}", Partial(st.num, st.den), rows, st.value, label, (st,))
+
+
+RESIDUAL_SHOWN: dict[str, Callable[[Expr, Expr], Expr]] = {
+    "target-output": lambda y, o: sp.Add(y, sp.Mul(-1, o, evaluate=False), evaluate=False),
+    "output-target": lambda y, o: sp.Add(o, sp.Mul(-1, y, evaluate=False), evaluate=False),
 }
 
 
@@ -396,6 +425,7 @@ def layer_formulas(d: Deriver, expand: bool) -> list[Formula]:
                 summed = sp.Sum(product([inner.display, link.value]), (m, 1, nxt.size))
                 value = delta.value.xreplace({nxt.delta[m]: inner.value})
                 full[pos] = Term(value, product([pull_constants(summed), slope.display]))
+        formulas.extend(step_formula(st, this.label) for st in steps)
         formulas.append(Formula(f"delta{this.label}", this.delta[j], rows, delta.value, this.label, tuple(steps)))
         formulas.extend(param_formulas(d, pos, steps, full.get(pos)))
     return formulas
@@ -408,7 +438,7 @@ def param_formulas(d: Deriver, pos: int, delta_steps: list[Step], full: Term | N
     params = [(f"w{this.label}", this.W[j, k])] + ([(f"b{this.label}", this.b[j])] if this.bias else [])
     out = []
     for key, p in params:
-        last = d.step(this.z[j], p, d.net_input(pos, j))
+        last = d.net_step(pos, j, p)
         if pos == d.top:
             steps = delta_steps + [last]
             rows: tuple[Any, ...] = (_partials(steps), tuple(st.display for st in steps))
@@ -427,6 +457,7 @@ def param_formulas(d: Deriver, pos: int, delta_steps: list[Step], full: Term | N
         if full is not None:
             rows += (product([full.display, last.display]),)
             value = full.value * last.value
+        out.append(step_formula(last, this.label))
         out.append(Formula(key, Partial(ERROR, p), rows, value, this.label, (last,)))
     return out
 
@@ -450,8 +481,8 @@ class IndexForm:
     blocks: tuple[Block, ...]
     mean: Formula | None
 
-    def printer(self, block: Block) -> IndexPrinter:
-        return IndexPrinter(block.scheme, self.notation, self.spec.mean)
+    def printer(self, block: Block, per_case: bool = True) -> IndexPrinter:
+        return IndexPrinter(block.scheme, self.notation, self.spec.mean and per_case)
 
     def latex(self) -> list[str]:
         """One ``aligned`` block per formula, labelled by its left-hand side; the mean last."""
@@ -461,7 +492,7 @@ class IndexForm:
             out.append(f"% {block.title}")
             out += [pr.formula(f) for f in block.formulas]
         if self.mean is not None:
-            out.append(self.printer(self.blocks[0]).formula(self.mean))
+            out.append(self.printer(self.blocks[0], per_case=False).formula(self.mean))
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -476,7 +507,7 @@ class IndexForm:
                 for f in block.formulas
             ]
         if self.mean is not None:
-            pr = self.printer(self.blocks[0])
+            pr = self.printer(self.blocks[0], per_case=False)
             entries.append({"block": "mean", "id": "mean", "layer": "", "lhs": pr.doprint(self.mean.lhs),
                             "latex": pr.formula(self.mean), "srepr": srepr(self.mean.value)})
         return {"spec": self.spec.label, "notation": self.notation.name, "formulas": entries}
