@@ -29,11 +29,11 @@ import sympy as sp
 from sympy.core.relational import Relational
 
 from .activations import ACTIVATIONS
-from .derive import product
+from .derive import deltas, product
 from .errors import SymbackpropError
 from .latex import NotationPrinter
 from .losses import LOSSES
-from .network import RESIDUALS
+from .network import RESIDUALS, Network
 from .notation import Notation
 from .spec import NetworkSpec
 
@@ -630,3 +630,42 @@ class IndexPrinter(NotationPrinter):
             return f"{lhs} = {rows[0]}"
         body = [rf"{lhs} &= {rows[0]}"] + [rf"&= {r}" for r in rows[1:]]
         return "\\begin{aligned}\n" + " \\\\\n".join(body) + "\n\\end{aligned}"
+
+
+# ---------------------------------------------------------------- concrete instances
+
+LOOKUP: dict[str, Callable[[Network, int, tuple[int, ...], bool], Expr]] = {
+    "weight": lambda net, l, ix, et: net.param(f"w{l}_{ix[0]}_{ix[1]}").symbol,
+    "bias": lambda net, l, ix, et: net.param(f"b{l}_{ix[0]}").symbol,
+    "net": lambda net, l, ix, et: net.z[l][ix[0] - 1],
+    "activation": lambda net, l, ix, et: net.a[l][ix[0] - 1],
+    "input": lambda net, l, ix, et: net.inputs[ix[0] - 1],
+    "output": lambda net, l, ix, et: net.outputs[ix[0] - 1],
+    "target": lambda net, l, ix, et: net.targets[ix[0] - 1],
+    "error_term": lambda net, l, ix, et: net.errors[ix[0] - 1],
+    "delta": lambda net, l, ix, et: deltas(net, et)[(l, ix[0])].value,
+}
+
+
+def instantiate(
+    expr: Expr,
+    s: Scheme,
+    net: Network,
+    units: Mapping[str, int],
+    layer_of: Mapping[str, int] | None = None,
+    error_terms: bool = False,
+) -> Expr:
+    """An index-form expression for one concrete network: sizes and unit numbers put in,
+    the sums expanded, each ``Indexed`` replaced by the network's own symbol (deltas by
+    the network's delta recursion). ``units`` maps a layer label to its unit number;
+    ``layer_of`` maps generic labels (``l``, ``l+1``, ``L``) to layer numbers."""
+    where = {layer.label: int(layer.label) for layer in s.layers if layer.label.isdigit()} | dict(layer_of or {})
+    sizes = {layer.size: net.spec.sizes[where[layer.label]] for layer in s.layers}
+    units_in = {layer.index: units[layer.label] for layer in s.layers if layer.label in units}
+    done = expr.xreplace(sizes).subs(units_in).doit()
+
+    def concrete(x: sp.Indexed) -> Expr:
+        info = s.bases[x.base]
+        return LOOKUP[info.kind](net, where[info.layer], tuple(int(i) for i in x.indices), error_terms)
+
+    return done.replace(lambda x: isinstance(x, sp.Indexed) and x.base in s.bases, concrete)
