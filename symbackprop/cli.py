@@ -13,6 +13,7 @@ from .activations import ACTIVATIONS
 from .api import Derivation, derive
 from .errors import SymbackpropError
 from .evaluate import Report, evaluate, load_values
+from .indexform import index_form
 from .latex import FORMS
 from .losses import LOSSES
 from .notation import load_notation, notation_names
@@ -39,6 +40,11 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--param", action="append", help="only this parameter (id such as w2_1_3, or notation name)")
     d.add_argument("--form", choices=FORMS, default="compact", help="exact, chain, compact, or all")
     d.add_argument("--format", choices=("latex", "text", "json"), default="latex")
+    d.add_argument(
+        "--index-form",
+        action="store_true",
+        help="the general formulas with symbolic layer sizes (Indexed/Sum): deltas, weights, biases",
+    )
     e = sub.add_parser("eval", help="numbers: forward pass, error, gradients, one update step")
     _spec_args(e)
     e.add_argument("--values", required=True, help="a TOML file with x, y, lr and [params]")
@@ -61,7 +67,19 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
     )
 
 
+def run_index_form(args: argparse.Namespace) -> str:
+    if args.param or args.form != "compact" or args.format == "text":
+        raise SymbackpropError("--index-form prints every general formula: drop --param and --form; --format latex or json")
+    spec = spec_of(args)
+    result = index_form(spec, load_notation(args.notation or spec.notation, spec.base_dir))
+    if args.format == "json":
+        return json.dumps(result.to_json(), indent=2)
+    return "\n\n".join(result.latex())
+
+
 def run_derive(args: argparse.Namespace) -> str:
+    if args.index_form:
+        return run_index_form(args)
     result: Derivation = derive(spec_of(args), args.notation, args.param)
     if args.format == "json":
         return json.dumps(result.to_json(args.form), indent=2)
