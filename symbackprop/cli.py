@@ -161,5 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbackpropError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    print(out)
+    try:
+        print(out)
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
     return 0

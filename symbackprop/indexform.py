@@ -29,12 +29,12 @@ import sympy as sp
 from sympy.core.relational import Relational
 
 from .activations import ACTIVATIONS
-from .derive import deltas, product
+from .derive import Term, deltas, product
 from .errors import SymbackpropError
 from .latex import NotationPrinter
 from .losses import LOSSES
 from .network import RESIDUALS, Network
-from .notation import Notation
+from .notation import CANONICAL_LAYER, Notation
 from .spec import NetworkSpec
 
 Expr = sp.Expr
@@ -131,9 +131,10 @@ class Scheme:
 
 
 def _layer_latex(notation: Notation, label: str, key: str) -> str:
-    return notation.layer_template(int(label), key) if label.isdigit() else notation.layer.get(key) or (
-        notation.layer_template(10**6, key)
-    )
+    """A concrete layer's template, or for a generic layer (l, L) the one every layer shares."""
+    if label.isdigit():
+        return notation.layer_template(int(label), key)
+    return notation.layer.get(key) or CANONICAL_LAYER[key]
 
 
 def scheme(spec: NetworkSpec, notation: Notation, labels: tuple[tuple[str, str, str], ...]) -> Scheme:
@@ -239,17 +240,6 @@ def rename_dummies(expr: Expr, layers: tuple[Layer, ...]) -> Expr:
 
 
 # ---------------------------------------------------------------- the derivation
-
-Row = "Expr | tuple[Expr, ...]"  # one display row: an expression, or factors joined by \cdot
-
-
-@dataclass(frozen=True)
-class Term:
-    """A value and its unevaluated display twin (chain order)."""
-
-    value: Expr
-    display: Expr
-
 
 def pull_constants(s: sp.Sum) -> Expr:
     """c Sum(f) for a displayed Sum(c f): factors free of the summation index move in front."""
