@@ -563,6 +563,11 @@ CASE_ERROR = sp.Symbol("E_case")
 
 def index_form(spec: NetworkSpec, notation: Notation) -> IndexForm:
     """Every index-form formula of a spec, in its notation."""
+    if spec.loss not in ("half_sse", "sse") or any(ACTIVATIONS[a].layerwise for a in spec.activations):
+        raise IndexFormError(
+            "--index-form covers per-unit activations with half_sse or sse; "
+            "softmax layers and cross_entropy are derived with the concrete forms (drop --index-form)"
+        )
     residual = notation.residual or LOSSES[spec.loss].default_residual
     if residual not in RESIDUALS:
         raise IndexFormError(f"unknown residual orientation {residual!r}")

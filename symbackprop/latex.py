@@ -97,7 +97,12 @@ class Rendered:
         return self.printer.partial(ERROR, self.gradient.param.symbol)
 
     def compact(self) -> str:
-        return self.printer.doprint(self.gradient.compact.display)
+        text = self.printer.doprint(self.gradient.compact.display)
+        loss = self.gradient.net.loss
+        if loss.target_sum is not None:  # the simplification used the targets' constraint
+            targets = self.printer.doprint(sp.Add(*self.gradient.net.targets))
+            text += rf" \quad \text{{(for targets with }} {targets} = {loss.target_sum}\text{{)}}"
+        return text
 
     def exact(self) -> str:
         return self.printer.doprint(self.gradient.exact_display.display)

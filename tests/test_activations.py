@@ -8,7 +8,7 @@ from symbackprop.activations import ACTIVATIONS, Sigmoid, to_elementary
 z, g = sp.symbols("z g", real=True)
 
 
-CASES = [(name, None) for name in sorted(ACTIVATIONS)] + [(n, g) for n, a in ACTIVATIONS.items() if a.takes_gain]
+CASES = [(name, None) for name in sorted(ACTIVATIONS) if not ACTIVATIONS[name].layerwise] + [(n, g) for n, a in ACTIVATIONS.items() if a.takes_gain]
 
 
 @pytest.mark.parametrize(("name", "gain"), CASES)
@@ -34,3 +34,16 @@ def test_sigmoid_derivative_stays_sigma_one_minus_sigma() -> None:
 def test_sigmoid_values() -> None:
     assert Sigmoid(0) == sp.Rational(1, 2)
     assert sp.N(Sigmoid(sp.Rational(-4, 100)), 10) == pytest.approx(0.4900013, abs=1e-7)
+
+
+def test_softmax_jacobian_is_the_derivative() -> None:
+    zs = sp.symbols("z1:4", real=True)
+    softmax = ACTIVATIONS["softmax"]
+    assert softmax.apply_layer is not None and softmax.jacobian is not None
+    a = softmax.apply_layer(zs)
+    assert sp.simplify(sp.Add(*a) - 1) == 0
+    for i in range(3):
+        for j in range(3):
+            value, shown = softmax.jacobian(a, i, j)
+            assert sp.simplify(value - sp.diff(a[i], zs[j])) == 0
+            assert sp.simplify(shown.doit() - value) == 0

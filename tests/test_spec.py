@@ -22,9 +22,9 @@ def test_bad_inline_specs_fail_with_one_clear_message(text: str, message: str) -
 
 
 BAD_FLAGS = [
-    ({"activation": "swish"}, "unknown activation 'swish'.*choose from linear, relu, sigmoid, softplus, tanh"),
+    ({"activation": "swish"}, "unknown activation 'swish'.*choose from linear, relu, sigmoid, softmax, softplus, tanh"),
     ({"activation": ["tanh", "relu", "linear"]}, "3 activation entries for 2 non-input layers"),
-    ({"loss": "mae"}, "unknown loss 'mae'; choose from half_sse, sse"),
+    ({"loss": "mae"}, "unknown loss 'mae'; choose from cross_entropy, half_sse, sse"),
     ({"activation": "tanh", "gain": True}, "--gain needs at least one sigmoid layer"),
 ]
 
@@ -98,3 +98,16 @@ def test_flags_refine_presets() -> None:
 def test_unknown_preset_lists_choices() -> None:
     with pytest.raises(SpecError, match="unknown preset 'xor'; choose from essay, maren, note, sears-xor, xor-bias"):
         resolve("xor")
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "message"),
+    [
+        ("2-2-1", {"activation": ["sigmoid", "softmax"]}, "softmax of one unit"),
+        ("2-3-2", {"activation": "tanh", "loss": "cross_entropy"}, "cross_entropy needs a softmax .* or sigmoid"),
+        ("2-3-2", {"activation": "softmax", "gain": True}, "--gain needs at least one sigmoid layer"),
+    ],
+)
+def test_classification_heads_are_validated(text: str, flags: dict, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        inline(text, **flags)
