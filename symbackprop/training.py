@@ -99,7 +99,7 @@ def _finite(name: str, values: np.ndarray, where: str) -> None:
     if bad.size:
         row, col = int(bad[0][0]), int(bad[0][1])
         raise SymbackpropError(
-            f"{where}: {name} row {row + 1}, column {col + 1} is {values[row, col]!r}: every value must be a finite number"
+            f"{where}: {name} row {row + 1}, column {col + 1} is {float(values[row, col])!r}: every value must be a finite number"
         )
 
 
