@@ -52,10 +52,8 @@ N_OUTPUTS = 1
 
 @jit
 def _sigmoid(z):
-    """1/(1 + exp(-z)) without overflow: exp only ever sees -|z|."""
-    e = math.exp(-abs(z))
-    r = 1.0 / (1.0 + e)
-    return r if z >= 0.0 else e * r
+    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308."""
+    return 1.0 / (1.0 + math.exp(-max(z, -708.0)))
 
 
 @jit
