@@ -256,12 +256,25 @@ def run(
     """Train in place; epoch by epoch until every case is right (to time it), then in chunks."""
     start = time.perf_counter()
     history = np.full(epochs, np.nan)
-    track = data.binary
+    target = data.Y > THRESHOLD
     success_epoch: int | None = None
     diverged: int | None = None
     done = 0
-    while done < epochs:
-        step = 1 if track and success_epoch is None else min(chunk, epochs - done)
+    if data.binary:  # epoch by epoch (lean: this loop is the overhead) until every case is right
+        while done < epochs:
+            loss = module.train(data.X, data.Y, theta, lr, 1, batch_size)[0]
+            history[done] = loss
+            done += 1
+            if not math.isfinite(loss):
+                diverged = done
+                break
+            if np.array_equal(module.predict(data.X, theta) > THRESHOLD, target):
+                success_epoch = done
+                break
+            if on_progress is not None and done % 100 == 0:
+                on_progress(done, float(loss))
+    while done < epochs and diverged is None:
+        step = min(chunk, epochs - done)
         h = module.train(data.X, data.Y, theta, lr, step, batch_size)
         history[done : done + step] = h
         bad = ~np.isfinite(h)
@@ -270,8 +283,6 @@ def run(
             done = diverged
             break
         done += step
-        if track and success_epoch is None and classified(module.predict(data.X, theta), data.Y):
-            success_epoch = done
         if on_progress is not None:
             on_progress(done, float(h[-1]))
     predictions = module.predict(data.X, theta) if diverged is None else np.full(data.Y.shape, np.nan)
@@ -279,7 +290,7 @@ def run(
     return RunResult(
         seed=seed,
         final_loss=final,
-        success=(classified(predictions, data.Y) if diverged is None else False) if track else None,
+        success=(classified(predictions, data.Y) if diverged is None else False) if data.binary else None,
         epochs_to_success=success_epoch,
         diverged_at=diverged,
         epochs_run=done,
