@@ -269,6 +269,16 @@ def target_path(spec: NetworkSpec, out: str | Path) -> Path:
     return path
 
 
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
     folder = path.parent
@@ -277,6 +287,7 @@ def write_atomic(path: Path, text: str) -> None:
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.chmod(tmp, _file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)

@@ -69,6 +69,13 @@ def test_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "out of date" in capsys.readouterr().out
 
 
+def test_written_file_has_ordinary_permissions(tmp_path: Path) -> None:
+    (path,) = codegen.generate(preset("note"), tmp_path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
 def test_unchanged_file_is_not_rewritten(tmp_path: Path) -> None:
     (path,) = codegen.generate(preset("note"), tmp_path)
     os.utime(path, (1, 1))
