@@ -140,28 +140,23 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
 
 
 def _single_report(args: argparse.Namespace, spec: NetworkSpec, module: Any, data: Any, result: Any, seconds: float) -> str:
-    from .training import as_json
-
     if args.format == "json":
-        return json.dumps(
-            as_json(
-                {
-                    "spec": spec.label,
-                    "data": data.source,
-                    "epochs": args.epochs,
-                    "lr": args.lr,
-                    "batch_size": args.batch_size,
-                    "seed": args.seed,
-                    "final_loss": result.final_loss,
-                    "predictions": result.predictions,
-                    "targets": data.Y,
-                    "success": result.success,
-                    "epochs_to_success": result.epochs_to_success,
-                    "theta": dict(zip(module.PARAM_IDS, result.theta.tolist())),
-                    "seconds": seconds,
-                }
-            ),
-            indent=2,
+        return _json(
+            {
+                "spec": spec.label,
+                "data": data.source,
+                "epochs": args.epochs,
+                "lr": args.lr,
+                "batch_size": args.batch_size,
+                "seed": args.seed,
+                "final_loss": result.final_loss,
+                "predictions": result.predictions,
+                "targets": data.Y,
+                "success": result.success,
+                "epochs_to_success": result.epochs_to_success,
+                "theta": dict(zip(module.PARAM_IDS, result.theta.tolist())),
+                "seconds": seconds,
+            }
         )
     lines = [
         f"{spec.label} on {data.source}: {args.epochs} epochs, lr {args.lr}, batch size {args.batch_size}, seed {args.seed}",
@@ -177,6 +172,12 @@ def _single_report(args: argparse.Namespace, spec: NetworkSpec, module: Any, dat
     return "\n".join(lines)
 
 
+def _json(data: dict[str, Any]) -> str:
+    from .training import as_json
+
+    return json.dumps(as_json(data), indent=2)
+
+
 def _vec(v: np.ndarray, digits: int = 3) -> str:
     return "(" + ", ".join(f"{float(a):.{digits}g}" for a in v) + ")"
 
@@ -184,36 +185,31 @@ def _vec(v: np.ndarray, digits: int = 3) -> str:
 def _restarts_report(
     args: argparse.Namespace, spec: NetworkSpec, summary: Any, results: list[Any], seconds: float
 ) -> str:
-    from .training import as_json
-
     if args.format == "json":
-        return json.dumps(
-            as_json(
-                {
-                    "spec": spec.label,
-                    "epochs": args.epochs,
-                    "lr": args.lr,
-                    "batch_size": args.batch_size,
-                    "restarts": summary.restarts,
-                    "seeds": [args.seed, args.seed + args.restarts - 1],
-                    "success_rate": summary.success_rate,
-                    "median_final_loss": summary.median_final_loss,
-                    "median_epochs_to_success": summary.median_epochs_to_success,
-                    "diverged": summary.diverged,
-                    "seconds": seconds,
-                    "runs": [
-                        {
-                            "seed": r.seed,
-                            "final_loss": r.final_loss,
-                            "success": r.success,
-                            "epochs_to_success": r.epochs_to_success,
-                            "diverged_at": r.diverged_at,
-                        }
-                        for r in results
-                    ],
-                }
-            ),
-            indent=2,
+        return _json(
+            {
+                "spec": spec.label,
+                "epochs": args.epochs,
+                "lr": args.lr,
+                "batch_size": args.batch_size,
+                "restarts": summary.restarts,
+                "seeds": [args.seed, args.seed + args.restarts - 1],
+                "success_rate": summary.success_rate,
+                "median_final_loss": summary.median_final_loss,
+                "median_epochs_to_success": summary.median_epochs_to_success,
+                "diverged": summary.diverged,
+                "seconds": seconds,
+                "runs": [
+                    {
+                        "seed": r.seed,
+                        "final_loss": r.final_loss,
+                        "success": r.success,
+                        "epochs_to_success": r.epochs_to_success,
+                        "diverged_at": r.diverged_at,
+                    }
+                    for r in results
+                ],
+            }
         )
     rate = "n/a (targets are not 0/1)" if summary.success_rate is None else f"{100 * summary.success_rate:.1f}%"
     med_loss = "n/a" if summary.median_final_loss is None else f"{summary.median_final_loss:.6e}"
