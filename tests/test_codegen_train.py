@@ -203,3 +203,30 @@ def test_cli_restarts_json(capsys: pytest.CaptureFixture[str]) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["restarts"] == 3 and len(out["runs"]) == 3 and 0 <= out["success_rate"] <= 1
     assert out["median_final_loss"] > 0
+
+
+def test_progress_is_reported_with_the_loss(xor_bias: ModuleType) -> None:
+    seen: list[tuple[int, float]] = []
+    data = training.load_data("xor", 2, 1)
+    result = training.run(xor_bias, data, xor_bias.init(1), 0.5, 2500, on_progress=lambda e, l: seen.append((e, l)))
+    epochs = [e for e, _ in seen]
+    assert epochs == sorted(epochs) and epochs[-1] == 2500 == result.epochs_run
+    assert all(np.isfinite(l) and l > 0 for _, l in seen)
+
+
+def test_progress_bar_writes_the_loss(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from symbackprop import cli_codegen
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(cli_codegen.sys, "stderr", err)
+    bar = cli_codegen._bar(100, "train", True)
+    bar.update(50)
+    bar.set_postfix(loss="1.000e-02")
+    bar.close()
+    assert "50/100" in err.getvalue() and "loss=1.000e-02" in err.getvalue()
