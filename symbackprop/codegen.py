@@ -283,7 +283,8 @@ def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
     folder = path.parent
     if not folder.is_dir():
-        raise SymbackpropError(f"cannot write {path}: the folder {folder} does not exist; create it first")
+        problem = "is not a folder" if folder.exists() else "does not exist; create it first"
+        raise SymbackpropError(f"cannot write {path}: {folder} {problem}")
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
