@@ -35,8 +35,8 @@ def _heaviside(x: object, h0: object = 0) -> object:
 MP_MODULES = [{"Heaviside": _heaviside, "Max": lambda *a: max(a)}, "mpmath"]
 
 
-def load_module(spec: NetworkSpec, folder: Path) -> ModuleType:
-    (path,) = generate(spec, folder)
+def load_module(spec: NetworkSpec, folder: Path, gain_value: float = 1.0) -> ModuleType:
+    (path,) = generate(spec, folder, gain_value)
     return import_path(path)
 
 
@@ -45,6 +45,7 @@ class Reference:
     """Independent high-precision references for one spec: closed-form E and sympy.diff."""
 
     spec: NetworkSpec
+    gain: float = 1.0  # the value of the sigmoid gain alpha, if the spec has one
 
     @cached_property
     def net(self) -> Network:
@@ -75,9 +76,9 @@ class Reference:
     def nets(self) -> list[Callable[..., object]]:
         return [self._mp(self.net.closed[z]) for layer in self.net.z[1:] for z in layer]
 
-    def values(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, gain: float = 1.0) -> list[object]:
+    def values(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> list[object]:
         vals = [mpmath.mpf(float(v)) for v in (*x, *y, *theta)]
-        return vals + ([mpmath.mpf(gain)] if self.net.gain is not None else [])
+        return vals + ([mpmath.mpf(self.gain)] if self.net.gain is not None else [])
 
     def central_differences(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, h: str = "1e-20") -> list[float]:
         with mpmath.workdps(DPS):

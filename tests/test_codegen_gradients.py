@@ -62,10 +62,13 @@ def modules(folder: Path) -> dict[str, ModuleType]:
     return {}
 
 
-def module_of(spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path) -> ModuleType:
-    if spec.label not in modules:
-        modules[spec.label] = load_module(spec, folder)
-    return modules[spec.label]
+def module_of(spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path, gain: float = 1.0) -> ModuleType:
+    key = f"{spec.label} gain {gain!r}"
+    if key not in modules:
+        where = folder / f"gain-{gain!r}"
+        where.mkdir(exist_ok=True)
+        modules[key] = load_module(spec, where, gain)
+    return modules[key]
 
 
 def points(ref: Reference, mod: ModuleType, seed: int, count: int = 3) -> list[tuple[np.ndarray, ...]]:
@@ -81,9 +84,11 @@ def points(ref: Reference, mod: ModuleType, seed: int, count: int = 3) -> list[t
     return out
 
 
-def check_gradients(spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path, seed: int) -> None:
-    mod = module_of(spec, modules, folder)
-    ref = Reference(spec)
+def check_gradients(
+    spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path, seed: int, gain: float = 1.0
+) -> None:
+    mod = module_of(spec, modules, folder, gain)
+    ref = Reference(spec, gain)
     for x, y, theta in points(ref, mod, seed):
         plain = np.full(mod.N_PARAMS, np.nan)
         e_plain = mod.value_and_grad.py_func(x, y, theta, plain)  # un-jitted first: Python tracebacks
@@ -106,6 +111,12 @@ def check_gradients(spec: NetworkSpec, modules: dict[str, ModuleType], folder: P
 @pytest.mark.parametrize("name", preset_names())
 def test_preset_gradients(name: str, modules: dict[str, ModuleType], folder: Path) -> None:
     check_gradients(preset(name), modules, folder, seed=7)
+
+
+def test_gain_value_reaches_the_code(modules: dict[str, ModuleType], folder: Path) -> None:
+    """Maren's sigmoid gain alpha = 2.5, checked against the references evaluated at alpha = 2.5."""
+    check_gradients(preset("maren"), modules, folder, seed=5, gain=2.5)
+    assert module_of(preset("maren"), modules, folder, 2.5).GAIN == 2.5
 
 
 @pytest.mark.parametrize("spec", RANDOM, ids=[s.label for s in RANDOM])

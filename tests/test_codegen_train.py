@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from codegen_support import ROOT  # noqa: F401  (puts the repository on sys.path)
 
+from symbackprop import training
 from symbackprop.cli import main
 from symbackprop.errors import SymbackpropError
 from symbackprop.spec import preset
-from symbackprop import training
 
 XOR_X, XOR_Y = training.XOR_X, training.XOR_Y
 
