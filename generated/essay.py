@@ -365,33 +365,33 @@ def train(X, Y, theta, lr, epochs, batch_size):
     if batch_size < 1:
         raise ValueError("train: batch_size must be at least 1")
     history = np.full(epochs, np.nan)
-    w1_1_1 = theta[0]
-    w1_1_2 = theta[1]
-    w1_1_3 = theta[2]
-    w1_2_1 = theta[3]
-    w1_2_2 = theta[4]
-    w1_2_3 = theta[5]
-    b1_1 = theta[6]
-    b1_2 = theta[7]
-    w2_1_1 = theta[8]
-    w2_1_2 = theta[9]
-    w2_2_1 = theta[10]
-    w2_2_2 = theta[11]
-    b2_1 = theta[12]
-    b2_2 = theta[13]
-    w3_1_1 = theta[14]
-    w3_1_2 = theta[15]
-    w3_2_1 = theta[16]
-    w3_2_2 = theta[17]
-    w3_3_1 = theta[18]
-    w3_3_2 = theta[19]
-    w3_4_1 = theta[20]
-    w3_4_2 = theta[21]
-    b3_1 = theta[22]
-    b3_2 = theta[23]
-    b3_3 = theta[24]
-    b3_4 = theta[25]
-    if batch_size == 1:
+    if batch_size == 1:  # per-sample SGD: every parameter a local float, one straight-line body
+        w1_1_1 = theta[0]
+        w1_1_2 = theta[1]
+        w1_1_3 = theta[2]
+        w1_2_1 = theta[3]
+        w1_2_2 = theta[4]
+        w1_2_3 = theta[5]
+        b1_1 = theta[6]
+        b1_2 = theta[7]
+        w2_1_1 = theta[8]
+        w2_1_2 = theta[9]
+        w2_2_1 = theta[10]
+        w2_2_2 = theta[11]
+        b2_1 = theta[12]
+        b2_2 = theta[13]
+        w3_1_1 = theta[14]
+        w3_1_2 = theta[15]
+        w3_2_1 = theta[16]
+        w3_2_2 = theta[17]
+        w3_3_1 = theta[18]
+        w3_3_2 = theta[19]
+        w3_4_1 = theta[20]
+        w3_4_2 = theta[21]
+        b3_1 = theta[22]
+        b3_2 = theta[23]
+        b3_3 = theta[24]
+        b3_4 = theta[25]
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
@@ -482,152 +482,50 @@ def train(X, Y, theta, lr, epochs, batch_size):
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break
-    else:
-        for epoch in range(epochs):
-            total = 0.0
-            for start in range(0, n, batch_size):
-                stop = min(start + batch_size, n)
-                s_w1_1_1 = 0.0
-                s_w1_1_2 = 0.0
-                s_w1_1_3 = 0.0
-                s_w1_2_1 = 0.0
-                s_w1_2_2 = 0.0
-                s_w1_2_3 = 0.0
-                s_b1_1 = 0.0
-                s_b1_2 = 0.0
-                s_w2_1_1 = 0.0
-                s_w2_1_2 = 0.0
-                s_w2_2_1 = 0.0
-                s_w2_2_2 = 0.0
-                s_b2_1 = 0.0
-                s_b2_2 = 0.0
-                s_w3_1_1 = 0.0
-                s_w3_1_2 = 0.0
-                s_w3_2_1 = 0.0
-                s_w3_2_2 = 0.0
-                s_w3_3_1 = 0.0
-                s_w3_3_2 = 0.0
-                s_w3_4_1 = 0.0
-                s_w3_4_2 = 0.0
-                s_b3_1 = 0.0
-                s_b3_2 = 0.0
-                s_b3_3 = 0.0
-                s_b3_4 = 0.0
-                for i in range(start, stop):
-                    x1 = X[i, 0]
-                    x2 = X[i, 1]
-                    x3 = X[i, 2]
-                    y1 = Y[i, 0]
-                    y2 = Y[i, 1]
-                    y3 = Y[i, 2]
-                    y4 = Y[i, 3]
-                    z1_1 = w1_1_1*x1 + w1_1_2*x2 + w1_1_3*x3 + b1_1
-                    a1_1 = _sigmoid(z1_1)
-                    z1_2 = w1_2_1*x1 + w1_2_2*x2 + w1_2_3*x3 + b1_2
-                    a1_2 = _sigmoid(z1_2)
-                    z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2 + b2_1
-                    a2_1 = _sigmoid(z2_1)
-                    z2_2 = w2_2_1*a1_1 + w2_2_2*a1_2 + b2_2
-                    a2_2 = _sigmoid(z2_2)
-                    z3_1 = w3_1_1*a2_1 + w3_1_2*a2_2 + b3_1
-                    a3_1 = _sigmoid(z3_1)
-                    z3_2 = w3_2_1*a2_1 + w3_2_2*a2_2 + b3_2
-                    a3_2 = _sigmoid(z3_2)
-                    z3_3 = w3_3_1*a2_1 + w3_3_2*a2_2 + b3_3
-                    a3_3 = _sigmoid(z3_3)
-                    z3_4 = w3_4_1*a2_1 + w3_4_2*a2_2 + b3_4
-                    a3_4 = _sigmoid(z3_4)
-                    t0 = a3_1*(1 - a3_1)*(2*a3_1 - 2*y1)
-                    t1 = a3_2*(1 - a3_2)*(2*a3_2 - 2*y2)
-                    t2 = a3_3*(1 - a3_3)*(2*a3_3 - 2*y3)
-                    t3 = a3_4*(1 - a3_4)*(2*a3_4 - 2*y4)
-                    t4 = a2_1*(1 - a2_1)*(t0*w3_1_1 + t1*w3_2_1 + t2*w3_3_1 + t3*w3_4_1)
-                    t5 = a2_2*(1 - a2_2)*(t0*w3_1_2 + t1*w3_2_2 + t2*w3_3_2 + t3*w3_4_2)
-                    t6 = a1_1*(1 - a1_1)*(t4*w2_1_1 + t5*w2_2_1)
-                    t7 = a1_2*(1 - a1_2)*(t4*w2_1_2 + t5*w2_2_2)
-                    total += (a3_1 - y1)**2 + (a3_2 - y2)**2 + (a3_3 - y3)**2 + (a3_4 - y4)**2
-                    s_w1_1_1 += t6*x1
-                    s_w1_1_2 += t6*x2
-                    s_w1_1_3 += t6*x3
-                    s_w1_2_1 += t7*x1
-                    s_w1_2_2 += t7*x2
-                    s_w1_2_3 += t7*x3
-                    s_b1_1 += t6
-                    s_b1_2 += t7
-                    s_w2_1_1 += a1_1*t4
-                    s_w2_1_2 += a1_2*t4
-                    s_w2_2_1 += a1_1*t5
-                    s_w2_2_2 += a1_2*t5
-                    s_b2_1 += t4
-                    s_b2_2 += t5
-                    s_w3_1_1 += a2_1*t0
-                    s_w3_1_2 += a2_2*t0
-                    s_w3_2_1 += a2_1*t1
-                    s_w3_2_2 += a2_2*t1
-                    s_w3_3_1 += a2_1*t2
-                    s_w3_3_2 += a2_2*t2
-                    s_w3_4_1 += a2_1*t3
-                    s_w3_4_2 += a2_2*t3
-                    s_b3_1 += t0
-                    s_b3_2 += t1
-                    s_b3_3 += t2
-                    s_b3_4 += t3
-                step = lr / (stop - start)
-                w1_1_1 -= step * s_w1_1_1
-                w1_1_2 -= step * s_w1_1_2
-                w1_1_3 -= step * s_w1_1_3
-                w1_2_1 -= step * s_w1_2_1
-                w1_2_2 -= step * s_w1_2_2
-                w1_2_3 -= step * s_w1_2_3
-                b1_1 -= step * s_b1_1
-                b1_2 -= step * s_b1_2
-                w2_1_1 -= step * s_w2_1_1
-                w2_1_2 -= step * s_w2_1_2
-                w2_2_1 -= step * s_w2_2_1
-                w2_2_2 -= step * s_w2_2_2
-                b2_1 -= step * s_b2_1
-                b2_2 -= step * s_b2_2
-                w3_1_1 -= step * s_w3_1_1
-                w3_1_2 -= step * s_w3_1_2
-                w3_2_1 -= step * s_w3_2_1
-                w3_2_2 -= step * s_w3_2_2
-                w3_3_1 -= step * s_w3_3_1
-                w3_3_2 -= step * s_w3_3_2
-                w3_4_1 -= step * s_w3_4_1
-                w3_4_2 -= step * s_w3_4_2
-                b3_1 -= step * s_b3_1
-                b3_2 -= step * s_b3_2
-                b3_3 -= step * s_b3_3
-                b3_4 -= step * s_b3_4
-            history[epoch] = total / n
-            if not math.isfinite(history[epoch]):
-                break
-    theta[0] = w1_1_1
-    theta[1] = w1_1_2
-    theta[2] = w1_1_3
-    theta[3] = w1_2_1
-    theta[4] = w1_2_2
-    theta[5] = w1_2_3
-    theta[6] = b1_1
-    theta[7] = b1_2
-    theta[8] = w2_1_1
-    theta[9] = w2_1_2
-    theta[10] = w2_2_1
-    theta[11] = w2_2_2
-    theta[12] = b2_1
-    theta[13] = b2_2
-    theta[14] = w3_1_1
-    theta[15] = w3_1_2
-    theta[16] = w3_2_1
-    theta[17] = w3_2_2
-    theta[18] = w3_3_1
-    theta[19] = w3_3_2
-    theta[20] = w3_4_1
-    theta[21] = w3_4_2
-    theta[22] = b3_1
-    theta[23] = b3_2
-    theta[24] = b3_3
-    theta[25] = b3_4
+        theta[0] = w1_1_1
+        theta[1] = w1_1_2
+        theta[2] = w1_1_3
+        theta[3] = w1_2_1
+        theta[4] = w1_2_2
+        theta[5] = w1_2_3
+        theta[6] = b1_1
+        theta[7] = b1_2
+        theta[8] = w2_1_1
+        theta[9] = w2_1_2
+        theta[10] = w2_2_1
+        theta[11] = w2_2_2
+        theta[12] = b2_1
+        theta[13] = b2_2
+        theta[14] = w3_1_1
+        theta[15] = w3_1_2
+        theta[16] = w3_2_1
+        theta[17] = w3_2_2
+        theta[18] = w3_3_1
+        theta[19] = w3_3_2
+        theta[20] = w3_4_1
+        theta[21] = w3_4_2
+        theta[22] = b3_1
+        theta[23] = b3_2
+        theta[24] = b3_3
+        theta[25] = b3_4
+        return history
+    grad = np.empty(N_PARAMS)  # batches: value_and_grad per case, the mean per step
+    batch = np.empty(N_PARAMS)
+    for epoch in range(epochs):
+        total = 0.0
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            batch[:] = 0.0
+            for i in range(start, stop):
+                total += value_and_grad(X[i], Y[i], theta, grad)
+                for k in range(N_PARAMS):
+                    batch[k] += grad[k]
+            step = lr / (stop - start)
+            for k in range(N_PARAMS):
+                theta[k] -= step * batch[k]
+        history[epoch] = total / n
+        if not math.isfinite(history[epoch]):
+            break
     return history
 
 

@@ -285,25 +285,25 @@ def train(X, Y, theta, lr, epochs, batch_size):
     if batch_size < 1:
         raise ValueError("train: batch_size must be at least 1")
     history = np.full(epochs, np.nan)
-    w1_1_1 = theta[0]
-    w1_1_2 = theta[1]
-    w1_1_3 = theta[2]
-    w1_1_4 = theta[3]
-    w1_2_1 = theta[4]
-    w1_2_2 = theta[5]
-    w1_2_3 = theta[6]
-    w1_2_4 = theta[7]
-    w1_3_1 = theta[8]
-    w1_3_2 = theta[9]
-    w1_3_3 = theta[10]
-    w1_3_4 = theta[11]
-    w2_1_1 = theta[12]
-    w2_1_2 = theta[13]
-    w2_1_3 = theta[14]
-    w2_2_1 = theta[15]
-    w2_2_2 = theta[16]
-    w2_2_3 = theta[17]
-    if batch_size == 1:
+    if batch_size == 1:  # per-sample SGD: every parameter a local float, one straight-line body
+        w1_1_1 = theta[0]
+        w1_1_2 = theta[1]
+        w1_1_3 = theta[2]
+        w1_1_4 = theta[3]
+        w1_2_1 = theta[4]
+        w1_2_2 = theta[5]
+        w1_2_3 = theta[6]
+        w1_2_4 = theta[7]
+        w1_3_1 = theta[8]
+        w1_3_2 = theta[9]
+        w1_3_3 = theta[10]
+        w1_3_4 = theta[11]
+        w2_1_1 = theta[12]
+        w2_1_2 = theta[13]
+        w2_1_3 = theta[14]
+        w2_2_1 = theta[15]
+        w2_2_2 = theta[16]
+        w2_2_3 = theta[17]
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
@@ -374,116 +374,42 @@ def train(X, Y, theta, lr, epochs, batch_size):
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break
-    else:
-        for epoch in range(epochs):
-            total = 0.0
-            for start in range(0, n, batch_size):
-                stop = min(start + batch_size, n)
-                s_w1_1_1 = 0.0
-                s_w1_1_2 = 0.0
-                s_w1_1_3 = 0.0
-                s_w1_1_4 = 0.0
-                s_w1_2_1 = 0.0
-                s_w1_2_2 = 0.0
-                s_w1_2_3 = 0.0
-                s_w1_2_4 = 0.0
-                s_w1_3_1 = 0.0
-                s_w1_3_2 = 0.0
-                s_w1_3_3 = 0.0
-                s_w1_3_4 = 0.0
-                s_w2_1_1 = 0.0
-                s_w2_1_2 = 0.0
-                s_w2_1_3 = 0.0
-                s_w2_2_1 = 0.0
-                s_w2_2_2 = 0.0
-                s_w2_2_3 = 0.0
-                for i in range(start, stop):
-                    x1 = X[i, 0]
-                    x2 = X[i, 1]
-                    x3 = X[i, 2]
-                    x4 = X[i, 3]
-                    y1 = Y[i, 0]
-                    y2 = Y[i, 1]
-                    z1_1 = w1_1_1*x1 + w1_1_2*x2 + w1_1_3*x3 + w1_1_4*x4
-                    a1_1 = _sigmoid(GAIN*z1_1)
-                    z1_2 = w1_2_1*x1 + w1_2_2*x2 + w1_2_3*x3 + w1_2_4*x4
-                    a1_2 = _sigmoid(GAIN*z1_2)
-                    z1_3 = w1_3_1*x1 + w1_3_2*x2 + w1_3_3*x3 + w1_3_4*x4
-                    a1_3 = _sigmoid(GAIN*z1_3)
-                    z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2 + w2_1_3*a1_3
-                    a2_1 = _sigmoid(GAIN*z2_1)
-                    z2_2 = w2_2_1*a1_1 + w2_2_2*a1_2 + w2_2_3*a1_3
-                    a2_2 = _sigmoid(GAIN*z2_2)
-                    t0 = a2_1 - y1
-                    t1 = a2_2 - y2
-                    t2 = GAIN*x1
-                    t3 = a2_1*GAIN*t0*(1 - a2_1)
-                    t4 = a2_2*GAIN*t1*(1 - a2_2)
-                    t5 = a1_1*(1 - a1_1)*(t3*w2_1_1 + t4*w2_2_1)
-                    t6 = GAIN*t5
-                    t7 = a1_2*(1 - a1_2)*(t3*w2_1_2 + t4*w2_2_2)
-                    t8 = GAIN*t7
-                    t9 = a1_3*(1 - a1_3)*(t3*w2_1_3 + t4*w2_2_3)
-                    t10 = GAIN*t9
-                    total += (0.5)*t0**2 + (0.5)*t1**2
-                    s_w1_1_1 += t2*t5
-                    s_w1_1_2 += t6*x2
-                    s_w1_1_3 += t6*x3
-                    s_w1_1_4 += t6*x4
-                    s_w1_2_1 += t2*t7
-                    s_w1_2_2 += t8*x2
-                    s_w1_2_3 += t8*x3
-                    s_w1_2_4 += t8*x4
-                    s_w1_3_1 += t2*t9
-                    s_w1_3_2 += t10*x2
-                    s_w1_3_3 += t10*x3
-                    s_w1_3_4 += t10*x4
-                    s_w2_1_1 += a1_1*t3
-                    s_w2_1_2 += a1_2*t3
-                    s_w2_1_3 += a1_3*t3
-                    s_w2_2_1 += a1_1*t4
-                    s_w2_2_2 += a1_2*t4
-                    s_w2_2_3 += a1_3*t4
-                step = lr / (stop - start)
-                w1_1_1 -= step * s_w1_1_1
-                w1_1_2 -= step * s_w1_1_2
-                w1_1_3 -= step * s_w1_1_3
-                w1_1_4 -= step * s_w1_1_4
-                w1_2_1 -= step * s_w1_2_1
-                w1_2_2 -= step * s_w1_2_2
-                w1_2_3 -= step * s_w1_2_3
-                w1_2_4 -= step * s_w1_2_4
-                w1_3_1 -= step * s_w1_3_1
-                w1_3_2 -= step * s_w1_3_2
-                w1_3_3 -= step * s_w1_3_3
-                w1_3_4 -= step * s_w1_3_4
-                w2_1_1 -= step * s_w2_1_1
-                w2_1_2 -= step * s_w2_1_2
-                w2_1_3 -= step * s_w2_1_3
-                w2_2_1 -= step * s_w2_2_1
-                w2_2_2 -= step * s_w2_2_2
-                w2_2_3 -= step * s_w2_2_3
-            history[epoch] = total / n
-            if not math.isfinite(history[epoch]):
-                break
-    theta[0] = w1_1_1
-    theta[1] = w1_1_2
-    theta[2] = w1_1_3
-    theta[3] = w1_1_4
-    theta[4] = w1_2_1
-    theta[5] = w1_2_2
-    theta[6] = w1_2_3
-    theta[7] = w1_2_4
-    theta[8] = w1_3_1
-    theta[9] = w1_3_2
-    theta[10] = w1_3_3
-    theta[11] = w1_3_4
-    theta[12] = w2_1_1
-    theta[13] = w2_1_2
-    theta[14] = w2_1_3
-    theta[15] = w2_2_1
-    theta[16] = w2_2_2
-    theta[17] = w2_2_3
+        theta[0] = w1_1_1
+        theta[1] = w1_1_2
+        theta[2] = w1_1_3
+        theta[3] = w1_1_4
+        theta[4] = w1_2_1
+        theta[5] = w1_2_2
+        theta[6] = w1_2_3
+        theta[7] = w1_2_4
+        theta[8] = w1_3_1
+        theta[9] = w1_3_2
+        theta[10] = w1_3_3
+        theta[11] = w1_3_4
+        theta[12] = w2_1_1
+        theta[13] = w2_1_2
+        theta[14] = w2_1_3
+        theta[15] = w2_2_1
+        theta[16] = w2_2_2
+        theta[17] = w2_2_3
+        return history
+    grad = np.empty(N_PARAMS)  # batches: value_and_grad per case, the mean per step
+    batch = np.empty(N_PARAMS)
+    for epoch in range(epochs):
+        total = 0.0
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            batch[:] = 0.0
+            for i in range(start, stop):
+                total += value_and_grad(X[i], Y[i], theta, grad)
+                for k in range(N_PARAMS):
+                    batch[k] += grad[k]
+            step = lr / (stop - start)
+            for k in range(N_PARAMS):
+                theta[k] -= step * batch[k]
+        history[epoch] = total / n
+        if not math.isfinite(history[epoch]):
+            break
     return history
 
 

@@ -164,13 +164,13 @@ def train(X, Y, theta, lr, epochs, batch_size):
     if batch_size < 1:
         raise ValueError("train: batch_size must be at least 1")
     history = np.full(epochs, np.nan)
-    w1_1_1 = theta[0]
-    w1_1_2 = theta[1]
-    w1_2_1 = theta[2]
-    w1_2_2 = theta[3]
-    w2_1_1 = theta[4]
-    w2_1_2 = theta[5]
-    if batch_size == 1:
+    if batch_size == 1:  # per-sample SGD: every parameter a local float, one straight-line body
+        w1_1_1 = theta[0]
+        w1_1_2 = theta[1]
+        w1_2_1 = theta[2]
+        w1_2_2 = theta[3]
+        w2_1_1 = theta[4]
+        w2_1_2 = theta[5]
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
@@ -205,56 +205,30 @@ def train(X, Y, theta, lr, epochs, batch_size):
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break
-    else:
-        for epoch in range(epochs):
-            total = 0.0
-            for start in range(0, n, batch_size):
-                stop = min(start + batch_size, n)
-                s_w1_1_1 = 0.0
-                s_w1_1_2 = 0.0
-                s_w1_2_1 = 0.0
-                s_w1_2_2 = 0.0
-                s_w2_1_1 = 0.0
-                s_w2_1_2 = 0.0
-                for i in range(start, stop):
-                    x1 = X[i, 0]
-                    x2 = X[i, 1]
-                    y1 = Y[i, 0]
-                    z1_1 = w1_1_1*x1 + w1_1_2*x2
-                    a1_1 = _sigmoid(z1_1)
-                    z1_2 = w1_2_1*x1 + w1_2_2*x2
-                    a1_2 = _sigmoid(z1_2)
-                    z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2
-                    a2_1 = _sigmoid(z2_1)
-                    t0 = a2_1 - y1
-                    t1 = a2_1*t0*(1 - a2_1)
-                    t2 = a1_1*t1
-                    t3 = t2*w2_1_1*(1 - a1_1)
-                    t4 = a1_2*t1
-                    t5 = t4*w2_1_2*(1 - a1_2)
-                    total += (0.5)*t0**2
-                    s_w1_1_1 += t3*x1
-                    s_w1_1_2 += t3*x2
-                    s_w1_2_1 += t5*x1
-                    s_w1_2_2 += t5*x2
-                    s_w2_1_1 += t2
-                    s_w2_1_2 += t4
-                step = lr / (stop - start)
-                w1_1_1 -= step * s_w1_1_1
-                w1_1_2 -= step * s_w1_1_2
-                w1_2_1 -= step * s_w1_2_1
-                w1_2_2 -= step * s_w1_2_2
-                w2_1_1 -= step * s_w2_1_1
-                w2_1_2 -= step * s_w2_1_2
-            history[epoch] = total / n
-            if not math.isfinite(history[epoch]):
-                break
-    theta[0] = w1_1_1
-    theta[1] = w1_1_2
-    theta[2] = w1_2_1
-    theta[3] = w1_2_2
-    theta[4] = w2_1_1
-    theta[5] = w2_1_2
+        theta[0] = w1_1_1
+        theta[1] = w1_1_2
+        theta[2] = w1_2_1
+        theta[3] = w1_2_2
+        theta[4] = w2_1_1
+        theta[5] = w2_1_2
+        return history
+    grad = np.empty(N_PARAMS)  # batches: value_and_grad per case, the mean per step
+    batch = np.empty(N_PARAMS)
+    for epoch in range(epochs):
+        total = 0.0
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            batch[:] = 0.0
+            for i in range(start, stop):
+                total += value_and_grad(X[i], Y[i], theta, grad)
+                for k in range(N_PARAMS):
+                    batch[k] += grad[k]
+            step = lr / (stop - start)
+            for k in range(N_PARAMS):
+                theta[k] -= step * batch[k]
+        history[epoch] = total / n
+        if not math.isfinite(history[epoch]):
+            break
     return history
 
 

@@ -67,7 +67,8 @@ def run_generate(args: argparse.Namespace, spec_of: SpecOf) -> str | tuple[str, 
             lines.append(f"update with: {_update_hint(args)}")
             return "\n".join(lines), 1
         return f"up to date: {len(outputs)} file(s)"
-    return "\n".join(f"wrote {p}" for p in codegen.write(outputs))
+    changed = set(codegen.stale(outputs))
+    return "\n".join(f"{'wrote' if p in changed else 'up to date:'} {p}" for p in codegen.write(outputs))
 
 
 def _update_hint(args: argparse.Namespace) -> str:
