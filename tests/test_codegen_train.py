@@ -230,3 +230,18 @@ def test_progress_bar_writes_the_loss(monkeypatch: pytest.MonkeyPatch) -> None:
     bar.set_postfix(loss="1.000e-02")
     bar.close()
     assert "50/100" in err.getvalue() and "loss=1.000e-02" in err.getvalue()
+
+
+def test_columns_by_number_and_npz_arrays_by_name(tmp_path: Path) -> None:
+    csv_path = tmp_path / "plain.csv"
+    csv_path.write_text("9,1,2,3\n8,4,5,6\n")  # no header: columns by 1-based number
+    data = training.load_data(str(csv_path), 2, 1, "2,3", "1")
+    np.testing.assert_array_equal(data.X, [[1.0, 2.0], [4.0, 5.0]])
+    np.testing.assert_array_equal(data.Y, [[9.0], [8.0]])
+    npz_path = tmp_path / "cols.npz"
+    np.savez(npz_path, a=np.array([1.0, 4.0]), b=np.array([2.0, 5.0]), t=np.array([9.0, 8.0]))
+    data = training.load_data(str(npz_path), 2, 1, "a,b", "t")
+    np.testing.assert_array_equal(data.X, [[1.0, 2.0], [4.0, 5.0]])
+    assert not data.binary
+    with pytest.raises(SymbackpropError, match="names array 'q'"):
+        training.load_data(str(npz_path), 2, 1, "a,q", "t")
