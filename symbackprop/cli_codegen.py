@@ -143,12 +143,9 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
 def _single_report(args: argparse.Namespace, spec: NetworkSpec, module: Any, data: Any, result: Any, seconds: float) -> str:
     if args.format == "json":
         return _json(
-            {
-                "spec": spec.label,
+            _settings(args, spec)
+            | {
                 "data": data.source,
-                "epochs": args.epochs,
-                "lr": args.lr,
-                "batch_size": args.batch_size,
                 "seed": args.seed,
                 "final_loss": result.final_loss,
                 "predictions": result.predictions,
@@ -173,6 +170,10 @@ def _single_report(args: argparse.Namespace, spec: NetworkSpec, module: Any, dat
     return "\n".join(lines)
 
 
+def _settings(args: argparse.Namespace, spec: NetworkSpec) -> dict[str, Any]:
+    return {"spec": spec.label, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size}
+
+
 def _json(data: dict[str, Any]) -> str:
     from .training import as_json
 
@@ -188,11 +189,8 @@ def _restarts_report(
 ) -> str:
     if args.format == "json":
         return _json(
-            {
-                "spec": spec.label,
-                "epochs": args.epochs,
-                "lr": args.lr,
-                "batch_size": args.batch_size,
+            _settings(args, spec)
+            | {
                 "restarts": summary.restarts,
                 "seeds": [args.seed, args.seed + args.restarts - 1],
                 "success_rate": summary.success_rate,
