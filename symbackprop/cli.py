@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from . import cli_codegen
 from .activations import ACTIVATIONS
 from .api import Derivation, derive
 from .errors import SymbackpropError
@@ -22,8 +23,8 @@ from .spec import NetworkSpec, preset, preset_names, resolve
 PROG = "symbackprop"
 
 
-def _spec_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", help="a preset name, a spec .toml file, or inline sizes such as 2-3-2")
+def _spec_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("spec", nargs=None if required else "?", help="a preset name, a spec .toml file, or inline sizes such as 2-3-2")
     p.add_argument("--activation", help="one activation for every layer, or a comma list, one per layer")
     p.add_argument("--loss", help=f"loss: {', '.join(LOSSES)}")
     p.add_argument("--no-bias", action="store_true", help="no biases on any layer")
@@ -51,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("text", "json"), default="text")
     e.add_argument("--digits", type=int, default=6, help="decimals shown in text output (default 6)")
     sub.add_parser("list", help="presets, notations, activations and losses")
+    cli_codegen.add_parsers(sub, _spec_args)
     return ap
 
 
@@ -151,7 +153,13 @@ def run_list(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"derive": run_derive, "eval": run_eval, "list": run_list}
+COMMANDS: dict[str, Any] = {
+    "derive": run_derive,
+    "eval": run_eval,
+    "list": run_list,
+    "generate": lambda args: cli_codegen.run_generate(args, spec_of),
+    "train": lambda args: cli_codegen.run_train(args, spec_of),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,8 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbackpropError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    code = 0
+    if isinstance(out, tuple):  # (text, exit code), e.g. generate --check finding a stale file
+        out, code = out
     try:
         print(out)
     except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
-    return 0
+    return code

@@ -1,0 +1,335 @@
+"""From a spec to the source text of a Numba gradient module.
+
+Python does the maths and the printing: the forward pass as one line per net input
+and activation, then ``sympy.cse`` over the per-case error and the compact per-case
+gradients (the delta recursion in named intermediates, so a sigmoid's slope is
+``a*(1 - a)`` of the value already computed, never a second exponential). The
+Jinja templates in ``templates/`` only arrange the flat (lhs, rhs) lines.
+
+With a spec whose error is a mean over cases (the essay's), the module works with
+the per-case error E_i; ``train`` averages over each batch, so full-batch training
+descends the mean E = (1/n) sum E_i exactly.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import sympy as sp
+
+from ._version import __version__
+from .activations import ACTIVATIONS
+from .derive import deltas
+from .errors import SymbackpropError
+from .network import Network, build
+from .notation import load_notation
+from .numba_printer import NumbaPrinter, helpers_needed
+from .spec import NetworkSpec, preset, preset_names
+
+REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+MODULE_TEMPLATE = "module.py.j2"
+PACKAGE_TEMPLATE = "package_init.py.j2"
+UPDATE_COMMAND = "python -m symbackprop generate --all-presets -o generated/"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One assignment ``lhs = rhs`` of generated code."""
+
+    lhs: str
+    rhs: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """Straight-line code: assignments, then the expressions that use them."""
+
+    lines: tuple[Line, ...]
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InitRange:
+    """theta[start:stop] are the weights of one layer, drawn uniformly in (-limit, limit)."""
+
+    start: int
+    stop: int
+    limit: str
+
+
+@dataclass(frozen=True)
+class ModulePlan:
+    """Everything the module template needs, already printed."""
+
+    label: str
+    description: str
+    regenerate: str
+    version: str
+    sympy_version: str
+    spec_toml: str
+    param_ids: tuple[str, ...]
+    param_names: tuple[str, ...]
+    n_inputs: int
+    n_outputs: int
+    gain: str | None
+    helpers: tuple[str, ...]
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    forward: tuple[Line, ...]
+    outputs: tuple[str, ...]
+    loss: Block  # values: (E,)
+    grad: Block  # the lines shared by E and every dE/dp
+    error: str  # E, in the names of grad.lines
+    grads: tuple[Line, ...]  # (parameter id, dE/dp), in theta order
+    init: tuple[InitRange, ...]
+    mean_note: bool
+
+
+def module_name(spec: NetworkSpec) -> str:
+    """A Python module name for the spec's label: deterministic, never code."""
+    name = re.sub(r"[^0-9a-z_]", "_", spec.label.lower())
+    name = re.sub(r"_+", "_", name).strip("_") or "net"
+    if name[0].isdigit() or keyword.iskeyword(name):
+        name = f"net_{name}"
+    return name
+
+
+def code_spec(spec: NetworkSpec) -> NetworkSpec:
+    """The spec whose maths the code computes: per case (the batch mean is taken by ``train``)."""
+    return replace(spec, mean=False) if spec.mean else spec
+
+
+def _is_preset(spec: NetworkSpec) -> bool:
+    return spec.name in preset_names() and preset(spec.name) == spec
+
+
+def regenerate_command(spec: NetworkSpec, gain_value: float) -> str:
+    gain = f" --gain-value {gain_value!r}" if spec.gains and any(spec.gains) and gain_value != 1.0 else ""
+    if _is_preset(spec):
+        return f"python -m symbackprop generate {spec.name}{gain} -o {module_name(spec)}.py"
+    return f"save SPEC below as spec.toml, then: python -m symbackprop generate spec.toml{gain} -o {module_name(spec)}.py"
+
+
+def _one_line(text: str) -> str:
+    """User text for a comment: its repr, so no newline or quote can end the comment."""
+    return repr(text)
+
+
+def gradient_exprs(net: Network) -> list[sp.Expr]:
+    """dE_i/dp for every parameter in theta order: the compact per-case form, deltas computed once.
+
+    Equal, term for term, to ``Gradient.per_case.value`` (the tests check it); this
+    builds the delta table once instead of once per parameter.
+    """
+    table = deltas(net)
+    out = []
+    for p in net.params:
+        delta = table[(p.layer, p.to_unit)].value
+        if p.kind == "weight":
+            assert p.from_unit is not None
+            out.append(delta * net.a[p.layer - 1][p.from_unit - 1])
+        else:
+            out.append(delta)
+    return out
+
+
+def _cse_block(exprs: list[sp.Expr], printer: NumbaPrinter) -> Block:
+    pairs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("t", real=True), order="canonical")
+    lines = tuple(Line(printer.doprint(lhs), printer.doprint(rhs)) for lhs, rhs in pairs)
+    return Block(lines, tuple(printer.doprint(e) for e in reduced))
+
+
+def _forward_lines(net: Network, printer: NumbaPrinter) -> tuple[Line, ...]:
+    lines = []
+    spec = net.spec
+    for l in range(1, net.depth + 1):
+        act = ACTIVATIONS[spec.activations[l - 1]]
+        gain = net.gain if spec.gains[l - 1] else None
+        for j in range(1, spec.sizes[l] + 1):
+            terms = [f"w{l}_{j}_{k}*{printer.doprint(net.a[l - 1][k - 1])}" for k in range(1, spec.sizes[l - 1] + 1)]
+            if spec.biases[l - 1]:
+                terms.append(f"b{l}_{j}")
+            z = net.z[l][j - 1]
+            lines.append(Line(printer.doprint(z), " + ".join(terms)))
+            lines.append(Line(printer.doprint(net.a[l][j - 1]), printer.doprint(act.apply(z, gain))))
+    return tuple(lines)
+
+
+def _init_ranges(net: Network) -> tuple[InitRange, ...]:
+    """Glorot-uniform weights, zero biases: one range of theta per layer."""
+    out = []
+    index = 0
+    sizes = net.spec.sizes
+    for l in range(1, net.depth + 1):
+        n_weights = sizes[l] * sizes[l - 1]
+        limit = math.sqrt(6.0 / (sizes[l] + sizes[l - 1]))
+        out.append(InitRange(index, index + n_weights, repr(limit)))
+        index += n_weights + (sizes[l] if net.spec.biases[l - 1] else 0)
+    return tuple(out)
+
+
+def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
+    """Derive and print everything a module of this spec needs."""
+    if not math.isfinite(gain_value):
+        raise SymbackpropError(f"--gain-value must be a finite number, got {gain_value!r}")
+    net = build(code_spec(spec))
+    printer = NumbaPrinter(net.gain)
+    outputs = {o: net.a[net.depth][j] for j, o in enumerate(net.outputs)}
+    error = net.case_error.xreplace(outputs)
+    grads = [g.xreplace(outputs) for g in gradient_exprs(net)]
+    notation = load_notation(spec.notation, spec.base_dir)
+    names = notation.symbol_names(net)
+    joint = _cse_block([error, *grads], printer)
+    used = [net.definitions[a] for layer in net.a[1:] for a in layer] + grads
+    return ModulePlan(
+        label=_one_line(spec.label),
+        description=_one_line(spec.description),
+        regenerate=regenerate_command(spec, gain_value),
+        version=__version__,
+        sympy_version=sp.__version__,
+        spec_toml=spec.to_toml(),
+        param_ids=tuple(p.id for p in net.params),
+        param_names=tuple(names[p.id] for p in net.params),
+        n_inputs=spec.sizes[0],
+        n_outputs=spec.sizes[-1],
+        gain=repr(float(gain_value)) if net.gain is not None else None,
+        helpers=helpers_needed(used),
+        inputs=tuple(printer.doprint(x) for x in net.inputs),
+        targets=tuple(printer.doprint(y) for y in net.targets),
+        forward=_forward_lines(net, printer),
+        outputs=tuple(printer.doprint(a) for a in net.a[net.depth]),
+        loss=_cse_block([error], printer),
+        grad=joint,
+        error=joint.values[0],
+        grads=tuple(Line(p.id, v) for p, v in zip(net.params, joint.values[1:])),
+        init=_init_ranges(net),
+        mean_note=spec.mean,
+    )
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The templates shipped in the wheel (symbackprop/templates), or the repository's folder."""
+    packaged = resources.files("symbackprop") / "templates"
+    folder = Path(str(packaged)) if packaged.is_dir() else REPO_TEMPLATES
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["pyrepr"] = repr
+    return env
+
+
+def render(spec: NetworkSpec, gain_value: float = 1.0) -> str:
+    """The source text of the gradient module of ``spec``."""
+    return environment().get_template(MODULE_TEMPLATE).render(p=plan(spec, gain_value))
+
+
+def render_package_init(names: list[str]) -> str:
+    return environment().get_template(PACKAGE_TEMPLATE).render(
+        modules=names, command=UPDATE_COMMAND, version=__version__
+    )
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to produce: where, and its text."""
+
+    path: Path
+    text: str
+
+    def is_current(self) -> bool:
+        try:
+            return self.path.read_text("utf-8") == self.text
+        except (OSError, UnicodeDecodeError):
+            return False
+
+
+def target_path(spec: NetworkSpec, out: str | Path) -> Path:
+    """``out`` itself, or ``out/<module name>.py`` when it is a folder (or ends with a slash)."""
+    text = str(out)
+    path = Path(out)
+    if path.is_dir() or text.endswith(("/", "\\")):
+        return path / f"{module_name(spec)}.py"
+    if path.suffix != ".py":
+        raise SymbackpropError(f"output file {text} must end in .py (it is a Python module), or name a folder")
+    return path
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist; create it first"
+        raise SymbackpropError(f"cannot write {path}: {folder} {problem}")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.chmod(tmp, _file_mode(path))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise SymbackpropError(f"cannot write {path}: {exc.strerror or exc}; nothing was changed") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def module_output(spec: NetworkSpec, out: str | Path, gain_value: float = 1.0) -> Output:
+    return Output(target_path(spec, out), render(spec, gain_value))
+
+
+def preset_outputs(folder: str | Path) -> list[Output]:
+    """The modules of every preset, and the package ``__init__.py``, for one folder."""
+    base = Path(folder)
+    if base.exists() and not base.is_dir():
+        raise SymbackpropError(f"--all-presets writes into a folder, but {folder} is a file")
+    specs = [preset(name) for name in preset_names()]
+    outputs = [Output(base / f"{module_name(s)}.py", render(s)) for s in specs]
+    outputs.append(Output(base / "__init__.py", render_package_init([module_name(s) for s in specs])))
+    return outputs
+
+
+def write(outputs: list[Output]) -> list[Path]:
+    """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its cache)."""
+    written = []
+    for o in outputs:
+        if not o.is_current():
+            write_atomic(o.path, o.text)
+        written.append(o.path)
+    return written
+
+
+def stale(outputs: list[Output]) -> list[Path]:
+    """The outputs whose file on disk is missing or differs."""
+    return [o.path for o in outputs if not o.is_current()]
+
+
+def generate(spec: NetworkSpec, out: str | Path, gain_value: float = 1.0) -> list[Path]:
+    """Write the gradient module of ``spec`` to ``out`` (a .py file or a folder); the paths written."""
+    return write([module_output(spec, out, gain_value)])
