@@ -160,8 +160,22 @@ def _forward_lines(net: Network, printer: NumbaPrinter) -> tuple[Line, ...]:
                 terms.append(f"b{l}_{j}")
             z = net.z[l][j - 1]
             lines.append(Line(printer.doprint(z), " + ".join(terms)))
-            lines.append(Line(printer.doprint(net.a[l][j - 1]), printer.doprint(act.apply(z, gain))))
+            if not act.layerwise:
+                lines.append(Line(printer.doprint(net.a[l][j - 1]), printer.doprint(act.apply(z, gain))))
+        if act.layerwise:
+            lines.extend(_softmax_lines(net, l, printer))
     return tuple(lines)
+
+
+def _softmax_lines(net: Network, l: int, printer: NumbaPrinter) -> list[Line]:
+    """A stable softmax over layer l: shift by the largest net input, so no exp overflows."""
+    zs = [printer.doprint(z) for z in net.z[l]]
+    shifted = [f"ez{l}_{j}" for j in range(1, len(zs) + 1)]
+    lines = [Line(f"zmax{l}", f"max({', '.join(zs)})")]
+    lines += [Line(e, f"math.exp({z} - zmax{l})") for e, z in zip(shifted, zs)]
+    lines.append(Line(f"zsum{l}", " + ".join(shifted)))
+    lines += [Line(printer.doprint(a), f"{e}/zsum{l}") for a, e in zip(net.a[l], shifted)]
+    return lines
 
 
 def _init_ranges(net: Network) -> tuple[InitRange, ...]:

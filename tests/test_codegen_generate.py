@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from codegen_support import ROOT
+from .codegen_support import ROOT
 
 from symbackprop import codegen
 from symbackprop.cli import main

@@ -10,12 +10,12 @@ from types import ModuleType
 import mpmath
 import numpy as np
 import pytest
-from codegen_support import Reference, assert_close, load_module
+from .codegen_support import Reference, assert_close, load_module
 
 from symbackprop.codegen import code_spec, gradient_exprs
 from symbackprop.derive import gradients
 from symbackprop.network import build
-from symbackprop.spec import NetworkSpec, preset, preset_names
+from symbackprop.spec import NetworkSpec, inline, preset, preset_names
 
 ACTS = ("sigmoid", "tanh", "linear", "relu", "softplus")
 
@@ -71,13 +71,30 @@ def module_of(spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path, g
     return modules[key]
 
 
+def targets(spec: NetworkSpec, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Targets the loss is defined for: one-hot for softmax cross-entropy, in [0, 1] for binary."""
+    if spec.loss != "cross_entropy":
+        return rng.uniform(-1, 1, size=n)
+    if spec.activations[-1] == "softmax":
+        return np.eye(n)[rng.integers(n)]
+    return rng.uniform(0, 1, size=n)
+
+
+CLASSIFIERS = [
+    inline("2-3-3", activation=["tanh", "softmax"], loss="cross_entropy"),
+    inline("3-2-4", activation=["sigmoid", "softmax"], loss="cross_entropy", bias=False),
+    inline("2-3-2", activation=["softmax", "sigmoid"], loss="half_sse"),
+    inline("2-2-1", loss="cross_entropy"),
+]
+
+
 def points(ref: Reference, mod: ModuleType, seed: int, count: int = 3) -> list[tuple[np.ndarray, ...]]:
     """Random cases and parameters, away from the ReLU kink (every |z| > 0.05)."""
     rng = np.random.default_rng(seed)
     out = []
     while len(out) < count:
         x = rng.normal(size=mod.N_INPUTS)
-        y = rng.uniform(-1, 1, size=mod.N_OUTPUTS)
+        y = targets(ref.spec, rng, mod.N_OUTPUTS)
         theta = rng.normal(scale=0.8, size=mod.N_PARAMS)
         if "relu" not in ref.spec.activations or ref.min_abs_net(x, y, theta) > 0.05:
             out.append((x, y, theta))
@@ -122,6 +139,12 @@ def test_gain_value_reaches_the_code(modules: dict[str, ModuleType], folder: Pat
 @pytest.mark.parametrize("spec", RANDOM, ids=[s.label for s in RANDOM])
 def test_random_architecture_gradients(spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path) -> None:
     check_gradients(spec, modules, folder, seed=11)
+
+
+@pytest.mark.parametrize("spec", CLASSIFIERS, ids=[f"{s.label}-{'-'.join(s.activations)}-{s.loss}" for s in CLASSIFIERS])
+def test_classification_head_gradients(spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path) -> None:
+    """Softmax layers (stable, shifted by the largest net input) and cross-entropy, for targets it is defined on."""
+    check_gradients(spec, modules, folder, seed=3)
 
 
 @pytest.mark.parametrize("name", preset_names())

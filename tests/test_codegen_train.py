@@ -8,7 +8,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from codegen_support import ROOT  # noqa: F401  (puts the repository on sys.path)
+from .codegen_support import ROOT  # noqa: F401  (puts the repository on sys.path)
 
 from symbackprop import training
 from symbackprop.cli import main
