@@ -62,6 +62,7 @@ class Network:
     roles: Mapping[str, str]
     display_memo: dict[Expr, Expr] = field(default_factory=dict, compare=False, repr=False)
     delta_memo: dict[bool, object] = field(default_factory=dict, compare=False, repr=False)
+    by_id: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def loss(self) -> Loss:
@@ -72,9 +73,10 @@ class Network:
         return self.spec.depth
 
     def param(self, pid: str) -> Param:
-        for p in self.params:
-            if p.id == pid:
-                return p
+        if not self.by_id:
+            self.by_id.update((p.id, p) for p in self.params)
+        if pid in self.by_id:
+            return self.by_id[pid]
         raise SpecError(f"unknown parameter {pid!r}; valid ids: {choices(p.id for p in self.params)}")
 
     def to_closed(self, expr: Expr) -> Expr:
