@@ -69,6 +69,13 @@ class Notation:
     names: Mapping[str, str]
     description: str = ""
     source: str = field(default="", compare=False)
+    # Reader tables (issue 4), all optional: extra LaTeX names -> canonical id; free index
+    # letters and count letters -> the layer they range over; generic names -> a class of
+    # parameters ("parameter", "weight", "bias", or "weight:L" / "bias:L" for layer L).
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    indices: Mapping[str, int] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    generic: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> str | None:
         return self.top.get(key, DEFAULTS.get(key))
@@ -182,9 +189,12 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
     layer: dict[str, str] = {}
     layers: dict[int, dict[str, str]] = {}
     names: dict[str, str] = {}
+    reader: dict[str, dict[str, Any]] = {key: {} for key in READER_KEYS}
     for key, value in data.items():
         if key in TOP_KEYS:
             top[key] = _check_template(where, key, value, TOP_KEYS[key])
+        elif key in READER_KEYS:
+            reader[key] = _reader_table(where, key, value)
         elif key in ("layer", "layers", "names") and not isinstance(value, dict):
             raise NotationError(f"{where}: '{key}' must be a table")
         elif key == "layer":
@@ -198,7 +208,7 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             for cid, latex in value.items():
                 names[cid] = _check_template(where, f"names.{cid}", latex, set())
         else:
-            valid = choices(list(TOP_KEYS) + ["layer", "layers", "names"])
+            valid = choices(list(TOP_KEYS) + ["layer", "layers", "names", *READER_KEYS])
             raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
     if "residual" in top and top["residual"] not in RESIDUALS:
         raise NotationError(f"{where}: residual must be one of {choices(RESIDUALS)}, got {top['residual']!r}")
@@ -210,7 +220,20 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
         names=names,
         description=top.get("description", ""),
         source=where,
+        **reader,
     )
+
+
+READER_KEYS: dict[str, type] = {"aliases": str, "indices": int, "counts": int, "generic": str}
+
+
+def _reader_table(where: str, key: str, value: Any) -> dict[str, Any]:
+    kind = READER_KEYS[key]
+    if not isinstance(value, dict) or not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in value.values()
+    ):
+        raise NotationError(f"{where}: [{key}] must be a table of {kind.__name__} values")
+    return dict(value)
 
 
 def _layer_table(where: str, label: str, table: dict[str, Any]) -> dict[str, str]:
