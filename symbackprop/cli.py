@@ -17,6 +17,7 @@ from .latex import FORMS
 from .losses import LOSSES
 from .notation import load_notation, notation_names
 from .spec import NetworkSpec, preset, preset_names, resolve
+from .verify_cli import add_parsers as add_verify_parsers, run_audit, run_verify
 
 PROG = "symbackprop"
 
@@ -45,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("text", "json"), default="text")
     e.add_argument("--digits", type=int, default=6, help="decimals shown in text output (default 6)")
     sub.add_parser("list", help="presets, notations, activations and losses")
+    add_verify_parsers(sub, _spec_args)
     return ap
 
 
@@ -131,7 +133,13 @@ def run_list(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"derive": run_derive, "eval": run_eval, "list": run_list}
+COMMANDS: dict[str, Any] = {
+    "derive": run_derive,
+    "eval": run_eval,
+    "list": run_list,
+    "verify": lambda args: run_verify(args, spec_of(args)),
+    "audit": lambda args: run_audit(args, resolve(args.spec, notation=args.notation)),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,5 +149,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbackpropError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    out, code = out if isinstance(out, tuple) else (out, 0)  # verify/audit: exit 1 when a claim fails
     print(out)
-    return 0
+    return code

@@ -157,7 +157,8 @@ class Scope:
             out["alpha"] = net.gain
         out["eta"] = net.lr
         out["E"] = ERROR
-        out["E_case"] = E_CASE if net.case is not None else ERROR
+        if net.case is not None:
+            out["E_case"] = E_CASE
         return out
 
     @cached_property
@@ -196,6 +197,10 @@ class Scope:
                 raise ResolveError(f"notation {self.notation.name}: generic name {latex!r} is not one name")
             out[key] = self._param_class(cls)
         return out
+
+    @cached_property
+    def generic_latex(self) -> dict[str, str]:
+        return {latex_key(latex) or latex: latex for latex in self.notation.generic}
 
     def _param_class(self, cls: str) -> tuple[str, ...]:
         kind, _, layer = cls.partition(":")
@@ -374,13 +379,14 @@ class Resolver:
         return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in range(int(lo), int(hi) + 1)])
 
     def frac(self, node: Frac) -> Value:
-        if isinstance(node.num, Partial) or isinstance(node.den, Partial):
-            if not (isinstance(node.num, Partial) and isinstance(node.den, Partial)) or node.den.body is None:
+        num, den_node = as_partial(node.num), as_partial(node.den)
+        if isinstance(num, Partial) or isinstance(den_node, Partial):
+            if not (isinstance(num, Partial) and isinstance(den_node, Partial)) or den_node.body is None:
                 raise ResolveError("a partial derivative must read \\frac{\\partial N}{\\partial D}")
-            den = self.variable(node.den.body)
-            if node.num.body is None:
+            den = self.variable(den_node.body)
+            if num.body is None:
                 return DerivOp(den)
-            return self.derivative(self.expr(node.num.body), den)
+            return self.derivative(self.expr(num.body), den)
         return self.expr(node.num) / self.expr(node.den)
 
     def variable(self, node: Node) -> Expr:
@@ -497,6 +503,19 @@ class Resolver:
                 yield self.name(head, "letter", last.sub, last.sup, last.primes)
                 start = end
                 break
+
+
+def as_partial(node: Node) -> Node:
+    """A numerator ``\\partial v_{h,o} * H_h`` or ``\\partial \\sum ...`` is ∂ of the whole numerator."""
+    if isinstance(node, Prod) and node.items and isinstance(node.items[0][1], Partial):
+        first = node.items[0][1]
+        rest = list(node.items[1:])
+        items = ([("", first.body)] if first.body is not None else []) + rest
+        if items and items[0][0] == "*":
+            items[0] = ("", items[0][1])
+        body = items[0][1] if len(items) == 1 else Prod(tuple(items))
+        return Partial(body)
+    return node
 
 
 def _trim_suffix(sub: Script) -> Script:

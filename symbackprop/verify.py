@@ -27,12 +27,13 @@ from .evaluate import Values
 from .latex import NotationPrinter
 from .notation import Notation, load_notation
 from .reader import Clause, Frac, Node, Partial, Prod, Sym, parse
+from .resolve import as_partial
 from .resolve import E_CASE, ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
 from .spec import NetworkSpec
 
 Expr = sp.Expr
 KINDS = ("gradient", "update", "new", "equation")
-VERDICTS = ("holds", "does not hold", "undecided")
+VERDICTS = ("holds", "does not hold", "undecided", "unreadable")
 DPS = 50
 POINTS = 3
 CLAIM_RELS = ("=", ":=", "\\approx", "\\equiv")
@@ -163,12 +164,13 @@ def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
     scope = res.scope
     if node is None:
         return None
-    if isinstance(node, Frac) and isinstance(node.num, Partial) and isinstance(node.den, Partial):
-        if node.num.body is None or node.den.body is None:
+    num, den = (as_partial(node.num), as_partial(node.den)) if isinstance(node, Frac) else (None, None)
+    if isinstance(num, Partial) and isinstance(den, Partial):
+        if num.body is None or den.body is None:
             return None
-        top = res.value(node.num.body)
+        top = res.value(num.body)
         if top in (ERROR, E_CASE):
-            pid = scope.param_of(res.value(node.den.body))  # type: ignore[arg-type]
+            pid = scope.param_of(res.value(den.body))  # type: ignore[arg-type]
             if pid is not None:
                 return Lhs("gradient", pid)
         return None
@@ -278,7 +280,7 @@ def param_binding(ctx: Context, pid: str, free: dict[str, tuple[int | str, ...]]
 # -- the check ---------------------------------------------------------------------------
 
 
-def verify(ctx: Context, claim: Claim) -> list[Outcome]:
+def verify(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
     """Every step of a claim under every binding: one outcome each."""
     scope = ctx.scope
     if claim.kind is not None and claim.kind not in KINDS:
@@ -286,6 +288,12 @@ def verify(ctx: Context, claim: Claim) -> list[Outcome]:
     steps = steps_of(claim_clauses(claim.latex))
     if not steps:
         raise SymbackpropError("the claim has no right-hand side to check")
+    return verify_steps(ctx, claim, steps, strict)
+
+
+def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = True) -> list[Outcome]:
+    """The outcomes of already-read steps (the audit reads whole documents itself)."""
+    scope = ctx.scope
     ints, named = fixed_binding(ctx, claim.bind)
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
     free = free_variables(nodes, scope, {**ints, **named})
@@ -298,9 +306,16 @@ def verify(ctx: Context, claim: Claim) -> list[Outcome]:
     for extra in bindings(free):
         binding = {**ints, **extra}
         res = resolver(scope, binding, named)
-        shown_binding = ", ".join(f"{k}={_show_bound(ctx, v)}" for k, v in sorted(binding.items()))
+        shown_binding = ", ".join(f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items()))
         for step in steps:
-            lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
+            try:
+                lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
+            except ResolveError as exc:
+                if strict:
+                    raise SymbackpropError(str(exc)) from None
+                matched = True
+                outcomes.append(_unreadable(ctx, claim, shown_binding, str(exc)))
+                continue
             if step.lhs is not None and lhs is None:
                 kind, pid = "equation", ""
                 if claim.kind not in (None, "equation"):
@@ -321,10 +336,24 @@ def verify(ctx: Context, claim: Claim) -> list[Outcome]:
                 if kind == "equation":
                     raise SymbackpropError("an equation claim needs its left-hand side")
             matched = True
-            outcomes.append(_check(ctx, res, claim, step, kind, pid, shown_binding))
+            try:
+                outcomes.append(_check(ctx, res, claim, step, kind, pid, shown_binding))
+            except ResolveError as exc:
+                if strict:
+                    raise SymbackpropError(str(exc)) from None
+                outcomes.append(_unreadable(ctx, claim, shown_binding, str(exc), kind, pid))
     if not matched:
         raise SymbackpropError(f"the claim's left-hand side never names {claim.param}")
     return outcomes
+
+
+def _unreadable(ctx: Context, claim: Claim, binding: str, reason: str, kind: str = "", pid: str = "") -> Outcome:
+    param = ctx.scope.names.get(pid, pid) if pid else ""
+    return Outcome(claim.source, claim.latex, kind, param, binding, "unreadable", remark=reason)
+
+
+def _show_key(ctx: Context, key: str) -> str:
+    return ctx.scope.generic_latex.get(key, key)
 
 
 def _show_bound(ctx: Context, value: int | str) -> str:
@@ -343,18 +372,17 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
         binding=binding,
         verdict="undecided",
     )
-    try:
-        rhs = res.expr(step.rhs)
-        lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
-    except ResolveError as exc:
-        raise SymbackpropError(str(exc)) from None
+    rhs = res.expr(step.rhs)
+    lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
     lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
     if not _symbols(rhs_c) and (ctx.values is not None or not _symbols(lhs_c)):
         return _check_number(ctx, base, lhs_c, rhs_c, step, claim.decimals)
     diff = rhs_c - lhs_c
     counter = _counterexample(ctx, diff, lhs_c, rhs_c)
     if counter:
-        return _diagnose(ctx, replace(base, verdict="does not hold", counterexample=counter), kind, pid, lhs, rhs)
+        out = _diagnose(ctx, replace(base, verdict="does not hold", counterexample=counter), kind, pid, lhs, rhs)
+        zero = _zero_partials(ctx, res, step.rhs)
+        return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
     if _is_zero(diff):
         return replace(base, verdict="holds")
     return replace(base, verdict="undecided", remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically")
@@ -376,9 +404,9 @@ def _is_zero(diff: Expr) -> bool:
         return False
 
 
-def _random_point(expr: Expr, seed: int) -> dict[Any, Expr]:
+def _random_point(exprs: tuple[Expr, ...], seed: int) -> dict[Any, Expr]:
     rng = random.Random(seed)
-    atoms = sorted(expr.free_symbols | expr.atoms(sp.Indexed), key=str)
+    atoms = sorted(set().union(*(e.free_symbols | e.atoms(sp.Indexed) for e in exprs)), key=str)
     return {s: sp.Rational(rng.randint(-900, 900), rng.randint(300, 700)) for s in atoms}
 
 
@@ -391,8 +419,9 @@ def _instantiate(ctx: Context, expr: Expr) -> Expr:
 
 def _counterexample(ctx: Context, diff: Expr, lhs: Expr, rhs: Expr) -> str:
     diff = _instantiate(ctx, diff)
+    everything = (_instantiate(ctx, lhs), _instantiate(ctx, rhs), diff)
     for seed in range(POINTS):
-        point = _random_point(diff, seed)
+        point = _random_point(everything, seed)
         value = to_elementary(diff).xreplace(point).evalf(DPS)
         if value.is_number and value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10):
             shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if not isinstance(k, sp.Indexed))
@@ -489,6 +518,33 @@ def _diagnose(ctx: Context, out: Outcome, kind: str, pid: str, lhs: Expr, rhs: E
     return replace(out, correct=correct, ratio=ctx.show(ratio) if ratio is not None else "", factor=factor)
 
 
+def _zero_partials(ctx: Context, res: Resolver, node: Node) -> str:
+    """Partial-derivative factors of the claim that vanish: ∂N/∂D where N does not depend on D."""
+    found: list[str] = []
+
+    def visit(n: object) -> None:
+        if isinstance(n, Frac) and isinstance(n.num, Partial) and isinstance(n.den, Partial):
+            if n.num.body is not None and n.den.body is not None:
+                try:
+                    num, den = res.expr(n.num.body), res.variable(n.den.body)
+                    if res.derivative(num, den) == 0:
+                        found.append(
+                            f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not depend on {ctx.show(den)}"
+                        )
+                except ResolveError:
+                    pass
+            return
+        if isinstance(n, tuple):
+            for item in n:
+                visit(item)
+        elif hasattr(n, "__dataclass_fields__"):
+            for name in n.__dataclass_fields__:  # type: ignore[attr-defined]
+                visit(getattr(n, name))
+
+    visit(node)
+    return "; ".join(dict.fromkeys(found))
+
+
 def _ratio(rhs: Expr, lhs: Expr) -> Expr | None:
     if lhs == 0:
         return None
@@ -508,6 +564,8 @@ def _factor(ctx: Context, kind: str, pid: str, ratio: Expr) -> str:
     scope = ctx.scope
     if ratio == -1:
         return "the sign is wrong: the claim is the negative of the truth"
+    if ratio == 0:
+        return "the claim is identically zero"
     if ratio.is_number:
         return f"a constant factor {ctx.show(ratio)} is wrong"
     chain = scope.gradient(pid).chain
