@@ -203,13 +203,19 @@ class Scope:
         return {latex_key(latex) or latex: latex for latex in self.notation.generic}
 
     def _param_class(self, cls: str) -> tuple[str, ...]:
+        """The parameters a generic name stands for: all of a layer's (weight:L), else the first
+        weight and the first bias of each layer (one of each kind and place in the network)."""
         kind, _, layer = cls.partition(":")
         kinds = {"parameter": ("weight", "bias"), "weight": ("weight",), "bias": ("bias",)}
         if kind not in kinds or (layer and not layer.isdigit()):
             raise ResolveError(f"notation {self.notation.name}: generic class {cls!r}; use parameter, weight, bias or weight:L")
-        return tuple(
-            p.id for p in self.net.params if p.kind in kinds[kind] and (not layer or p.layer == int(layer))
-        )
+        chosen = [p for p in self.net.params if p.kind in kinds[kind] and (not layer or p.layer == int(layer))]
+        if not layer:
+            firsts: dict[tuple[str, int], str] = {}
+            for p in chosen:
+                firsts.setdefault((p.kind, p.layer), p.id)
+            return tuple(firsts.values())
+        return tuple(p.id for p in chosen)
 
     @cached_property
     def definitions(self) -> dict[Expr, Expr]:

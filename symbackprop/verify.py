@@ -393,14 +393,16 @@ def _symbols(expr: Expr) -> set[Any]:
 
 
 def _is_zero(diff: Expr) -> bool:
-    if diff == 0 or sp.expand(diff) == 0:
+    """A symbolic proof that diff is 0: expansion with the activations kept whole, then in
+    elementary functions over a common denominator. (No ``simplify``: it can run for minutes.)"""
+    if diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0:
         return True
     elementary = sp.expand(to_elementary(diff.doit()))
     if elementary == 0:
         return True
     try:
-        return sp.cancel(sp.together(elementary)) == 0 or sp.simplify(elementary) == 0
-    except (TypeError, ValueError, RecursionError):  # pragma: no cover - SymPy's limits
+        return sp.cancel(sp.together(elementary)) == 0
+    except (TypeError, ValueError, RecursionError, sp.PolynomialError):  # pragma: no cover - SymPy's limits
         return False
 
 
@@ -417,17 +419,28 @@ def _instantiate(ctx: Context, expr: Expr) -> Expr:
     return expr
 
 
+def _numeric(expr: Expr, point: Mapping[Any, Expr], digits: int = DPS) -> Expr:
+    """expr at a point, each function value computed once, innermost first (fast and exact to digits)."""
+    value = expr.xreplace(dict(point))
+    for _ in range(64):
+        ready = {f for f in value.atoms(sp.Function) if f.args and all(a.is_number for a in f.args)}
+        if not ready:
+            break
+        value = value.xreplace({f: f.evalf(digits + 10) for f in ready})
+    return value.evalf(digits)
+
+
 def _counterexample(ctx: Context, diff: Expr, lhs: Expr, rhs: Expr) -> str:
     diff = _instantiate(ctx, diff)
-    everything = (_instantiate(ctx, lhs), _instantiate(ctx, rhs), diff)
+    lhs_n, rhs_n = _instantiate(ctx, lhs), _instantiate(ctx, rhs)
     for seed in range(POINTS):
-        point = _random_point(everything, seed)
-        value = to_elementary(diff).xreplace(point).evalf(DPS)
+        point = _random_point((lhs_n, rhs_n, diff), seed)
+        value = _numeric(rhs_n, point, DPS + 10) - _numeric(lhs_n, point, DPS + 10)
         if value.is_number and value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10):
             shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if not isinstance(k, sp.Indexed))
-            true = to_elementary(_instantiate(ctx, lhs)).xreplace(point).evalf(12)
-            claimed = to_elementary(_instantiate(ctx, rhs)).xreplace(point).evalf(12)
-            return f"at {shown}: claim {claimed}, true {true}"
+            return f"at {shown}: claim {_numeric(rhs_n, point, 12)}, true {_numeric(lhs_n, point, 12)}"
+        if not value.is_number:
+            return ""
     return ""
 
 
@@ -505,7 +518,8 @@ def _value_table(ctx: Context) -> dict[Any, Expr]:
 def _diagnose(ctx: Context, out: Outcome, kind: str, pid: str, lhs: Expr, rhs: Expr) -> Outcome:
     scope = ctx.scope
     if kind == "equation":
-        return replace(out, correct=ctx.show(lhs), ratio=_ratio_text(ctx, rhs, lhs))
+        shown = scope.net.displays.get(lhs, lhs)
+        return replace(out, correct=ctx.show(shown), ratio=_ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs)))
     correct = ctx.show(truth_display(scope, kind, pid))
     if kind == "new":
         p = scope.net.param(pid).symbol
