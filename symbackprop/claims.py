@@ -2,6 +2,7 @@
 
     spec = "sears-xor"               # optional: the spec the claims are about
     source = "Sears (2017)"          # optional: the document
+    learning_rate = 1                # optional: a learning rate the source fixes (the essay's p' = p - dE/dp)
     [values]                         # optional: numbers for numeric claims (as for `eval`)
     x = [2, 3]
     y = [1]
@@ -25,15 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sympy as sp
 import tomli_w
 
 from ._toml import tomllib
 from .errors import SymbackpropError
-from .evaluate import Values, values_from_toml
+from .evaluate import Values, exact_number, values_from_toml
 from .network import Network
 from .verify import KINDS, Claim
 
-FILE_KEYS = {"spec", "source", "values", "claim", "description"}
+FILE_KEYS = {"spec", "source", "values", "claim", "description", "learning_rate"}
 CLAIM_KEYS = {"where", "latex", "param", "kind", "bind", "decimals"}
 
 
@@ -44,6 +46,7 @@ class ClaimsFile:
     source: str
     claims: tuple[Claim, ...]
     values: dict[str, Any] | None
+    learning_rate: sp.Rational | None = None
 
 
 def _bind(value: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -102,7 +105,8 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
     if values is not None and not isinstance(values, dict):
         raise SymbackpropError(f"{where}: [values] must be a table")
     spec = data.get("spec")
-    return ClaimsFile(where, spec if isinstance(spec, str) else None, str(data.get("source", "")), tuple(claims), values)
+    lr = exact_number(data["learning_rate"], f"{where}: learning_rate") if "learning_rate" in data else None
+    return ClaimsFile(where, spec if isinstance(spec, str) else None, str(data.get("source", "")), tuple(claims), values, lr)
 
 
 def load_claims(path: str) -> ClaimsFile:

@@ -66,6 +66,7 @@ class Outcome:
     counterexample: str = ""
     factor: str = ""
     remark: str = ""
+    step: int = 1
 
     def to_json(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
@@ -92,6 +93,7 @@ class Context:
 
     scope: Scope
     values: Values | None = None
+    learning_rate: Expr | None = None  # a source's fixed learning rate (the essay's p' = p - dE/dp: 1)
 
     @property
     def printer(self) -> NotationPrinter:
@@ -307,14 +309,14 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
         binding = {**ints, **extra}
         res = resolver(scope, binding, named)
         shown_binding = ", ".join(f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items()))
-        for step in steps:
+        for number, step in enumerate(steps, start=1):
             try:
                 lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
             except ResolveError as exc:
                 if strict:
                     raise SymbackpropError(str(exc)) from None
                 matched = True
-                outcomes.append(_unreadable(ctx, claim, shown_binding, str(exc)))
+                outcomes.append(replace(_unreadable(ctx, claim, shown_binding, str(exc)), step=number))
                 continue
             if step.lhs is not None and lhs is None:
                 kind, pid = "equation", ""
@@ -337,11 +339,11 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
                     raise SymbackpropError("an equation claim needs its left-hand side")
             matched = True
             try:
-                outcomes.append(_check(ctx, res, claim, step, kind, pid, shown_binding))
+                outcomes.append(replace(_check(ctx, res, claim, step, kind, pid, shown_binding), step=number))
             except ResolveError as exc:
                 if strict:
                     raise SymbackpropError(str(exc)) from None
-                outcomes.append(_unreadable(ctx, claim, shown_binding, str(exc), kind, pid))
+                outcomes.append(replace(_unreadable(ctx, claim, shown_binding, str(exc), kind, pid), step=number))
     if not matched:
         raise SymbackpropError(f"the claim's left-hand side never names {claim.param}")
     return outcomes
@@ -374,6 +376,8 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
     )
     rhs = res.expr(step.rhs)
     lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
+    if ctx.learning_rate is not None:
+        lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
     lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
     if not _symbols(rhs_c) and (ctx.values is not None or not _symbols(lhs_c)):
         return _check_number(ctx, base, lhs_c, rhs_c, step, claim.decimals)

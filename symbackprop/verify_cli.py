@@ -46,8 +46,8 @@ def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
     if args.claims:
         cf = load_claims(args.claims)
         values = file_values(cf, ctx.scope.net, lambda t: ctx.scope.notation.param_id(t, ctx.scope.net))
-        if values is not None:
-            ctx = Context(ctx.scope, values)
+        if values is not None or cf.learning_rate is not None:
+            ctx = Context(ctx.scope, values or ctx.values, cf.learning_rate)
         claims = list(cf.claims)
     else:
         claims = [
@@ -90,15 +90,24 @@ def run_claims(ctx: Context, claims: list[Claim], decimals: int | None = None, s
 
 
 def table(outcomes: list[Outcome]) -> str:
-    lines = []
+    """One line per claim step: the worst verdict over its bindings, then its diagnosis."""
+    order = {"unreadable": 0, "does not hold": 1, "undecided": 2, "holds": 3}
+    groups: dict[tuple[str, str, int], list[Outcome]] = {}
     for o in outcomes:
-        what = f"{o.kind} {o.param}".strip()
-        bound = f" [{o.binding}]" if o.binding else ""
-        lines.append(f"{o.source} | {what}{bound} | {o.claim} | {o.verdict.upper()}")
-        if o.diagnosis:
-            lines.append(f"    {o.diagnosis}")
+        groups.setdefault((o.source, o.claim, o.step), []).append(o)
+    lines = []
+    for (source, claim, step), group in groups.items():
+        worst = min(group, key=lambda o: order[o.verdict])
+        steps = max(o.step for o in outcomes if o.source == source and o.claim == claim)
+        what = f"{worst.kind} {worst.param}".strip()
+        bound = f" [{worst.binding}]" if worst.binding else ""
+        count = f" ({len(group)} bindings)" if len(group) > 1 else ""
+        label = f" (step {step} of {steps})" if steps > 1 else ""
+        lines.append(f"{source}{label} | {what}{bound}{count} | {claim} | {worst.verdict.upper()}")
+        if worst.diagnosis:
+            lines.append(f"    {worst.diagnosis}")
     holds = sum(o.verdict == "holds" for o in outcomes)
-    lines.append(f"{holds} of {len(outcomes)} hold")
+    lines.append(f"{holds} of {len(outcomes)} checks hold")
     return "\n".join(lines)
 
 
