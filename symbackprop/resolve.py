@@ -42,7 +42,6 @@ from .reader import (
 from .spec import NetworkSpec
 
 Expr = sp.Expr
-E_CASE = sp.Symbol("E_case")
 PROSE = {"where", "or", "and", "since", "for", "by", "using", "with", "is", "if", "then", "as", "th", "st", "nd", "rd"}
 FUNCTION_HEADS = {"\\exp": sp.exp, "\\ln": sp.log, "\\log": sp.log}
 MAX_BINDINGS = 64
@@ -158,8 +157,13 @@ class Scope:
         out["eta"] = net.lr
         out["E"] = ERROR
         if net.case is not None:
-            out["E_case"] = E_CASE
+            out["E_case"] = self.e_case
         return out
+
+    @cached_property
+    def e_case(self) -> Expr:
+        """The error of case i (Indexed, so that a mean over cases can be expanded)."""
+        return sp.IndexedBase("E_case", real=True)[self.net.case] if self.net.case is not None else ERROR
 
     @cached_property
     def table(self) -> dict[str, str]:
@@ -226,8 +230,8 @@ class Scope:
             zero = [sp.Integer(0)] * len(net.errors)
             case_error = net.loss.case_error(zero, list(net.errors))
         if net.case is not None:
-            defs[E_CASE] = case_error
-            defs[ERROR] = net.over_cases(E_CASE)
+            defs[self.e_case] = case_error
+            defs[ERROR] = net.over_cases(self.e_case)
         else:
             defs[ERROR] = case_error
         return defs
@@ -403,6 +407,11 @@ class Resolver:
         return value
 
     def derivative(self, num: Expr, den: Expr) -> Expr:
+        pid = self.scope.param_of(den)
+        if pid is not None and num == ERROR:
+            return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
+        if pid is not None and num == self.scope.e_case and num != ERROR:
+            return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
         expanded = self.scope.expand(num, keep=den)
         result = sp.diff(expanded, den)
         return result.xreplace(self.scope.reverse)
