@@ -508,6 +508,18 @@ class Resolver:
 
     def _segment(self, run: list[Sym]) -> Iterator[Value]:
         """Split adjacent letters into the longest names the notation knows (NdInpt_o, SSE)."""
+        try:
+            yield from self._split(run)
+        except ResolveError as exc:
+            if len(run) == 1 or not str(exc).startswith("unknown symbol"):
+                raise
+            last = run[-1]
+            word = "".join(s.head for s in run) + (f"_{{{script_key(last.sub, self.env)}}}" if last.sub else "")
+            raise ResolveError(
+                f"unknown symbol {word} in notation {self.scope.notation.name}; it knows {self.scope.known_names()}"
+            ) from None
+
+    def _split(self, run: list[Sym]) -> Iterator[Value]:
         start = 0
         while start < len(run):
             for end in range(len(run), start, -1):

@@ -529,7 +529,7 @@ def _check_number(ctx: Context, base: Outcome, lhs: Expr, rhs: Expr, step: Step,
     else:
         ok = _rounded(sp.N(true, DPS), decimals) == _rounded(sp.N(claimed, DPS), decimals)
         shown = f"exact {true_n} (to {decimals} decimals {float(_rounded(sp.N(true, DPS), decimals)):.{decimals}f}), claimed {claimed_n}"
-    remark = shown
+    remark = "" if ok and decimals is None else shown
     if ok and decimals is not None and abs(sp.N(true - claimed, DPS)) > sp.Float(10) ** (-decimals - 3):
         remark += "; equal only after rounding"
     return replace(base, verdict="holds" if ok else "does not hold", remark=remark, correct=str(true_n))

@@ -103,7 +103,8 @@ def table(outcomes: list[Outcome]) -> str:
         bound = f" [{worst.binding}]" if worst.binding else ""
         count = f" ({len(group)} bindings)" if len(group) > 1 else ""
         label = f" (step {step} of {steps})" if steps > 1 else ""
-        lines.append(f"{source}{label} | {what}{bound}{count} | {claim} | {worst.verdict.upper()}")
+        flat = " ".join(claim.split())
+        lines.append(f"{source}{label} | {what}{bound}{count} | {flat} | {worst.verdict.upper()}")
         if worst.diagnosis:
             lines.append(f"    {worst.diagnosis}")
     holds = sum(o.verdict == "holds" for o in outcomes)
