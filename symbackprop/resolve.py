@@ -10,7 +10,7 @@ expanded down to D (D held as a variable) and differentiated.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from string import Template
 from typing import Iterator, Mapping, Union
@@ -158,6 +158,8 @@ class Scope:
         out["E"] = ERROR
         if net.case is not None:
             out["E_case"] = self.e_case
+            assert net.n_cases is not None
+            out["n"] = net.n_cases
         return out
 
     @cached_property
@@ -245,6 +247,17 @@ class Scope:
                 out[self.definitions[a]] = a
         return out
 
+    @cached_property
+    def unclosed(self) -> dict[Expr, Expr]:
+        """Closed form -> the intermediate it is (activations win over net inputs when equal)."""
+        out: dict[Expr, Expr] = {}
+        for l in range(1, self.net.depth + 1):
+            for key in (*self.net.z[l], *self.net.a[l]):
+                value = self.net.closed[key]
+                if not value.is_Atom:
+                    out[value] = key
+        return out
+
     def expand(self, expr: Expr, keep: Expr | None = None) -> Expr:
         """Replace intermediates by their definitions (all of them, or down to ``keep``)."""
         defs = self.definitions if keep is None else {k: v for k, v in self.definitions.items() if k != keep}
@@ -304,7 +317,7 @@ class Resolver:
         if kind == "name" and head.lower() in PROSE:
             raise ResolveError(f"prose inside the maths: \\text{{{head}}}")
         if kind == "dots":
-            raise ResolveError("an elided series (\\dots) has no single value; write the terms out")
+            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
         value = self.lookup(head, sub, sup)
         if value is not None:
             return self._primed(value, primes)
@@ -354,6 +367,8 @@ class Resolver:
         if isinstance(node, Sym):
             return self.prod(Prod((("", node),)))
         if isinstance(node, Add):
+            if any(_is_dots(term) for _, term in node.terms):
+                return self.series(node)
             total: Expr = sp.Integer(0)
             for sign, term in node.terms:
                 v = self.expr(term)
@@ -381,6 +396,33 @@ class Resolver:
         if isinstance(node, BigSum):
             return self.bigsum(node)
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
+
+    def series(self, node: Add) -> Expr:
+        """``a_1 + a_2 + \\dots + a_N``: the terms follow the first ones, up to a count N
+        (a layer size from the notation's [counts], or the number of cases n)."""
+        terms = list(node.terms)
+        dots = [k for k, (_, t) in enumerate(terms) if _is_dots(t)]
+        if len(dots) != 1 or dots[0] == 0 or dots[0] == len(terms) - 1 or any(sign != "+" for sign, _ in terms):
+            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
+        first, last = terms[0][1], terms[-1][1]
+        head = [t for _, t in terms[: dots[0]]]
+        if dots[0] != len(terms) - 2:
+            raise ResolveError("an elided series (\\dots) must end with its last term a_N")
+        cases = self.scope.notation.get("cases") or "n"
+        for count in _letters(last):
+            if all(_shape(_templated(last, count, k)) == _shape(t) for k, t in enumerate(head, start=1)):
+                if count == cases and self.scope.net.case is not None:
+                    case = self.scope.net.case
+                    body = self.with_names(count, case).expr(_templated(last, count, None, str(case)))
+                    assert self.scope.net.n_cases is not None
+                    return sp.Sum(body, (case, 1, self.scope.net.n_cases))
+                if count in self.scope.notation.counts:
+                    size = self.scope.spec.sizes[self.scope.notation.counts[count]]
+                    return sp.Add(*[self.expr(_templated(last, count, k)) for k in range(1, size + 1)])
+        raise ResolveError("an elided series (\\dots) whose terms do not follow one index up to a known count")
+
+    def with_names(self, count: str, case: sp.Symbol) -> "Resolver":
+        return self
 
     def bigsum(self, node: BigSum) -> Expr:
         lo, hi = self.expr(node.lo), self.expr(node.hi)
@@ -414,6 +456,7 @@ class Resolver:
             return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
         expanded = self.scope.expand(num, keep=den)
         result = sp.diff(expanded, den)
+        result = result.xreplace(self.scope.unclosed)
         return result.xreplace(self.scope.reverse)
 
     def prod(self, node: Prod) -> Value:
@@ -530,6 +573,70 @@ class Resolver:
                 yield self.name(head, "letter", last.sub, last.sup, last.primes)
                 start = end
                 break
+
+
+def _is_dots(node: Node) -> bool:
+    return isinstance(node, Sym) and node.kind == "dots"
+
+
+def _letters(node: object) -> list[str]:
+    """Letters and Greek letters used as subscripts: candidates for a series' count."""
+    found: list[str] = []
+
+    def visit(n: object) -> None:
+        if isinstance(n, Script):
+            found.extend(text for typ, text in n.tokens if typ in ("LETTER", "GREEK"))
+        elif isinstance(n, tuple):
+            for item in n:
+                visit(item)
+        elif hasattr(n, "__dataclass_fields__"):
+            for name in n.__dataclass_fields__:  # type: ignore[attr-defined]
+                visit(getattr(n, name))
+
+    visit(node)
+    return list(dict.fromkeys(found))
+
+
+def _templated(node: Node, count: str, k: int | None, text: str | None = None) -> Node:
+    """node with the subscript letter ``count`` replaced by the number k (or the letter text)."""
+    value = str(k) if k is not None else str(text)
+    kind = "LETTER" if k is None else ("DIGIT" if len(value) == 1 else "NUMBER")
+
+    def script(sc: Script | None) -> Script | None:
+        if sc is None:
+            return None
+        tokens = tuple((kind, value) if t == count and typ in ("LETTER", "GREEK") else (typ, t) for typ, t in sc.tokens)
+        return Script(tokens, walk(sc.expr) if sc.expr is not None else None)
+
+    def walk(n: object) -> object:
+        if isinstance(n, Sym):
+            if n.head == count and not n.scripted and k is not None:
+                return Num(sp.Integer(k), value)
+            return replace(n, sub=script(n.sub), sup=script(n.sup))
+        if isinstance(n, Script):
+            return script(n)
+        if isinstance(n, tuple):
+            return tuple(walk(item) for item in n)
+        if hasattr(n, "__dataclass_fields__"):
+            return replace(n, **{f: walk(getattr(n, f)) for f in n.__dataclass_fields__})  # type: ignore[arg-type]
+        return n
+
+    return walk(node)  # type: ignore[return-value]
+
+
+def _shape(node: object) -> object:
+    """A node without source positions, for comparing the terms of a series."""
+    if isinstance(node, Sym):
+        return ("sym", node.kind, node.head, _shape(node.sub), _shape(node.sup), node.primes)
+    if isinstance(node, Script):
+        return ("script", node.tokens)
+    if isinstance(node, Num):
+        return ("num", node.value)
+    if isinstance(node, tuple):
+        return tuple(_shape(item) for item in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return (type(node).__name__,) + tuple(_shape(getattr(node, f)) for f in node.__dataclass_fields__)
+    return node
 
 
 def as_partial(node: Node) -> Node:

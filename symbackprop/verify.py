@@ -143,11 +143,8 @@ def claim_clauses(latex: str) -> list[Clause]:
     doc = parse(latex)
     clauses: list[Clause] = []
     for row in doc.rows:
-        for c, clause in enumerate(row.clauses):
-            if not clauses and c == 0:
-                clauses.append(clause)
-            elif clauses and c == 0 and clause.sides[0] is None:
-                clauses.append(clause)
+        if row.clauses and (not clauses or row.clauses[0].rels or row.clauses[0].sides[0] is None):
+            clauses.append(row.clauses[0])
     if not clauses:
         raise SymbackpropError("the claim has no expression")
     return clauses
@@ -172,7 +169,7 @@ def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
         if num.body is None or den.body is None:
             return None
         top = res.value(num.body)
-        if top in (ERROR, scope.e_case):
+        if top == ERROR:
             pid = scope.param_of(res.value(den.body))  # type: ignore[arg-type]
             if pid is not None:
                 return Lhs("gradient", pid)
@@ -401,7 +398,7 @@ def _is_zero(diff: Expr) -> bool:
     elementary functions over a common denominator. (No ``simplify``: it can run for minutes.)"""
     if diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0:
         return True
-    elementary = sp.expand(to_elementary(diff.doit()))
+    elementary = sp.expand(to_elementary(diff))
     if elementary == 0:
         return True
     try:
