@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .api import Derivation, derive
 from .derive import Gradient, gradients
 from .errors import NotationError, SpecError, SymbackpropError
 from .network import Network, build
@@ -9,6 +10,8 @@ from .notation import Notation, load_notation
 from .spec import NetworkSpec, inline, preset, resolve
 
 __all__ = [
+    "Derivation",
+    "derive",
     "Gradient",
     "Network",
     "NetworkSpec",

@@ -9,7 +9,7 @@ instead of being re-expanded into exponentials.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import sympy as sp
 
@@ -107,9 +107,25 @@ def _tanh_display(a: Expr, z: Expr, gain: Expr | None) -> Expr:
     return sp.Add(sp.Integer(1), sp.Mul(-1, sp.Pow(a, 2), evaluate=False), evaluate=False)
 
 
+def _softmax_layer(zs: Sequence[Expr]) -> list[Expr]:
+    total = sp.Add(*[sp.exp(z) for z in zs])
+    return [sp.exp(z) / total for z in zs]
+
+
+def _softmax_jacobian(a: Sequence[Expr], i: int, j: int) -> tuple[Expr, Expr]:
+    """da_i/dz_j = a_i (delta_ij - a_j), evaluated and for display (0-based i, j)."""
+    if i == j:
+        return a[i] * (1 - a[i]), sp.Mul(a[i], _one_minus(a[i]), evaluate=False)
+    return -a[i] * a[j], sp.Mul(-1, a[i], a[j], evaluate=False)
+
+
 @dataclass(frozen=True)
 class Activation:
-    """One activation: its forward map and its slope da/dz (evaluated and for display)."""
+    """One activation: its forward map and its slope da/dz (evaluated and for display).
+
+    A layer-wise activation (softmax) maps the whole layer's net inputs at once and
+    has a full Jacobian da_i/dz_j instead of a slope.
+    """
 
     name: str
     apply: Callable[[Expr, Expr | None], Expr]
@@ -117,6 +133,16 @@ class Activation:
     slope_display: Callable[[Expr, Expr, Expr | None], Expr]
     takes_gain: bool = False
     summary: str = ""
+    apply_layer: Callable[[Sequence[Expr]], list[Expr]] | None = None
+    jacobian: Callable[[Sequence[Expr], int, int], tuple[Expr, Expr]] | None = None
+
+    @property
+    def layerwise(self) -> bool:
+        return self.apply_layer is not None
+
+
+def _per_unit_only(*args: object) -> Expr:
+    raise TypeError("softmax is applied to a whole layer: use apply_layer and jacobian")
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -155,6 +181,15 @@ ACTIVATIONS: dict[str, Activation] = {
         lambda a, z, g: Sigmoid(z),
         lambda a, z, g: Sigmoid(z),
         summary="log(1+e^z); slope sigmoid(z)",
+    ),
+    "softmax": Activation(
+        "softmax",
+        _per_unit_only,
+        _per_unit_only,
+        _per_unit_only,
+        summary="e^(z_j) / sum_m e^(z_m) over the layer; da_i/dz_j = a_i (delta_ij - a_j)",
+        apply_layer=_softmax_layer,
+        jacobian=_softmax_jacobian,
     ),
 }
 

@@ -7,12 +7,31 @@ from functools import cached_property
 from typing import Any
 
 import sympy as sp
+from sympy.printing.repr import ReprPrinter
 
 from .derive import Gradient, gradients
 from .latex import FORMS, latex_of, render
 from .network import Network, build
 from .notation import Notation, load_notation
 from .spec import NetworkSpec
+
+
+class _Repr(ReprPrinter):
+    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function printed once."""
+
+    def __init__(self) -> None:
+        super().__init__({"order": "none"})
+        self._seen: dict[sp.Expr, str] = {}
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        text = self._seen.get(expr)
+        if text is None:
+            text = self._seen[expr] = super()._print_Function(expr)
+        return text
+
+
+def srepr(expr: sp.Expr, printer: _Repr | None = None) -> str:
+    return (printer or _Repr()).doprint(expr)
 
 
 @dataclass(frozen=True)
@@ -53,21 +72,22 @@ class Derivation:
                 "to": g.param.to_unit,
                 "forms": {},
             }
+            rp = _Repr()
             for f in forms:
                 if f == "exact":
-                    entry["forms"]["exact"] = {"latex": r.exact(), "srepr": sp.srepr(g.exact)}
+                    entry["forms"]["exact"] = {"latex": r.exact(), "srepr": srepr(g.exact, rp)}
                 elif f == "compact":
-                    entry["forms"]["compact"] = {"latex": r.compact(), "srepr": sp.srepr(g.compact.value)}
+                    entry["forms"]["compact"] = {"latex": r.compact(), "srepr": srepr(g.compact.value, rp)}
                 else:
                     entry["forms"]["chain"] = {
                         "latex": r.equation("chain"),
-                        "srepr": sp.srepr(g.chain_value()),
+                        "srepr": srepr(g.chain_value(), rp),
                         "paths": [
                             [
                                 {
                                     "partial": r.printer.partial(f_.num, f_.den),
                                     "latex": latex_of(f_.display, self.notation, self.names),
-                                    "srepr": sp.srepr(f_.value),
+                                    "srepr": srepr(f_.value, rp),
                                 }
                                 for f_ in path
                             ]

@@ -13,6 +13,7 @@ from .activations import ACTIVATIONS
 from .api import Derivation, derive
 from .errors import SymbackpropError
 from .evaluate import Report, evaluate, load_values
+from .indexform import index_form
 from .latex import FORMS
 from .losses import LOSSES
 from .notation import load_notation, notation_names
@@ -40,6 +41,11 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--param", action="append", help="only this parameter (id such as w2_1_3, or notation name)")
     d.add_argument("--form", choices=FORMS, default="compact", help="exact, chain, compact, or all")
     d.add_argument("--format", choices=("latex", "text", "json"), default="latex")
+    d.add_argument(
+        "--index-form",
+        action="store_true",
+        help="the general formulas with symbolic layer sizes (Indexed/Sum): deltas, weights, biases",
+    )
     e = sub.add_parser("eval", help="numbers: forward pass, error, gradients, one update step")
     _spec_args(e)
     e.add_argument("--values", required=True, help="a TOML file with x, y, lr and [params]")
@@ -63,7 +69,19 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
     )
 
 
+def run_index_form(args: argparse.Namespace) -> str:
+    if args.param or args.form != "compact" or args.format == "text":
+        raise SymbackpropError("--index-form prints every general formula: drop --param and --form; --format latex or json")
+    spec = spec_of(args)
+    result = index_form(spec, load_notation(args.notation or spec.notation, spec.base_dir))
+    if args.format == "json":
+        return json.dumps(result.to_json(), indent=2)
+    return "\n\n".join(result.latex())
+
+
 def run_derive(args: argparse.Namespace) -> str:
+    if args.index_form:
+        return run_index_form(args)
     result: Derivation = derive(spec_of(args), args.notation, args.param)
     if args.format == "json":
         return json.dumps(result.to_json(args.form), indent=2)
@@ -89,12 +107,14 @@ def run_eval(args: argparse.Namespace) -> str:
     lines = []
     for c, case in enumerate(report.forward, start=1):
         lines.append(f"forward pass{f' (case {c})' if len(report.forward) > 1 else ''}:")
-        lines += [f"  {names[k]:<28} {k:<10} = {_fmt(v, digits)}" for k, v in case.items()]
+        activations = {names[k] for k in case if k.startswith("a")}
+        shown = {k: v for k, v in case.items() if not (k.startswith("o") and names[k] in activations)}
+        lines += [f"  {names[k]:<28} {k:<10} = {_fmt(v, digits)}" for k, v in shown.items()]
     lines.append(f"error {names['E']} = {_fmt(report.error, digits)}")
     lines.append("gradients:")
     lines += [f"  dE/d{names[k]:<22} {k:<10} = {_fmt(v, digits)}" for k, v in report.gradients.items()]
     if report.updates:
-        lines.append(f"one update step, p - {names['eta']} dE/dp with {names['eta']} = {values.lr}:")
+        lines.append(f"one update step, p - {names['eta']} dE/dp with {names['eta']} = {float(values.lr):g}:")
         lines += [
             f"  {names[k]:<28} {k:<10} {_fmt(values.params[k], digits)} -> {_fmt(v, digits)}"
             for k, v in report.updates.items()
@@ -150,5 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     out, code = out if isinstance(out, tuple) else (out, 0)  # verify/audit: exit 1 when a claim fails
-    print(out)
+    try:
+        print(out)
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
     return code

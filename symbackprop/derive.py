@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Mapping
 
 import sympy as sp
 
@@ -102,7 +103,7 @@ class Gradient:
     def exact_display(self) -> Term:
         """The compact display with every intermediate expanded: a closed form in chain order."""
         per_case = self.per_case
-        shown = expand_display(per_case.display, self.net.displays)
+        shown = expand_display(per_case.display, self.net.displays, self.net.display_memo)
         return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
 
     @cached_property
@@ -123,16 +124,23 @@ def _over_cases(net: Network, per_case: Term) -> Term:
     return Term(net.over_cases(per_case.value), shown)
 
 
-def expand_display(expr: Expr, displays: dict[Expr, Expr] | object) -> Expr:
-    """Replace intermediates by their displayed definitions, keeping every node unevaluated."""
-    table = dict(displays)  # type: ignore[call-overload]
+def expand_display(expr: Expr, displays: Mapping[Expr, Expr], memo: dict[Expr, Expr] | None = None) -> Expr:
+    """Replace intermediates by their displayed definitions, keeping every node unevaluated.
+
+    ``memo`` caches the expansion of each intermediate (share it across gradients).
+    """
+    memo = {} if memo is None else memo
 
     def walk(e: Expr) -> Expr:
-        if e in table and table[e] != e:
-            return walk(table[e])
+        if e in displays and displays[e] != e:
+            if e not in memo:
+                memo[e] = walk(displays[e])
+            return memo[e]
         if not e.args or isinstance(e, sp.Indexed):
             return e
         args = [walk(arg) for arg in e.args]
+        if isinstance(e, sp.Add):  # a sum expanded inside a sum needs no brackets
+            args = [t for arg in args for t in (arg.args if isinstance(arg, sp.Add) else (arg,))]
         if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
             return e.func(*args, evaluate=False)
         if isinstance(e, sp.Sum):
@@ -142,31 +150,28 @@ def expand_display(expr: Expr, displays: dict[Expr, Expr] | object) -> Expr:
     return walk(expr)
 
 
-def _output_delta(net: Network, j: int, error_terms: bool) -> list[Factor]:
-    """Factors from E down to z^{(L)}_j."""
-    L = net.depth
-    o, y, e = net.outputs[j - 1], net.targets[j - 1], net.errors[j - 1]
+def _loss_factors(net: Network, i: int, error_terms: bool) -> list[Factor]:
+    """Factors from E down to the output o_i (through the named error term e_i if asked)."""
+    o, y, e = net.outputs[i - 1], net.targets[i - 1], net.errors[i - 1]
     loss = net.loss
-    factors = []
-    if error_terms:
+    if error_terms and loss.scale is not None:
         sign = -1 if net.residual == "target-output" else 1
-        de = loss.slope_by_error_term(e, net.residual)
-        factors.append(Factor(ERROR, e, evaluate(de), de))
-        factors.append(Factor(e, o, sp.Integer(sign), sp.Integer(sign)))
-    else:
-        shown = loss.slope_display(o, y, net.residual)
-        factors.append(Factor(ERROR, o, loss.slope(o, y), shown))
-    value, shown = net.slope(L, j)
-    factors.append(Factor(o, net.z[L][j - 1], value, shown))
-    return factors
+        de = loss.slope_by_error_term(e)
+        return [Factor(ERROR, e, evaluate(de), de), Factor(e, o, sp.Integer(sign), sp.Integer(sign))]
+    return [Factor(ERROR, o, loss.slope(o, y), loss.slope_display(o, y, net.residual))]
+
+
+def _count_paths(net: Network, l: int, j: int) -> int:
+    """How many chain-rule paths run from E down to z^{(l)}_j."""
+    count = len(net.feeds(l, j))
+    for k in range(l + 1, net.depth + 1):
+        count *= net.spec.sizes[k] * len(net.feeds(k, 1))
+    return count
 
 
 def chain_paths(net: Network, p: Param, error_terms: bool = False) -> tuple[tuple[Factor, ...], ...]:
     """Every path from E down to p, as a tuple of local factors in chain order."""
-    L = net.depth
-    count = 1
-    for size in net.spec.sizes[p.layer + 1 :]:
-        count *= size
+    count = _count_paths(net, p.layer, p.to_unit)
     if count > MAX_PATHS:
         raise SpecError(
             f"{p.id} has {count} chain-rule paths (more than {MAX_PATHS}); use --form compact, "
@@ -175,20 +180,18 @@ def chain_paths(net: Network, p: Param, error_terms: bool = False) -> tuple[tupl
 
     def down(l: int, j: int) -> list[list[Factor]]:
         """Paths from E to z^{(l)}_j."""
-        if l == L:
-            return [_output_delta(net, j, error_terms)]
         paths = []
-        for m in range(1, net.spec.sizes[l + 1] + 1):
-            w = net.param(f"w{l + 1}_{m}_{j}").symbol
-            value, shown = net.slope(l, j)
-            for path in down(l + 1, m):
-                paths.append(
-                    path
-                    + [
-                        Factor(net.z[l + 1][m - 1], net.a[l][j - 1], w, w),
-                        Factor(net.a[l][j - 1], net.z[l][j - 1], value, shown),
-                    ]
-                )
+        for i in net.feeds(l, j):
+            value, shown = net.jacobian(l, i, j)
+            if l == net.depth:
+                node, heads = net.outputs[i - 1], [_loss_factors(net, i, error_terms)]
+            else:
+                node = net.a[l][i - 1]
+                heads = []
+                for m in range(1, net.spec.sizes[l + 1] + 1):
+                    w = net.param(f"w{l + 1}_{m}_{i}").symbol
+                    heads += [path + [Factor(net.z[l + 1][m - 1], node, w, w)] for path in down(l + 1, m)]
+            paths += [head + [Factor(node, net.z[l][j - 1], value, shown)] for head in heads]
         return paths
 
     last = _last_factor(net, p)
@@ -205,23 +208,56 @@ def _last_factor(net: Network, p: Param) -> Factor:
 
 
 def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Term]:
-    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case)."""
+    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per network."""
+    if error_terms not in net.delta_memo:
+        net.delta_memo[error_terms] = _deltas(net, error_terms)
+    return net.delta_memo[error_terms]  # type: ignore[return-value]
+
+
+def _deltas(net: Network, error_terms: bool) -> dict[tuple[int, int], Term]:
     L = net.depth
     out: dict[tuple[int, int], Term] = {}
-    for j in range(1, net.spec.sizes[L] + 1):
-        factors = _output_delta(net, j, error_terms)
-        out[(L, j)] = Term(sp.Mul(*[f.value for f in factors]), product([f.display for f in factors]))
-    for l in range(L - 1, 0, -1):
+    for l in range(L, 0, -1):
+        # dE/da^{(l)}_i (dE/do_i at the output), from the layer above
+        upstream: dict[int, Term] = {}
+        for i in range(1, net.spec.sizes[l] + 1):
+            if l == L:
+                factors = _loss_factors(net, i, error_terms)
+                upstream[i] = Term(sp.Mul(*[f.value for f in factors]), product([f.display for f in factors]))
+            else:
+                above = [
+                    (out[(l + 1, m)], net.param(f"w{l + 1}_{m}_{i}").symbol)
+                    for m in range(1, net.spec.sizes[l + 1] + 1)
+                ]
+                upstream[i] = Term(
+                    sp.Add(*[d.value * w for d, w in above]), total([product([d.display, w]) for d, w in above])
+                )
         for j in range(1, net.spec.sizes[l] + 1):
-            terms_v, terms_d = [], []
-            for m in range(1, net.spec.sizes[l + 1] + 1):
-                w = net.param(f"w{l + 1}_{m}_{j}").symbol
-                below = out[(l + 1, m)]
-                terms_v.append(below.value * w)
-                terms_d.append(product([below.display, w]))
-            value, shown = net.slope(l, j)
-            out[(l, j)] = Term(sp.Add(*terms_v) * value, product([total(terms_d), shown]))
+            pairs = [(upstream[i], net.jacobian(l, i, j)) for i in net.feeds(l, j)]
+            value = sp.Add(*[u.value * jv for u, (jv, _) in pairs])
+            shown = total([product([u.display, jd]) for u, (_, jd) in pairs])
+            out[(l, j)] = (_simplified(net, value) if l == L else None) or Term(value, shown)
     return out
+
+
+def _simplified(net: Network, value: Expr) -> Term | None:
+    """The output delta simplified by SymPy when that makes it shorter (cross-entropy: a_j - y_j).
+
+    The outputs are the last layer's activations, and targets obey the loss's constraint
+    (one-hot targets sum to 1); the result is kept only if it has fewer operations.
+    """
+    L = net.depth
+    in_a = value.xreplace(dict(zip(net.outputs, net.a[L])))
+    candidate = sp.cancel(in_a)
+    if net.loss.target_sum is not None:
+        candidate = sp.collect(sp.expand(candidate), list(net.a[L])).subs(
+            sp.Add(*net.targets), net.loss.target_sum
+        )
+    if sp.count_ops(candidate) >= sp.count_ops(in_a):
+        return None
+    terms = sp.Add.make_args(candidate)
+    ordered = sorted(terms, key=lambda t: t.could_extract_minus_sign())  # positive terms first: a - y
+    return Term(candidate, sp.Add(*ordered, evaluate=False) if len(ordered) > 1 else candidate)
 
 
 def _compact_case(net: Network, p: Param, error_terms: bool) -> Term:

@@ -76,6 +76,7 @@ def values_from_toml(text: str, net: Network, param_id: Any, where: str = "value
         raise SymbackpropError(
             f"{where}: {len(x)} cases given, but this spec's error is for one case; use a spec with mean = true (--mean)"
         )
+    _check_targets(net, y, where)
     if not isinstance(data["params"], dict):
         raise SymbackpropError(f"{where}: [params] must be a table keyed by parameter id or name")
     params = {param_id(str(k)): exact_number(v, f"{where}: params.{k}") for k, v in data["params"].items()}
@@ -87,6 +88,17 @@ def values_from_toml(text: str, net: Network, param_id: Any, where: str = "value
     if net.gain is not None and gain is None:
         raise SymbackpropError(f"{where}: this network has a symbolic gain; give its value as gain = ...")
     return Values(x, y, lr, params, gain)
+
+
+def _check_targets(net: Network, y: tuple[tuple[sp.Rational, ...], ...], where: str) -> None:
+    """Cross-entropy targets are probabilities; categorical ones sum to 1."""
+    if net.spec.loss != "cross_entropy":
+        return
+    for r, row in enumerate(y, start=1):
+        if any(not 0 <= v <= 1 for v in row):
+            raise SymbackpropError(f"{where}: cross_entropy targets must lie in [0, 1]; case {r} has {list(map(float, row))}")
+        if net.loss.target_sum is not None and sum(row) != net.loss.target_sum:
+            raise SymbackpropError(f"{where}: softmax cross_entropy targets must sum to 1 (one-hot); case {r} sums to {float(sum(row))}")
 
 
 def load_values(path: str, net: Network, param_id: Any) -> Values:
@@ -126,11 +138,10 @@ def evaluate(net: Network, values: Values, error_terms: bool = False) -> Report:
         subs = dict(base) | case_substitution(net, x, y)
         known: dict[str, sp.Float] = {}
         for l in range(1, net.depth + 1):
-            for z, a in zip(net.z[l], net.a[l]):
-                subs[z] = net.definitions[z].xreplace(subs).evalf(DIGITS)
-                subs[a] = net.definitions[a].xreplace(subs).evalf(DIGITS)
-                known[_name(z)] = subs[z]
-                known[_name(a)] = subs[a]
+            for z in net.z[l]:  # every net input first: a softmax needs the whole layer
+                subs[z] = known[_name(z)] = net.definitions[z].xreplace(subs).evalf(DIGITS)
+            for a in net.a[l]:
+                subs[a] = known[_name(a)] = net.definitions[a].xreplace(subs).evalf(DIGITS)
         for o, e in zip(net.outputs, net.errors):
             subs[o] = subs[net.definitions[o]]
             subs[e] = net.definitions[e].xreplace(subs).evalf(DIGITS)

@@ -13,7 +13,7 @@ from string import Template
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .derive import ERROR, Factor, Gradient, expand_display, product
+from .derive import ERROR, Gradient
 from .notation import Notation
 
 FORMS = ("compact", "chain", "exact", "all")
@@ -27,6 +27,7 @@ class NotationPrinter(LatexPrinter):
         self.names = names
         self.notation = notation
         self.case_error = case_error
+        self._seen: dict[sp.Expr, str] = {}
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr == ERROR:
@@ -42,8 +43,11 @@ class NotationPrinter(LatexPrinter):
         return Template(template).substitute(name=name, i=case)
 
     def _print_Sigmoid(self, expr: sp.Function, exp: str | None = None) -> str:
-        head = self.notation.get("function") or r"\sigma"
-        text = rf"{head}\left({self._print(expr.args[0])}\right)"
+        # exact forms repeat the same activation many times: print each one once
+        text = self._seen.get(expr)
+        if text is None:
+            head = self.notation.get("function") or r"\sigma"
+            text = self._seen[expr] = rf"{head}\left({self._print(expr.args[0])}\right)"
         return rf"{text}^{{{exp}}}" if exp else text
 
     def _print_ReLU(self, expr: sp.Function, exp: str | None = None) -> str:
@@ -93,7 +97,12 @@ class Rendered:
         return self.printer.partial(ERROR, self.gradient.param.symbol)
 
     def compact(self) -> str:
-        return self.printer.doprint(self.gradient.compact.display)
+        text = self.printer.doprint(self.gradient.compact.display)
+        loss = self.gradient.net.loss
+        if loss.target_sum is not None:  # the simplification used the targets' constraint
+            targets = self.printer.doprint(sp.Add(*self.gradient.net.targets))
+            text += rf" \quad \text{{(for targets with }} {targets} = {loss.target_sum}\text{{)}}"
+        return text
 
     def exact(self) -> str:
         return self.printer.doprint(self.gradient.exact_display.display)
@@ -114,6 +123,9 @@ class Rendered:
             rf"{mean} \Big[ {_joined(symbolic)} \Big]",
             rf"{mean} \Big[ {_joined(values)} \Big]",
         ]
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.equation("chain") + "$$"
 
     def equation(self, form: str) -> str:
         """One labelled equation, or an aligned block for ``chain`` and ``all``."""
@@ -141,5 +153,3 @@ def latex_of(expr: sp.Expr, notation: Notation, names: dict[str, str]) -> str:
     """Any expression of the network in the notation (used for numbers and JSON)."""
     return NotationPrinter(names, notation).doprint(expr)
 
-
-__all__ = ["FORMS", "NotationPrinter", "Rendered", "render", "latex_of", "Factor", "expand_display", "product"]

@@ -10,14 +10,14 @@ training case is an ``Indexed`` object ``x1[i]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy as sp
 
 from .activations import ACTIVATIONS
 from .errors import SpecError, choices
-from .losses import LOSSES, Loss
+from .losses import Loss, loss_for
 from .spec import NetworkSpec
 
 Expr = sp.Expr
@@ -60,10 +60,12 @@ class Network:
     closed: Mapping[Expr, Expr]  # intermediate -> closed form in inputs, targets, parameters
     case_error: Expr  # E (or E_i) in terms of outputs and targets
     roles: Mapping[str, str]
+    display_memo: dict[Expr, Expr] = field(default_factory=dict, compare=False, repr=False)
+    delta_memo: dict[bool, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def loss(self) -> Loss:
-        return LOSSES[self.spec.loss]
+        return loss_for(self.spec.loss, self.spec.activations[-1])
 
     @property
     def depth(self) -> int:
@@ -91,17 +93,27 @@ class Network:
         assert self.n_cases is not None
         return sp.Sum(per_case, (self.case, 1, self.n_cases)) / self.n_cases
 
-    def slope(self, l: int, j: int) -> tuple[Expr, Expr]:
-        """da^{(l)}_j / dz^{(l)}_j, evaluated and for display, in terms of a and z."""
+    def jacobian(self, l: int, i: int, j: int) -> tuple[Expr, Expr]:
+        """da^{(l)}_i / dz^{(l)}_j (1-based units), evaluated and for display, in terms of a and z."""
         act = ACTIVATIONS[self.spec.activations[l - 1]]
+        if act.jacobian is not None:
+            return act.jacobian(self.a[l], i - 1, j - 1)
+        if i != j:
+            return sp.Integer(0), sp.Integer(0)
         gain = self.gain if self.spec.gains[l - 1] else None
         a, z = self.a[l][j - 1], self.z[l][j - 1]
         return act.slope(a, z, gain), act.slope_display(a, z, gain)
 
+    def feeds(self, l: int, j: int) -> list[int]:
+        """The units i of layer l whose activation depends on z^{(l)}_j: all of them for softmax."""
+        if ACTIVATIONS[self.spec.activations[l - 1]].layerwise:
+            return list(range(1, self.spec.sizes[l] + 1))
+        return [j]
+
 
 def build(spec: NetworkSpec, residual: str | None = None) -> Network:
     """Build the symbolic network of a spec."""
-    loss = LOSSES[spec.loss]
+    loss = loss_for(spec.loss, spec.activations[-1])
     residual = residual or loss.default_residual
     if residual not in RESIDUALS:
         raise SpecError(f"unknown residual orientation {residual!r}; choose from {choices(RESIDUALS)}")
@@ -157,11 +169,16 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
             definitions[zs] = value
             displays[zs] = sp.Add(*shown, evaluate=False) if len(shown) > 1 else shown[0]
             closed[zs] = value.xreplace(closed)
-            definitions[as_] = act.apply(zs, g)
-            displays[as_] = definitions[as_]
-            closed[as_] = act.apply(closed[zs], g)
             zl.append(zs)
             al.append(as_)
+        if act.apply_layer is not None:
+            values, closed_values = act.apply_layer(zl), act.apply_layer([closed[z_] for z_ in zl])
+        else:
+            values = [act.apply(z_, g) for z_ in zl]
+            closed_values = [act.apply(closed[z_], g) for z_ in zl]
+        for as_, v, cv in zip(al, values, closed_values):
+            definitions[as_] = displays[as_] = v
+            closed[as_] = cv
         params.extend(
             Param(f"b{l}_{j}", "bias", l, j, None, _sym(f"b{l}_{j}"))
             for j in range(1, spec.sizes[l] + 1)

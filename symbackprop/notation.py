@@ -39,13 +39,19 @@ LAYER_KEYS: dict[str, set[str]] = {
     "bias": {"l", "j"},
     "net": {"l", "j"},
     "activation": {"l", "j"},
+    "delta": {"l", "j"},
 }
 CANONICAL_LAYER = {
     "weight": "w^{($l)}_{$j,$k}",
     "bias": "b^{($l)}_{$j}",
     "net": "z^{($l)}_{$j}",
     "activation": "a^{($l)}_{$j}",
+    "delta": "\\delta^{($l)}_{$j}",
 }
+# Index-form keys (symbackprop derive --index-form): lists, one entry per layer, input first.
+# indices: the letter that runs over the units of each layer (Maren: i, h, o);
+# sizes: the symbol for the number of units of each layer (Maren: I, H, O).
+LIST_KEYS = ("indices", "sizes")
 DEFAULTS = {
     "function": r"\sigma",
     "learning_rate": r"\eta",
@@ -69,13 +75,16 @@ class Notation:
     names: Mapping[str, str]
     description: str = ""
     source: str = field(default="", compare=False)
-    # Reader tables (issue 4), all optional: extra LaTeX names -> canonical id; free index
-    # letters and count letters -> the layer they range over; generic names -> a class of
-    # parameters ("parameter", "weight", "bias", or "weight:L" / "bias:L" for layer L).
+    lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Reader tables (symbackprop verify), optional: extra LaTeX names -> canonical id; count
+    # letters -> a layer (negative: from the output); generic names -> a class of parameters.
     aliases: Mapping[str, str] = field(default_factory=dict)
-    indices: Mapping[str, int] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
     generic: Mapping[str, str] = field(default_factory=dict)
+
+    def letters(self, key: str) -> tuple[str, ...]:
+        """An index-form list (``indices`` or ``sizes``); empty when the notation has none."""
+        return self.lists.get(key, ())
 
     def get(self, key: str) -> str | None:
         return self.top.get(key, DEFAULTS.get(key))
@@ -190,8 +199,11 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
     layers: dict[int, dict[str, str]] = {}
     names: dict[str, str] = {}
     reader: dict[str, dict[str, Any]] = {key: {} for key in READER_KEYS}
+    lists: dict[str, tuple[str, ...]] = {}
     for key, value in data.items():
-        if key in TOP_KEYS:
+        if key in LIST_KEYS:
+            lists[key] = _letter_list(where, key, value)
+        elif key in TOP_KEYS:
             top[key] = _check_template(where, key, value, TOP_KEYS[key])
         elif key in READER_KEYS:
             reader[key] = _reader_table(where, key, value)
@@ -208,7 +220,7 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             for cid, latex in value.items():
                 names[cid] = _check_template(where, f"names.{cid}", latex, set())
         else:
-            valid = choices(list(TOP_KEYS) + ["layer", "layers", "names", *READER_KEYS])
+            valid = choices(list(TOP_KEYS) + list(LIST_KEYS) + ["layer", "layers", "names", *READER_KEYS])
             raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
     if "residual" in top and top["residual"] not in RESIDUALS:
         raise NotationError(f"{where}: residual must be one of {choices(RESIDUALS)}, got {top['residual']!r}")
@@ -220,11 +232,22 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
         names=names,
         description=top.get("description", ""),
         source=where,
+        lists=lists,
         **reader,
     )
 
 
-READER_KEYS: dict[str, type] = {"aliases": str, "indices": int, "counts": int, "generic": str}
+def _letter_list(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise NotationError(f"{where}: '{key}' must be a list of LaTeX strings, one per layer, input first")
+    for v in value:
+        _check_template(where, key, v, set())
+    if len(set(value)) != len(value):
+        raise NotationError(f"{where}: '{key}' repeats an entry; each layer needs its own")
+    return tuple(value)
+
+
+READER_KEYS: dict[str, type] = {"aliases": str, "counts": int, "generic": str}
 
 
 def _reader_table(where: str, key: str, value: Any) -> dict[str, Any]:

@@ -191,6 +191,22 @@ class Scope:
         return out
 
     @cached_property
+    def indices(self) -> dict[str, int]:
+        """Free index letters -> their layer: the notation's index-form ``indices`` list."""
+        letters = self.notation.letters("indices")
+        return {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """Size letters -> their layer: the ``sizes`` list, and [counts] (negative: from the output)."""
+        out = {latex_key(s) or s: l for l, s in enumerate(self.notation.letters("sizes")) if l <= self.spec.depth}
+        for letter, l in self.notation.counts.items():
+            layer = l if l >= 0 else self.spec.depth + 1 + l
+            if 0 <= layer <= self.spec.depth:
+                out[latex_key(letter) or letter] = layer
+        return out
+
+    @cached_property
     def function_key(self) -> str:
         return latex_key(self.notation.get("function") or "\\sigma") or "\\sigma"
 
@@ -341,8 +357,8 @@ class Resolver:
             return FuncMarker(head, primes)
         if head == "\\Delta" and sub is None and sup is None:
             return DeltaOp()
-        if sub is None and sup is None and head in self.scope.notation.counts:
-            return sp.Integer(self.scope.spec.sizes[self.scope.notation.counts[head]])
+        if sub is None and sup is None and head in self.scope.counts:
+            return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
         shown = head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")
         raise ResolveError(f"unknown symbol {shown} in notation {self.scope.notation.name}; it knows {self.scope.known_names()}")
 
@@ -416,8 +432,8 @@ class Resolver:
                     body = self.with_names(count, case).expr(_templated(last, count, None, str(case)))
                     assert self.scope.net.n_cases is not None
                     return sp.Sum(body, (case, 1, self.scope.net.n_cases))
-                if count in self.scope.notation.counts:
-                    size = self.scope.spec.sizes[self.scope.notation.counts[count]]
+                if count in self.scope.counts:
+                    size = self.scope.spec.sizes[self.scope.counts[count]]
                     return sp.Add(*[self.expr(_templated(last, count, k)) for k in range(1, size + 1)])
         raise ResolveError("an elided series (\\dots) whose terms do not follow one index up to a known count")
 
@@ -677,7 +693,7 @@ def _marker_error(value: object) -> str:
 def free_variables(nodes: list[Node], scope: Scope, fixed: Mapping[str, object]) -> dict[str, tuple[int | str, ...]]:
     """Index letters and generic names a claim leaves free, each with its range."""
     found: dict[str, tuple[int | str, ...]] = {}
-    indices = scope.notation.indices
+    indices = scope.indices
     sizes = scope.spec.sizes
 
     def visit(node: object, bound: frozenset[str]) -> None:

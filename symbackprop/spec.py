@@ -17,7 +17,7 @@ import tomli_w
 from .activations import ACTIVATIONS
 from ._toml import tomllib
 from .errors import SpecError, choices
-from .losses import LOSSES
+from .losses import USER_LOSSES
 
 INLINE = re.compile(r"^-?\d+(?:-+\d+)+$")
 SPEC_KEYS = {"name", "description", "source", "layers", "activation", "bias", "gain", "loss", "mean", "notation"}
@@ -56,8 +56,16 @@ class NetworkSpec:
                 raise SpecError(f"unknown activation {act!r} for layer {l}; choose from {choices(ACTIVATIONS)}")
             if self.gains[l - 1] and not ACTIVATIONS[act].takes_gain:
                 raise SpecError(f"layer {l} has a gain but its activation is {act!r}; a gain needs sigmoid")
-        if self.loss not in LOSSES:
-            raise SpecError(f"unknown loss {self.loss!r}; choose from {choices(LOSSES)}")
+        for l, act in enumerate(self.activations, start=1):
+            if ACTIVATIONS[act].layerwise and self.sizes[l] < 2:
+                raise SpecError(f"layer {l} is a softmax of one unit (the constant 1); give it two or more units")
+        if self.loss not in USER_LOSSES:
+            raise SpecError(f"unknown loss {self.loss!r}; choose from {choices(USER_LOSSES)}")
+        if self.loss == "cross_entropy" and self.activations[-1] not in ("softmax", "sigmoid"):
+            raise SpecError(
+                f"cross_entropy needs a softmax (categorical) or sigmoid (binary) output layer, "
+                f"not {self.activations[-1]!r}"
+            )
 
     @property
     def depth(self) -> int:
@@ -201,8 +209,6 @@ def resolve(
     notation: str | None = None,
 ) -> NetworkSpec:
     """A preset name, a TOML file or an inline spec; flags refine presets and files too."""
-    if INLINE.match(text) or text[:1].isdigit():
-        return inline(text, activation=activation, loss=loss, bias=bias, gain=gain, mean=mean, notation=notation)
     path = Path(text)
     if text.endswith(".toml") or path.is_file():
         try:
@@ -210,6 +216,8 @@ def resolve(
         except OSError as exc:
             raise SpecError(f"cannot read spec file {text}: {exc.strerror}") from None
         spec = spec_from_toml(body, base_dir=str(path.parent), where=text)
+    elif INLINE.match(text) or text[:1].isdigit():
+        return inline(text, activation=activation, loss=loss, bias=bias, gain=gain, mean=mean, notation=notation)
     else:
         spec = preset(text)
     changes: dict[str, Any] = {}
@@ -220,6 +228,8 @@ def resolve(
             "activation",
             str,
         )
+    if gain:
+        changes["gains"] = tuple(a == "sigmoid" for a in changes.get("activations", spec.activations))
     if loss is not None:
         changes["loss"] = loss
     if not bias:

@@ -264,7 +264,7 @@ def param_binding(ctx: Context, pid: str, free: dict[str, tuple[int | str, ...]]
     scope = ctx.scope
     p = scope.net.param(pid)
     out: dict[str, int | str] = {}
-    for letter, layer in scope.notation.indices.items():
+    for letter, layer in scope.indices.items():
         if letter not in free:
             continue
         if layer == p.layer:
