@@ -1,7 +1,7 @@
 """Read the LaTeX of a hand derivation into a small syntax tree (lark grammar, no regexes).
 
 The tree knows shapes only: letters, commands, scripts, fractions, groups, sums and
-relations. What a name means is decided later by :mod:`symbackprop.resolve`, through
+relations. What a name means is decided later by :mod:`symbackprop.meaning`, through
 the notation of the spec. No user text ever reaches ``eval``, ``sympify`` or ``parse_expr``.
 """
 

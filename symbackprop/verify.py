@@ -27,8 +27,8 @@ from .evaluate import Values
 from .latex import NotationPrinter
 from .notation import Notation, load_notation
 from .reader import Clause, Frac, Node, Partial, Prod, Sym, parse
-from .resolve import as_partial
-from .resolve import ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
+from .meaning import as_partial
+from .meaning import ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
 from .spec import NetworkSpec
 
 Expr = sp.Expr
