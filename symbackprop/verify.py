@@ -377,7 +377,7 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
     lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
-    if not _symbols(rhs_c) and (ctx.values is not None or not _symbols(lhs_c)):
+    if not _symbols(rhs_c) and not (rhs_c == 0 and _is_zero(lhs_c)):
         return _check_number(ctx, base, lhs_c, rhs_c, step, claim.decimals)
     counter = _counterexample(ctx, lhs, rhs)
     if counter:
