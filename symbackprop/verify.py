@@ -28,7 +28,7 @@ from .latex import NotationPrinter
 from .notation import Notation, load_notation
 from .reader import Clause, Frac, Node, Partial, Prod, Sym, parse
 from .meaning import as_partial
-from .meaning import ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
+from .meaning import FUNCTION_HEADS, ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
 from .spec import NetworkSpec
 
 Expr = sp.Expr
@@ -377,7 +377,7 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
     lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
-    if not _symbols(rhs_c) and not (rhs_c == 0 and _is_zero(lhs_c)):
+    if _written_as_number(scope, step.rhs) and not _symbols(rhs_c):
         return _check_number(ctx, base, lhs_c, rhs_c, step, claim.decimals)
     counter = _counterexample(ctx, lhs, rhs)
     if counter:
@@ -387,6 +387,22 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
     if _is_zero(rhs - lhs) or _is_zero(rhs_c - lhs_c):
         return replace(base, verdict="holds")
     return replace(base, verdict="undecided", remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically")
+
+
+def _written_as_number(scope: Scope, node: Node) -> bool:
+    """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric claim."""
+    allowed = {scope.function_key, "e", *FUNCTION_HEADS}
+
+    def names(n: object) -> bool:
+        if isinstance(n, Sym):
+            return n.head not in allowed or n.sub is not None
+        if isinstance(n, tuple):
+            return any(names(item) for item in n)
+        if hasattr(n, "__dataclass_fields__"):
+            return any(names(getattr(n, f)) for f in n.__dataclass_fields__)  # type: ignore[attr-defined]
+        return False
+
+    return not names(node)
 
 
 def _symbols(expr: Expr) -> set[Any]:
