@@ -104,10 +104,15 @@ class Context:
         return self.printer.doprint(expr)
 
 
-def context(spec: NetworkSpec, notation: Notation | str | None = None, values: Values | None = None) -> Context:
+def context(
+    spec: NetworkSpec,
+    notation: Notation | str | None = None,
+    values: Values | None = None,
+    learning_rate: Expr | None = None,
+) -> Context:
     if notation is None or isinstance(notation, str):
         notation = load_notation(notation or spec.notation, spec.base_dir)
-    return Context(Scope(spec, notation), values)
+    return Context(Scope(spec, notation), values, learning_rate)
 
 
 # -- the steps of a claim ------------------------------------------------------------

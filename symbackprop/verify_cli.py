@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+import sympy as sp
 
 from .audit import AuditRow, audit, summary
 from .claims import ClaimsFile, file_values, load_claims
@@ -27,11 +30,13 @@ def add_parsers(sub: Any, spec_args: Any) -> None:
     v.add_argument("--claims", help="a claims file (TOML) instead of --claim")
     v.add_argument("--values", help="a values file (as for eval) for numeric claims")
     v.add_argument("--decimals", type=int, help="compare numbers rounded to this many decimals")
+    v.add_argument("--learning-rate", help="a learning rate the source fixes (the essay's p' = p - dE/dp: 1)")
     v.add_argument("--format", choices=("text", "json"), default="text")
     a = sub.add_parser("audit", help="find, read and judge every gradient/update equation of a document")
     a.add_argument("document", help="a Markdown or LaTeX file")
     a.add_argument("--spec", required=True, help="a preset name, a spec .toml file, or inline sizes")
     a.add_argument("--notation", help="a built-in notation or a .toml file (default: the spec's)")
+    a.add_argument("--learning-rate", help="a learning rate the document fixes (the essay's: 1)")
     a.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -40,14 +45,15 @@ def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
         raise SymbackpropError("give either --claim LATEX or --claims FILE")
     if args.decimals is not None and args.decimals < 0:
         raise SymbackpropError("--decimals must be 0 or more")
-    ctx = context(spec, args.notation)
+    ctx = context(spec, args.notation, learning_rate=_rate(args.learning_rate))
     if args.values:
-        ctx = Context(ctx.scope, load_values(args.values, ctx.scope.net, lambda t: ctx.scope.notation.param_id(t, ctx.scope.net)))
+        values = load_values(args.values, ctx.scope.net, lambda t: ctx.scope.notation.param_id(t, ctx.scope.net))
+        ctx = Context(ctx.scope, values, ctx.learning_rate)
     if args.claims:
         cf = load_claims(args.claims)
         values = file_values(cf, ctx.scope.net, lambda t: ctx.scope.notation.param_id(t, ctx.scope.net))
         if values is not None or cf.learning_rate is not None:
-            ctx = Context(ctx.scope, values or ctx.values, cf.learning_rate)
+            ctx = Context(ctx.scope, values or ctx.values, ctx.learning_rate or cf.learning_rate)
         claims = list(cf.claims)
     else:
         claims = [
@@ -117,13 +123,23 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
         text = Path(args.document).read_text("utf-8")
     except OSError as exc:
         raise SymbackpropError(f"cannot read document {args.document}: {exc.strerror}") from None
-    rows = audit(context(spec, args.notation), text)
+    rows = audit(context(spec, args.notation, learning_rate=_rate(args.learning_rate)), text)
     code = EXIT_HOLDS if all(r.status in ("holds", "no claim") for r in rows) else EXIT_FAILS
     if args.format == "json":
         return json.dumps([_row_json(r) for r in rows], indent=2, ensure_ascii=False), code
     lines = [f"line {r.line:>4} | {r.status.upper():<13} | {r.equation}" + (f"\n       {r.detail}" if r.detail else "") for r in rows]
     lines.append("summary: " + ", ".join(f"{k} {v}" for k, v in summary(rows).items()))
     return "\n".join(lines), code
+
+
+def _rate(text: str | None) -> sp.Rational | None:
+    if text is None:
+        return None
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise SymbackpropError(f"--learning-rate must be a number, got {text!r}") from None
+    return sp.Rational(value.numerator, value.denominator)
 
 
 def _row_json(r: AuditRow) -> dict[str, Any]:
