@@ -38,6 +38,7 @@ from .reader import (
     Sym,
     parse,
     text_of_namecmd,
+    walk,
 )
 from .spec import NetworkSpec
 
@@ -597,19 +598,7 @@ def _is_dots(node: Node) -> bool:
 
 def _letters(node: object) -> list[str]:
     """Letters and Greek letters used as subscripts: candidates for a series' count."""
-    found: list[str] = []
-
-    def visit(n: object) -> None:
-        if isinstance(n, Script):
-            found.extend(text for typ, text in n.tokens if typ in ("LETTER", "GREEK"))
-        elif isinstance(n, tuple):
-            for item in n:
-                visit(item)
-        elif hasattr(n, "__dataclass_fields__"):
-            for name in n.__dataclass_fields__:  # type: ignore[attr-defined]
-                visit(getattr(n, name))
-
-    visit(node)
+    found = [text for n in walk(node) if isinstance(n, Script) for typ, text in n.tokens if typ in ("LETTER", "GREEK")]
     return list(dict.fromkeys(found))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Union
+from typing import Iterator, Union
 
 import sympy as sp
 from lark import Lark, Token, Tree
@@ -136,6 +136,18 @@ class Row:
 class Document:
     rows: tuple[Row, ...]
     text: str
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every node below (and including) ``node``, depth first: nodes, scripts, clauses."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, tuple):
+            stack.extend(reversed(n))
+        elif hasattr(n, "__dataclass_fields__"):
+            yield n
+            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)

@@ -49,8 +49,8 @@ def assert_derivation(
     bind: str | None = None,
     notation: str | None = None,
 ) -> None:
-    """Raise ``AssertionError`` with the diagnosis unless the claim holds (symbolically)."""
-    outcomes = check_derivation(spec, param, latex, kind, bind, notation)
-    message = failures(outcomes)
+    """Raise ``AssertionError`` with the diagnosis unless the claim holds (symbolically).
+    The arguments are those of :func:`check_derivation`."""
+    message = failures(check_derivation(spec, param, latex, kind, bind, notation))
     if message:
         raise AssertionError(f"the derivation does not hold:\n{message}")

@@ -26,7 +26,7 @@ from .errors import SymbackpropError
 from .evaluate import Values
 from .latex import NotationPrinter
 from .notation import Notation, load_notation
-from .reader import Clause, Frac, Node, Partial, Prod, Sym, parse
+from .reader import Clause, Frac, Node, Num, Partial, Prod, Sym, parse, walk
 from .meaning import as_partial
 from .meaning import FUNCTION_HEADS, ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
 from .spec import NetworkSpec
@@ -397,17 +397,7 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
 def _written_as_number(scope: Scope, node: Node) -> bool:
     """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric claim."""
     allowed = {scope.function_key, "e", *FUNCTION_HEADS}
-
-    def names(n: object) -> bool:
-        if isinstance(n, Sym):
-            return n.head not in allowed or n.sub is not None
-        if isinstance(n, tuple):
-            return any(names(item) for item in n)
-        if hasattr(n, "__dataclass_fields__"):
-            return any(names(getattr(n, f)) for f in n.__dataclass_fields__)  # type: ignore[attr-defined]
-        return False
-
-    return not names(node)
+    return not any(isinstance(n, Sym) and (n.head not in allowed or n.sub is not None) for n in walk(node))
 
 
 def _symbols(expr: Expr) -> set[Any]:
@@ -504,25 +494,10 @@ def _rounded(value: Expr, decimals: int) -> sp.Rational:
 
 
 def _written_decimals(node: Node) -> int | None:
-    texts = [n.text for n in _nums(node)]
+    texts = [n.text for n in walk(node) if isinstance(n, Num)]
     if not texts:
         return None
     return max(len(t.partition(".")[2]) for t in texts)
-
-
-def _nums(node: object) -> list[Any]:
-    from .reader import Num
-
-    if isinstance(node, Num):
-        return [node]
-    out: list[Any] = []
-    if isinstance(node, tuple):
-        for item in node:
-            out += _nums(item)
-    elif hasattr(node, "__dataclass_fields__"):
-        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            out += _nums(getattr(node, name))
-    return out
 
 
 def _check_number(ctx: Context, base: Outcome, lhs: Expr, rhs: Expr, step: Step, decimals: int | None) -> Outcome:
@@ -589,27 +564,17 @@ def _diagnose(ctx: Context, out: Outcome, kind: str, pid: str, lhs: Expr, rhs: E
 def _zero_partials(ctx: Context, res: Resolver, node: Node) -> str:
     """Partial-derivative factors of the claim that vanish: ∂N/∂D where N does not depend on D."""
     found: list[str] = []
-
-    def visit(n: object) -> None:
-        if isinstance(n, Frac) and isinstance(n.num, Partial) and isinstance(n.den, Partial):
-            if n.num.body is not None and n.den.body is not None:
-                try:
-                    num, den = res.expr(n.num.body), res.variable(n.den.body)
-                    if res.derivative(num, den) == 0:
-                        found.append(
-                            f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not depend on {ctx.show(den)}"
-                        )
-                except ResolveError:
-                    pass
-            return
-        if isinstance(n, tuple):
-            for item in n:
-                visit(item)
-        elif hasattr(n, "__dataclass_fields__"):
-            for name in n.__dataclass_fields__:  # type: ignore[attr-defined]
-                visit(getattr(n, name))
-
-    visit(node)
+    for n in walk(node):
+        if not (isinstance(n, Frac) and isinstance(n.num, Partial) and isinstance(n.den, Partial)):
+            continue
+        if n.num.body is None or n.den.body is None:
+            continue
+        try:
+            num, den = res.expr(n.num.body), res.variable(n.den.body)
+            if res.derivative(num, den) == 0:
+                found.append(f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not depend on {ctx.show(den)}")
+        except ResolveError:
+            continue
     return "; ".join(dict.fromkeys(found))
 
 
