@@ -14,7 +14,7 @@ from .audit import AuditRow, audit, summary
 from .claims import ClaimsFile, file_values, load_claims
 from .errors import SymbackpropError
 from .evaluate import load_values
-from .spec import NetworkSpec
+from .spec import NetworkSpec, resolve
 from .verify import KINDS, Claim, Context, Outcome, context, parse_bind, verify
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_BAD = 0, 1, 2
@@ -51,6 +51,8 @@ def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
         ctx = Context(ctx.scope, values, ctx.learning_rate)
     if args.claims:
         cf = load_claims(args.claims)
+        if cf.spec is not None and resolve(cf.spec) != spec:
+            raise SymbackpropError(f"{args.claims} is about spec {cf.spec!r}, not {args.spec!r}")
         values = file_values(cf, ctx.scope.net, lambda t: ctx.scope.notation.param_id(t, ctx.scope.net))
         if values is not None or cf.learning_rate is not None:
             ctx = Context(ctx.scope, values or ctx.values, ctx.learning_rate or cf.learning_rate)

@@ -125,6 +125,8 @@ def test_numeric_claim_with_values(tmp_path: Path, capsys: pytest.CaptureFixture
         (["verify", "sears-xor", "--param", "w_{2}", "--claim", r"\Delta w_1 = 0"], ["never names"]),
         (["verify", "sears-xor", "--claim", "1"], ["--param"]),
         (["verify", "sears-xor", "--claims", "nowhere.toml"], ["cannot read claims file"]),
+        (["verify", "maren", "--claims", "claims/note.toml"], ["is about spec 'note'"]),
+        (["verify", "essay", "--claim", "p' = p", "--learning-rate", "x"], ["--learning-rate"]),
         (["audit", "nowhere.md", "--spec", "sears-xor"], ["cannot read document"]),
     ],
 )
