@@ -19,6 +19,7 @@ from .latex import FORMS
 from .losses import LOSSES
 from .notation import load_notation, notation_names
 from .spec import NetworkSpec, preset, preset_names, resolve
+from .verify_cli import add_parsers as add_verify_parsers, run_audit, run_verify
 
 PROG = "symbackprop"
 
@@ -53,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--digits", type=int, default=6, help="decimals shown in text output (default 6)")
     sub.add_parser("list", help="presets, notations, activations and losses")
     cli_codegen.add_parsers(sub, _spec_args)
+    add_verify_parsers(sub, _spec_args)
     return ap
 
 
@@ -159,6 +161,8 @@ COMMANDS: dict[str, Any] = {
     "list": run_list,
     "generate": lambda args: cli_codegen.run_generate(args, spec_of),
     "train": lambda args: cli_codegen.run_train(args, spec_of),
+    "verify": lambda args: run_verify(args, spec_of(args)),
+    "audit": lambda args: run_audit(args, resolve(args.spec, notation=args.notation)),
 }
 
 
@@ -169,9 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbackpropError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    code = 0
-    if isinstance(out, tuple):  # (text, exit code), e.g. generate --check finding a stale file
-        out, code = out
+    out, code = out if isinstance(out, tuple) else (out, 0)  # verify/audit: exit 1 when a claim fails
     try:
         print(out)
     except BrokenPipeError:  # e.g. piped into head

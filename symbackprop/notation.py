@@ -76,6 +76,11 @@ class Notation:
     description: str = ""
     source: str = field(default="", compare=False)
     lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Reader tables (symbackprop verify), optional: extra LaTeX names -> canonical id; count
+    # letters -> a layer (negative: from the output); generic names -> a class of parameters.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    generic: Mapping[str, str] = field(default_factory=dict)
 
     def letters(self, key: str) -> tuple[str, ...]:
         """An index-form list (``indices`` or ``sizes``); empty when the notation has none."""
@@ -193,12 +198,15 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
     layer: dict[str, str] = {}
     layers: dict[int, dict[str, str]] = {}
     names: dict[str, str] = {}
+    reader: dict[str, dict[str, Any]] = {key: {} for key in READER_KEYS}
     lists: dict[str, tuple[str, ...]] = {}
     for key, value in data.items():
         if key in LIST_KEYS:
             lists[key] = _letter_list(where, key, value)
         elif key in TOP_KEYS:
             top[key] = _check_template(where, key, value, TOP_KEYS[key])
+        elif key in READER_KEYS:
+            reader[key] = _reader_table(where, key, value)
         elif key in ("layer", "layers", "names") and not isinstance(value, dict):
             raise NotationError(f"{where}: '{key}' must be a table")
         elif key == "layer":
@@ -212,7 +220,7 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             for cid, latex in value.items():
                 names[cid] = _check_template(where, f"names.{cid}", latex, set())
         else:
-            valid = choices(list(TOP_KEYS) + list(LIST_KEYS) + ["layer", "layers", "names"])
+            valid = choices(list(TOP_KEYS) + list(LIST_KEYS) + ["layer", "layers", "names", *READER_KEYS])
             raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
     if "residual" in top and top["residual"] not in RESIDUALS:
         raise NotationError(f"{where}: residual must be one of {choices(RESIDUALS)}, got {top['residual']!r}")
@@ -225,6 +233,7 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
         description=top.get("description", ""),
         source=where,
         lists=lists,
+        **reader,
     )
 
 
@@ -236,6 +245,18 @@ def _letter_list(where: str, key: str, value: Any) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise NotationError(f"{where}: '{key}' repeats an entry; each layer needs its own")
     return tuple(value)
+
+
+READER_KEYS: dict[str, type] = {"aliases": str, "counts": int, "generic": str}
+
+
+def _reader_table(where: str, key: str, value: Any) -> dict[str, Any]:
+    kind = READER_KEYS[key]
+    if not isinstance(value, dict) or not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in value.values()
+    ):
+        raise NotationError(f"{where}: [{key}] must be a table of {kind.__name__} values")
+    return dict(value)
 
 
 def _layer_table(where: str, label: str, table: dict[str, Any]) -> dict[str, str]:
