@@ -8,6 +8,7 @@ the notation of the spec. No user text ever reaches ``eval``, ``sympify`` or ``p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator, Union
@@ -281,7 +282,8 @@ def text_of_namecmd(raw: str) -> tuple[str, str]:
 def _leaf(tok: Token) -> Node:
     kind = tok.type
     if kind in ("NUMBER", "DIGIT"):
-        return Num(sp.Rational(str(tok)), str(tok))
+        exact = Fraction(str(tok))  # a grammar-checked decimal literal, read exactly
+        return Num(sp.Rational(exact.numerator, exact.denominator), str(tok))
     if kind == "LETTER":
         return _sym(tok, "letter")
     if kind == "GREEK":
