@@ -21,7 +21,7 @@ from .activations import ACTIVATIONS
 from .derive import ERROR, Gradient
 from .errors import SymbackpropError
 from .network import Network, build
-from .notation import Notation
+from .notation import Notation, load_notation, normalise, notation_names
 from .reader import (
     Add,
     BigSum,
@@ -52,6 +52,10 @@ Binding = Mapping[str, Union[int, str]]
 
 class ResolveError(SymbackpropError):
     """A claim that reads but does not make sense in this spec's notation."""
+
+
+class UnknownName(ResolveError):
+    """A name the notation does not know (perhaps another notation's)."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +312,26 @@ class Scope:
         shown = sorted({self.names[cid] for cid in self.table.values() if cid in self.names})
         return ", ".join(shown)
 
+    def unknown(self, shown: str, whole: bool = True) -> UnknownName:
+        """An unknown name; when another built-in notation writes it, say the claim mixes notations.
+
+        ``whole`` is False when ``shown`` is only part of what was written (a superscript was dropped).
+        """
+        here = self.notation.name
+        for other in notation_names() if whole else ():
+            if other == here:
+                continue
+            try:
+                names = load_notation(other).symbol_names(self.net)
+            except SymbackpropError:  # that notation does not fit this network
+                continue
+            if normalise(shown) in {normalise(latex) for latex in names.values()}:
+                return UnknownName(
+                    f"{shown} is notation {other}'s name, but this spec is written in notation {here}: "
+                    f"the claim mixes notations; write it as {here} does ({self.known_names()}) or pass --notation {other}"
+                )
+        return UnknownName(f"unknown symbol {shown} in notation {here}; it knows {self.known_names()}")
+
 
 @dataclass(frozen=True)
 class Resolver:
@@ -361,7 +385,7 @@ class Resolver:
         if sub is None and sup is None and head in self.scope.counts:
             return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
         shown = head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")
-        raise ResolveError(f"unknown symbol {shown} in notation {self.scope.notation.name}; it knows {self.scope.known_names()}")
+        raise self.scope.unknown(shown, whole=sup is None)
 
     def _primed(self, value: Expr, primes: int) -> Expr:
         if primes == 0:
@@ -571,13 +595,11 @@ class Resolver:
         try:
             yield from self._split(run)
         except ResolveError as exc:
-            if len(run) == 1 or not str(exc).startswith("unknown symbol"):
+            if len(run) == 1 or not isinstance(exc, UnknownName):
                 raise
             last = run[-1]
             word = "".join(s.head for s in run) + (f"_{{{script_key(last.sub, self.env)}}}" if last.sub else "")
-            raise ResolveError(
-                f"unknown symbol {word} in notation {self.scope.notation.name}; it knows {self.scope.known_names()}"
-            ) from None
+            raise self.scope.unknown(word) from None
 
     def _split(self, run: list[Sym]) -> Iterator[Value]:
         start = 0

@@ -183,3 +183,15 @@ def test_audit_of_a_small_markdown(tmp_path: Path, capsys: pytest.CaptureFixture
     rows = json.loads(out)
     assert [r["status"] for r in rows] == ["holds", "does not hold", "unreadable"]
     assert [r["line"] for r in rows] == [1, 3, 5] and code == 1
+
+
+def test_a_claim_in_another_notation_is_called_mixed(capsys: pytest.CaptureFixture[str]) -> None:
+    from symbackprop.cli import main
+
+    code = main(["verify", "2-2-1", "--param", "w2_1_1", "--claim", r"-(y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "the claim mixes notations" in err and "notation sears" in err and "--notation sears" in err
+    code = main(["verify", "sears-xor", "--param", "w_{1}", "--claim", "q_7"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown symbol q_{7} in notation sears" in err
