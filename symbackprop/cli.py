@@ -16,7 +16,7 @@ from .errors import SymbackpropError
 from .evaluate import Report, evaluate, load_values
 from .indexform import index_form
 from .latex import FORMS
-from .losses import LOSSES
+from .losses import LOSSES, USER_LOSSES
 from .notation import load_notation, notation_names
 from .spec import NetworkSpec, preset, preset_names, resolve
 from .verify_cli import add_parsers as add_verify_parsers, run_audit, run_verify
@@ -27,7 +27,7 @@ PROG = "symbackprop"
 def _spec_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("spec", nargs=None if required else "?", help="a preset name, a spec .toml file, or inline sizes such as 2-3-2")
     p.add_argument("--activation", help="one activation for every layer, or a comma list, one per layer")
-    p.add_argument("--loss", help=f"loss: {', '.join(LOSSES)}")
+    p.add_argument("--loss", help=f"loss: {', '.join(USER_LOSSES)}")
     p.add_argument("--no-bias", action="store_true", help="no biases on any layer")
     p.add_argument("--gain", action="store_true", help="a symbolic sigmoid gain alpha (inline specs)")
     p.add_argument("--mean", action="store_true", help="E is the mean of the loss over n symbolic cases")
@@ -151,7 +151,7 @@ def run_list(args: argparse.Namespace) -> str:
     lines.append("activations:")
     lines += [f"  {a.name:<12} {a.summary}" for a in ACTIVATIONS.values()]
     lines.append("losses:")
-    lines += [f"  {l.name:<12} {l.summary}" for l in LOSSES.values()]
+    lines += [f"  {name:<12} {LOSSES[name].summary}" for name in USER_LOSSES]
     return "\n".join(lines)
 
 

@@ -101,7 +101,7 @@ LOSSES: dict[str, Loss] = {
         lambda o, y: -y / o,
         lambda o, y, residual: sp.Mul(-1, _frac(y, o), evaluate=False),
         "output-target",
-        "with a softmax output: E = -sum_j y_j log o_j, for one-hot targets (sum_j y_j = 1)",
+        "softmax output: E = -sum_j y_j log o_j (one-hot targets); sigmoid output: the binary form",
         target_sum=1,
     ),
     # chosen by the network for cross_entropy over a sigmoid output layer
