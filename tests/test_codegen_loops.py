@@ -18,10 +18,9 @@ from symbackprop.training import import_path
 CASES = [
     ("3-4-2", ("sigmoid", "softmax"), "cross_entropy", True, None),
     ("3-4-2", ("tanh", "sigmoid"), "half_sse", True, 1.7),
-    ("2-3-3-1", ("relu", "softplus", "linear"), "sse", True, None),
+    ("2-3-3-1", ("relu", "softplus", "linear"), "sse", False, None),
     ("2-3-3-1", ("sigmoid", "tanh", "sigmoid"), "cross_entropy", True, None),
     ("3-4-2", ("tanh", "softmax"), "half_sse", True, None),
-    ("3-4-2", ("sigmoid", "linear"), "sse", False, None),
 ]
 IDS = [f"{c[0]}-{'-'.join(c[1])}-{c[2]}{'' if c[3] else '-nobias'}{'-gain' if c[4] else ''}" for c in CASES]
 
