@@ -285,11 +285,22 @@ def choose_style(spec: NetworkSpec, style: str = "auto") -> str:
 
 def render(spec: NetworkSpec, gain_value: float = 1.0, style: str = "auto") -> str:
     """The source text of the gradient module of ``spec``: unrolled or loop code (``choose_style``)."""
-    if choose_style(spec, style) == "loops":
+    chosen = choose_style(spec, style)
+    forced = "" if chosen == choose_style(spec) else f" --{chosen}"  # the regenerate line keeps a forced style
+    if chosen == "loops":
         from .codegen_loops import LOOP_TEMPLATE, loop_plan
 
-        return environment().get_template(LOOP_TEMPLATE).render(p=loop_plan(spec, gain_value))
-    return environment().get_template(MODULE_TEMPLATE).render(p=plan(spec, gain_value))
+        p_loops = loop_plan(spec, gain_value)
+        p_loops = replace(p_loops, regenerate=_with_flag(p_loops.regenerate, forced))
+        return environment().get_template(LOOP_TEMPLATE).render(p=p_loops)
+    p_unrolled = plan(spec, gain_value)
+    p_unrolled = replace(p_unrolled, regenerate=_with_flag(p_unrolled.regenerate, forced))
+    return environment().get_template(MODULE_TEMPLATE).render(p=p_unrolled)
+
+
+def _with_flag(command: str, flag: str) -> str:
+    """The regenerate command with a forced --loops / --unrolled before its -o."""
+    return command.replace(" -o ", f"{flag} -o ", 1) if flag else command
 
 
 def render_package_init(names: list[str]) -> str:

@@ -183,7 +183,8 @@ def test_size_rule() -> None:
 
 def test_flags(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "2-3-1", "--loops"]) == 0
-    assert "def _affine" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "def _affine" in out and "generate spec.toml --loops -o net_2_3_1.py" in out
     assert main(["generate", "2-3-1"]) == 0
     assert "def _affine" not in capsys.readouterr().out
     with pytest.raises(SystemExit):
