@@ -51,7 +51,7 @@ class LayerCode:
 
     index: int
     forward: tuple[str, ...]  # z = W a_prev + b, then a = act(z)
-    grads: tuple[str, ...]  # dE/dW = d a_prev^T, dE/db = d
+    grads: tuple[str, ...]  # dE/dW += d a_prev^T, dE/db += d (grad accumulates)
     back: tuple[str, ...]  # d_prev = slope * (W^T d); empty for the first layer
 
 
@@ -221,7 +221,7 @@ def _layers(spec: NetworkSpec) -> tuple[LayerCode, ...]:
         grads = [f"_outer({d}, {inp}, grad[{index}:{w_stop}].reshape(({n_out}, {n_in})))"]
         if spec.biases[l - 1]:
             forward.append(f"_add({z}, theta[{w_stop}:{b_stop}])")
-            grads.append(f"grad[{w_stop}:{b_stop}] = {d}")
+            grads.append(f"_add(grad[{w_stop}:{b_stop}], {d})")
         forward.append(f"_fwd_{name}({z}, {a})")
         back: tuple[str, ...] = ()
         if l > 1:
