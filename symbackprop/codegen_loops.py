@@ -23,9 +23,9 @@ import sympy as sp
 
 from ._version import __version__
 from .activations import ACTIVATIONS, Activation
+from .errors import SymbackpropError
 from .losses import Loss, loss_for
 from .notation import Notation, load_notation
-from .errors import SymbackpropError
 from .numba_printer import NumbaPrinter, helpers_needed
 from .spec import NetworkSpec
 
@@ -182,8 +182,14 @@ def output_delta(loss: Loss, act: Activation, gain: bool) -> sp.Expr | None:
     return d0.xreplace({a[0]: A, y[0]: Y})
 
 
-def loss_helpers(loss: Loss, act: Activation, gain: bool) -> tuple[tuple[Helper, ...], tuple[str, ...], list[sp.Expr]]:
-    """_loss (E as a sum over output units), _out_delta (dE/dz, or dE/da then the layer's backward)."""
+def loss_helpers(
+    loss: Loss, act: Activation, gain: bool, rows: tuple[str, str, str]
+) -> tuple[tuple[Helper, ...], tuple[str, ...], list[sp.Expr]]:
+    """_loss (E as a sum over output units), _out_delta (dE/dz, or dE/da then the layer's backward).
+
+    ``rows`` are the output layer's z, a and d views: the calls are printed on them.
+    """
+    z, a, d = rows
     p = _printer()
     term = loss_term(loss)
     total = Helper("_loss", "av, yv", "E of one case: the sum of the per-unit loss terms.", (
@@ -191,12 +197,13 @@ def loss_helpers(loss: Loss, act: Activation, gain: bool) -> tuple[tuple[Helper,
     ))
     delta = output_delta(loss, act, gain)
     if delta is not None:
-        line, calls, used = f"dv[j] = {p.doprint(delta)}", ("_out_delta(zv, av, yv, dv)",), [term, delta]
+        calls: tuple[str, ...] = (f"_out_delta({z}, {a}, y, {d})",)
+        line, used = f"dv[j] = {p.doprint(delta)}", [term, delta]
         doc = "dE/dz of the output units, in the compact form derived by SymPy."
     else:
         slope = loss.slope(A, Y)
         line, used = f"dv[j] = {p.doprint(slope)}", [term, slope]
-        calls = ("_out_delta(zv, av, yv, dv)", f"_bwd_{_helper_name(act.name, gain)}(zv, av, dv)")
+        calls = (f"_out_delta({z}, {a}, y, {d})", f"_bwd_{_helper_name(act.name, gain)}({z}, {a}, {d})")
         doc = "dE/da of the output units (the layer's backward makes it dE/dz)."
     body = ("for j in range(zv.shape[0]):", "    z = zv[j]", "    a = av[j]", "    y = yv[j]", f"    {line}")
     return (total, Helper("_out_delta", "zv, av, yv, dv", doc, body)), calls, used
@@ -253,10 +260,12 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
     kinds = sorted({(a, bool(g)) for a, g in zip(cspec.activations, cspec.gains)})
     functions = [h for a, g in kinds for h in unit_helpers(ACTIVATIONS[a], g)]
     out_act = ACTIVATIONS[cspec.activations[-1]]
-    losses, out_delta, used = loss_helpers(loss_for(cspec.loss, out_act.name), out_act, cspec.gains[-1])
-    used += [e for a, g in kinds if not ACTIVATIONS[a].layerwise for e in (ACTIVATIONS[a].apply(Z, None), ACTIVATIONS[a].slope(A, Z, None))]
     L = len(cspec.sizes) - 1
     n_out = cspec.sizes[-1]
+    rows = (_row("z", L, n_out), _row("a", L, n_out), _row("d", L, n_out))
+    losses, out_delta, used = loss_helpers(loss_for(cspec.loss, out_act.name), out_act, cspec.gains[-1], rows)
+    per_unit = [ACTIVATIONS[a] for a, _ in kinds if not ACTIVATIONS[a].layerwise]
+    used += [e for act in per_unit for e in (act.apply(Z, None), act.slope(A, Z, None))]
     return LoopPlan(
         label=_one_line(spec.label),
         description=_one_line(spec.description),
@@ -271,8 +280,8 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         gain=repr(float(gain_value)) if any(cspec.gains) else None,
         functions=(*(SCALARS[h] for h in helpers_needed(used)), *functions, *losses),
         layers=_layers(cspec),
-        out_delta=tuple(c.replace("zv, av, yv, dv", f"{_row('z', L, n_out)}, {_row('a', L, n_out)}, y, {_row('d', L, n_out)}").replace("zv, av, dv", f"{_row('z', L, n_out)}, {_row('a', L, n_out)}, {_row('d', L, n_out)}") for c in out_delta),
-        outputs=_row("a", L, n_out),
+        out_delta=out_delta,
+        outputs=rows[1],
         depth=L,
         width=max(cspec.sizes[1:]),
         init=_init(cspec),

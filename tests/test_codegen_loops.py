@@ -7,12 +7,20 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from .codegen_support import Reference, assert_close
 
 from symbackprop.cli import main
-from symbackprop.codegen import UNROLLED_HARD_LIMIT, UNROLLED_MAX_PARAMS, choose_style, generate, n_params, render
+from symbackprop.codegen import (
+    UNROLLED_HARD_LIMIT,
+    UNROLLED_MAX_PARAMS,
+    choose_style,
+    generate,
+    n_params,
+    render,
+)
 from symbackprop.spec import NetworkSpec, inline, preset, preset_names
 from symbackprop.training import import_path
+
+from .codegen_support import Reference, assert_close
 
 # (sizes, activations, loss, bias, gain value or None)
 CASES = [
@@ -58,7 +66,7 @@ def sample(spec: NetworkSpec, n_params: int, seed: int) -> tuple[np.ndarray, np.
 
 
 def test_loop_module_is_loop_code(pair: tuple) -> None:
-    spec, _, loops, unrolled = pair
+    _, _, loops, unrolled = pair
     assert "def _affine" in Path(loops.__file__).read_text() and "def _affine" not in Path(unrolled.__file__).read_text()
     for name in ("PARAM_IDS", "PARAM_NAMES", "N_PARAMS", "N_INPUTS", "N_OUTPUTS", "SPEC"):
         assert getattr(loops, name) == getattr(unrolled, name)
@@ -163,7 +171,7 @@ def test_wide_network_against_numpy(tmp_path: Path) -> None:
 def test_code_size_does_not_depend_on_widths() -> None:
     small = render(inline("3-4-2", activation=["sigmoid", "softmax"], loss="cross_entropy"), style="loops")
     wide = render(inline("64-32-10", activation=["sigmoid", "softmax"], loss="cross_entropy"), style="loops")
-    strip = lambda t: [l for l in t.splitlines() if not l.startswith("    '")]  # noqa: E731
+    strip = lambda t: [l for l in t.splitlines() if not l.startswith("    '")]
     assert len(strip(small)) == len(strip(wide))
     assert wide.count("math.exp(") == 2  # _sigmoid and the softmax loop: one exp per unit
     sig = render(inline("64-32-10"), style="loops")
