@@ -57,6 +57,8 @@ def run_generate(args: argparse.Namespace, spec_of: SpecOf) -> str | tuple[str, 
             raise SymbackpropError("give either a spec or --all-presets, not both")
         if not args.output:
             raise SymbackpropError("--all-presets needs -o FOLDER")
+        if args.style != "auto":
+            raise SymbackpropError("--all-presets writes the presets as committed (unrolled); drop --loops/--unrolled")
         outputs = codegen.preset_outputs(args.output)
     else:
         if not args.spec:

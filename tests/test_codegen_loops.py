@@ -197,6 +197,9 @@ def test_flags(capsys: pytest.CaptureFixture[str]) -> None:
     assert "def _affine" not in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["generate", "2-3-1", "--loops", "--unrolled"])
+    capsys.readouterr()
+    assert main(["generate", "--all-presets", "-o", "generated/", "--loops", "--check"]) == 2
+    assert "--all-presets" in capsys.readouterr().err
 
 
 def test_unrolled_refusal(capsys: pytest.CaptureFixture[str]) -> None:
