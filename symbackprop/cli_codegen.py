@@ -26,6 +26,13 @@ def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
     g.add_argument("--all-presets", action="store_true", help="every preset, plus __init__.py, into the -o folder")
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file on disk differs")
     g.add_argument("--gain-value", type=float, default=1.0, help="the sigmoid gain alpha of the code (default 1)")
+    style = g.add_mutually_exclusive_group()
+    style.add_argument(
+        "--unrolled", dest="style", action="store_const", const="unrolled",
+        help=f"straight-line code (the default up to {codegen.UNROLLED_MAX_PARAMS} parameters)",
+    )
+    style.add_argument("--loops", dest="style", action="store_const", const="loops", help="loop code (the default above)")
+    g.set_defaults(style="auto")
 
     t = sub.add_parser("train", help="train a spec's generated module by gradient descent")
     spec_args(t)
@@ -50,6 +57,8 @@ def run_generate(args: argparse.Namespace, spec_of: SpecOf) -> str | tuple[str, 
             raise SymbackpropError("give either a spec or --all-presets, not both")
         if not args.output:
             raise SymbackpropError("--all-presets needs -o FOLDER")
+        if args.style != "auto":
+            raise SymbackpropError("--all-presets writes the presets as committed (unrolled); drop --loops/--unrolled")
         outputs = codegen.preset_outputs(args.output)
     else:
         if not args.spec:
@@ -58,8 +67,8 @@ def run_generate(args: argparse.Namespace, spec_of: SpecOf) -> str | tuple[str, 
         if not args.output:
             if args.check:
                 raise SymbackpropError("--check needs -o: the file to compare with")
-            return codegen.render(spec, args.gain_value).rstrip("\n")
-        outputs = [codegen.module_output(spec, args.output, args.gain_value)]
+            return codegen.render(spec, args.gain_value, args.style).rstrip("\n")
+        outputs = [codegen.module_output(spec, args.output, args.gain_value, args.style)]
     if args.check:
         stale = codegen.stale(outputs)
         if stale:
