@@ -178,23 +178,27 @@ def _softmax_lines(net: Network, l: int, printer: NumbaPrinter) -> list[Line]:
     return lines
 
 
-def _init_ranges(net: Network) -> tuple[InitRange, ...]:
-    """Glorot-uniform weights, zero biases: one range of theta per layer."""
+def init_ranges(spec: NetworkSpec) -> tuple[InitRange, ...]:
+    """Glorot-uniform weights, zero biases: one range of theta per layer (from the sizes alone)."""
     out = []
     index = 0
-    sizes = net.spec.sizes
-    for l in range(1, net.depth + 1):
+    sizes = spec.sizes
+    for l in range(1, len(sizes)):
         n_weights = sizes[l] * sizes[l - 1]
         limit = math.sqrt(6.0 / (sizes[l] + sizes[l - 1]))
         out.append(InitRange(index, index + n_weights, repr(limit)))
-        index += n_weights + (sizes[l] if net.spec.biases[l - 1] else 0)
+        index += n_weights + (sizes[l] if spec.biases[l - 1] else 0)
     return tuple(out)
+
+
+def check_gain_value(gain_value: float) -> None:
+    if not math.isfinite(gain_value):
+        raise SymbackpropError(f"--gain-value must be a finite number, got {gain_value!r}")
 
 
 def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
     """Derive and print everything a module of this spec needs."""
-    if not math.isfinite(gain_value):
-        raise SymbackpropError(f"--gain-value must be a finite number, got {gain_value!r}")
+    check_gain_value(gain_value)
     net = build(code_spec(spec))
     printer = NumbaPrinter(net.gain)
     outputs = {o: net.a[net.depth][j] for j, o in enumerate(net.outputs)}
@@ -225,7 +229,7 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
         grad=joint,
         error=joint.values[0],
         grads=tuple(Line(p.id, v) for p, v in zip(net.params, joint.values[1:])),
-        init=_init_ranges(net),
+        init=init_ranges(net.spec),
         mean_note=spec.mean,
     )
 

@@ -15,7 +15,6 @@ helpers. The template ``loops.py.j2`` only arranges them.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from string import Template
 
@@ -23,7 +22,7 @@ import sympy as sp
 
 from ._version import __version__
 from .activations import ACTIVATIONS, Activation
-from .errors import SymbackpropError
+from .codegen import InitRange, _one_line, check_gain_value, code_spec, init_ranges, regenerate_command
 from .losses import Loss, loss_for
 from .notation import Notation, load_notation
 from .numba_printer import NumbaPrinter, helpers_needed
@@ -76,7 +75,7 @@ class LoopPlan:
     outputs: str  # the view of the output activations
     depth: int
     width: int  # the widest non-input layer: the columns of the work arrays
-    init: tuple[tuple[int, int, str], ...]
+    init: tuple[InitRange, ...]
     mean_note: bool
 
 
@@ -240,21 +239,9 @@ def _layers(spec: NetworkSpec) -> tuple[LayerCode, ...]:
     return tuple(out)
 
 
-def _init(spec: NetworkSpec) -> tuple[tuple[int, int, str], ...]:
-    out, index = [], 0
-    for l in range(1, len(spec.sizes)):
-        n_in, n_out = spec.sizes[l - 1], spec.sizes[l]
-        out.append((index, index + n_in * n_out, repr(math.sqrt(6.0 / (n_in + n_out)))))
-        index += n_in * n_out + (n_out if spec.biases[l - 1] else 0)
-    return tuple(out)
-
-
 def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
     """Print everything a loop module of ``spec`` needs; only the ids and names grow with the widths."""
-    from .codegen import _one_line, code_spec, regenerate_command
-
-    if not math.isfinite(gain_value):
-        raise SymbackpropError(f"--gain-value must be a finite number, got {gain_value!r}")
+    check_gain_value(gain_value)
     cspec = code_spec(spec)
     notation = load_notation(spec.notation, spec.base_dir)
     kinds = sorted({(a, bool(g)) for a, g in zip(cspec.activations, cspec.gains)})
@@ -284,7 +271,7 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         outputs=rows[1],
         depth=L,
         width=max(cspec.sizes[1:]),
-        init=_init(cspec),
+        init=init_ranges(cspec),
         mean_note=spec.mean,
     )
 
