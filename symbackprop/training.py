@@ -38,6 +38,7 @@ class Dataset:
     X: np.ndarray
     Y: np.ndarray
     source: str
+    test: Dataset | None = None  # a held-out split (digits), never trained on
 
     @property
     def binary(self) -> bool:
@@ -208,13 +209,48 @@ def load_npz(path: Path, n_inputs: int, n_outputs: int, inputs: list[str] | None
     return _check(X, Y, n_inputs, n_outputs, where)
 
 
+DIGITS_SPLIT_SEED = 0
+DIGITS_TEST_SHARE = 0.2
+
+
+def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
+    """scikit-learn's bundled 8x8 digits: pixels scaled to [0, 1], one-hot targets, a fixed 80/20 split.
+
+    The split is a permutation from NumPy's PCG64 with seed DIGITS_SPLIT_SEED, so it is
+    the same on every machine; ``.test`` holds the 20 %.
+    """
+    where = "--data digits"
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError:
+        raise SymbackpropError(f"{where} needs scikit-learn: pip install 'symbackprop[digits]'") from None
+    bunch = sklearn_digits()
+    X = np.asarray(bunch.data, dtype=np.float64) / 16.0
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    Y = np.zeros((labels.size, 10))
+    Y[np.arange(labels.size), labels] = 1.0
+    if n_inputs != X.shape[1] or n_outputs != Y.shape[1]:
+        raise SymbackpropError(
+            f"{where}: the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets, "
+            f"but the network has {n_inputs} inputs and {n_outputs} outputs; use a 64-...-10 spec"
+        )
+    order = np.random.Generator(np.random.PCG64(DIGITS_SPLIT_SEED)).permutation(labels.size)
+    n_test = int(round(DIGITS_TEST_SHARE * labels.size))
+    train, test = order[n_test:], order[:n_test]
+    held_out = _check(X[test], Y[test], n_inputs, n_outputs, f"{where} (test split)")
+    data = _check(X[train], Y[train], n_inputs, n_outputs, f"{where} (train split)")
+    return Dataset(data.X, data.Y, data.source, test=held_out)
+
+
 def load_data(ref: str, n_inputs: int, n_outputs: int, inputs: str | None = None, targets: str | None = None) -> Dataset:
-    """``xor`` (built in), a CSV file (header optional) or an .npz archive."""
+    """``xor`` or ``digits`` (built in), a CSV file (header optional) or an .npz archive."""
     if ref == "xor":
         return _check(XOR_X.copy(), XOR_Y.copy(), n_inputs, n_outputs, "--data xor")
+    if ref == "digits":
+        return load_digits(n_inputs, n_outputs)
     path = Path(ref)
     if not path.is_file():
-        raise SymbackpropError(f"--data {ref}: no such file (use xor, a .csv or an .npz file)")
+        raise SymbackpropError(f"--data {ref}: no such file (use xor, digits, a .csv or an .npz file)")
     if path.suffix == ".npz":
         return load_npz(path, n_inputs, n_outputs, _columns(inputs), _columns(targets))
     return load_csv(path, n_inputs, n_outputs, _columns(inputs), _columns(targets))
