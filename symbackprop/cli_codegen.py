@@ -17,6 +17,8 @@ from .spec import NetworkSpec
 
 SpecOf = Callable[[argparse.Namespace], NetworkSpec]
 LONG_RUN = 20_000  # epochs x cases above which a progress bar is shown (on a terminal)
+SHOWN_ROWS = 10  # text output lists the predictions of at most this many rows (JSON has all)
+WIDE_INPUTS = 8  # a classification row with more inputs is shown as its classes, without x
 
 
 def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
@@ -36,12 +38,18 @@ def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
 
     t = sub.add_parser("train", help="train a spec's generated module by gradient descent")
     spec_args(t)
-    t.add_argument("--data", required=True, help="xor (built in), a .csv file or an .npz archive")
+    t.add_argument(
+        "--data", required=True,
+        help="xor or digits (built in; digits needs scikit-learn), a .csv file or an .npz archive",
+    )
     t.add_argument("--inputs", help="input columns (CSV header names or 1-based numbers; .npz array names)")
     t.add_argument("--targets", help="target columns, as --inputs")
     t.add_argument("--epochs", type=int, default=10_000)
     t.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    t.add_argument("--batch-size", type=int, default=1, help="1: per-sample SGD (default); n: minibatches")
+    t.add_argument(
+        "--batch-size", "--batch", type=int, default=1,
+        help="1: per-sample SGD (default); n: minibatches, each step lr times the batch's mean gradient",
+    )
     t.add_argument("--seed", type=int, default=0, help="seed of the random start (restarts use seed, seed+1, ...)")
     t.add_argument("--restarts", type=int, default=1, help="independent random starts, run in parallel")
     t.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes for --restarts")
@@ -103,6 +111,7 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
         raise SymbackpropError("--lr must be a positive number")
     spec = spec_of(args)
     data = training.load_data(args.data, spec.sizes[0], spec.sizes[-1], args.inputs, args.targets)
+    training.check_targets(spec, data)
     path = training.module_file(spec, args.gain_value)
     module = training.import_path(path)
     show = not args.no_progress
@@ -128,7 +137,9 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
             )
         if args.plot:
             assert result.history is not None
-            training.plot(args.plot, [result.history], f"{spec.label}: lr {args.lr}, seed {args.seed}")
+            scored = "" if result.test_accuracy is None else f", test accuracy {_percent(result.test_accuracy)}"
+            title = f"{spec.label}: lr {args.lr}, batch size {args.batch_size}, seed {args.seed}{scored}"
+            training.plot(args.plot, [result.history], title)
         return _single_report(args, spec, module, data, result, time.perf_counter() - started)
     bar = _bar(args.restarts, "restarts", show)
 
@@ -157,6 +168,9 @@ def _single_report(args: argparse.Namespace, spec: NetworkSpec, module: Any, dat
                 "data": data.source,
                 "seed": args.seed,
                 "final_loss": result.final_loss,
+                "train_accuracy": result.train_accuracy,
+                "test_accuracy": result.test_accuracy,
+                "test_rows": None if data.test is None else len(data.test.Y),
                 "predictions": result.predictions,
                 "targets": data.Y,
                 "success": result.success,
@@ -172,9 +186,15 @@ def _single_report(args: argparse.Namespace, spec: NetworkSpec, module: Any, dat
     if result.success is not None:
         when = f" (first at epoch {result.epochs_to_success})" if result.epochs_to_success else ""
         lines.append(f"every case right at threshold 0.5: {'yes' if result.success else 'no'}{when}")
-    lines.append("predictions:")
-    for x, p, y in zip(data.X, result.predictions, data.Y):
-        lines.append(f"  x = {_vec(x)} -> {_vec(p, 4)}   target {_vec(y)}")
+    for label, share, part in (("train", result.train_accuracy, data), ("test", result.test_accuracy, data.test)):
+        if share is not None:
+            rows = len(part.Y)
+            lines.append(f"{label} accuracy: {_percent(share)} ({round(share * rows)} of {rows} rows)")
+    lines.append("predictions:" if len(data.Y) <= SHOWN_ROWS else f"predictions (the first {SHOWN_ROWS} rows):")
+    for row, (x, p, y) in enumerate(zip(data.X[:SHOWN_ROWS], result.predictions, data.Y), start=1):
+        lines.append(_prediction(row, x, p, y, data.labelled))
+    if len(data.Y) > SHOWN_ROWS:
+        lines.append(f"  ... and {len(data.Y) - SHOWN_ROWS} more rows (--format json lists them all)")
     lines.append(f"seconds: {seconds:.3f}")
     return "\n".join(lines)
 
@@ -187,6 +207,18 @@ def _json(data: dict[str, Any]) -> str:
     from .training import as_json
 
     return json.dumps(as_json(data), indent=2)
+
+
+def _prediction(row: int, x: np.ndarray, p: np.ndarray, y: np.ndarray, labelled: bool) -> str:
+    """One row of predictions; a wide classification row (the digits) as its classes."""
+    if labelled and len(y) > 1 and len(x) > WIDE_INPUTS:
+        k = int(np.argmax(p))
+        return f"  row {row}: class {k} (output {float(p[k]):.4f}), target class {int(np.argmax(y))}"
+    return f"  x = {_vec(x)} -> {_vec(p, 4)}   target {_vec(y)}"
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f}%"
 
 
 def _vec(v: np.ndarray, digits: int = 3) -> str:
@@ -206,6 +238,8 @@ def _restarts_report(
                 "median_final_loss": summary.median_final_loss,
                 "median_epochs_to_success": summary.median_epochs_to_success,
                 "diverged": summary.diverged,
+                "median_train_accuracy": summary.median_train_accuracy,
+                "median_test_accuracy": summary.median_test_accuracy,
                 "seconds": seconds,
                 "runs": [
                     {
@@ -214,14 +248,21 @@ def _restarts_report(
                         "success": r.success,
                         "epochs_to_success": r.epochs_to_success,
                         "diverged_at": r.diverged_at,
+                        "train_accuracy": r.train_accuracy,
+                        "test_accuracy": r.test_accuracy,
                     }
                     for r in results
                 ],
             }
         )
-    rate = "n/a (targets are not 0/1)" if summary.success_rate is None else f"{100 * summary.success_rate:.1f}%"
+    rate = "n/a (targets are not 0/1)" if summary.success_rate is None else _percent(summary.success_rate)
     med_loss = "n/a" if summary.median_final_loss is None else f"{summary.median_final_loss:.6e}"
     med_epochs = "n/a" if summary.median_epochs_to_success is None else f"{summary.median_epochs_to_success:g}"
+    accuracies = [
+        f"median {label} accuracy: {_percent(share)}"
+        for label, share in (("train", summary.median_train_accuracy), ("test", summary.median_test_accuracy))
+        if share is not None
+    ]
     return "\n".join(
         [
             f"{spec.label}: {summary.restarts} restarts (seeds {args.seed}..{args.seed + args.restarts - 1}), "
@@ -229,6 +270,7 @@ def _restarts_report(
             f"success rate (every case right at threshold 0.5): {rate}",
             f"median final loss: {med_loss}",
             f"median epochs to success: {med_epochs}",
+            *accuracies,
             f"diverged: {summary.diverged}",
             f"seconds: {seconds:.2f}",
         ]

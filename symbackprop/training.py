@@ -45,6 +45,23 @@ class Dataset:
         """Targets all 0 or 1: success (every case right at threshold 0.5) is defined."""
         return bool(np.all((self.Y == 0.0) | (self.Y == 1.0)))
 
+    @property
+    def labelled(self) -> bool:
+        """Accuracy is defined: one 0/1 target column, or one-hot rows (a single 1, the rest 0)."""
+        return self.binary and (self.Y.shape[1] == 1 or bool(np.all(self.Y.sum(axis=1) == 1.0)))
+
+
+def classes(values: np.ndarray) -> np.ndarray:
+    """The class of each row: the argmax of several outputs, or one output above THRESHOLD."""
+    if values.shape[1] == 1:
+        return (values[:, 0] > THRESHOLD).astype(np.int64)
+    return np.argmax(values, axis=1)
+
+
+def accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
+    """The share of rows whose predicted class is the target's class."""
+    return float(np.mean(classes(predictions) == classes(Y)))
+
 
 # ---------------------------------------------------------------- the module
 
@@ -104,14 +121,22 @@ def _finite(name: str, values: np.ndarray, where: str) -> None:
         )
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _shape_error(where: str, have: str, n_inputs: int, n_outputs: int, hint: str = "") -> SymbackpropError:
+    return SymbackpropError(
+        f"{where}: {have}, but the network has {_count(n_inputs, 'input')} and {_count(n_outputs, 'output')}{hint}"
+    )
+
+
 def _check(X: np.ndarray, Y: np.ndarray, n_inputs: int, n_outputs: int, where: str) -> Dataset:
     if X.shape[0] == 0:
         raise SymbackpropError(f"{where}: no rows of data")
     if X.shape[1] != n_inputs or Y.shape[1] != n_outputs:
-        raise SymbackpropError(
-            f"{where}: {X.shape[1]} input and {Y.shape[1]} target columns, but the network has "
-            f"{n_inputs} inputs and {n_outputs} outputs"
-        )
+        have = f"{_count(X.shape[1], 'input column')} and {_count(Y.shape[1], 'target column')}"
+        raise _shape_error(where, have, n_inputs, n_outputs)
     if X.shape[0] != Y.shape[0]:
         raise SymbackpropError(f"{where}: {X.shape[0]} rows of inputs but {Y.shape[0]} rows of targets")
     _finite("input", X, where)
@@ -213,6 +238,13 @@ DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_SHARE = 0.2
 
 
+def digits_split(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the train and test parts: a PCG64 permutation (seed DIGITS_SPLIT_SEED), test first."""
+    order = np.random.Generator(np.random.PCG64(DIGITS_SPLIT_SEED)).permutation(n_rows)
+    n_test = int(round(DIGITS_TEST_SHARE * n_rows))
+    return order[n_test:], order[:n_test]
+
+
 def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
     """scikit-learn's bundled 8x8 digits: pixels scaled to [0, 1], one-hot targets, a fixed 80/20 split.
 
@@ -230,13 +262,10 @@ def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
     Y = np.zeros((labels.size, 10))
     Y[np.arange(labels.size), labels] = 1.0
     if n_inputs != X.shape[1] or n_outputs != Y.shape[1]:
-        raise SymbackpropError(
-            f"{where}: the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets, "
-            f"but the network has {n_inputs} inputs and {n_outputs} outputs; use a 64-...-10 spec"
-        )
-    order = np.random.Generator(np.random.PCG64(DIGITS_SPLIT_SEED)).permutation(labels.size)
-    n_test = int(round(DIGITS_TEST_SHARE * labels.size))
-    train, test = order[n_test:], order[:n_test]
+        have = f"the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets (classes 0-9)"
+        hint = "; use a spec 64-...-10, for example: train 64-32-10 --activation sigmoid,softmax --loss cross_entropy"
+        raise _shape_error(where, have, n_inputs, n_outputs, hint)
+    train, test = digits_split(labels.size)
     held_out = _check(X[test], Y[test], n_inputs, n_outputs, f"{where} (test split)")
     data = _check(X[train], Y[train], n_inputs, n_outputs, f"{where} (train split)")
     return Dataset(data.X, data.Y, data.source, test=held_out)
@@ -256,6 +285,48 @@ def load_data(ref: str, n_inputs: int, n_outputs: int, inputs: str | None = None
     return load_csv(path, n_inputs, n_outputs, _columns(inputs), _columns(targets))
 
 
+PROBABILITY_TOLERANCE = 1e-9  # how far a categorical target row may sum from 1
+
+
+def check_targets(spec: NetworkSpec, data: Dataset) -> None:
+    """Targets that cross_entropy is defined for, in the training data and any held-out split.
+
+    Categorical (softmax output): every row a probability vector, non-negative and summing
+    to 1; the generated output delta a - y holds only then. Binary (sigmoid output): every
+    target in [0, 1]; outside it the loss has no minimum.
+    """
+    if spec.loss != "cross_entropy":
+        return
+    softmax = spec.activations[-1] == "softmax"
+    for part in (data, data.test):
+        if part is None:
+            continue
+        Y = part.Y
+        bad = np.argwhere((Y < 0.0) | (Y > 1.0))
+        if softmax:
+            sums = Y.sum(axis=1)
+            off = np.flatnonzero(np.abs(sums - 1.0) > PROBABILITY_TOLERANCE)
+            rows = sorted({int(r) for r in bad[:, 0]} | {int(r) for r in off})
+            if rows:
+                r = rows[0]
+                raise SymbackpropError(
+                    f"{part.source}: the targets of data row {r + 1} are {_row(Y[r])} (sum {sums[r]:.6g}): categorical "
+                    f"cross_entropy with a softmax output needs every target row to be one-hot or a "
+                    f"probability vector (non-negative, summing to 1); {len(rows)} of {len(Y)} rows are not"
+                )
+        elif bad.size:
+            r, c = int(bad[0][0]), int(bad[0][1])
+            raise SymbackpropError(
+                f"{part.source}: target {c + 1} of data row {r + 1} is {float(Y[r, c]):g}: binary "
+                f"cross_entropy with a sigmoid output needs every target in [0, 1]; "
+                f"{len(bad)} target(s) are outside"
+            )
+
+
+def _row(values: np.ndarray) -> str:
+    return "(" + ", ".join(f"{float(v):g}" for v in values) + ")"
+
+
 # ---------------------------------------------------------------- runs
 
 
@@ -271,6 +342,8 @@ class RunResult:
     theta: np.ndarray = field(repr=False)
     predictions: np.ndarray = field(repr=False)
     history: np.ndarray | None = field(default=None, repr=False)
+    train_accuracy: float | None = None  # for data with 0/1 or one-hot targets (see Dataset.labelled)
+    test_accuracy: float | None = None  # on the held-out split, when the data has one
 
 
 def classified(predictions: np.ndarray, Y: np.ndarray) -> bool:
@@ -323,6 +396,8 @@ def run(
             on_progress(done, float(h[-1]))
     predictions = module.predict(data.X, theta) if diverged is None else np.full(data.Y.shape, np.nan)
     final = float(history[done - 1]) if done else math.nan
+    ok = diverged is None
+    held_out = data.test if ok and data.test is not None and data.test.labelled else None
     return RunResult(
         seed=seed,
         final_loss=final,
@@ -334,6 +409,8 @@ def run(
         theta=theta,
         predictions=predictions,
         history=history if keep_history else None,
+        train_accuracy=accuracy(predictions, data.Y) if ok and data.labelled else None,
+        test_accuracy=accuracy(module.predict(held_out.X, theta), held_out.Y) if held_out is not None else None,
     )
 
 
@@ -390,19 +467,26 @@ class Summary:
     median_final_loss: float | None
     median_epochs_to_success: float | None
     diverged: int
+    median_train_accuracy: float | None = None
+    median_test_accuracy: float | None = None
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.median(known)) if known else None
 
 
 def summarise(results: list[RunResult]) -> Summary:
-    finite = [r.final_loss for r in results if r.diverged_at is None]
     wins = [r for r in results if r.success]
     tracked = [r for r in results if r.success is not None]
-    epochs = [r.epochs_to_success for r in wins if r.epochs_to_success is not None]
     return Summary(
         restarts=len(results),
         success_rate=len(wins) / len(tracked) if tracked else None,
-        median_final_loss=float(np.median(finite)) if finite else None,
-        median_epochs_to_success=float(np.median(epochs)) if epochs else None,
+        median_final_loss=_median([r.final_loss for r in results if r.diverged_at is None]),
+        median_epochs_to_success=_median([r.epochs_to_success for r in wins]),
         diverged=sum(r.diverged_at is not None for r in results),
+        median_train_accuracy=_median([r.train_accuracy for r in results]),
+        median_test_accuracy=_median([r.test_accuracy for r in results]),
     )
 
 
