@@ -178,7 +178,37 @@ def test_three_epochs_learn_far_above_chance(softmax_net: ModuleType, digits: tr
     assert result.test_accuracy == _reference_accuracy(softmax_net.predict(digits.test.X, theta), digits.test.Y)
     assert result.train_accuracy == _reference_accuracy(result.predictions, digits.Y)
     assert before < 0.3 and result.test_accuracy > 0.8  # chance is 0.1
-    assert np.all(np.diff(result.history) < 0)
+    assert result.history is not None and np.all(np.diff(result.history) < 0)
+
+
+def _numpy_epochs(theta: np.ndarray, X: np.ndarray, Y: np.ndarray, lr: float, epochs: int, batch: int) -> np.ndarray:
+    """Hand-vectorised minibatch descent of 64-32-10 sigmoid/softmax/cross-entropy: theta - lr * batch mean."""
+    W1, b1 = theta[:2048].reshape(32, 64).copy(), theta[2048:2080].copy()
+    W2, b2 = theta[2080:2400].reshape(10, 32).copy(), theta[2400:].copy()
+    for _ in range(epochs):
+        for start in range(0, len(X), batch):
+            x, y = X[start : start + batch], Y[start : start + batch]
+            h = 1.0 / (1.0 + np.exp(-(x @ W1.T + b1)))
+            z = h @ W2.T + b2
+            o = np.exp(z - z.max(axis=1, keepdims=True))
+            d2 = o / o.sum(axis=1, keepdims=True) - y
+            d1 = (d2 @ W2) * h * (1.0 - h)
+            step = lr / len(x)
+            W2 -= step * d2.T @ h
+            b2 -= step * d2.sum(axis=0)
+            W1 -= step * d1.T @ x
+            b1 -= step * d1.sum(axis=0)
+    return np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
+
+
+def test_minibatch_steps_are_lr_times_the_batch_mean(softmax_net: ModuleType, digits: training.Dataset) -> None:
+    """1438 rows at batch 32: 44 full batches and one of 30, each step lr times its own mean gradient."""
+    assert softmax_net.PARAM_IDS[1] == "w1_1_2" and softmax_net.PARAM_IDS[2048] == "b1_1"
+    assert softmax_net.PARAM_IDS[2080] == "w2_1_1" and softmax_net.PARAM_IDS[2400] == "b2_1"
+    theta = softmax_net.init(3)
+    expected = _numpy_epochs(theta, digits.X, digits.Y, 0.5, 2, 32)
+    softmax_net.train(digits.X, digits.Y, theta, 0.5, 2, 32)
+    assert np.max(np.abs(theta - expected)) < 1e-12
 
 
 def test_no_test_accuracy_without_a_held_out_split(softmax_net: ModuleType, digits: training.Dataset) -> None:
