@@ -255,6 +255,17 @@ def test_cli_text_reports_accuracies_and_few_rows(softmax_net: ModuleType, capsy
     assert "  ... and 1428 more rows (--format json lists them all)" in lines
 
 
+def test_cli_restarts_report_median_accuracies(softmax_net: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["train", *DIGITS_NET, "--data", "digits", "--epochs", "1", "--batch", "32", "--restarts", "3"]
+    assert main([*argv, "--jobs", "1", "--format", "json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    runs = out["runs"]
+    assert [r["seed"] for r in runs] == [0, 1, 2]
+    assert out["median_test_accuracy"] == pytest.approx(float(np.median([r["test_accuracy"] for r in runs])))
+    assert out["median_train_accuracy"] == pytest.approx(float(np.median([r["train_accuracy"] for r in runs])))
+    assert all(0.2 < r["test_accuracy"] <= 1.0 for r in runs)  # one epoch: about 47 %, chance 10 %
+
+
 def _one_error(capsys: pytest.CaptureFixture[str]) -> str:
     captured = capsys.readouterr()
     assert captured.out == ""
