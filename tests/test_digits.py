@@ -235,7 +235,9 @@ def test_summary_takes_median_accuracies() -> None:
 # ---------------------------------------------------------------- the command
 
 
-def test_cli_json_reports_accuracies(softmax_net: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_json_reports_accuracies(
+    softmax_net: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     png = tmp_path / "digits.png"
     argv = ["train", *DIGITS_NET, "--data", "digits", "--epochs", "3", "--batch", "32", "--lr", "0.5"]
     assert main([*argv, "--plot", str(png), "--format", "json", "--no-progress"]) == 0
