@@ -101,3 +101,34 @@ def test_index_form_refuses_classification_heads(capsys: pytest.CaptureFixture[s
     assert main(["derive", "2-3", "--activation", "softmax", "--loss", "cross_entropy", "--index-form"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "drop --index-form" in err
+
+
+SOFTMAX = ["2-3-2", "--activation", "sigmoid,softmax", "--loss", "cross_entropy"]
+BINARY = ["2-2-1", "--loss", "cross_entropy"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "param", "claim", "status"),
+    [
+        # the textbook output-layer gradient (a_j - y_j) a_k, under the one-hot constraint
+        (SOFTMAX, "w2_1_3", r"(a^{(2)}_{1} - y_{1}) a^{(1)}_{3}", 0),
+        (SOFTMAX, "b2_2", r"a^{(2)}_{2} - y_{2}", 0),
+        # a wrong hidden unit, and the sigmoid slope a(1 - a) that softmax + CE cancels
+        (SOFTMAX, "w2_1_3", r"(a^{(2)}_{1} - y_{1}) a^{(1)}_{2}", 1),
+        (SOFTMAX, "w2_1_3", r"(a^{(2)}_{1} - y_{1}) a^{(2)}_{1} (1 - a^{(2)}_{1}) a^{(1)}_{3}", 1),
+        # binary cross-entropy written out with \ln and differentiated in the claim
+        (BINARY, "w2_1_1", r"\frac{\partial}{\partial w^{(2)}_{1,1}} \left(-y_1 \ln a^{(2)}_1 - (1-y_1)\ln(1-a^{(2)}_1)\right)", 0),
+        (BINARY, "w2_1_1", r"(a^{(2)}_{1} - y_{1}) a^{(1)}_{1}", 0),
+        (BINARY, "w2_1_1", r"(y_{1} - a^{(2)}_{1}) a^{(1)}_{1}", 1),
+    ],
+)
+def test_verify_judges_classification_claims(
+    spec: list[str], param: str, claim: str, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from symbackprop.cli import main
+
+    assert main(["verify", *spec, "--param", param, "--claim", claim]) == status
+    out = capsys.readouterr().out
+    assert ("HOLDS" in out) == (status == 0)
+    if status:
+        assert "claim/true" in out
