@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from typing import Mapping
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
+from ._once import once
 from .errors import SpecError
 from .network import Network, Param
 
@@ -61,19 +62,34 @@ def _gather(factors: list[Expr], coeff: Expr = sp.Integer(1), rest: tuple[Expr, 
     return coeff, tuple(out)
 
 
-def _assemble(coeff: Expr, rest: tuple[Expr, ...]) -> Expr:
+def _assemble(coeff: Expr, rest: tuple[Expr, ...], plain: bool = False) -> Expr:
     if coeff == 0:
         return sp.Integer(0)
     if not rest:
         return coeff
     if coeff == 1:
-        return rest[0] if len(rest) == 1 else _unevaluated_mul(rest)
-    return _unevaluated_mul((coeff, *rest))
+        return rest[0] if len(rest) == 1 else _unevaluated_mul(rest, plain)
+    return _unevaluated_mul((coeff, *rest), plain)
 
 
-def _unevaluated_mul(args: tuple[Expr, ...]) -> Expr:
-    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its cache."""
+def _unevaluated_mul(args: tuple[Expr, ...], plain: bool = False) -> Expr:
+    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its cache.
+
+    ``plain``: the caller knows every argument is ``_plain``, so there is nothing to check.
+    """
+    if plain:
+        return sp.Mul._from_args(args, True)
     return sp.Mul._exec_constructor_postprocessors(sp.Mul._from_args(args))
+
+
+def _plain(expr: Expr) -> bool:
+    """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for matrices)."""
+    return bool(expr.is_commutative) and _plain_type(type(expr))
+
+
+@lru_cache(maxsize=None)
+def _plain_type(cls: type) -> bool:
+    return not any(base in sp.Basic._constructor_postprocessor_mapping for base in cls.mro())
 
 
 def product(factors: list[Expr]) -> Expr:
@@ -101,27 +117,27 @@ class Gradient:
     param: Param
     error_terms: bool = False
 
-    @cached_property
+    @once
     def exact(self) -> Expr:
         return sp.diff(self.net.error, self.param.symbol)
 
-    @cached_property
+    @once
     def per_case(self) -> Term:
         """The compact form for one training case (the whole gradient without a mean)."""
         return _compact_case(self.net, self.param, self.error_terms)
 
-    @cached_property
+    @once
     def compact(self) -> Term:
         return _over_cases(self.net, self.per_case)
 
-    @cached_property
+    @once
     def exact_display(self) -> Term:
         """The compact display with every intermediate expanded: a closed form in chain order."""
         per_case = self.per_case
         shown = expand_display(per_case.display, self.net.displays, self.net.display_memo)
         return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
 
-    @cached_property
+    @once
     def chain(self) -> tuple[tuple[Factor, ...], ...]:
         return chain_paths(self.net, self.param, self.error_terms)
 
@@ -295,6 +311,7 @@ class Scaled:
     keys: tuple[object, ...]  # their sort keys
     free: frozenset[Expr]
     shown: tuple[Expr, tuple[Expr, ...]]  # the delta's display, gathered as ``product`` does
+    plain: bool  # every argument of the template and every factor of the display is ``_plain``
 
     @staticmethod
     def of(delta: Term) -> Scaled:
@@ -306,13 +323,15 @@ class Scaled:
             coeff = args[0] if args[0].is_Number else None
             rest = tuple(x for x in args[1 if coeff is not None else 0 :] if x is not slot)
         keys = tuple(_args_sortkey(x) for x in rest or ())
-        return Scaled(delta, coeff, rest, keys, frozenset(delta.value.free_symbols), _gather([delta.display]))
+        shown = _gather([delta.display])
+        plain = all(_plain(f) for f in (*shown[1], *(rest or ())))
+        return Scaled(delta, coeff, rest, keys, frozenset(delta.value.free_symbols), shown, plain)
 
     def value(self, x: Expr) -> Expr:
         if x is sp.S.One:
             return self.delta.value
         atom = x.is_Symbol or isinstance(x, sp.Indexed)
-        if self.rest is None or not atom or x in self.free:
+        if self.rest is None or not atom or not self.plain or x in self.free or not _plain(x):
             return self.delta.value * x
         i = bisect.bisect(self.keys, _args_sortkey(x))
         args = self.rest[:i] + (x,) + self.rest[i:]
@@ -320,7 +339,7 @@ class Scaled:
 
     def times(self, x: Expr) -> Term:
         """delta * x, evaluated and for display (the display as ``product`` writes it)."""
-        return Term(self.value(x), _assemble(*_gather([x], *self.shown)))
+        return Term(self.value(x), _assemble(*_gather([x], *self.shown), self.plain and _plain(x)))
 
 
 def scaled(net: Network, l: int, j: int, error_terms: bool = False) -> Scaled:

@@ -7,7 +7,7 @@ differences keep the source's orientation: ``(y - \\hat{y})``, ``1 - \\varphi``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Template
 
 import sympy as sp
@@ -28,6 +28,7 @@ class NotationPrinter(LatexPrinter):
         self.notation = notation
         self.case_error = case_error
         self._seen: dict[sp.Expr, str] = {}
+        self._sums: dict[sp.Expr, str] = {}
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr == ERROR:
@@ -62,6 +63,15 @@ class NotationPrinter(LatexPrinter):
         text = rf"H\left({self._print(expr.args[0])}\right)"
         return rf"{text}^{{{exp}}}" if exp else text
 
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        """Sums print the same wherever they stand: a delta shared by many gradients prints once."""
+        if order is not None:
+            return super()._print_Add(expr, order)
+        text = self._sums.get(expr)
+        if text is None:
+            text = self._sums[expr] = super()._print_Add(expr)
+        return text
+
     def _print_Mul(self, expr: sp.Mul) -> str:
         """``(1/n) * Sum(...)`` prints as the sources write a mean: \\frac{1}{n} \\sum ..."""
         args = list(expr.args)
@@ -87,10 +97,11 @@ class Rendered:
     gradient: Gradient
     notation: Notation
     names: dict[str, str]
+    shared: NotationPrinter | None = field(default=None, compare=False, repr=False)  # one for many gradients
 
     @property
     def printer(self) -> NotationPrinter:
-        return NotationPrinter(self.names, self.notation)
+        return self.shared or NotationPrinter(self.names, self.notation)
 
     @property
     def lhs(self) -> str:
@@ -145,8 +156,11 @@ def _joined(parts: list[str]) -> str:
     return " + ".join(parts) if len(parts) < 4 else " \\\\\n&\\quad + ".join(parts)
 
 
-def render(gradient: Gradient, notation: Notation, names: dict[str, str] | None = None) -> Rendered:
-    return Rendered(gradient, notation, names or notation.symbol_names(gradient.net))
+def render(
+    gradient: Gradient, notation: Notation, names: dict[str, str] | None = None, printer: NotationPrinter | None = None
+) -> Rendered:
+    """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across gradients."""
+    return Rendered(gradient, notation, names or notation.symbol_names(gradient.net), printer)
 
 
 def latex_of(expr: sp.Expr, notation: Notation, names: dict[str, str]) -> str:
