@@ -15,8 +15,9 @@ fresh process (so no SymPy cache carries over from a smaller network):
 Then the growth exponent of each method (log-log least squares of time against the
 number of parameters) and the cold Numba compile of the loop module of 784-128-10 in a
 fresh cache folder (a subprocess, counted from interpreter start: imports, init,
-value_and_grad, train). ``--quick`` (under a minute): one repeat, direct diff stopped
-at 10 s, no compile.
+value_and_grad, train). ``--quick`` (under a minute): six sizes, one repeat, direct diff
+stopped at 10 s, no compile. The machine may be shared: CPU times are printed next to
+wall times.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +40,7 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 SIZES = ("2-2-1", "4-4-1", "8-8-1", "8-8-8-1", "16-16-1", "16-16-16-1", "32-32-10", "64-32-10",
          "128-64-10", "256-128-10", "784-128-10")
 METHODS = ("layer-wise", "generate", "direct diff")
+QUICK = ("2-2-1", "8-8-1", "8-8-8-1", "32-32-10", "128-64-10", "784-128-10")
 LARGEST = "784-128-10"
 TARGET_SECONDS = 10.0
 
@@ -50,7 +53,7 @@ def work(method: str, text: str) -> dict[str, object]:
     from symbackprop.spec import inline
 
     spec = inline(text)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     extra: dict[str, object] = {}
     if method == "layer-wise":
         exprs = [g.compact.value for g in gradients(build(spec))]
@@ -61,17 +64,36 @@ def work(method: str, text: str) -> dict[str, object]:
     else:
         exprs = [g.exact for g in gradients(build(spec))]
         assert len(exprs) == spec.n_params
-    return {"seconds": time.perf_counter() - start, **extra}
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, **extra}
 
 
-def measure(method: str, text: str, timeout: float) -> dict[str, object] | None:
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float
+    style: str = ""
+    lines: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.wall:7.2f} s ({self.cpu:5.2f})"
+
+
+def measure(method: str, text: str, timeout: float = 3600.0) -> Timing | None:
     """``work`` in a fresh interpreter; None if it did not finish within ``timeout`` seconds."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", method, text]
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
         return None
-    return json.loads(out.stdout)
+    data = json.loads(out.stdout)
+    return Timing(data["seconds"], data["cpu"], data.get("style", ""), data.get("lines", 0))
+
+
+def median_of(method: str, text: str, repeats: int) -> Timing:
+    runs = [measure(method, text) for _ in range(repeats)]
+    done = [r for r in runs if r is not None]
+    first = done[0]
+    return Timing(statistics.median(r.wall for r in done), statistics.median(r.cpu for r in done), first.style, first.lines)
 
 
 def exponent(points: list[tuple[int, float]]) -> float | None:
@@ -85,32 +107,29 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
 
 
 def table(sizes: tuple[str, ...], repeats: int, timeout: float) -> dict[str, list[tuple[int, float]]]:
+    """Print one row per size; the wall times of each method, by number of parameters."""
     from symbackprop.spec import inline
 
-    print(f"{'spec':<12}{'params':>8}{'layer-wise':>12}{'generate':>10}  {'style':<9}{'lines':>6}{'direct diff':>14}")
+    print(f"{'spec':<12}{'params':>8}  {'layer-wise':<18}{'generate':<18}{'style':<9}{'lines':>7}  direct diff")
     points: dict[str, list[tuple[int, float]]] = {m: [] for m in METHODS}
-    diff_stopped: str | None = None
+    stopped: str | None = None
     for text in sizes:
         n = inline(text).n_params
-        layer = statistics.median(float(measure("layer-wise", text, 3600)["seconds"]) for _ in range(repeats))  # type: ignore[arg-type,index]
-        gens = [measure("generate", text, 3600) for _ in range(repeats)]
-        gen = statistics.median(float(g["seconds"]) for g in gens)  # type: ignore[arg-type,index]
-        if diff_stopped is None:
+        layer, gen = median_of("layer-wise", text, repeats), median_of("generate", text, repeats)
+        points["layer-wise"].append((n, layer.wall))
+        points["generate"].append((n, gen.wall))
+        if stopped is not None:
+            shown = "skipped"
+        else:
             result = measure("direct diff", text, timeout)
             if result is None:
-                diff_stopped = text
-                shown = f"> {timeout:g} s"
+                stopped, shown = text, f"did not finish within {timeout:g} s"
             else:
-                points["direct diff"].append((n, float(result["seconds"])))  # type: ignore[arg-type]
-                shown = f"{float(result['seconds']):.2f} s"  # type: ignore[arg-type]
-        else:
-            shown = "skipped"
-        points["layer-wise"].append((n, layer))
-        points["generate"].append((n, gen))
-        style, lines = gens[0]["style"], gens[0]["lines"]  # type: ignore[index]
-        print(f"{text:<12}{n:>8}{layer:>10.3f} s{gen:>8.3f} s  {style:<9}{lines:>6}{shown:>14}", flush=True)
-    if diff_stopped is not None:
-        print(f"direct diff: {diff_stopped} did not finish within {timeout:g} s; larger sizes skipped")
+                points["direct diff"].append((n, result.wall))
+                shown = str(result)
+        print(f"{text:<12}{n:>8}  {str(layer):<18}{str(gen):<18}{gen.style:<9}{gen.lines:>7}  {shown}", flush=True)
+    if stopped is not None:
+        print(f"direct diff: {stopped} did not finish within {timeout:g} s; larger sizes skipped")
     return points
 
 
@@ -149,13 +168,13 @@ def main() -> None:
         print(json.dumps(work(sys.argv[2], sys.argv[3])))
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="one repeat, direct diff stopped at 10 s, no compile")
+    ap.add_argument("--quick", action="store_true", help="six sizes, one repeat, direct diff stopped at 10 s, no compile")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before direct diff is stopped")
     args = ap.parse_args()
     repeats, timeout = (1, 10.0) if args.quick else (args.repeats, args.timeout)
-    print(f"sigmoid, biases, half SSE; each time in a fresh process (median of {repeats}; direct diff once)")
-    report(table(SIZES, repeats, timeout))
+    print(f"sigmoid, biases, half SSE; wall time (CPU time) in a fresh process, median of {repeats}; direct diff once")
+    report(table(QUICK if args.quick else SIZES, repeats, timeout))
     if not args.quick:
         compile_time(LARGEST)
 
