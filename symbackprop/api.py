@@ -17,7 +17,7 @@ from .spec import NetworkSpec
 
 
 class _Repr(ReprPrinter):
-    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function printed once."""
+    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function and sum printed once."""
 
     def __init__(self) -> None:
         super().__init__({"order": "none"})
@@ -27,6 +27,14 @@ class _Repr(ReprPrinter):
         text = self._seen.get(expr)
         if text is None:
             text = self._seen[expr] = super()._print_Function(expr)
+        return text
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        if order is not None:
+            return super()._print_Add(expr, order)
+        text = self._seen.get(expr)
+        if text is None:
+            text = self._seen[expr] = super()._print_Add(expr)
         return text
 
 
@@ -69,6 +77,7 @@ class Derivation:
     def to_json(self, form: str = "compact") -> dict[str, Any]:
         forms = ("exact", "chain", "compact") if form == "all" else (form,)
         out = []
+        rp = _Repr()  # one for all gradients: the sums they share (a unit's delta) print once
         for g in self.gradients:
             r = self.rendered(g)
             entry: dict[str, Any] = {
@@ -80,7 +89,6 @@ class Derivation:
                 "to": g.param.to_unit,
                 "forms": {},
             }
-            rp = _Repr()
             for f in forms:
                 if f == "exact":
                     entry["forms"]["exact"] = {"latex": r.exact(), "srepr": srepr(g.exact, rp)}

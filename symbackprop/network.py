@@ -11,11 +11,11 @@ training case is an ``Indexed`` object ``x1[i]``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Callable, Iterator, Mapping
 
 import sympy as sp
 
+from ._once import once
 from .activations import ACTIVATIONS
 from .errors import SpecError, choices
 from .losses import Loss, loss_for
@@ -35,8 +35,9 @@ class Param:
     to_unit: int
     from_unit: int | None
 
-    @cached_property
+    @once
     def symbol(self) -> sp.Symbol:
+        """Made on first use: deriving the compact gradients of a layer needs no weight symbols of it."""
         return _sym(self.id)
 
 
