@@ -10,13 +10,13 @@ import sympy as sp
 from sympy.printing.repr import ReprPrinter
 
 from .derive import Gradient, gradients
-from .latex import FORMS, NotationPrinter, Rendered, latex_of, render
+from .latex import FORMS, NotationPrinter, Rendered, SumsOnce, latex_of, render
 from .network import Network, build
 from .notation import Notation, load_notation
 from .spec import NetworkSpec
 
 
-class _Repr(ReprPrinter):
+class _Repr(SumsOnce, ReprPrinter):
     """``sympy.srepr`` in the expressions' own (canonical) argument order, each function and sum printed once."""
 
     def __init__(self) -> None:
@@ -27,14 +27,6 @@ class _Repr(ReprPrinter):
         text = self._seen.get(expr)
         if text is None:
             text = self._seen[expr] = super()._print_Function(expr)
-        return text
-
-    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
-        if order is not None:
-            return super()._print_Add(expr, order)
-        text = self._seen.get(expr)
-        if text is None:
-            text = self._seen[expr] = super()._print_Add(expr)
         return text
 
 

@@ -19,7 +19,20 @@ from .notation import Notation
 FORMS = ("compact", "chain", "exact", "all")
 
 
-class NotationPrinter(LatexPrinter):
+class SumsOnce:
+    """A printer mixin: a sum prints the same wherever it stands, so each is printed once per printer
+    (a unit's delta, shared by every gradient of its parameters)."""
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        sums: dict[sp.Expr, str] = self.__dict__.setdefault("_sums", {})
+        if order is not None:
+            return super()._print_Add(expr, order)  # type: ignore[misc]
+        if expr not in sums:
+            sums[expr] = super()._print_Add(expr)  # type: ignore[misc]
+        return sums[expr]
+
+
+class NotationPrinter(SumsOnce, LatexPrinter):
     """A LaTeX printer that writes every symbol as the notation names it."""
 
     def __init__(self, names: dict[str, str], notation: Notation, case_error: bool = False) -> None:
@@ -28,7 +41,6 @@ class NotationPrinter(LatexPrinter):
         self.notation = notation
         self.case_error = case_error
         self._seen: dict[sp.Expr, str] = {}
-        self._sums: dict[sp.Expr, str] = {}
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr == ERROR:
@@ -62,15 +74,6 @@ class NotationPrinter(LatexPrinter):
     def _print_Heaviside(self, expr: sp.Function, exp: str | None = None) -> str:
         text = rf"H\left({self._print(expr.args[0])}\right)"
         return rf"{text}^{{{exp}}}" if exp else text
-
-    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
-        """Sums print the same wherever they stand: a delta shared by many gradients prints once."""
-        if order is not None:
-            return super()._print_Add(expr, order)
-        text = self._sums.get(expr)
-        if text is None:
-            text = self._sums[expr] = super()._print_Add(expr)
-        return text
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         """``(1/n) * Sum(...)`` prints as the sources write a mean: \\frac{1}{n} \\sum ..."""
