@@ -127,7 +127,7 @@ def table(sizes: tuple[str, ...], repeats: int, timeout: float) -> dict[str, lis
             else:
                 points["direct diff"].append((n, result.wall))
                 shown = str(result)
-        print(f"{text:<12}{n:>8}  {str(layer):<18}{str(gen):<18}{gen.style:<9}{gen.lines:>7}  {shown}", flush=True)
+        print(f"{text:<12}{n:>8}  {layer!s:<18}{gen!s:<18}{gen.style:<9}{gen.lines:>7}  {shown}", flush=True)
     if stopped is not None:
         print(f"direct diff: {stopped} did not finish within {timeout:g} s; larger sizes skipped")
     return points

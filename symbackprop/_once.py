@@ -7,12 +7,13 @@ shadows this non-data descriptor from then on.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
 
-class once(Generic[T]):  # noqa: N801 - used as a decorator, like property
+class once(Generic[T]):  # a decorator, lower case like property
     def __init__(self, fn: Callable[[Any], T]) -> None:
         self.fn = fn
         self.name = fn.__name__

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Mapping
 
 import sympy as sp
@@ -47,7 +47,7 @@ class Term:
     display: Expr
 
 
-def _gather(factors: list[Expr], coeff: Expr = sp.Integer(1), rest: tuple[Expr, ...] = ()) -> tuple[Expr, tuple[Expr, ...]]:
+def _gather(factors: list[Expr], coeff: Expr = sp.S.One, rest: tuple[Expr, ...] = ()) -> tuple[Expr, tuple[Expr, ...]]:
     """The numbers multiplied into ``coeff`` and the other factors appended to ``rest``, in order."""
     out = list(rest)
     stack = list(factors)
@@ -87,7 +87,7 @@ def _plain(expr: Expr) -> bool:
     return bool(expr.is_commutative) and _plain_type(type(expr))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plain_type(cls: type) -> bool:
     return not any(base in sp.Basic._constructor_postprocessor_mapping for base in cls.mro())
 

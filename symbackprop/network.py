@@ -10,8 +10,8 @@ training case is an ``Indexed`` object ``x1[i]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
 
 import sympy as sp
 
