@@ -10,14 +10,14 @@ import sympy as sp
 from sympy.printing.repr import ReprPrinter
 
 from .derive import Gradient, gradients
-from .latex import FORMS, latex_of, render
+from .latex import FORMS, NotationPrinter, Rendered, SumsOnce, latex_of, render
 from .network import Network, build
 from .notation import Notation, load_notation
 from .spec import NetworkSpec
 
 
-class _Repr(ReprPrinter):
-    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function printed once."""
+class _Repr(SumsOnce, ReprPrinter):
+    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function and sum printed once."""
 
     def __init__(self) -> None:
         super().__init__({"order": "none"})
@@ -47,22 +47,31 @@ class Derivation:
     def names(self) -> dict[str, str]:
         return self.notation.symbol_names(self.net)
 
+    @cached_property
+    def printer(self) -> NotationPrinter:
+        """One printer for every gradient, so the sums they share are printed once."""
+        return NotationPrinter(self.names, self.notation)
+
+    def rendered(self, g: Gradient) -> Rendered:
+        return render(g, self.notation, self.names, self.printer)
+
     def latex(self, form: str = "compact") -> list[str]:
         """One equation (or aligned block) per parameter."""
         if form not in FORMS:
             raise ValueError(f"unknown form {form!r}; choose from {', '.join(FORMS)}")
-        return [render(g, self.notation, self.names).equation(form) for g in self.gradients]
+        return [self.rendered(g).equation(form) for g in self.gradients]
 
     def _repr_latex_(self) -> str:
-        rows = [render(g, self.notation, self.names) for g in self.gradients]
+        rows = [self.rendered(g) for g in self.gradients]
         body = " \\\\\n".join(f"{r.lhs} &= {r.compact()}" for r in rows)
         return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
 
     def to_json(self, form: str = "compact") -> dict[str, Any]:
         forms = ("exact", "chain", "compact") if form == "all" else (form,)
         out = []
+        rp = _Repr()  # one for all gradients: the sums they share (a unit's delta) print once
         for g in self.gradients:
-            r = render(g, self.notation, self.names)
+            r = self.rendered(g)
             entry: dict[str, Any] = {
                 "id": g.param.id,
                 "name": self.names[g.param.id],
@@ -72,7 +81,6 @@ class Derivation:
                 "to": g.param.to_unit,
                 "forms": {},
             }
-            rp = _Repr()
             for f in forms:
                 if f == "exact":
                     entry["forms"]["exact"] = {"latex": r.exact(), "srepr": srepr(g.exact, rp)}

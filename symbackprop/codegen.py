@@ -28,7 +28,7 @@ import sympy as sp
 
 from ._version import __version__
 from .activations import ACTIVATIONS
-from .derive import deltas
+from .derive import gradients
 from .errors import SymbackpropError
 from .network import Network, build
 from .notation import load_notation
@@ -125,21 +125,8 @@ def _one_line(text: str) -> str:
 
 
 def gradient_exprs(net: Network) -> list[sp.Expr]:
-    """dE_i/dp for every parameter in theta order: the compact per-case form, deltas computed once.
-
-    Equal, term for term, to ``Gradient.per_case.value`` (the tests check it); this
-    builds the delta table once instead of once per parameter.
-    """
-    table = deltas(net)
-    out = []
-    for p in net.params:
-        delta = table[(p.layer, p.to_unit)].value
-        if p.kind == "weight":
-            assert p.from_unit is not None
-            out.append(delta * net.a[p.layer - 1][p.from_unit - 1])
-        else:
-            out.append(delta)
-    return out
+    """dE_i/dp for every parameter in theta order: the compact per-case form, deltas computed once."""
+    return [g.per_case.value for g in gradients(net)]
 
 
 def _cse_block(exprs: list[sp.Expr], printer: NumbaPrinter) -> Block:

@@ -12,12 +12,15 @@ twin in source order (for printing); the tests prove all of them equal.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache
 from typing import Mapping
 
 import sympy as sp
+from sympy.core.basic import _args_sortkey
 
+from ._once import once
 from .errors import SpecError
 from .network import Network, Param
 
@@ -44,10 +47,9 @@ class Term:
     display: Expr
 
 
-def product(factors: list[Expr]) -> Expr:
-    """An unevaluated product in the given order, numbers gathered in front, ones dropped."""
-    coeff: Expr = sp.Integer(1)
-    rest: list[Expr] = []
+def _gather(factors: list[Expr], coeff: Expr = sp.S.One, rest: tuple[Expr, ...] = ()) -> tuple[Expr, tuple[Expr, ...]]:
+    """The numbers multiplied into ``coeff`` and the other factors appended to ``rest``, in order."""
+    out = list(rest)
     stack = list(factors)
     while stack:
         f = stack.pop(0)
@@ -56,14 +58,43 @@ def product(factors: list[Expr]) -> Expr:
         elif f.is_Number:
             coeff *= f
         else:
-            rest.append(f)
+            out.append(f)
+    return coeff, tuple(out)
+
+
+def _assemble(coeff: Expr, rest: tuple[Expr, ...], plain: bool = False) -> Expr:
     if coeff == 0:
         return sp.Integer(0)
     if not rest:
         return coeff
     if coeff == 1:
-        return rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
-    return sp.Mul(coeff, *rest, evaluate=False)
+        return rest[0] if len(rest) == 1 else _unevaluated_mul(rest, plain)
+    return _unevaluated_mul((coeff, *rest), plain)
+
+
+def _unevaluated_mul(args: tuple[Expr, ...], plain: bool = False) -> Expr:
+    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its cache.
+
+    ``plain``: the caller knows every argument is ``_plain``, so there is nothing to check.
+    """
+    if plain:
+        return sp.Mul._from_args(args, True)
+    return sp.Mul._exec_constructor_postprocessors(sp.Mul._from_args(args))
+
+
+def _plain(expr: Expr) -> bool:
+    """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for matrices)."""
+    return bool(expr.is_commutative) and _plain_type(type(expr))
+
+
+@cache
+def _plain_type(cls: type) -> bool:
+    return not any(base in sp.Basic._constructor_postprocessor_mapping for base in cls.mro())
+
+
+def product(factors: list[Expr]) -> Expr:
+    """An unevaluated product in the given order, numbers gathered in front, ones dropped."""
+    return _assemble(*_gather(factors))
 
 
 def total(terms: list[Expr]) -> Expr:
@@ -86,27 +117,27 @@ class Gradient:
     param: Param
     error_terms: bool = False
 
-    @cached_property
+    @once
     def exact(self) -> Expr:
         return sp.diff(self.net.error, self.param.symbol)
 
-    @cached_property
+    @once
     def per_case(self) -> Term:
         """The compact form for one training case (the whole gradient without a mean)."""
         return _compact_case(self.net, self.param, self.error_terms)
 
-    @cached_property
+    @once
     def compact(self) -> Term:
         return _over_cases(self.net, self.per_case)
 
-    @cached_property
+    @once
     def exact_display(self) -> Term:
         """The compact display with every intermediate expanded: a closed form in chain order."""
         per_case = self.per_case
         shown = expand_display(per_case.display, self.net.displays, self.net.display_memo)
         return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
 
-    @cached_property
+    @once
     def chain(self) -> tuple[tuple[Factor, ...], ...]:
         return chain_paths(self.net, self.param, self.error_terms)
 
@@ -199,12 +230,16 @@ def chain_paths(net: Network, p: Param, error_terms: bool = False) -> tuple[tupl
 
 
 def _last_factor(net: Network, p: Param) -> Factor:
-    z = net.z[p.layer][p.to_unit - 1]
+    last = _last_value(net, p)
+    return Factor(net.z[p.layer][p.to_unit - 1], p.symbol, last, last)
+
+
+def _last_value(net: Network, p: Param) -> Expr:
+    """dz/dp: the input the weight multiplies, or 1 for a bias."""
     if p.kind == "bias":
-        return Factor(z, p.symbol, sp.Integer(1), sp.Integer(1))
+        return sp.Integer(1)
     assert p.from_unit is not None
-    prev = net.a[p.layer - 1][p.from_unit - 1]
-    return Factor(z, p.symbol, prev, prev)
+    return net.a[p.layer - 1][p.from_unit - 1]
 
 
 def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Term]:
@@ -260,10 +295,63 @@ def _simplified(net: Network, value: Expr) -> Term | None:
     return Term(candidate, sp.Add(*ordered, evaluate=False) if len(ordered) > 1 else candidate)
 
 
+@dataclass(frozen=True)
+class Scaled:
+    """One unit's delta times the last factor of each of its parameters, without re-flattening.
+
+    ``value(x)`` is ``delta * x`` exactly as SymPy builds it: the product of the delta with
+    a placeholder symbol is flattened once per unit, and each parameter's atom x (an input
+    or an activation of the layer below, absent from the delta) takes the placeholder's
+    place, sorted by SymPy's own argument order. Anything else goes through ``sympy.Mul``.
+    """
+
+    delta: Term
+    coeff: Expr | None  # the template's numeric coefficient
+    rest: tuple[Expr, ...] | None  # its other arguments, sorted, without the placeholder
+    keys: tuple[object, ...]  # their sort keys
+    free: frozenset[Expr]
+    shown: tuple[Expr, tuple[Expr, ...]]  # the delta's display, gathered as ``product`` does
+    plain: bool  # every argument of the template and every factor of the display is ``_plain``
+
+    @staticmethod
+    def of(delta: Term) -> Scaled:
+        slot = sp.Dummy(real=True)
+        template = delta.value * slot
+        coeff = rest = None
+        if isinstance(template, sp.Mul) and template.is_commutative and template.args.count(slot) == 1:
+            args = template.args
+            coeff = args[0] if args[0].is_Number else None
+            rest = tuple(x for x in args[1 if coeff is not None else 0 :] if x is not slot)
+        keys = tuple(_args_sortkey(x) for x in rest or ())
+        shown = _gather([delta.display])
+        plain = all(_plain(f) for f in (*shown[1], *(rest or ())))
+        return Scaled(delta, coeff, rest, keys, frozenset(delta.value.free_symbols), shown, plain)
+
+    def value(self, x: Expr) -> Expr:
+        if x is sp.S.One:
+            return self.delta.value
+        atom = x.is_Symbol or isinstance(x, sp.Indexed)
+        if self.rest is None or not atom or not self.plain or x in self.free or not _plain(x):
+            return self.delta.value * x
+        i = bisect.bisect(self.keys, _args_sortkey(x))
+        args = self.rest[:i] + (x,) + self.rest[i:]
+        return sp.Mul._from_args(args if self.coeff is None else (self.coeff, *args), True)
+
+    def times(self, x: Expr) -> Term:
+        """delta * x, evaluated and for display (the display as ``product`` writes it)."""
+        return Term(self.value(x), _assemble(*_gather([x], *self.shown), self.plain and _plain(x)))
+
+
+def scaled(net: Network, l: int, j: int, error_terms: bool = False) -> Scaled:
+    """The ``Scaled`` of unit j of layer l, made once per network."""
+    key = (error_terms, l, j)
+    if key not in net.scaled_memo:
+        net.scaled_memo[key] = Scaled.of(deltas(net, error_terms)[(l, j)])
+    return net.scaled_memo[key]  # type: ignore[return-value]
+
+
 def _compact_case(net: Network, p: Param, error_terms: bool) -> Term:
-    delta = deltas(net, error_terms)[(p.layer, p.to_unit)]
-    last = _last_factor(net, p)
-    return Term(delta.value * last.value, product([delta.display, last.display]))
+    return scaled(net, p.layer, p.to_unit, error_terms).times(_last_value(net, p))
 
 
 def gradients(net: Network, ids: list[str] | None = None, error_terms: bool = False) -> list[Gradient]:

@@ -7,7 +7,7 @@ differences keep the source's orientation: ``(y - \\hat{y})``, ``1 - \\varphi``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Template
 
 import sympy as sp
@@ -19,7 +19,20 @@ from .notation import Notation
 FORMS = ("compact", "chain", "exact", "all")
 
 
-class NotationPrinter(LatexPrinter):
+class SumsOnce:
+    """A printer mixin: a sum prints the same wherever it stands, so each is printed once per printer
+    (a unit's delta, shared by every gradient of its parameters)."""
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        sums: dict[sp.Expr, str] = self.__dict__.setdefault("_sums", {})
+        if order is not None:
+            return super()._print_Add(expr, order)  # type: ignore[misc]
+        if expr not in sums:
+            sums[expr] = super()._print_Add(expr)  # type: ignore[misc]
+        return sums[expr]
+
+
+class NotationPrinter(SumsOnce, LatexPrinter):
     """A LaTeX printer that writes every symbol as the notation names it."""
 
     def __init__(self, names: dict[str, str], notation: Notation, case_error: bool = False) -> None:
@@ -87,10 +100,11 @@ class Rendered:
     gradient: Gradient
     notation: Notation
     names: dict[str, str]
+    shared: NotationPrinter | None = field(default=None, compare=False, repr=False)  # one for many gradients
 
     @property
     def printer(self) -> NotationPrinter:
-        return NotationPrinter(self.names, self.notation)
+        return self.shared or NotationPrinter(self.names, self.notation)
 
     @property
     def lhs(self) -> str:
@@ -145,8 +159,11 @@ def _joined(parts: list[str]) -> str:
     return " + ".join(parts) if len(parts) < 4 else " \\\\\n&\\quad + ".join(parts)
 
 
-def render(gradient: Gradient, notation: Notation, names: dict[str, str] | None = None) -> Rendered:
-    return Rendered(gradient, notation, names or notation.symbol_names(gradient.net))
+def render(
+    gradient: Gradient, notation: Notation, names: dict[str, str] | None = None, printer: NotationPrinter | None = None
+) -> Rendered:
+    """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across gradients."""
+    return Rendered(gradient, notation, names or notation.symbol_names(gradient.net), printer)
 
 
 def latex_of(expr: sp.Expr, notation: Notation, names: dict[str, str]) -> str:

@@ -10,11 +10,12 @@ training case is an ``Indexed`` object ``x1[i]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import sympy as sp
 
+from ._once import once
 from .activations import ACTIVATIONS
 from .errors import SpecError, choices
 from .losses import Loss, loss_for
@@ -33,7 +34,11 @@ class Param:
     layer: int
     to_unit: int
     from_unit: int | None
-    symbol: sp.Symbol
+
+    @once
+    def symbol(self) -> sp.Symbol:
+        """Made on first use: deriving the compact gradients of a layer needs no weight symbols of it."""
+        return _sym(self.id)
 
 
 def _sym(name: str) -> sp.Symbol:
@@ -62,6 +67,7 @@ class Network:
     roles: Mapping[str, str]
     display_memo: dict[Expr, Expr] = field(default_factory=dict, compare=False, repr=False)
     delta_memo: dict[bool, object] = field(default_factory=dict, compare=False, repr=False)
+    scaled_memo: dict[tuple[bool, int, int], object] = field(default_factory=dict, compare=False, repr=False)
     by_id: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -80,8 +86,8 @@ class Network:
         raise SpecError(f"unknown parameter {pid!r}; valid ids: {choices(p.id for p in self.params)}")
 
     def to_closed(self, expr: Expr) -> Expr:
-        """Replace every intermediate by its closed form."""
-        return expr.xreplace(dict(self.closed))
+        """Replace every intermediate by its closed form (computing only the closed forms it needs)."""
+        return expr.xreplace(self.closed)  # type: ignore[arg-type]
 
     @property
     def error(self) -> Expr:
@@ -114,7 +120,12 @@ class Network:
 
 
 def build(spec: NetworkSpec, residual: str | None = None) -> Network:
-    """Build the symbolic network of a spec."""
+    """Build the symbolic network of a spec: its symbols now, their definitions on demand.
+
+    Only symbols are made here (one per unit, input and target; a parameter's on first use),
+    so building costs little per parameter; definitions and closed forms are computed the
+    first time they are looked up (``Intermediates``).
+    """
     loss = loss_for(spec.loss, spec.activations[-1])
     residual = residual or loss.default_residual
     if residual not in RESIDUALS:
@@ -144,67 +155,26 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
     params: list[Param] = []
     z: list[tuple[Expr, ...]] = [()]
     a: list[tuple[Expr, ...]] = [inputs]
-    definitions: dict[Expr, Expr] = {}
-    displays: dict[Expr, Expr] = {}
-    closed: dict[Expr, Expr] = {}
     for l in range(1, L + 1):
-        act = ACTIVATIONS[spec.activations[l - 1]]
-        g = gain if spec.gains[l - 1] else None
         zl, al = [], []
         for j in range(1, spec.sizes[l] + 1):
-            terms = []
             for k in range(1, spec.sizes[l - 1] + 1):
                 pid = f"w{l}_{j}_{k}"
-                w = _sym(pid)
-                params.append(Param(pid, "weight", l, j, k, w))
+                params.append(Param(pid, "weight", l, j, k))
                 roles[pid] = f"weight from unit {k} of layer {l - 1} to unit {j} of layer {l}"
-                terms.append((w, a[l - 1][k - 1]))
-            bias = None
             if spec.biases[l - 1]:
-                bid = f"b{l}_{j}"
-                bias = _sym(bid)
-                roles[bid] = f"bias of unit {j} of layer {l}"
-            zs = data(f"z{l}_{j}", f"net input of unit {j} of layer {l}")
-            as_ = data(f"a{l}_{j}", f"activation of unit {j} of layer {l}")
-            value = sp.Add(*[w * prev for w, prev in terms]) + (bias if bias is not None else 0)
-            shown = [sp.Mul(prev, w, evaluate=False) for w, prev in terms] + ([bias] if bias is not None else [])
-            definitions[zs] = value
-            displays[zs] = sp.Add(*shown, evaluate=False) if len(shown) > 1 else shown[0]
-            closed[zs] = value.xreplace(closed)
-            zl.append(zs)
-            al.append(as_)
-        if act.apply_layer is not None:
-            values, closed_values = act.apply_layer(zl), act.apply_layer([closed[z_] for z_ in zl])
-        else:
-            values = [act.apply(z_, g) for z_ in zl]
-            closed_values = [act.apply(closed[z_], g) for z_ in zl]
-        for as_, v, cv in zip(al, values, closed_values):
-            definitions[as_] = displays[as_] = v
-            closed[as_] = cv
-        params.extend(
-            Param(f"b{l}_{j}", "bias", l, j, None, _sym(f"b{l}_{j}"))
-            for j in range(1, spec.sizes[l] + 1)
-            if spec.biases[l - 1]
-        )
+                roles[f"b{l}_{j}"] = f"bias of unit {j} of layer {l}"
+            zl.append(data(f"z{l}_{j}", f"net input of unit {j} of layer {l}"))
+            al.append(data(f"a{l}_{j}", f"activation of unit {j} of layer {l}"))
+        params.extend(Param(f"b{l}_{j}", "bias", l, j, None) for j in range(1, spec.sizes[l] + 1) if spec.biases[l - 1])
         z.append(tuple(zl))
         a.append(tuple(al))
 
     outputs, errors = [], []
     for j in range(1, spec.sizes[-1] + 1):
-        o = data(f"o{j}", f"output {j}")
-        e = data(f"e{j}", f"error term of output {j}")
-        y = targets[j - 1]
-        definitions[o] = displays[o] = a[L][j - 1]
-        closed[o] = closed[a[L][j - 1]]
-        if residual == "target-output":
-            definitions[e] = y - o
-            displays[e] = sp.Add(y, sp.Mul(-1, o, evaluate=False), evaluate=False)
-        else:
-            definitions[e] = o - y
-            displays[e] = sp.Add(o, sp.Mul(-1, y, evaluate=False), evaluate=False)
-        closed[e] = definitions[e].xreplace(closed)
-        outputs.append(o)
-        errors.append(e)
+        outputs.append(data(f"o{j}", f"output {j}"))
+        errors.append(data(f"e{j}", f"error term of output {j}"))
+    forms = Intermediates(spec, residual, gain, tuple(z), tuple(a), tuple(outputs), tuple(errors), targets)
 
     return Network(
         spec=spec,
@@ -220,9 +190,129 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
         lr=lr,
         case=case,
         n_cases=n_cases,
-        definitions=definitions,
-        displays=displays,
-        closed=closed,
+        definitions=forms.definitions,
+        displays=forms.displays,
+        closed=forms.closed,
         case_error=loss.case_error(outputs, targets),
         roles=roles,
     )
+
+
+class Lazy(Mapping[Expr, Expr]):
+    """A mapping with fixed keys whose values are computed on first look-up, each once."""
+
+    def __init__(self, keys: Mapping[Expr, object], compute: Callable[[Expr], Expr]) -> None:
+        self._keys = keys
+        self._compute = compute
+        self._values: dict[Expr, Expr] = {}
+
+    def __getitem__(self, key: Expr) -> Expr:
+        if key in self._values:
+            return self._values[key]
+        if key not in self._keys:
+            raise KeyError(key)
+        value = self._values[key] = self._compute(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[Expr]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Where an intermediate sits: kind z, a (layer ``layer``), o or e (output ``unit``)."""
+
+    kind: str
+    layer: int
+    unit: int
+
+
+class Intermediates:
+    """The definitions of z, a, o and e: evaluated, displayed in source order, and closed.
+
+    Each is computed on first use. The keys come in the order the network defines them
+    (per layer its net inputs, then its activations; then per output o and e).
+    """
+
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        residual: str,
+        gain: sp.Symbol | None,
+        z: tuple[tuple[Expr, ...], ...],
+        a: tuple[tuple[Expr, ...], ...],
+        outputs: tuple[Expr, ...],
+        errors: tuple[Expr, ...],
+        targets: tuple[Expr, ...],
+    ) -> None:
+        self.spec, self.residual, self.gain = spec, residual, gain
+        self.z, self.a, self.outputs, self.errors, self.targets = z, a, outputs, errors, targets
+        where: dict[Expr, Unit] = {}
+        for l in range(1, spec.depth + 1):
+            where.update((s, Unit("z", l, j)) for j, s in enumerate(z[l], start=1))
+            where.update((s, Unit("a", l, j)) for j, s in enumerate(a[l], start=1))
+        for j, (o, e) in enumerate(zip(outputs, errors), start=1):
+            where[o] = Unit("o", spec.depth, j)
+            where[e] = Unit("e", spec.depth, j)
+        self.where = where
+        self.definitions = Lazy(where, self._definition)
+        self.displays = Lazy(where, self._display)
+        self.closed = Lazy(where, self._closed)
+        self._layers: dict[tuple[int, bool], list[Expr]] = {}
+
+    def _terms(self, u: Unit) -> tuple[list[tuple[sp.Symbol, Expr]], sp.Symbol | None]:
+        """The (weight, input) pairs of a net input, and its bias."""
+        l, j = u.layer, u.unit
+        terms = [(_sym(f"w{l}_{j}_{k}"), prev) for k, prev in enumerate(self.a[l - 1], start=1)]
+        return terms, _sym(f"b{l}_{j}") if self.spec.biases[l - 1] else None
+
+    def _activations(self, l: int, closed: bool) -> list[Expr]:
+        """Layer l's activations, of its net inputs (or of their closed forms)."""
+        if (l, closed) not in self._layers:
+            act = ACTIVATIONS[self.spec.activations[l - 1]]
+            zs = [self.closed[z] for z in self.z[l]] if closed else list(self.z[l])
+            if act.apply_layer is not None:
+                values = act.apply_layer(zs)
+            else:
+                g = self.gain if self.spec.gains[l - 1] else None
+                values = [act.apply(z, g) for z in zs]
+            self._layers[(l, closed)] = values
+        return self._layers[(l, closed)]
+
+    def _definition(self, key: Expr) -> Expr:
+        u = self.where[key]
+        if u.kind == "z":
+            terms, bias = self._terms(u)
+            return sp.Add(*[w * prev for w, prev in terms]) + (bias if bias is not None else 0)
+        if u.kind == "a":
+            return self._activations(u.layer, False)[u.unit - 1]
+        if u.kind == "o":
+            return self.a[u.layer][u.unit - 1]
+        o, y = self.outputs[u.unit - 1], self.targets[u.unit - 1]
+        return y - o if self.residual == "target-output" else o - y
+
+    def _display(self, key: Expr) -> Expr:
+        u = self.where[key]
+        if u.kind == "z":
+            terms, bias = self._terms(u)
+            shown = [sp.Mul(prev, w, evaluate=False) for w, prev in terms] + ([bias] if bias is not None else [])
+            return sp.Add(*shown, evaluate=False) if len(shown) > 1 else shown[0]
+        if u.kind == "e":
+            o, y = self.outputs[u.unit - 1], self.targets[u.unit - 1]
+            first, second = (y, o) if self.residual == "target-output" else (o, y)
+            return sp.Add(first, sp.Mul(-1, second, evaluate=False), evaluate=False)
+        return self.definitions[key]
+
+    def _closed(self, key: Expr) -> Expr:
+        u = self.where[key]
+        if u.kind == "a":
+            return self._activations(u.layer, True)[u.unit - 1]
+        if u.kind == "o":
+            return self.closed[self.a[u.layer][u.unit - 1]]
+        return self.definitions[key].xreplace(self.closed)  # type: ignore[arg-type]

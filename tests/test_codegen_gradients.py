@@ -10,10 +10,11 @@ from types import ModuleType
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from .codegen_support import Reference, assert_close, load_module
 
 from symbackprop.codegen import code_spec, gradient_exprs
-from symbackprop.derive import gradients
+from symbackprop.derive import deltas, gradients
 from symbackprop.network import build
 from symbackprop.spec import NetworkSpec, inline, preset, preset_names
 
@@ -149,9 +150,14 @@ def test_classification_head_gradients(spec: NetworkSpec, modules: dict[str, Mod
 
 @pytest.mark.parametrize("name", preset_names())
 def test_code_is_the_core_compact_per_case_gradient(name: str) -> None:
-    """The expressions printed are exactly Gradient.per_case.value, deltas computed once."""
+    """The expressions printed are exactly SymPy's product delta * dz/dp, argument for argument."""
     net = build(code_spec(preset(name)))
-    assert gradient_exprs(net) == [g.per_case.value for g in gradients(net)]
+    table = deltas(net)
+    expected = [
+        table[(p.layer, p.to_unit)].value * (net.a[p.layer - 1][p.from_unit - 1] if p.from_unit else 1)
+        for p in net.params
+    ]
+    assert [sp.srepr(e) for e in gradient_exprs(net)] == [sp.srepr(e) for e in expected]
 
 
 def test_a_gradient_error_would_be_caught(modules: dict[str, ModuleType], folder: Path) -> None:
