@@ -39,9 +39,6 @@ SOFTMAX_PROBE = 3  # units of the instance on which a layer-wise output delta is
 # Minibatches are split into at most CHUNKS fixed chunks whose gradient sums are added in
 # chunk order: the same arithmetic whether the chunks run on one thread or several.
 CHUNKS = 4
-# The parallel train is used from this much work per batch (rows x parameters) on; below it
-# the cost of waking the threads is larger than the gain (measured: bench/digits.py).
-PARALLEL_MIN_WORK = 60_000
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,6 @@ class LoopPlan:
     init: tuple[InitRange, ...]
     mean_note: bool
     chunks: int
-    parallel_min_work: int
 
 
 def _printer() -> NumbaPrinter:
@@ -205,7 +201,6 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         init=init_ranges(cspec),
         mean_note=spec.mean,
         chunks=CHUNKS,
-        parallel_min_work=PARALLEL_MIN_WORK,
     )
 
 
