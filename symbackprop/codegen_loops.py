@@ -33,7 +33,7 @@ from .numba_printer import NumbaPrinter, helpers_needed
 from .spec import NetworkSpec
 
 LOOP_TEMPLATE = "loops.py.j2"
-Z, A, Y, G = sp.symbols("z a y g", real=True)
+Z, A, Y, G, S = sp.symbols("z a y g s", real=True)  # S: the slope da/dz the forward pass stored
 GAIN = sp.Symbol("alpha", positive=True)
 SOFTMAX_PROBE = 3  # units of the instance on which a layer-wise output delta is derived
 # Minibatches are split into at most CHUNKS fixed chunks whose gradient sums are added in
@@ -128,7 +128,8 @@ def output_delta(loss: Loss, act: Activation, gain: bool) -> sp.Expr | None:
     """
     g = GAIN if gain else None
     if not act.layerwise:
-        return sp.factor(sp.cancel(loss.slope(A, Y) * act.slope(A, Z, g)))
+        slope = S if act.name in SHARED_EXP else act.slope(A, Z, g)  # not from a: the stored one, no second exp
+        return sp.factor(sp.cancel(loss.slope(A, Y) * slope))
     assert act.jacobian is not None
     n = SOFTMAX_PROBE
     a = sp.symbols(f"a0:{n}", positive=True)
