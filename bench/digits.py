@@ -25,9 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
@@ -35,11 +35,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import hand_digits  # noqa: E402
+import hand_digits
 
-from symbackprop.codegen import generate  # noqa: E402
-from symbackprop.spec import NetworkSpec, inline  # noqa: E402
-from symbackprop.training import import_path, load_data, module_file  # noqa: E402
+from symbackprop.codegen import generate
+from symbackprop.spec import NetworkSpec, inline
+from symbackprop.training import import_path, load_data, module_file
 
 LR = 0.5
 SIZES = (64, 32, 10)

@@ -26,7 +26,14 @@ import sympy as sp
 
 from ._version import __version__
 from .activations import ACTIVATIONS, Activation
-from .codegen import InitRange, _one_line, check_gain_value, code_spec, init_ranges, regenerate_command
+from .codegen import (
+    InitRange,
+    _one_line,
+    check_gain_value,
+    code_spec,
+    init_ranges,
+    regenerate_command,
+)
 from .losses import Loss, loss_for
 from .notation import load_notation
 from .numba_printer import NumbaPrinter, helpers_needed
