@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -17,10 +22,11 @@ from symbackprop.codegen import (
     n_params,
     render,
 )
+from symbackprop.codegen_loops import SHARED_EXP
 from symbackprop.spec import NetworkSpec, inline, preset, preset_names
 from symbackprop.training import import_path
 
-from .codegen_support import Reference, assert_close
+from .codegen_support import ROOT, Reference, assert_close
 
 # (sizes, activations, loss, bias, gain value or None)
 CASES = [
@@ -155,11 +161,17 @@ def numpy_backprop(spec: NetworkSpec, x: np.ndarray, y: np.ndarray, theta: np.nd
     return error, np.concatenate(grads)
 
 
-def test_wide_network_against_numpy(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[NetworkSpec, ModuleType]:
+    """A network above the size rule, compiled once for the tests below."""
     spec = inline("20-16-10", activation=["sigmoid", "softmax"], loss="cross_entropy")
     assert choose_style(spec) == "loops"
-    (path,) = generate(spec, tmp_path)
-    module = import_path(path)
+    (path,) = generate(spec, tmp_path_factory.mktemp("wide"))
+    return spec, import_path(path)
+
+
+def test_wide_network_against_numpy(wide: tuple[NetworkSpec, ModuleType]) -> None:
+    spec, module = wide
     x, y, theta = sample(spec, module.N_PARAMS, 4)
     grad = np.empty(module.N_PARAMS)
     e = module.value_and_grad(x, y, theta, grad)
@@ -168,14 +180,102 @@ def test_wide_network_against_numpy(tmp_path: Path) -> None:
     assert_close(grad, g_np.tolist(), "gradient against numpy backprop")
 
 
+def digits_like(spec: NetworkSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(8)
+    return rng.uniform(0, 1, size=(n, spec.sizes[0])), np.eye(spec.sizes[-1])[rng.integers(spec.sizes[-1], size=n)]
+
+
+def train_runs(module: ModuleType, X: np.ndarray, Y: np.ndarray, batch_size: int, parallel: bool) -> tuple[np.ndarray, np.ndarray]:
+    module.PARALLEL = parallel
+    try:
+        theta = module.init(3)
+        history = module.train(X, Y, theta, 0.5, 3, batch_size)
+    finally:
+        module.PARALLEL = False
+    return theta, history
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 32, 1000])
+def test_parallel_train_is_bitwise_serial_train(wide: tuple[NetworkSpec, ModuleType], batch_size: int) -> None:
+    """Chunks of fixed bounds summed in chunk order: threads change nothing, not even the last bit."""
+    spec, module = wide
+    X, Y = digits_like(spec, 101)  # batches of 7 and the last partial ones split unevenly into chunks
+    serial = train_runs(module, X, Y, batch_size, False)
+    parallel = train_runs(module, X, Y, batch_size, True)
+    again = train_runs(module, X, Y, batch_size, True)
+    for got in (parallel, again):
+        assert np.array_equal(got[0], serial[0]) and np.array_equal(got[1], serial[1])
+    assert np.all(np.isfinite(serial[1])) and serial[1][-1] < serial[1][0]
+
+
+THREADS = """
+import sys, hashlib
+import numpy as np, numba
+sys.path.insert(0, {root!r})
+from symbackprop.training import import_path
+from pathlib import Path
+m = import_path(Path({path!r}))
+m.PARALLEL = True
+rng = np.random.default_rng(8)
+X = rng.uniform(0, 1, size=(101, m.N_INPUTS)); Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=101)]
+theta = m.init(3)
+m.train(X, Y, theta, 0.5, 3, 32)
+print(numba.get_num_threads(), m.uses_parallel(32, 101), hashlib.sha256(theta.tobytes()).hexdigest())
+"""
+
+
+def test_thread_count_does_not_change_the_result(wide: tuple[NetworkSpec, ModuleType]) -> None:
+    spec, module = wide
+    X, Y = digits_like(spec, 101)
+    here = hashlib.sha256(train_runs(module, X, Y, 32, False)[0].tobytes()).hexdigest()
+    script = THREADS.format(root=str(Path(__file__).resolve().parent.parent), path=module.__file__)
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        count, used, digest = out.stdout.split()
+        assert count == threads and used == str(threads == "2") and digest == here
+
+
 def test_code_size_does_not_depend_on_widths() -> None:
     small = render(inline("3-4-2", activation=["sigmoid", "softmax"], loss="cross_entropy"), style="loops")
     wide = render(inline("64-32-10", activation=["sigmoid", "softmax"], loss="cross_entropy"), style="loops")
-    strip = lambda t: [l for l in t.splitlines() if not l.startswith("    '")]
-    assert len(strip(small)) == len(strip(wide))
+    huge = render(inline("784-128-10", activation=["sigmoid", "softmax"], loss="cross_entropy"), style="loops")
+    assert len(small.splitlines()) == len(wide.splitlines()) == len(huge.splitlines())
+    assert len(huge) < len(small) + 200  # only some numbers have more digits
     assert wide.count("math.exp(") == 2  # _sigmoid and the softmax loop: one exp per unit
     sig = render(inline("64-32-10"), style="loops")
     assert sig.count("math.exp(") == 1 and "a*(1 - a)" in sig  # the sigmoid's slope from its value
+    soft = render(inline("64-32-10", activation="softplus"), style="loops")
+    # softplus: value and slope from one exp per unit (in each layer's unit loop), none recomputed for the delta
+    assert soft.count("math.exp(") == 2 and "_sigmoid" not in soft and "_softplus" not in soft
+
+
+@pytest.mark.parametrize("name", ["sears-xor", "maren", "essay"])
+def test_parameter_tables_built_at_import(name: str, tmp_path: Path) -> None:
+    """PARAM_IDS and PARAM_NAMES of a loop module (built from the layer templates and [names]) are the unrolled ones."""
+    spec = preset(name)
+    (path,) = generate(spec, tmp_path, style="loops")
+    text = path.read_text()
+    assert "PARAM_IDS = (" not in text and "'w1_1_1'" not in text
+    loops = import_path(path)  # importing compiles nothing: the tables are plain Python
+    unrolled = import_path(ROOT / "generated" / f"{path.stem}.py")
+    assert loops.PARAM_IDS == unrolled.PARAM_IDS and loops.PARAM_NAMES == unrolled.PARAM_NAMES
+    assert len(loops.PARAM_IDS) == loops.N_PARAMS
+
+
+def test_softplus_lines_share_one_exp(tmp_path: Path) -> None:
+    """The printed softplus lines (value and slope from one exp) against mpmath, far into both tails."""
+    body = "".join(f"    {line}\n" for line in SHARED_EXP["softplus"])
+    path = tmp_path / "softplus_unit.py"
+    path.write_text(f"import math\n\n\ndef unit(z):\n{body}    return a, s\n")
+    unit = import_path(path).unit
+    for z in (-800.0, -40.0, -1.5, -1e-9, 0.0, 1e-9, 0.7, 40.0, 800.0):
+        a, s = unit(z)
+        with mpmath.workdps(50):
+            want_a = mpmath.log1p(mpmath.exp(z))
+            want_s = 1 / (1 + mpmath.exp(-z))
+        assert a == pytest.approx(float(want_a), rel=1e-15, abs=1e-300)
+        assert s == pytest.approx(float(want_s), rel=1e-15, abs=1e-300)
 
 
 def test_size_rule() -> None:
