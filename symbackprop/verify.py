@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import sympy as sp
 
@@ -26,9 +26,9 @@ from .errors import SymbackpropError
 from .evaluate import Values
 from .latex import NotationPrinter
 from .notation import Notation, load_notation
-from .reader import Clause, Frac, Node, Num, Partial, Prod, Sym, parse, walk
+from .reader import Alt, Clause, Frac, Node, Num, Partial, Prod, Sym, parse, walk
 from .meaning import as_partial
-from .meaning import FUNCTION_HEADS, ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
+from .meaning import FUNCTION_HEADS, ResolveError, Resolver, Scope, UnknownName, bindings, free_variables, latex_key, resolver
 from .spec import NetworkSpec
 
 Expr = sp.Expr
@@ -247,13 +247,26 @@ def fixed_binding(ctx: Context, bind: tuple[tuple[str, str], ...]) -> tuple[dict
         k = latex_key(key)
         if k is None:
             raise SymbackpropError(f"--bind: {key!r} is not a name")
-        res = Resolver(scope)
-        target = res.expr(_single(value))
+        target = _bound_value(scope, _single(value))
         named[k] = target
         pid = scope.param_of(target)
         if k in scope.generic and pid is not None:
             ints[k] = pid
     return ints, named
+
+
+def _bound_value(scope: Scope, node: Node) -> Expr:
+    """A bound name's value: a quantity of the network, or an expression of free variables
+    (``y=\\frac{1}{1 + \\exp(-\\alpha x)}``, the definition a statement of calculus refers to)."""
+    try:
+        return Resolver(scope).expr(node)
+    except UnknownName as exc:
+        reading = Resolver(scope).free_reading()
+        value = reading.expr(node)
+        assert reading.record is not None
+        if reading.record.network:
+            raise exc from None
+        return value
 
 
 def _single(latex: str) -> Node:
@@ -310,11 +323,16 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
     matched = False
     for extra in bindings(free):
         binding = {**ints, **extra}
-        res = resolver(scope, binding, named)
         shown_binding = ", ".join(f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items()))
+        defined: dict[str, Expr] = {}  # names a statement of calculus defines for its later steps (y = ... = ...)
         for number, step in enumerate(steps, start=1):
+            res = resolver(scope, binding, {**named, **defined})
             try:
                 lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
+            except UnknownName as exc:
+                matched = True
+                outcomes.append(replace(_calculus_or_unreadable(ctx, res, claim, step, shown_binding, exc, strict, defined), step=number))
+                continue
             except ResolveError as exc:
                 if strict:
                     raise SymbackpropError(str(exc)) from None
@@ -342,7 +360,10 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
                     raise SymbackpropError("an equation claim needs its left-hand side")
             matched = True
             try:
-                outcomes.append(replace(_check(ctx, res, claim, step, kind, pid, shown_binding), step=number))
+                judged = _either(step, lambda s: _check(ctx, res, claim, s, kind, pid, shown_binding))
+                outcomes.append(replace(judged, step=number))
+            except UnknownName as exc:
+                outcomes.append(replace(_calculus_or_unreadable(ctx, res, claim, step, shown_binding, exc, strict, defined), step=number))
             except ResolveError as exc:
                 if strict:
                     raise SymbackpropError(str(exc)) from None
@@ -350,6 +371,38 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
     if not matched:
         raise SymbackpropError(f"the claim's left-hand side never names {claim.param}")
     return outcomes
+
+
+def _either(step: Step, judge: Callable[[Step], Outcome]) -> Outcome:
+    """A right-hand side ``a \\text{ or } b`` holds when one of its alternatives does."""
+    if not isinstance(step.rhs, Alt):
+        return judge(step)
+    results = [judge(replace(step, rhs=option)) for option in step.rhs.options]
+    for k, result in enumerate(results, start=1):
+        if result.verdict == "holds":
+            return replace(result, remark=_join(result.remark, f"alternative {k} of {len(results)} holds"))
+    order = {"unreadable": 0, "does not hold": 1, "undecided": 2, "holds": 3}
+    worst = max(results, key=lambda r: order[r.verdict])
+    return replace(worst, remark=_join(worst.remark, f"none of the {len(results)} alternatives holds"))
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _calculus_or_unreadable(
+    ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str, exc: UnknownName, strict: bool, defined: dict[str, Expr]
+) -> Outcome:
+    """A step with a name the notation does not know: a statement of calculus if it mentions no
+    network quantity, else the unknown-name error (strict) or an unreadable outcome."""
+    from .calculus import calculus  # calculus builds on this module's checks
+
+    try:
+        return _either(step, lambda s: calculus(ctx, res, claim, s, binding, exc, defined))
+    except ResolveError as err:
+        if strict:
+            raise SymbackpropError(str(err)) from None
+        return _unreadable(ctx, claim, binding, str(err), "equation" if step.lhs is not None else "")
 
 
 def _unreadable(ctx: Context, claim: Claim, binding: str, reason: str, kind: str = "", pid: str = "") -> Outcome:
