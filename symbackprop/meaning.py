@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from string import Template
-from typing import Iterator, Mapping, Union
+from typing import Callable, Iterator, Mapping, Union
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -426,7 +426,7 @@ class Resolver:
 
     def free_symbol(self, head: str, sub: Script | None) -> Expr:
         """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be summed)."""
-        name = head.lstrip("\\")
+        name = head if "{" in head else head.lstrip("\\")  # \\vec{w} stays, \\beta -> beta
         if sub is None:
             base: Expr = sp.Symbol(name, real=True)
         elif sub.expr is not None and not isinstance(sub.expr, Group):
@@ -445,6 +445,8 @@ class Resolver:
             return self.activation(self.expr(sub.expr), primes)  # Sears' \\varphi_x := \\varphi(x)
         if head in FUNCTION_LETTERS and sub is None and sup is None:
             return FuncMarker(head, primes, undefined=True)
+        if head.startswith("\\vec{"):
+            raise ResolveError(f"{head} is a vector this statement does not define")
         if primes:
             raise ResolveError(f"a prime on the variable {head} has no meaning here; write its derivative")
         base = self.free_symbol(head, sub)
@@ -520,15 +522,16 @@ class Resolver:
                 return self.series(node)
             total: Expr = sp.Integer(0)
             for sign, term in node.terms:
-                v = self.expr(term)
-                total = total - v if sign == "-" else total + v
+                total = plus(total, self.expr(term), sign)
             return total
         if isinstance(node, Prod):
             return self.prod(node)
         if isinstance(node, Group):
             if node.kind == "aside":
                 raise ResolveError("a relation inside parentheses is an aside, not part of the expression")
-            if node.kind in ("tuple", "set") or len(node.items) != 1:
+            if node.kind == "tuple":
+                return self.vector(node)
+            if node.kind == "set" or len(node.items) != 1:
                 raise ResolveError(f"a {node.kind} of several items is not one expression")
             return self.expr(node.items[0])
         if isinstance(node, Alt):
@@ -553,31 +556,64 @@ class Resolver:
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
 
     def series(self, node: Add) -> Expr:
-        """``a_1 + a_2 + \\dots + a_N``: the terms follow the first ones, up to a count N
-        (a layer size from the notation's [counts], or the number of cases n)."""
+        """``a_1 + a_2 + \\dots + a_N`` (with any other terms before or after): the terms follow
+        the first ones up to a count N, a layer size from the notation's [counts], the number of
+        cases n, or (in a statement of calculus) a free count: a SymPy Sum. An elision among
+        zeros (``0 + 0 + \\dots + 0 + 1``) stands for zeros."""
         terms = list(node.terms)
-        dots = [k for k, (_, t) in enumerate(terms) if _is_dots(t)]
-        if len(dots) != 1 or dots[0] == 0 or dots[0] == len(terms) - 1 or any(sign != "+" for sign, _ in terms):
+        nodes = [t for _, t in terms]
+        if _among_zeros(nodes):
+            return self.expr(Add(tuple((sign, t) for sign, t in terms if not _is_dots(t))))
+        start, d, count = self.elision(nodes)
+        if any(sign != "+" for sign, _ in terms[start : d + 2]):
             raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
-        first, last = terms[0][1], terms[-1][1]
-        head = [t for _, t in terms[: dots[0]]]
-        if dots[0] != len(terms) - 2:
-            raise ResolveError("an elided series (\\dots) must end with its last term a_N")
-        cases = self.scope.notation.get("cases") or "n"
-        for count in _letters(last):
-            if all(_shape(_templated(last, count, k)) == _shape(t) for k, t in enumerate(head, start=1)):
-                if count == cases and self.scope.net.case is not None:
-                    case = self.scope.net.case
-                    body = self.with_names(count, case).expr(_templated(last, count, None, str(case)))
-                    assert self.scope.net.n_cases is not None
-                    return sp.Sum(body, (case, 1, self.scope.net.n_cases))
-                if count in self.scope.counts:
-                    size = self.scope.spec.sizes[self.scope.counts[count]]
-                    return sp.Add(*[self.expr(_templated(last, count, k)) for k in range(1, size + 1)])
-        raise ResolveError("an elided series (\\dots) whose terms do not follow one index up to a known count")
+        total = self.series_value(nodes[d + 1], count, vector=False)
+        for sign, term in terms[:start] + terms[d + 2 :]:
+            total = plus(total, self.expr(term), sign)
+        return total
 
-    def with_names(self, count: str, case: sp.Symbol) -> "Resolver":
-        return self
+    def elision(self, nodes: list[Node]) -> tuple[int, int, str]:
+        """(first term, position of the \\dots, count letter) of the one series in ``nodes``."""
+        dots = [k for k, n in enumerate(nodes) if _is_dots(n)]
+        if len(dots) != 1 or dots[0] == 0 or dots[0] == len(nodes) - 1:
+            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
+        d = dots[0]
+        last = nodes[d + 1]
+        for count in _letters(last):
+            for m in range(d, 0, -1):  # the longest run of terms 1..m just before the dots
+                if all(_shape(_templated(last, count, k)) == _shape(nodes[d - m + k - 1]) for k in range(1, m + 1)):
+                    return d - m, d, count
+        raise ResolveError("an elided series (\\dots) whose terms do not follow one index up to its last term")
+
+    def series_value(self, last: Node, count: str, vector: bool) -> Expr:
+        """The series' sum (or, for a vector, its components) from its last term and count letter."""
+        cases = self.scope.notation.get("cases") or "n"
+        net = self.scope.net
+        if count == cases and net.case is not None and not vector and not self.free:
+            assert net.n_cases is not None
+            body = self.expr(_templated(last, count, None, str(net.case)))
+            return sp.Sum(body, (net.case, 1, net.n_cases))
+        if count in self.scope.counts:
+            size = self.scope.spec.sizes[self.scope.counts[count]]
+            items = [self.expr(_templated(last, count, k)) for k in range(1, size + 1)]
+            return sp.Tuple(*items) if vector else sp.Add(*items)
+        if not self.free:
+            raise ResolveError(f"an elided series up to {count}: {count} is not a count this notation knows")
+        upper = self.expr(Sym("letter", count, None, None, 0, 0, 0))
+        body = replace(self, names={**self.names, SERIES_KEY: SERIES_INDEX}).expr(_templated(last, count, None, SERIES_KEY))
+        if vector:
+            return sp.SeqFormula(body, (SERIES_INDEX, 1, upper))
+        return sp.Sum(body, (SERIES_INDEX, 1, upper))
+
+    def vector(self, node: Group) -> Expr:
+        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
+        nodes = list(node.items)
+        if not any(_is_dots(n) for n in nodes):
+            return sp.Tuple(*[self.expr(n) for n in nodes])
+        start, d, count = self.elision(nodes)
+        if start or d + 2 != len(nodes):
+            raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
+        return self.series_value(nodes[-1], count, vector=True)
 
     def bigsum(self, node: BigSum) -> Expr:
         lo, hi = self.expr(node.lo), self.expr(node.hi)
@@ -684,7 +720,7 @@ class Resolver:
             i += 1
         result: Expr = sp.Integer(1)
         for op, v in out:
-            result = result / v if op == "/" else result * v
+            result = times(result, v, op)
         return result
 
     def apply(self, marker: FuncMarker | DerivOp | DeltaOp, arg: Expr) -> Expr:
@@ -753,16 +789,25 @@ class Resolver:
                     run.append(items[j][1])  # type: ignore[arg-type]
                     j += 1
                 first = True
+                value: Value = sp.Integer(1)
                 for value in self._segment(run):
                     yield (op if first else ""), value
                     first = False
-                i = j
+                i = j + self._arguments(value, items, j)
                 continue
             if isinstance(node, Sym):
-                yield op, self.name(node.head, node.kind, node.sub, node.sup, node.primes)
-            else:
-                yield op, self.value(node)
+                value = self.name(node.head, node.kind, node.sub, node.sup, node.primes)
+                yield op, value
+                i += 1 + self._arguments(value, items, i + 1)
+                continue
+            yield op, self.value(node)
             i += 1
+
+    def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
+        """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function of."""
+        if value in (ERROR, self.scope.e_case) and j < len(items) and _is_arguments(items[j]):
+            return 1
+        return 0
 
     def slash_d(self, items: tuple[tuple[str, Node], ...], i: int) -> tuple[Value, int] | None:
         """``dy/dx`` or ``d/dx`` written with a slash: (its value, the next item's position)."""
@@ -811,7 +856,7 @@ def mentions(value: Expr, atoms: frozenset[Expr]) -> bool:
 
 def free_variables_of(expr: Expr, scope: Scope) -> set[Expr]:
     """The real variables of a statement of calculus (not the gain, learning rate or a count)."""
-    fixed = {scope.objects.get(k) for k in ("alpha", "eta", "n")}
+    fixed = {scope.objects.get(k) for k in ("alpha", "eta", "n")} | {i.base.label for i in expr.atoms(sp.Indexed)}
     found = {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in fixed and s not in scope.network_atoms}
     return {s for s in found if not any(isinstance(i, sp.Indexed) and s in i.indices for i in expr.atoms(sp.Indexed))} | {
         i for i in expr.atoms(sp.Indexed) if i not in scope.network_atoms
@@ -860,6 +905,75 @@ def dependencies(pairs: list[tuple[Expr, Expr]]) -> dict[Expr, Expr]:
     return out
 
 
+VECTORS = (sp.Tuple, sp.SeqFormula)
+
+
+def is_vector(value: object) -> bool:
+    return isinstance(value, VECTORS)
+
+
+def _each(a: Expr, f: Callable[[Expr], Expr]) -> Expr:
+    if isinstance(a, sp.Tuple):
+        return sp.Tuple(*[f(x) for x in a])
+    assert isinstance(a, sp.SeqFormula)
+    return sp.SeqFormula(f(a.formula), (a.variables[0], a.start, a.stop))
+
+
+def _pairwise(a: Expr, b: Expr, f: Callable[[Expr, Expr], Expr], what: str) -> list[Expr] | sp.SeqFormula:
+    if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple) and len(a) == len(b):
+        return [f(x, y) for x, y in zip(a, b)]
+    if isinstance(a, sp.SeqFormula) and isinstance(b, sp.SeqFormula) and (a.start, a.stop) == (b.start, b.stop):
+        k = a.variables[0]
+        return sp.SeqFormula(f(a.formula, b.formula.xreplace({b.variables[0]: k})), (k, a.start, a.stop))
+    raise ResolveError(f"{what} of vectors of different lengths")
+
+
+def times(a: Expr, b: Expr, op: str) -> Expr:
+    """a * b (op '' or '*') or a / b, with vectors: a scalar multiple, or the dot product ``\\vec{w} \\cdot \\vec{u}``."""
+    if not (is_vector(a) or is_vector(b)):
+        return a / b if op == "/" else a * b
+    if op == "/" and is_vector(b):
+        raise ResolveError("division by a vector")
+    if is_vector(a) and is_vector(b):
+        if op != "*":
+            raise ResolveError("two vectors side by side: write their dot product with \\cdot")
+        pairs = _pairwise(a, b, lambda x, y: x * y, "a dot product")
+        if isinstance(pairs, sp.SeqFormula):
+            return sp.Sum(pairs.formula, (pairs.variables[0], pairs.start, pairs.stop))
+        return sp.Add(*pairs)
+    if is_vector(a):
+        return _each(a, lambda x: x / b if op == "/" else x * b)
+    return _each(b, lambda x: a * x)
+
+
+def plus(a: Expr, b: Expr, sign: str) -> Expr:
+    """a + b or a - b, element-wise for vectors (0 + v is v)."""
+    if not (is_vector(a) or is_vector(b)):
+        return a - b if sign == "-" else a + b
+    if a == 0 and is_vector(b):
+        return _each(b, lambda x: -x) if sign == "-" else b
+    if not (is_vector(a) and is_vector(b)):
+        raise ResolveError("a vector plus a number")
+    pairs = _pairwise(a, b, lambda x, y: x - y if sign == "-" else x + y, "a sum")
+    return pairs if isinstance(pairs, sp.SeqFormula) else sp.Tuple(*pairs)
+
+
+SERIES_KEY = "\\varkappa"  # the running index of a series in a free count (a letter no source uses)
+SERIES_INDEX = sp.Dummy("k", integer=True, positive=True)
+
+
+def _among_zeros(nodes: list[Node]) -> bool:
+    """Every written term but at most one is 0: the elided terms are zeros too."""
+    written = [n for n in nodes if not _is_dots(n)]
+    zeros = [n for n in written if isinstance(n, Num) and n.value == 0]
+    return len(written) - len(zeros) <= 1 and len(zeros) >= 2
+
+
+def _is_arguments(item: tuple[str, Node]) -> bool:
+    op, node = item
+    return op == "" and isinstance(node, Group) and node.kind == "tuple"
+
+
 def _is_dots(node: Node) -> bool:
     return isinstance(node, Sym) and node.kind == "dots"
 
@@ -883,8 +997,8 @@ def _templated(node: Node, count: str, k: int | None, text: str | None = None) -
 
     def walk(n: object) -> object:
         if isinstance(n, Sym):
-            if n.head == count and not n.scripted and k is not None:
-                return Num(sp.Integer(k), value)
+            if n.head == count and not n.scripted:
+                return Num(sp.Integer(k), value) if k is not None else replace(n, head=value)
             return replace(n, sub=script(n.sub), sup=script(n.sup))
         if isinstance(n, Script):
             return script(n)

@@ -311,6 +311,8 @@ def verify(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
 
 def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = True) -> list[Outcome]:
     """The outcomes of already-read steps (the audit reads whole documents itself)."""
+    from .calculus import nabla_parts  # calculus builds on this module's checks
+
     scope = ctx.scope
     ints, named = fixed_binding(ctx, claim.bind)
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
@@ -327,6 +329,10 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
         defined: dict[str, Expr] = {}  # names a statement of calculus defines for its later steps (y = ... = ...)
         for number, step in enumerate(steps, start=1):
             res = resolver(scope, binding, {**named, **defined})
+            if nabla_parts(step.lhs) is not None:
+                matched = True
+                outcomes.append(replace(_gradient_vector(ctx, res, claim, step, shown_binding, strict), step=number))
+                continue
             try:
                 lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
             except UnknownName as exc:
@@ -373,6 +379,17 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
     return outcomes
 
 
+def _gradient_vector(ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str, strict: bool) -> Outcome:
+    from .calculus import gradient_vector
+
+    try:
+        return gradient_vector(ctx, res, claim, step, binding)
+    except ResolveError as err:
+        if strict:
+            raise SymbackpropError(str(err)) from None
+        return _unreadable(ctx, claim, binding, str(err), "gradient vector")
+
+
 def _either(step: Step, judge: Callable[[Step], Outcome]) -> Outcome:
     """A right-hand side ``a \\text{ or } b`` holds when one of its alternatives does."""
     if not isinstance(step.rhs, Alt):
@@ -395,7 +412,7 @@ def _calculus_or_unreadable(
 ) -> Outcome:
     """A step with a name the notation does not know: a statement of calculus if it mentions no
     network quantity, else the unknown-name error (strict) or an unreadable outcome."""
-    from .calculus import calculus  # calculus builds on this module's checks
+    from .calculus import calculus
 
     try:
         return _either(step, lambda s: calculus(ctx, res, claim, s, binding, exc, defined))
