@@ -167,7 +167,7 @@ def samples(expr: Expr) -> dict[object, sp.Lambda]:
 def counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str:
     """Polynomials for the functions and random rationals for the variables where the sides differ."""
     table = samples(lhs - rhs)
-    left, right = (e.subs(table) for e in (lhs, rhs))
+    left, right = (e.subs(table).doit() for e in (lhs, rhs))
     for seed in range(POINTS):
         point = _point(ctx, sp.Tuple(left, right), random.Random(seed))
         try:
