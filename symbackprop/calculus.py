@@ -21,10 +21,21 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from .activations import to_elementary
-from .meaning import Resolver, UnknownName, dependencies, free_variables_of, is_vector, name_key
+from .meaning import (
+    FreeRecord,
+    ResolveError,
+    Resolver,
+    UnknownName,
+    _is_dots,
+    _shape,
+    as_partial,
+    dependencies,
+    free_variables_of,
+    is_vector,
+    name_key,
+)
 from .latex import NotationPrinter
 from .derive import ERROR
-from .meaning import ResolveError, _is_dots, _shape, as_partial
 from .reader import Add, Frac, Group, Node, Partial, Prod, Sym
 from .verify import DPS, POINTS, Claim, Context, Outcome, Step, _is_zero, _ratio, lhs_meaning
 
@@ -60,9 +71,11 @@ def calculus(
         lhs, rhs = reading.expr(step.lhs), reading.expr(step.rhs)
     base = Outcome(claim.source, claim.latex, "calculus", "", binding, "undecided")
     key = _definition(reading, step, lhs, rhs)
-    if key is not None:
+    if key is not None and not _mentions_vector(reading, step.rhs):
         defined[key] = rhs
         return replace(base, kind="definition", verdict="holds", remark=f"defines {show(ctx, lhs)}")
+    if reading.record.vectors:
+        raise ResolveError(f"{reading.record.vectors[0]} is a vector this statement does not define")
     return compare(ctx, base, lhs, rhs, {f.func for f in reading.functions.values()})
 
 
@@ -74,6 +87,14 @@ def _definition(reading: Resolver, step: Step, lhs: Expr, rhs: Expr) -> str | No
     if not isinstance(lhs, (sp.Symbol, sp.Indexed)) or rhs.has(lhs):
         return None
     return name_key(node.head, node.sub, None, reading.env)
+
+
+def _mentions_vector(reading: Resolver, node: Node) -> bool:
+    """Whether the right-hand side uses an undefined vector (the left one, if any, is being defined)."""
+    probe = replace(reading, record=FreeRecord())
+    probe.expr(node)
+    assert probe.record is not None
+    return bool(probe.record.vectors)
 
 
 def compare(ctx: Context, base: Outcome, lhs: Expr, rhs: Expr, dependent: set[object]) -> Outcome:

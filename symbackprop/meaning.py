@@ -371,6 +371,7 @@ class FreeRecord:
 
     network: list[str] = field(default_factory=list)
     pairs: list[tuple[Expr, Expr]] = field(default_factory=list)
+    vectors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -445,8 +446,8 @@ class Resolver:
             return self.activation(self.expr(sub.expr), primes)  # Sears' \\varphi_x := \\varphi(x)
         if head in FUNCTION_LETTERS and sub is None and sup is None:
             return FuncMarker(head, primes, undefined=True)
-        if head.startswith("\\vec{"):
-            raise ResolveError(f"{head} is a vector this statement does not define")
+        if head.startswith("\\vec{") and self.record is not None:
+            self.record.vectors.append(head)  # a vector only a definition may name without its value
         if primes:
             raise ResolveError(f"a prime on the variable {head} has no meaning here; write its derivative")
         base = self.free_symbol(head, sub)
@@ -597,8 +598,8 @@ class Resolver:
             size = self.scope.spec.sizes[self.scope.counts[count]]
             items = [self.expr(_templated(last, count, k)) for k in range(1, size + 1)]
             return sp.Tuple(*items) if vector else sp.Add(*items)
-        if not self.free:
-            raise ResolveError(f"an elided series up to {count}: {count} is not a count this notation knows")
+        if not self.free:  # (a statement of calculus may still read it, with a free count)
+            raise UnknownName(f"an elided series up to {count}: {count} is not a count this notation knows")
         upper = self.expr(Sym("letter", count, None, None, 0, 0, 0))
         body = replace(self, names={**self.names, SERIES_KEY: SERIES_INDEX}).expr(_templated(last, count, None, SERIES_KEY))
         if vector:

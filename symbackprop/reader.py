@@ -180,6 +180,8 @@ TERMINAL_NAMES = {
     "SUM": "\\sum",
     "PARTIAL": "\\partial",
     "DOTS": "\\dots",
+    "BEGINMAT": "\\begin{bmatrix}",
+    "ENDMAT": "\\end{bmatrix}",
     "PRIME": "'",
     "COMMA": ",",
     "_SEP": "; or \\quad",
@@ -438,6 +440,8 @@ def _node(t: Tree | Token) -> Node:
         return Group(data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA")))
     if data == "set":
         return Group("set", ())
+    if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
+        return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
     if data == "aside":
         return Group("aside", (_node(ch[0]), _node(ch[2])))
     if data == "number":
