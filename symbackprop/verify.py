@@ -28,7 +28,18 @@ from .latex import NotationPrinter
 from .notation import Notation, load_notation
 from .reader import Alt, Clause, Frac, Node, Num, Partial, Prod, Sym, parse, walk
 from .meaning import as_partial
-from .meaning import FUNCTION_HEADS, ResolveError, Resolver, Scope, UnknownName, bindings, free_variables, latex_key, resolver
+from .meaning import (
+    FUNCTION_HEADS,
+    ResolveError,
+    Resolver,
+    Scope,
+    UnknownName,
+    bindings,
+    free_variables,
+    is_vector,
+    latex_key,
+    resolver,
+)
 from .spec import NetworkSpec
 
 Expr = sp.Expr
@@ -449,6 +460,8 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
     )
     rhs = res.expr(step.rhs)
     lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
+    if is_vector(lhs) or is_vector(rhs):
+        raise ResolveError("a vector where a quantity of the network is compared (vectors are read in statements of calculus)")
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
     lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
@@ -525,7 +538,7 @@ def _evaluate(ctx: Context, expr: Expr, point: Mapping[Any, Expr], digits: int =
 
     def value(e: Expr) -> Expr:
         if net.n_cases is not None and e.has(sp.Sum):
-            e = e.xreplace({net.n_cases: sp.Integer(CASES)}).doit()
+            e = unroll(e.xreplace({net.n_cases: sp.Integer(CASES)}))
         indexed = set(e.atoms(sp.Indexed))
         inner = {s for a in indexed for s in a.free_symbols if s != a}
         atoms = indexed | {s for s in e.free_symbols if s not in inner}
@@ -538,6 +551,18 @@ def _evaluate(ctx: Context, expr: Expr, point: Mapping[Any, Expr], digits: int =
         return out.evalf(digits + 10)
 
     return value(expr).evalf(digits)
+
+
+def unroll(expr: Expr) -> Expr:
+    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms: slow)."""
+
+    def terms(s: sp.Sum) -> Expr:
+        (var, lo, hi), *rest = s.limits
+        if rest or not (lo.is_Integer and hi.is_Integer):
+            return s.doit()
+        return sp.Add(*[s.function.xreplace({var: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)])
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), terms)
 
 
 def _counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str:
