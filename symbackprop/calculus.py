@@ -62,8 +62,13 @@ def calculus(
     if step.lhs is None:
         raise original
     reading = res.free_reading()
-    lhs, rhs = reading.expr(step.lhs), reading.expr(step.rhs)
     assert reading.record is not None
+    try:
+        lhs, rhs = reading.expr(step.lhs), reading.expr(step.rhs)
+    except ResolveError:
+        if reading.record.network:  # a step about the network: its unknown name is the error
+            raise original from None
+        raise
     if reading.record.network:
         raise original
     if reading.record.pairs:

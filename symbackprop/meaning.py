@@ -566,6 +566,7 @@ class Resolver:
         if _among_zeros(nodes):
             return self.expr(Add(tuple((sign, t) for sign, t in terms if not _is_dots(t))))
         start, d, count = self.elision(nodes)
+        self.note_written(nodes[start:d])
         if any(sign != "+" for sign, _ in terms[start : d + 2]):
             raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
         total = self.series_value(nodes[d + 1], count, vector=False)
@@ -606,18 +607,29 @@ class Resolver:
             return sp.SeqFormula(body, (SERIES_INDEX, 1, upper))
         return sp.Sum(body, (SERIES_INDEX, 1, upper))
 
+    def note_written(self, nodes: list[Node]) -> None:
+        """In a free reading, the written first terms of a series are read too: a network quantity
+        among them makes the statement one about the network (their values come from the last term)."""
+        if self.free:
+            for n in nodes:
+                self.expr(n)
+
     def vector(self, node: Group) -> Expr:
         """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
         nodes = list(node.items)
         if not any(_is_dots(n) for n in nodes):
             return sp.Tuple(*[self.expr(n) for n in nodes])
         start, d, count = self.elision(nodes)
+        self.note_written(nodes[start:d])
         if start or d + 2 != len(nodes):
             raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
         return self.series_value(nodes[-1], count, vector=True)
 
     def bigsum(self, node: BigSum) -> Expr:
         lo, hi = self.expr(node.lo), self.expr(node.hi)
+        if self.free and not (lo.is_Integer and hi.is_Integer):  # a statement of calculus: a sum in a free count
+            body = replace(self, names={**self.names, node.var: SERIES_INDEX}).expr(node.body)
+            return sp.Sum(body, (SERIES_INDEX, lo, hi))
         if not (lo.is_Integer and hi.is_Integer) or int(hi) - int(lo) > MAX_SUM:
             raise ResolveError(f"the sum over {node.var} needs whole-number limits, got {lo} and {hi}")
         return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in range(int(lo), int(hi) + 1)])

@@ -202,9 +202,9 @@ def test_alternatives_hold_for_the_matching_binding() -> None:
     [
         (r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) + (-0.5) = 0.6 \cdot 0.7 + 1.2 \cdot 0.1 + (-0.2) \cdot 0.4 - 0.5", "holds"),
         (r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) = -0.04", "does not hold"),
-        (r"(w_1, w_2, \dots, w_n) \cdot (u_1, u_2, \dots, u_n) = w_1u_1 + w_2u_2 + \dots + w_nu_n", "holds"),
-        (r"(w_1, w_2, \dots, w_n) \cdot (u_1, u_2, \dots, u_n) = w_1u_1 + w_2u_2 + \dots + w_nu_n + 1", "does not hold"),
-        (r"(w_1, w_2, \dots, w_n) \cdot (u_1, u_2, \dots, u_n) = w_1 + w_2 + \dots + w_n", "does not hold"),
+        (r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + w_nc_n", "holds"),
+        (r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + w_nc_n + 1", "does not hold"),
+        (r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1 + w_2 + \dots + w_n", "does not hold"),
         (r"2 (a, b) = (2a, 2b)", "holds"),
         (r"-(a, b) = (-a, b)", "does not hold"),
         (r"(a, b) = (a, b, c)", "does not hold"),
@@ -218,13 +218,13 @@ def test_vectors_and_series(latex: str, verdict: str) -> None:
 
 def test_symbolic_dot_product_is_a_sum_over_n() -> None:
     ctx = CTX["essay"]
-    (step,) = steps_of(claim_clauses(r"w = (w_1, w_2, \dots, w_n) \cdot (u_1, u_2, \dots, u_n)"))
+    (step,) = steps_of(claim_clauses(r"w = (w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n)"))
     res = resolver(ctx.scope, {}).free_reading()
     total = res.expr(step.rhs)
     assert isinstance(total, sp.Sum)
     n = total.limits[0][2]
     at_three = total.xreplace({n: 3}).doit()
-    w, u = sp.IndexedBase("w", real=True), sp.IndexedBase("u", real=True)
+    w, u = sp.IndexedBase("w", real=True), sp.IndexedBase("c", real=True)
     assert sp.expand(at_three - sum(w[k] * u[k] for k in range(1, 4))) == 0
 
 
@@ -277,3 +277,34 @@ def test_bad_bracket_tuple_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["verify", "sears-xor", "--claim", r"\nabla E = [a, b"])
     err = capsys.readouterr().err
     assert code == 2 and "column" in err and "expected" in err
+
+
+def test_sum_in_a_free_count_is_the_same_as_the_series() -> None:
+    assert verdicts("note", r"\sum_{i=1}^n a_i b_i = a_1 b_1 + a_2 b_2 + \dots + a_n b_n") == ["holds"]
+    assert verdicts("note", r"\sum_{i=1}^n a_i = a_1 + a_2 + \dots + a_n + 1") == ["does not hold"]
+
+
+def test_network_names_in_a_series_keep_it_a_network_equation() -> None:
+    (o,) = verify(CTX["note"], Claim(r"\sum_{i=1}^n x_i y_i = x_1 y_1 + x_2 y_2 + \dots + x_n y_n"), strict=False)
+    assert o.verdict == "unreadable"  # x_1, x_2 are the note's inputs: not free variables
+    (o,) = verify(CTX["essay"], Claim(r"v_a = w_1u_1 + w_2u_2 + \dots + w_nu_n + b_a"), strict=False)
+    assert o.verdict == "unreadable" and "unknown symbol" in o.remark  # u_1, u_2: the essay's inputs
+
+
+def test_column_vectors_and_vector_definitions() -> None:
+    claim = (
+        r"z = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \\ -0.2 \end{bmatrix} \cdot \begin{bmatrix} 0.7 \\ 0.1 \\ 0.4 \end{bmatrix}"
+        r" + (-0.5)\right) = \sigma(-0.04) \approx 0.490"
+    )
+    outcomes = verify(CTX["essay"], Claim(claim))
+    assert [o.verdict for o in outcomes] == ["holds", "holds", "holds"] and outcomes[0].kind == "definition"
+    assert "equal only after rounding" in outcomes[2].remark
+    assert verdicts("essay", r"\vec{u} = (0.7, 0.1, 0.4)") == ["holds"]
+
+
+def test_an_aside_in_parentheses_parses_and_is_not_read() -> None:
+    from symbackprop.reader import Group, parse
+
+    doc = parse(r"w_{6,\text{new}} = w_{6,\text{old}} - \alpha \Delta h_2 \quad (\text{Here, the learning rate} = 0.05)")
+    aside = doc.rows[0].clauses[1].sides[0]
+    assert isinstance(aside, Group) and aside.kind == "aside"

@@ -75,7 +75,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         '(6.28)-(6.30)': [H, H, H],
     },
     'essay': {
-        '§2, the value of node a': [H],  # a definition of v_a
+        '§2, the value of node a': [U],  # u_1, u_2 are the essay's inputs; w_1 ... w_n are not its names
         '§2, the sigmoid': [H],
         '§2, worked example, row 3': [H],
         '§2, worked example, row 5': [H],
