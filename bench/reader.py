@@ -1,13 +1,14 @@
 """Benchmark: how much of the four sources the verify reader takes, and the time per claim.
 
-    python bench/reader.py [--before /path/to/other/checkout] [--repeats 5] [--skip-audit]
+    python bench/reader.py [--before /path/to/other/checkout] [--repeats 5] [--rounds 3] [--skip-audit]
 
 For each source: its equations (maths segments with a relation, or that do not parse),
 how many parse verbatim, and how many audit steps are understood (holds, does not hold
 or undecided; "no claim" rows are not steps). Then the median time to verify one claim
 on each preset, warm: the first compact gradient the tool prints for it, and (for the
 presets whose sources state them) one statement of calculus. With ``--before`` the same
-runs for another checkout (e.g. main) in a subprocess, side by side, with the ratios.
+runs for another checkout (e.g. main) in a subprocess, the two alternating over several
+rounds (the median of the rounds' medians), side by side, with the ratios.
 """
 
 from __future__ import annotations
@@ -97,20 +98,28 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", help="another checkout to measure side by side (e.g. /work/main)")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating runs of each checkout (times: median of rounds)")
     ap.add_argument("--skip-audit", action="store_true")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one checkout's raw figures
     args = ap.parse_args()
     if args.json:
         print(json.dumps(measure(args.repeats, not args.skip_audit)))
         return
-    runs = {}
-    for label, root in (("before", args.before), ("after", str(ROOT))):
-        if root is None:
-            continue
-        cmd = [sys.executable, str(ROOT / "bench" / "reader.py"), "--json", "--repeats", str(args.repeats)]
-        cmd += ["--skip-audit"] if args.skip_audit else []
-        done = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": root}, capture_output=True, text=True, check=True)
-        runs[label] = json.loads(done.stdout)
+    runs: dict[str, dict] = {}
+    checkouts = [(label, root) for label, root in (("before", args.before), ("after", str(ROOT))) if root is not None]
+    for round_ in range(args.rounds):  # alternate the checkouts: the machine's load hits both alike
+        for label, root in checkouts:
+            cmd = [sys.executable, str(ROOT / "bench" / "reader.py"), "--json", "--repeats", str(args.repeats)]
+            cmd += ["--skip-audit"] if args.skip_audit or round_ else []
+            done = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": root}, capture_output=True, text=True, check=True)
+            run = json.loads(done.stdout)
+            if label not in runs:
+                runs[label] = run | {"rounds": {k: [v] for k, v in run["times"].items()}}
+            else:
+                for k, v in run["times"].items():
+                    runs[label]["rounds"][k].append(v)
+    for run in runs.values():  # the median over the rounds of each round's median
+        run["times"] = {k: None if None in v else statistics.median(v) for k, v in run["rounds"].items()}
     for label, run in runs.items():
         print(f"== {label}")
         for name, row in run["sources"].items():

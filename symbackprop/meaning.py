@@ -686,6 +686,8 @@ class Resolver:
     def variable(self, node: Node) -> Expr:
         value = self.expr(node)
         value = self.scope.reverse.get(value, value)
+        if isinstance(node, Sym) and name_key(node.head, node.sub, node.sup, self.env) in self.names and not value.is_number:
+            return value  # a local name (u = o_1 - d_1): differentiate by it where its value occurs
         if not isinstance(value, (sp.Symbol, sp.Indexed, AppliedUndef)) or value.is_number:
             raise ResolveError(f"cannot differentiate with respect to {value}: not one quantity of the network")
         return value
@@ -699,6 +701,9 @@ class Resolver:
         return sp.diff(base, variables[0], primes)
 
     def derivative(self, num: Expr, den: Expr) -> Expr:
+        if not isinstance(den, (sp.Symbol, sp.Indexed, AppliedUndef)):  # a local name's value, held whole
+            held = sp.Dummy("held", real=True)
+            return sp.diff(num.xreplace({den: held}), held).xreplace({held: den})
         if self.record is not None and isinstance(num, (sp.Symbol, sp.Indexed)) and num != den:
             if not mentions(num, self.scope.network_atoms) and not mentions(den, self.scope.network_atoms):
                 self.record.pairs.append((num, den))

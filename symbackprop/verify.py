@@ -474,6 +474,8 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
     if _is_zero(rhs - lhs) or _is_zero(rhs_c - lhs_c):
         return replace(base, verdict="holds")
+    if counter is None:
+        return replace(base, verdict="undecided", remark="not proved symbolically, and not evaluated at numbers")
     return replace(base, verdict="undecided", remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically")
 
 
@@ -565,17 +567,22 @@ def unroll(expr: Expr) -> Expr:
     return expr.replace(lambda e: isinstance(e, sp.Sum), terms)
 
 
-def _counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str:
-    """A point where claim and truth differ (50 digits), or '' if they agree at every point tried."""
+def _counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str | None:
+    """A point where claim and truth differ (50 digits), '' if they agree at every point tried,
+    None if they could not be evaluated. A claim about one case's quantities (o_1 of case i)
+    is evaluated at case 1 (with every case's data random)."""
+    case = ctx.scope.net.case
+    if case is not None:
+        lhs, rhs = lhs.subs(case, 1), rhs.subs(case, 1)  # free occurrences only: a Sum keeps its own i
     for seed in range(POINTS):
         point = _random_point(ctx, seed)
         try:
             claimed, true = _evaluate(ctx, rhs, point, DPS + 10), _evaluate(ctx, lhs, point, DPS + 10)
         except KeyError:  # a quantity with no value: leave it to the symbolic check
-            return ""
+            return None
         value = claimed - true
         if not value.is_number:
-            return ""
+            return None
         if value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)):
             used = ctx.scope.closed(lhs).free_symbols | ctx.scope.closed(rhs).free_symbols
             shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if k in used)

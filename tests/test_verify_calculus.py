@@ -308,3 +308,17 @@ def test_an_aside_in_parentheses_parses_and_is_not_read() -> None:
     doc = parse(r"w_{6,\text{new}} = w_{6,\text{old}} - \alpha \Delta h_2 \quad (\text{Here, the learning rate} = 0.05)")
     aside = doc.rows[0].clauses[1].sides[0]
     assert isinstance(aside, Group) and aside.kind == "aside"
+
+
+def test_derivative_by_a_local_name_whose_value_is_an_expression() -> None:
+    bind = (("u", "o_1 - d_1"), ("p", r"w^{(3)}_{1,1}"))  # as the document scope binds u = o_1 - d_1
+    rule = r"\frac{\partial}{\partial p}(u^2) = \frac{\partial}{\partial u}(u^2) \cdot \frac{\partial}{\partial p}(u) = 2u \cdot \frac{\partial}{\partial p}(u)"
+    assert verdicts("essay", rule, bind=bind) == ["holds", "holds"]
+    (o,) = verify(CTX["essay"], Claim(r"\frac{\partial}{\partial p}(u^2) = 3u \cdot \frac{\partial}{\partial p}(u)", bind=bind))
+    assert o.verdict == "does not hold" and o.ratio == r"\frac{3}{2}"
+
+
+def test_a_wrong_claim_about_one_case_is_caught() -> None:
+    (o,) = verify(CTX["essay"], Claim(r"\frac{\partial o_1}{\partial w^{(3)}_{1,1}} = 2 v^{(2)}_1"))
+    assert o.verdict == "does not hold" and o.counterexample.startswith("at ")
+    assert verdicts("essay", r"\frac{\partial o_1}{\partial w^{(3)}_{1,1}} = o_1 (1 - o_1) v^{(2)}_1") == ["holds"]
