@@ -115,7 +115,14 @@ class BigSum:
     body: "Node"
 
 
-Node = Union[Sym, Num, Group, Scripted, Frac, Sqrt, Partial, Prod, Add, BigSum]
+@dataclass(frozen=True)
+class Alt:
+    """Alternatives ``a \\text{ or } b``: the claim holds if one of them does."""
+
+    options: tuple["Node", ...]
+
+
+Node = Union[Sym, Num, Group, Scripted, Frac, Sqrt, Partial, Prod, Add, BigSum, Alt]
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,8 @@ TERMINAL_NAMES = {
     "SUM": "\\sum",
     "PARTIAL": "\\partial",
     "DOTS": "\\dots",
+    "BEGINMAT": "\\begin{bmatrix}",
+    "ENDMAT": "\\end{bmatrix}",
     "PRIME": "'",
     "COMMA": ",",
     "_SEP": "; or \\quad",
@@ -321,6 +330,31 @@ def _merge_partial(items: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
     return out
 
 
+def _is_or(node: Node) -> bool:
+    return isinstance(node, Sym) and node.kind == "name" and node.head.strip().lower() == "or"
+
+
+def _product(items: list[tuple[str, Node]]) -> Node:
+    if not items:
+        raise ReadError("\\text{or} needs an expression on each side")
+    if len(items) == 1:
+        return items[0][1]
+    return Prod(tuple(items))
+
+
+def _alternatives(items: list[tuple[str, Node]]) -> Node:
+    """A product split at ``\\text{ or }`` into alternatives (Sears' = \\varphi_1 \\text{ or } \\varphi_2)."""
+    if not any(_is_or(node) for _, node in items):
+        return _product(items)
+    options: list[list[tuple[str, Node]]] = [[]]
+    for op, node in items:
+        if _is_or(node):
+            options.append([])
+        else:
+            options[-1].append((op if options[-1] else "", node))
+    return Alt(tuple(_product(o) for o in options))
+
+
 def _node(t: Tree | Token) -> Node:
     if isinstance(t, Token):
         return _leaf(t)
@@ -347,9 +381,7 @@ def _node(t: Tree | Token) -> Node:
                 items.append((op, _node(c)))
                 op = ""
         items = _merge_partial(items)
-        if len(items) == 1:
-            return items[0][1]
-        return Prod(tuple(items))
+        return _alternatives(items)
     if data == "bigsum":
         _, scripts, body = ch
         sub = sup = None
@@ -408,6 +440,10 @@ def _node(t: Tree | Token) -> Node:
         return Group(data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA")))
     if data == "set":
         return Group("set", ())
+    if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
+        return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
+    if data == "aside":
+        return Group("aside", (_node(ch[0]), _node(ch[2])))
     if data == "number":
         return _leaf(ch[0])
     if data == "sbody":

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import sympy as sp
 
@@ -26,9 +26,20 @@ from .errors import SymbackpropError
 from .evaluate import Values
 from .latex import NotationPrinter
 from .notation import Notation, load_notation
-from .reader import Clause, Frac, Node, Num, Partial, Prod, Sym, parse, walk
+from .reader import Alt, Clause, Frac, Node, Num, Partial, Prod, Sym, parse, walk
 from .meaning import as_partial
-from .meaning import FUNCTION_HEADS, ResolveError, Resolver, Scope, bindings, free_variables, latex_key, resolver
+from .meaning import (
+    FUNCTION_HEADS,
+    ResolveError,
+    Resolver,
+    Scope,
+    UnknownName,
+    bindings,
+    free_variables,
+    is_vector,
+    latex_key,
+    resolver,
+)
 from .spec import NetworkSpec
 
 Expr = sp.Expr
@@ -247,13 +258,26 @@ def fixed_binding(ctx: Context, bind: tuple[tuple[str, str], ...]) -> tuple[dict
         k = latex_key(key)
         if k is None:
             raise SymbackpropError(f"--bind: {key!r} is not a name")
-        res = Resolver(scope)
-        target = res.expr(_single(value))
+        target = _bound_value(scope, _single(value))
         named[k] = target
         pid = scope.param_of(target)
         if k in scope.generic and pid is not None:
             ints[k] = pid
     return ints, named
+
+
+def _bound_value(scope: Scope, node: Node) -> Expr:
+    """A bound name's value: a quantity of the network, or an expression of free variables
+    (``y=\\frac{1}{1 + \\exp(-\\alpha x)}``, the definition a statement of calculus refers to)."""
+    try:
+        return Resolver(scope).expr(node)
+    except UnknownName as exc:
+        reading = Resolver(scope).free_reading()
+        value = reading.expr(node)
+        assert reading.record is not None
+        if reading.record.network:
+            raise exc from None
+        return value
 
 
 def _single(latex: str) -> Node:
@@ -298,6 +322,8 @@ def verify(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
 
 def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = True) -> list[Outcome]:
     """The outcomes of already-read steps (the audit reads whole documents itself)."""
+    from .calculus import nabla_parts  # calculus builds on this module's checks
+
     scope = ctx.scope
     ints, named = fixed_binding(ctx, claim.bind)
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
@@ -310,11 +336,20 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
     matched = False
     for extra in bindings(free):
         binding = {**ints, **extra}
-        res = resolver(scope, binding, named)
         shown_binding = ", ".join(f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items()))
+        defined: dict[str, Expr] = {}  # names a statement of calculus defines for its later steps (y = ... = ...)
         for number, step in enumerate(steps, start=1):
+            res = resolver(scope, binding, {**named, **defined})
+            if nabla_parts(step.lhs) is not None:
+                matched = True
+                outcomes.append(replace(_gradient_vector(ctx, res, claim, step, shown_binding, strict), step=number))
+                continue
             try:
                 lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
+            except UnknownName as exc:
+                matched = True
+                outcomes.append(replace(_calculus_or_unreadable(ctx, res, claim, step, shown_binding, exc, strict, defined), step=number))
+                continue
             except ResolveError as exc:
                 if strict:
                     raise SymbackpropError(str(exc)) from None
@@ -342,7 +377,10 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
                     raise SymbackpropError("an equation claim needs its left-hand side")
             matched = True
             try:
-                outcomes.append(replace(_check(ctx, res, claim, step, kind, pid, shown_binding), step=number))
+                judged = _either(step, lambda s: _check(ctx, res, claim, s, kind, pid, shown_binding))
+                outcomes.append(replace(judged, step=number))
+            except UnknownName as exc:
+                outcomes.append(replace(_calculus_or_unreadable(ctx, res, claim, step, shown_binding, exc, strict, defined), step=number))
             except ResolveError as exc:
                 if strict:
                     raise SymbackpropError(str(exc)) from None
@@ -350,6 +388,49 @@ def verify_steps(ctx: Context, claim: Claim, steps: list[Step], strict: bool = T
     if not matched:
         raise SymbackpropError(f"the claim's left-hand side never names {claim.param}")
     return outcomes
+
+
+def _gradient_vector(ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str, strict: bool) -> Outcome:
+    from .calculus import gradient_vector
+
+    try:
+        return gradient_vector(ctx, res, claim, step, binding)
+    except ResolveError as err:
+        if strict:
+            raise SymbackpropError(str(err)) from None
+        return _unreadable(ctx, claim, binding, str(err), "gradient vector")
+
+
+def _either(step: Step, judge: Callable[[Step], Outcome]) -> Outcome:
+    """A right-hand side ``a \\text{ or } b`` holds when one of its alternatives does."""
+    if not isinstance(step.rhs, Alt):
+        return judge(step)
+    results = [judge(replace(step, rhs=option)) for option in step.rhs.options]
+    for k, result in enumerate(results, start=1):
+        if result.verdict == "holds":
+            return replace(result, remark=_join(result.remark, f"alternative {k} of {len(results)} holds"))
+    order = {"unreadable": 0, "does not hold": 1, "undecided": 2, "holds": 3}
+    worst = max(results, key=lambda r: order[r.verdict])
+    return replace(worst, remark=_join(worst.remark, f"none of the {len(results)} alternatives holds"))
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _calculus_or_unreadable(
+    ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str, exc: UnknownName, strict: bool, defined: dict[str, Expr]
+) -> Outcome:
+    """A step with a name the notation does not know: a statement of calculus if it mentions no
+    network quantity, else the unknown-name error (strict) or an unreadable outcome."""
+    from .calculus import calculus
+
+    try:
+        return _either(step, lambda s: calculus(ctx, res, claim, s, binding, exc, defined))
+    except ResolveError as err:
+        if strict:
+            raise SymbackpropError(str(err)) from None
+        return _unreadable(ctx, claim, binding, str(err), "equation" if step.lhs is not None else "")
 
 
 def _unreadable(ctx: Context, claim: Claim, binding: str, reason: str, kind: str = "", pid: str = "") -> Outcome:
@@ -379,6 +460,8 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
     )
     rhs = res.expr(step.rhs)
     lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
+    if is_vector(lhs) or is_vector(rhs):
+        raise ResolveError("a vector where a quantity of the network is compared (vectors are read in statements of calculus)")
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
     lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
@@ -391,6 +474,8 @@ def _check(ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
     if _is_zero(rhs - lhs) or _is_zero(rhs_c - lhs_c):
         return replace(base, verdict="holds")
+    if counter is None:
+        return replace(base, verdict="undecided", remark="not proved symbolically, and not evaluated at numbers")
     return replace(base, verdict="undecided", remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically")
 
 
@@ -455,7 +540,7 @@ def _evaluate(ctx: Context, expr: Expr, point: Mapping[Any, Expr], digits: int =
 
     def value(e: Expr) -> Expr:
         if net.n_cases is not None and e.has(sp.Sum):
-            e = e.xreplace({net.n_cases: sp.Integer(CASES)}).doit()
+            e = unroll(e.xreplace({net.n_cases: sp.Integer(CASES)}))
         indexed = set(e.atoms(sp.Indexed))
         inner = {s for a in indexed for s in a.free_symbols if s != a}
         atoms = indexed | {s for s in e.free_symbols if s not in inner}
@@ -470,17 +555,34 @@ def _evaluate(ctx: Context, expr: Expr, point: Mapping[Any, Expr], digits: int =
     return value(expr).evalf(digits)
 
 
-def _counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str:
-    """A point where claim and truth differ (50 digits), or '' if they agree at every point tried."""
+def unroll(expr: Expr) -> Expr:
+    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms: slow)."""
+
+    def terms(s: sp.Sum) -> Expr:
+        (var, lo, hi), *rest = s.limits
+        if rest or not (lo.is_Integer and hi.is_Integer):
+            return s.doit()
+        return sp.Add(*[s.function.xreplace({var: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)])
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), terms)
+
+
+def _counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str | None:
+    """A point where claim and truth differ (50 digits), '' if they agree at every point tried,
+    None if they could not be evaluated. A claim about one case's quantities (o_1 of case i)
+    is evaluated at case 1 (with every case's data random)."""
+    case = ctx.scope.net.case
+    if case is not None:
+        lhs, rhs = lhs.subs(case, 1), rhs.subs(case, 1)  # free occurrences only: a Sum keeps its own i
     for seed in range(POINTS):
         point = _random_point(ctx, seed)
         try:
             claimed, true = _evaluate(ctx, rhs, point, DPS + 10), _evaluate(ctx, lhs, point, DPS + 10)
         except KeyError:  # a quantity with no value: leave it to the symbolic check
-            return ""
+            return None
         value = claimed - true
         if not value.is_number:
-            return ""
+            return None
         if value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)):
             used = ctx.scope.closed(lhs).free_symbols | ctx.scope.closed(rhs).free_symbols
             shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if k in used)
