@@ -215,7 +215,7 @@ def sklearn_run(X: np.ndarray, Y: np.ndarray, epochs: int, repeats: int) -> tupl
     return statistics.median(times), clf
 
 
-def op_counts(spec: NetworkSpec, batch: int) -> tuple[float, float]:
+def op_counts(spec: NetworkSpec, batch: int, chunks: int) -> tuple[float, float]:
     """Arithmetic operations per sample: the generated loops (read off their structure) and textbook backprop.
 
     An exp, a division, a multiplication or an addition each counts 1. Generated, per layer
@@ -234,8 +234,7 @@ def op_counts(spec: NetworkSpec, batch: int) -> tuple[float, float]:
         n_in, n = sizes[l - 1], sizes[l]
         gen += 2 * n_in * n + 6 * n + 2 * n_in * n + n + ((2 * n_in * n + n_in) if l > 1 else 0)
         text += 2 * n_in * n + n + 4 * n + 2 * n_in * n + n + ((2 * n_in * n + 3 * n_in) if l > 1 else 0)
-    chunks = min(4, batch)
-    gen += ((chunks - 1) * n_params + 2 * n_params) / batch
+    gen += ((min(chunks, batch) - 1) * n_params + 2 * n_params) / batch
     text += 2 * n_params / batch
     return gen, text
 
@@ -319,7 +318,7 @@ def main() -> None:
     for name, (seconds, _) in single.items():
         ratio = "" if name == "generated" else f"  {name} / generated = {seconds / gen1:5.2f}"
         print(f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch{ratio}{' (target >= 10)' if name.startswith('JAX') else ''}")
-    gen_ops, text_ops = op_counts(spec, 32)
+    gen_ops, text_ops = op_counts(spec, 32, module.CHUNKS)
     print(f"operations per sample at batch 32: generated {gen_ops:,.0f}, textbook backprop {text_ops:,.0f}, "
           f"ratio {gen_ops / text_ops:.3f} (target <= 1.5)")
     if not (args.quick or args.skip_compile):
