@@ -15,7 +15,7 @@ operation count per sample against textbook backprop; then the cold compile time
 Peers that are not importable are skipped with a line saying so. The repeats of the
 peers are interleaved. --cpu times in CPU seconds of the process (time.process_time):
 steadier on a machine shared with other jobs, but it adds up the threads' time, so the
-multi-threaded runs are then left out.
+multi-threaded runs are then left out and BLAS and XLA are limited to one thread.
 """
 
 from __future__ import annotations
@@ -269,6 +269,14 @@ def main() -> None:
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.cpu else time.perf_counter
+    if args.cpu:  # CPU time is fair only if every peer runs on one thread: BLAS, XLA and PyTorch too
+        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        if available("threadpoolctl"):
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1)
+        else:
+            print("threadpoolctl: not importable, NumPy's BLAS may use several threads")
     epochs, repeats = (3, 1) if args.quick else (args.epochs, args.repeats)
     data = load_data("digits", SIZES[0], SIZES[-1])
     X, Y = data.X, data.Y
