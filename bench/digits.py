@@ -1,6 +1,6 @@
 """Benchmark: digits 64-32-10, sigmoid, half SSE (the mean over each batch), minibatch SGD.
 
-    python bench/digits.py [--quick] [--epochs 20] [--repeats 3] [--skip-compile]
+    python bench/digits.py [--quick] [--epochs 20] [--repeats 3] [--skip-compile] [--cpu]
 
 All start from the same theta (the generated module's init(0)): (a) the generated
 loop module, serial and with PARALLEL = True, (b) the hand-written Numba backprop
@@ -12,7 +12,10 @@ timing, one epoch of every other peer must give the generated module's loss and
 theta to 1e-9. Prints seconds per epoch (median of the repeats), the ratios peer /
 generated and the test accuracies; then batch 1 against the JAX step; then the
 operation count per sample against textbook backprop; then the cold compile times.
-Peers that are not importable are skipped with a line saying so.
+Peers that are not importable are skipped with a line saying so. The repeats of the
+peers are interleaved. --cpu times in CPU seconds of the process (time.process_time):
+steadier on a machine shared with other jobs, but it adds up the threads' time, so the
+multi-threaded runs are then left out and BLAS and XLA are limited to one thread.
 """
 
 from __future__ import annotations
@@ -177,13 +180,19 @@ def accuracy(theta: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
     return float(np.mean(np.argmax(o, axis=1) == np.argmax(Y, axis=1)))
 
 
-def per_epoch(run: Train, theta0: np.ndarray, epochs: int, batch: int, repeats: int) -> tuple[float, np.ndarray]:
-    times, theta = [], theta0
+CLOCK = time.perf_counter
+
+
+def per_epoch(runs: dict[str, Train], theta0: np.ndarray, epochs: int, batch: int, repeats: int) -> dict[str, tuple[float, np.ndarray]]:
+    """Seconds per epoch (the median of the repeats, interleaved across the peers) and the final theta."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    thetas: dict[str, np.ndarray] = {}
     for _ in range(repeats):
-        start = time.perf_counter()
-        theta, _ = run(theta0, epochs, batch)
-        times.append((time.perf_counter() - start) / epochs)
-    return statistics.median(times), theta
+        for name, run in runs.items():
+            start = CLOCK()
+            thetas[name], _ = run(theta0, epochs, batch)
+            times[name].append((CLOCK() - start) / epochs)
+    return {name: (statistics.median(t), thetas[name]) for name, t in times.items()}
 
 
 def sklearn_run(X: np.ndarray, Y: np.ndarray, epochs: int, repeats: int) -> tuple[float, object]:
@@ -200,13 +209,13 @@ def sklearn_run(X: np.ndarray, Y: np.ndarray, epochs: int, repeats: int) -> tupl
                             alpha=0.0, max_iter=epochs, shuffle=False, tol=0.0, n_iter_no_change=epochs + 1, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            start = time.perf_counter()
+            start = CLOCK()
             clf.fit(X, labels)
-            times.append((time.perf_counter() - start) / epochs)
+            times.append((CLOCK() - start) / epochs)
     return statistics.median(times), clf
 
 
-def op_counts(spec: NetworkSpec, batch: int) -> tuple[float, float]:
+def op_counts(spec: NetworkSpec, batch: int, chunks: int) -> tuple[float, float]:
     """Arithmetic operations per sample: the generated loops (read off their structure) and textbook backprop.
 
     An exp, a division, a multiplication or an addition each counts 1. Generated, per layer
@@ -225,8 +234,7 @@ def op_counts(spec: NetworkSpec, batch: int) -> tuple[float, float]:
         n_in, n = sizes[l - 1], sizes[l]
         gen += 2 * n_in * n + 6 * n + 2 * n_in * n + n + ((2 * n_in * n + n_in) if l > 1 else 0)
         text += 2 * n_in * n + n + 4 * n + 2 * n_in * n + n + ((2 * n_in * n + 3 * n_in) if l > 1 else 0)
-    chunks = min(4, batch)
-    gen += ((chunks - 1) * n_params + 2 * n_params) / batch
+    gen += ((min(chunks, batch) - 1) * n_params + 2 * n_params) / batch
     text += 2 * n_params / batch
     return gen, text
 
@@ -234,18 +242,19 @@ def op_counts(spec: NetworkSpec, batch: int) -> tuple[float, float]:
 COLD = (
     "import sys, time; sys.path.insert(0, {folder!r}); import numpy as np; import {name} as m; "
     "X = np.zeros((4, m.N_INPUTS)); Y = np.zeros((4, m.N_OUTPUTS)); th = m.init(0); "
-    "t0 = time.perf_counter(); m.train(X, Y, th, 0.1, 1, 2); print(time.perf_counter() - t0)"
+    "t0 = time.{clock}(); m.train(X, Y, th, 0.1, 1, 2); print(time.{clock}() - t0)"
 )
 
 
 def cold_compile() -> None:
-    print("cold compile of the loop module (empty Numba cache): the first train call, wall seconds")
+    clock = CLOCK.__name__
+    print(f"cold compile of the loop module (empty Numba cache): the first train call, seconds of {clock}")
     for text, acts, loss in (("16-16-16-1", "sigmoid", "half_sse"), ("64-32-10", "sigmoid", "half_sse"),
                              ("784-128-10", "sigmoid,softmax", "cross_entropy")):
         spec = inline(text, activation=acts.split(","), loss=loss)
         with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
             (path,) = generate(spec, Path(tmp), style="loops")
-            out = subprocess.run([sys.executable, "-c", COLD.format(folder=tmp, name=path.stem)],
+            out = subprocess.run([sys.executable, "-c", COLD.format(folder=tmp, name=path.stem, clock=clock)],
                                  env=dict(os.environ, NUMBA_CACHE_DIR=cache), capture_output=True, text=True, check=True)
             print(f"  {text:<11} {acts:<16} {float(out.stdout):6.2f} s   {path.stat().st_size / 1024:5.1f} KiB source")
 
@@ -256,7 +265,18 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-compile", action="store_true")
+    ap.add_argument("--cpu", action="store_true", help="CPU time of the process instead of wall time (single-threaded runs only)")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.cpu else time.perf_counter
+    if args.cpu:  # CPU time is fair only if every peer runs on one thread: BLAS, XLA and PyTorch too
+        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        if available("threadpoolctl"):
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1)
+        else:
+            print("threadpoolctl: not importable, NumPy's BLAS may use several threads")
     epochs, repeats = (3, 1) if args.quick else (args.epochs, args.repeats)
     data = load_data("digits", SIZES[0], SIZES[-1])
     X, Y = data.X, data.Y
@@ -268,10 +288,11 @@ def main() -> None:
     print(f"digits {SIZES}, sigmoid, half SSE (mean over each batch), lr {LR}, {epochs} epochs, {len(X)} rows, "
           f"median of {repeats}; numba threads {__import__('numba').get_num_threads()}")
     peers: dict[str, Train] = {"generated": generated_peer(module, X, Y, False),
-                               "generated PARALLEL": generated_peer(module, X, Y, True), "hand Numba": hand_peer(X, Y),
-                               "NumPy": numpy_peer(X, Y)}
+                               "hand Numba": hand_peer(X, Y), "NumPy": numpy_peer(X, Y)}
+    if not args.cpu:
+        peers["generated PARALLEL"] = generated_peer(module, X, Y, True)
     for name, make in (("jax", lambda: {"JAX jit step": jax_peer(X, Y)}),
-                       ("torch", lambda: {"PyTorch 1 thread": torch_peer(X, Y, 1), "PyTorch 2 threads": torch_peer(X, Y, 2)})):
+                       ("torch", lambda: {"PyTorch 1 thread": torch_peer(X, Y, 1)} | ({} if args.cpu else {"PyTorch 2 threads": torch_peer(X, Y, 2)}))):
         if available(name):
             peers.update(make())
         else:
@@ -284,7 +305,7 @@ def main() -> None:
             raise SystemExit(f"{name} disagrees with the generated module after one epoch: |dtheta| {diff:.1e}, loss {value!r} vs {ref_loss!r}")
     print(f"one epoch from the same theta: every peer's loss and theta agree with the generated module to 1e-9 (loss {ref_loss:.6f})")
     print("batch 32:")
-    results = {name: per_epoch(run, theta0, epochs, 32, repeats) for name, run in peers.items()}
+    results = per_epoch(peers, theta0, epochs, 32, repeats)
     base = results["generated"][0]
     for name, (seconds, theta) in results.items():
         ratio = "" if name == "generated" else f"  {name} / generated = {seconds / base:5.2f}"
@@ -300,14 +321,12 @@ def main() -> None:
         print(f"  target NumPy / generated >= 1.2: {results['NumPy'][0] / base:.2f}")
     one = max(1, epochs // 10)
     print(f"batch 1 ({one} epochs):")
-    gen1 = per_epoch(peers["generated"], theta0, one, 1, repeats)[0]
-    print(f"  generated            {gen1 * 1e3:8.3f} ms/epoch")
-    hand1 = per_epoch(peers["hand Numba"], theta0, one, 1, repeats)[0]
-    print(f"  hand Numba           {hand1 * 1e3:8.3f} ms/epoch  hand / generated = {hand1 / gen1:5.2f}")
-    if "JAX jit step" in peers:
-        jax1 = per_epoch(peers["JAX jit step"], theta0, one, 1, repeats)[0]
-        print(f"  JAX jit step         {jax1 * 1e3:8.3f} ms/epoch  JAX / generated = {jax1 / gen1:5.2f} (target >= 10)")
-    gen_ops, text_ops = op_counts(spec, 32)
+    single = per_epoch({k: peers[k] for k in ("generated", "hand Numba", "JAX jit step") if k in peers}, theta0, one, 1, repeats)
+    gen1 = single["generated"][0]
+    for name, (seconds, _) in single.items():
+        ratio = "" if name == "generated" else f"  {name} / generated = {seconds / gen1:5.2f}"
+        print(f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch{ratio}{' (target >= 10)' if name.startswith('JAX') else ''}")
+    gen_ops, text_ops = op_counts(spec, 32, module.CHUNKS)
     print(f"operations per sample at batch 32: generated {gen_ops:,.0f}, textbook backprop {text_ops:,.0f}, "
           f"ratio {gen_ops / text_ops:.3f} (target <= 1.5)")
     if not (args.quick or args.skip_compile):
