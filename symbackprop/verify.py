@@ -570,10 +570,10 @@ def unroll(expr: Expr) -> Expr:
 def _counterexample(ctx: Context, lhs: Expr, rhs: Expr) -> str | None:
     """A point where claim and truth differ (50 digits), '' if they agree at every point tried,
     None if they could not be evaluated. A claim about one case's quantities (o_1 of case i)
-    is evaluated at case 1 (with every case's data random)."""
+    is evaluated at case 1 (with every case's data random; a Sum keeps its own i)."""
     case = ctx.scope.net.case
     if case is not None:
-        lhs, rhs = lhs.subs(case, 1), rhs.subs(case, 1)  # free occurrences only: a Sum keeps its own i
+        lhs, rhs = (e.subs(case, 1) if e.has(sp.Sum) else e.xreplace({case: sp.Integer(1)}) for e in (lhs, rhs))
     for seed in range(POINTS):
         point = _random_point(ctx, seed)
         try:
