@@ -46,6 +46,10 @@ SOFTMAX_PROBE = 3  # units of the instance on which a layer-wise output delta is
 # Minibatches are split into at most CHUNKS fixed chunks whose gradient sums are added in
 # chunk order: the same arithmetic whether the chunks run on one thread or several.
 CHUNKS = 2  # one per core of the machine it was measured on
+# The chunks run on threads from this batch size up: on an idle 2-core machine threads were
+# 1.3-2x faster at batch 32 and 128 (64-32-10, 16-16-16-1, 256-128-10, 784-128-10) and
+# slower at batch 8 for 64-32-10 (the README's multi-core figures).
+PARALLEL_MIN_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class LoopPlan:
     init: tuple[InitRange, ...]
     mean_note: bool
     chunks: int
+    parallel_min_batch: int
 
 
 def _printer() -> NumbaPrinter:
@@ -209,6 +214,7 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         init=init_ranges(cspec),
         mean_note=spec.mean,
         chunks=CHUNKS,
+        parallel_min_batch=PARALLEL_MIN_BATCH,
     )
 
 

@@ -423,11 +423,14 @@ class RestartJob:
     batch_size: int
     seed: int
     keep_history: bool
+    threads: bool = True  # False in worker processes: the restarts already use every core
 
 
 def run_restart(job: RestartJob) -> RunResult:
     """One random start (in a worker process or in this one)."""
     module = import_path(Path(job.path))
+    if not job.threads and hasattr(module, "PARALLEL"):
+        module.PARALLEL = False  # a loop module's threaded minibatches would oversubscribe the cores
     theta = module.init(job.seed)
     return run(module, job.data, theta, job.lr, job.epochs, job.batch_size, job.seed, keep_history=job.keep_history)
 
@@ -444,7 +447,8 @@ def restarts(
     on_done: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Independent random starts, spread over ``jobs`` worker processes; results in seed order."""
-    work = [RestartJob(str(path), data, lr, epochs, batch_size, s, keep_history) for s in seeds]
+    threads = jobs <= 1 or len(seeds) == 1
+    work = [RestartJob(str(path), data, lr, epochs, batch_size, s, keep_history, threads) for s in seeds]
     results: list[RunResult] = []
     if jobs <= 1 or len(work) == 1:
         for job in work:

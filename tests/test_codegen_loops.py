@@ -186,12 +186,13 @@ def digits_like(spec: NetworkSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train_runs(module: ModuleType, X: np.ndarray, Y: np.ndarray, batch_size: int, parallel: bool) -> tuple[np.ndarray, np.ndarray]:
-    module.PARALLEL = parallel
+    saved = module.PARALLEL, module.PARALLEL_MIN_BATCH
+    module.PARALLEL, module.PARALLEL_MIN_BATCH = parallel, 2  # threads for every batch that has 2 rows to share
     try:
         theta = module.init(3)
         history = module.train(X, Y, theta, 0.5, 3, batch_size)
     finally:
-        module.PARALLEL = False
+        module.PARALLEL, module.PARALLEL_MIN_BATCH = saved
     return theta, history
 
 
