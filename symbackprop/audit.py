@@ -79,16 +79,18 @@ class Auditor:
         main, remarks = asides(piece.text)
         out: list[Part] = []
         for text, display in [(main, piece.display)] + [(r, False) for r in remarks]:
+            first = True
             for row in self._rows(piece, text) if display else [text]:
                 try:
                     doc = parse(row)
                 except ReadError as exc:
                     self.rows.append(AuditRow(piece.line, row.strip(), "unreadable", str(exc)))
                     continue
-                for n, clause in enumerate(c for r in doc.rows for c in r.clauses):
+                for clause in (c for r in doc.rows for c in r.clauses):
                     lhs, lead = strip_lead(clause.sides[0])
                     shown = row[clause.start : clause.end] if clause.end > clause.start else row
-                    out.append(Part(clause, shown.strip(), display, n == 0 or bool(lead), lead, lhs))
+                    out.append(Part(clause, shown.strip(), display, first or bool(lead), lead, lhs))
+                    first = False
         if piece.note:
             out = [Part(p.clause, f"{p.text}   [{piece.note}]", p.display, p.fresh, p.lead, p.lhs) for p in out]
         return out
@@ -111,6 +113,8 @@ class Auditor:
             for item in list(pending):
                 piece, part = item
                 c = part.clause
+                if c.rels and c.rels[0] in ("\\neq", "\\notin") and self.doc.forget(line, part.lhs, c.rels[0]):
+                    continue  # b \neq b_z: the name no longer stands for b_z
                 if not c.rels or c.rels[0] not in CLAIM_RELS or c.sides[0] is None:
                     continue
                 rhs = c.sides[1]

@@ -75,13 +75,24 @@ def pieces(text: str) -> list[Piece]:
     kept: list[str] = []
     for n, line in enumerate(lines, start=1):
         stripped = line.strip()
-        if stripped.startswith("#") or stripped.startswith("\\section") or stripped.startswith("\\subsection"):
+        if _heading(stripped):
             found.append(Piece(n, stripped, False, "heading"))
         rows = list(_table_row(line, n))
         found += rows
         kept.append(" " * len(line) if rows else line)
     found += list(segments("\n".join(kept)))
     return sorted(found, key=lambda p: (p.line, p.kind != "heading"))
+
+
+def _heading(line: str) -> bool:
+    """A Markdown heading, ``\\section``, or a numbered title on its own line (``3 The Error Function``)."""
+    if line.startswith(("#", "\\section", "\\subsection")):
+        return True
+    number, _, title = line.partition(" ")
+    return (
+        bool(title) and len(line) < 80 and "$" not in line and number.replace(".", "").isdigit()
+        and title[:1].isupper() and not title.rstrip().endswith((".", ",", ":"))
+    )
 
 
 def _table_row(line: str, n: int) -> Iterator[Piece]:
@@ -336,7 +347,7 @@ class DocumentScope:
             self.vectors[key] = values
             self.defined.append((line, key, "vector"))
             return f"defines the vector {key} = ({', '.join(decimal(v) for v in values)})"
-        target = sym_key(rhs)
+        target = sym_key(rhs) if isinstance(rhs, Sym) and rhs.sup is None else None
         if target is not None and (target in self.scope.generic or self._known(rhs)):
             self.aliases[key] = rhs  # type: ignore[assignment]
             self.names.pop(key, None)
@@ -349,6 +360,9 @@ class DocumentScope:
             self.names.pop(key, None)
             self.undefined[key] = f"{key} is defined on line {line} by an expression the reader cannot take ({exc})"
             return None
+        if key in self.names and self.scope.definitions.get(self.names[key]) == value:
+            self.defined.append((line, key, "name"))
+            return f"defines {key} again, as before"
         symbol = sp.Symbol(key, real=True)
         while symbol in self.scope.definitions or symbol in self.leaves:  # defined again: a new symbol, shown with a mark
             self._count += 1
@@ -358,6 +372,16 @@ class DocumentScope:
         self.undefined.pop(key, None)
         self.defined.append((line, key, "name"))
         return f"defines {key} = {self.ctx.show(value)}"
+
+    def forget(self, line: int, lhs: Node | None, rel: str) -> bool:
+        """``b \\neq b_z``: a local name the document now says differs from what it stood for."""
+        key = sym_key(lhs)
+        if key is None or not (key in self.names or key in self.aliases):
+            return False
+        self.names.pop(key, None)
+        self.aliases.pop(key, None)
+        self.undefined[key] = f"{key} is no longer defined: line {line} says {key} {rel} what it stood for"
+        return True
 
     def _definable(self, key: str, lhs: Sym, fresh: bool) -> bool:
         if key in self.names or key in self.aliases or key in self.vectors:
