@@ -220,7 +220,7 @@ class Auditor:
         except SymbackpropError:
             return ""
         if all(o.verdict == "holds" for o in again):
-            used = ", ".join(f"{doc.ctx.show(k)} = {v}" for k, v in sorted(doc.written.items(), key=lambda kv: sp.default_sort_key(kv[0])))
+            used = ", ".join(f"{doc.ctx.show(k)} = {decimal(v)}" for k, v in sorted(doc.written.items(), key=lambda kv: sp.default_sort_key(kv[0])))
             return f"; holds only with the document's rounded values ({used}), not with the exact ones"
         return ""
 
