@@ -118,7 +118,7 @@ class Auditor:
                 if not c.rels or c.rels[0] not in CLAIM_RELS or c.sides[0] is None:
                     continue
                 rhs = c.sides[1]
-                did = self.doc.fix(line, part.lhs, rhs) or self.doc.define(line, part.lhs, rhs, part.fresh)
+                did = self.doc.fix(line, part.lhs, rhs) or self.doc.define(line, part.lhs, rhs, part.fresh) or self.doc.match(line, part.lhs, rhs)
                 if did:
                     status = "fixes" if did.startswith("fixes") else "defines"
                     self.rows.append(AuditRow(piece.line, part.text, status, did, lhs=part.lhs, rhs=rhs))

@@ -35,7 +35,7 @@ from typing import Any, Iterator
 
 import sympy as sp
 
-from .meaning import Resolver, ResolveError, UnknownName, name_key, resolver
+from .meaning import Resolver, ResolveError, UnknownName, _letters, _templated, name_key, resolver
 from .reader import Add, Group, Node, Num, Prod, Sym, walk
 from .verify import Context
 
@@ -373,6 +373,72 @@ class DocumentScope:
         self.defined.append((line, key, "name"))
         return f"defines {key} = {self.ctx.show(value)}"
 
+    def match(self, line: int, lhs: Node | None, rhs: Node | None) -> str | None:
+        """``o_1 = \\sigma(w_1v_1 + \\dots + w_\\delta v_\\delta + b)``: a quantity of the network written
+        with names the document has not defined binds those names by matching the network's own
+        definition of the quantity (one level down): w_k a weight from unit k, v_k the value of
+        unit k, b a bias. None when the clause is not such an equation or does not match."""
+        unknown = self._unknown_keys(rhs)
+        if not unknown or lhs is None or rhs is None:
+            return None
+        try:
+            quantity = self.resolver().expr(lhs)
+        except ResolveError:
+            return None
+        defs = self.scope.definitions
+        if quantity not in defs:
+            return None
+        truth = defs[quantity].xreplace({a: defs[a] for a in defs[quantity].free_symbols | defs[quantity].atoms(sp.Indexed) if a in defs})
+        wilds = {key: sp.Wild(f"W{n}", properties=[self._candidates(key)]) for n, key in enumerate(sorted(unknown))}
+        try:
+            pattern = resolver(self.scope, {}, {**self.names, **wilds}).expr(self.rewrite(rhs))  # type: ignore[arg-type]
+        except ResolveError:
+            return None
+        found = truth.match(pattern)
+        if not found or any(w not in found for w in wilds.values()):
+            return None
+        bound = {key: found[w] for key, w in wilds.items()}
+        self.names.update(bound)
+        for key in bound:
+            self.undefined.pop(key, None)
+        self.defined.append((line, ", ".join(bound), "match"))
+        shown = ", ".join(f"{key} = {self.ctx.show(v)}" for key, v in bound.items())
+        return f"defines {shown}: the equation is the network's definition of {self.ctx.show(quantity)}"
+
+    def _unknown_keys(self, node: Node | None) -> set[str]:
+        """Names (and the members of an elided series over a count, w_1 .. w_\\delta) nobody defined."""
+        res, out = self.resolver(), set()
+        for n in walk(node) if node is not None else ():
+            if not isinstance(n, Sym) or n.kind not in ("letter", "greek") or n.primes:
+                continue
+            variants = [n]
+            for letter in _count_letters(n):
+                if letter in self.scope.counts:
+                    size = self.scope.spec.sizes[self.scope.counts[letter]]
+                    variants = [_templated(n, letter, k) for k in range(1, size + 1)]  # type: ignore[misc]
+            for v in variants:
+                try:
+                    res.expr(v)  # type: ignore[arg-type]
+                except UnknownName:
+                    key = sym_key(v)
+                    if key is not None and key not in self.aliases:
+                        out.add(key)
+                except ResolveError:
+                    continue
+        return out
+
+    def _candidates(self, key: str) -> Any:
+        """The network's quantities a name can stand for: same letter in the notation; a
+        subscript number k is the unit the quantity comes from (the last number of its id)."""
+        head, _, sub = key.partition("_")
+        pool = {
+            self.scope.objects[cid]
+            for cid, latex in self.scope.names.items()
+            if cid in self.scope.objects and latex.startswith(head) and latex[len(head) : len(head) + 1] in ("^", "_", "")
+            and (not sub.isdigit() or cid.rpartition("_")[2] == sub)
+        }
+        return lambda e: e in pool
+
     def forget(self, line: int, lhs: Node | None, rel: str) -> bool:
         """``b \\neq b_z``: a local name the document now says differs from what it stood for."""
         key = sym_key(lhs)
@@ -413,6 +479,10 @@ class DocumentScope:
         return ""
 
 
+def _count_letters(node: Sym) -> list[str]:
+    return [t for s in (node.sub, node.sup) if s is not None for typ, t in s.tokens if typ == "GREEK" or typ == "LETTER"]
+
+
 def decimal(value: Expr) -> str:
     """A number as the document writes it: a terminating decimal when it is one."""
     for digits in range(16):
@@ -433,6 +503,12 @@ def _rewrite(node: Any, aliases: dict[str, Sym], vectors: dict[str, tuple[Expr, 
                 dot = Add(tuple(("+", Prod((("", _num(x)), ("*", _num(y))))) for x, y in zip(vectors[a], vectors[b])))  # type: ignore[index]
                 items[k : k + 2] = [(items[k][0], Group("paren", (dot,)))]
                 return _rewrite(Prod(tuple(items)), aliases, vectors)
+    if isinstance(node, Add):
+        dots = [k for k, (_, t) in enumerate(node.terms) if isinstance(t, Sym) and t.kind == "dots"]
+        if len(dots) == 1 and dots[0] + 2 < len(node.terms):  # a_1 + ... + a_N + b: the series, then b
+            cut = dots[0] + 2
+            series = Group("paren", (Add(node.terms[:cut]),))
+            return _rewrite(Add((("+", series), *node.terms[cut:])), aliases, vectors)
     if isinstance(node, tuple):
         return tuple(_rewrite(item, aliases, vectors) for item in node)
     if hasattr(node, "__dataclass_fields__") and not isinstance(node, (Num,)):
