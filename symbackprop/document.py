@@ -360,6 +360,12 @@ class DocumentScope:
             self.names.pop(key, None)
             self.undefined[key] = f"{key} is defined on line {line} by an expression the reader cannot take ({exc})"
             return None
+        network = self._network_quantity(value)
+        if network is not None:  # u = w_1 v_1 + ... + b is the net input itself: the name is that quantity
+            self.names[key] = network
+            self.undefined.pop(key, None)
+            self.defined.append((line, key, "name"))
+            return f"defines {key} = {self.ctx.show(network)}, the network's own"
         if key in self.names and self.scope.definitions.get(self.names[key]) == value:
             self.defined.append((line, key, "name"))
             return f"defines {key} again, as before"
@@ -438,6 +444,15 @@ class DocumentScope:
             and (not sub.isdigit() or cid.rpartition("_")[2] == sub)
         }
         return lambda e: e in pool
+
+    def _network_quantity(self, value: Expr) -> Expr | None:
+        """The network's quantity a value is (itself, or by its definition), if it is one."""
+        if value in self.leaves or value in self.scope.net.definitions or value in self.scope.definitions and value not in self.names.values():
+            return value if not isinstance(value, sp.Symbol) or value.name not in self.names else None
+        for quantity, definition in self.scope.net.definitions.items():
+            if definition.xreplace(self.scope.canon) == value and quantity not in self.scope.canon:
+                return quantity
+        return None
 
     def forget(self, line: int, lhs: Node | None, rel: str) -> bool:
         """``b \\neq b_z``: a local name the document now says differs from what it stood for."""
