@@ -19,10 +19,28 @@ from itertools import groupby
 
 import sympy as sp
 
-from .document import DocumentScope, decimal, Piece, asides, pieces, split_rows, strip_lead, sym_key
+from .document import (
+    DocumentScope,
+    Piece,
+    asides,
+    decimal,
+    pieces,
+    split_rows,
+    strip_lead,
+    sym_key,
+)
 from .errors import SymbackpropError
 from .reader import Clause, Node, ReadError, parse
-from .verify import CLAIM_RELS, Claim, Context, Outcome, Step, _written_as_number, _written_decimals, verify_steps
+from .verify import (
+    CLAIM_RELS,
+    Claim,
+    Context,
+    Outcome,
+    Step,
+    _written_as_number,
+    _written_decimals,
+    verify_steps,
+)
 
 VERDICT_ORDER = {"unreadable": 0, "does not hold": 1, "undecided": 2, "holds": 3}
 JUDGED = ("holds", "does not hold", "undecided")

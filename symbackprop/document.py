@@ -30,12 +30,20 @@ rounded intermediates, the diagnosis says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 import sympy as sp
 
-from .meaning import Resolver, ResolveError, UnknownName, _letters, _templated, name_key, resolver
+from .meaning import (
+    ResolveError,
+    Resolver,
+    UnknownName,
+    _templated,
+    name_key,
+    resolver,
+)
 from .reader import Add, Group, Node, Num, Prod, Sym, walk
 from .verify import Context
 
