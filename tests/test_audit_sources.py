@@ -34,11 +34,10 @@ KNOWN: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {
         # checks every weight (bias) the generic name stands for: a number claim with no values
         ("§5, Case 1: w_z feeds another output node", 1): ("undecided",),
         ("§5, biases, first case: another output node's bias", 1): ("undecided",),
-        # v_z (the value w_z multiplies) and the bias b of w_z's node are named in prose only
+        # v_z, the value w_z multiplies, is named in prose only
         ("§5, Case 2, the derivative of w_z v_z (inline)", 1): ("unreadable",),
         ("§5, Case 2, the derivative of w_z v_z (inline)", 2): ("unreadable",),
         ("§5, Case 2: w_z feeds the output node (final equation)", 1): ("unreadable",),
-        ("§5, the bias does not depend on the weights (inline)", 1): ("holds",),
         # for every w_z (deep ones too) the difference is zero at every point, but too large to cancel
         ("§5, after substituting the sigmoid's derivative, row 1", 1): ("undecided",),
         ("§5, biases, second case (final equation)", 1): ("undecided",),
@@ -46,7 +45,7 @@ KNOWN: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {
     "note": {},
 }
 # Equations the audit found but could not judge (unreadable or undecided), per source.
-NOT_JUDGED = {"sears": 4, "maren": 12, "essay": 0, "note": 3}
+NOT_JUDGED = {"sears": 4, "maren": 12, "essay": 36, "note": 3}
 
 
 def _claims_verdicts(name: str) -> dict[tuple[str, int], tuple[object, object, str]]:
@@ -95,4 +94,5 @@ def test_the_equations_not_judged_are_counted(source: tuple[str, list[AuditRow]]
     assert len(not_judged) == NOT_JUDGED[name], [(r.line, r.detail[:80]) for r in not_judged]
     assert all(r.detail for r in not_judged)  # every one with its reason
     share = shares(rows)
-    assert share["understood"] == share["found"] - len(not_judged)
+    unreadable = [r for r in not_judged if r.status == "unreadable"]
+    assert share["understood"] == share["found"] - len(unreadable)  # undecided ones were read and checked
