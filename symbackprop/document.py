@@ -38,6 +38,7 @@ import sympy as sp
 
 from .meaning import (
     ResolveError,
+    Scope,
     Resolver,
     UnknownName,
     _templated,
@@ -260,8 +261,8 @@ class DocumentScope:
     """What a document has set up so far: local names, fixed numbers, its written values."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.scope = ctx.scope
+        self.scope = Scope(ctx.scope.spec, ctx.scope.notation)  # its own: local definitions go into it
+        self.ctx = replace(ctx, scope=self.scope)
         self.names: dict[str, Expr] = {}  # local name key -> its symbol (or, for an alias, the other name's key)
         self.aliases: dict[str, Sym] = {}  # x = p: x is another spelling of p
         self.vectors: dict[str, tuple[Expr, ...]] = {}

@@ -159,3 +159,11 @@ def test_odd_documents_give_rows_never_a_traceback(text: str) -> None:
     rows = audit(context(preset("note")), text)
     assert all(r.status in ("unreadable", "no claim", "fixes", "holds", "does not hold", "undecided", "defines") for r in rows)
     assert shares(rows)["found"] >= shares(rows)["understood"]
+
+
+def test_the_callers_context_is_left_as_it_was() -> None:
+    ctx = context(preset("note"))
+    before = dict(ctx.scope.definitions)
+    rows = audit(ctx, "$q = h_1 + 1$ and $\\frac{\\partial q}{\\partial w_1} = x_1$\n")
+    assert [r.status for r in rows] == ["defines", "holds"]
+    assert ctx.scope.definitions == before and ctx.fixed == ()
