@@ -1,131 +1,261 @@
 """Audit a whole Markdown or LaTeX document: find its equations, read them, judge the claims.
 
-Every maths segment ($..$, $$..$$, \\[..\\], \\(..\\), equation/align environments)
-is listed: judged (a gradient ∂E/∂p, an update Δp, a new value p_{new}, or a local
-chain-rule factor ∂N/∂D, and any other equation between quantities of the network),
-or unreadable with the reason. Nothing is skipped silently.
+Every maths segment ($..$, $$..$$, \\[..\\], \\(..\\), equation/align environments) and
+every table row ``$name$ <tab> number`` is listed: judged (a gradient ∂E/∂p, an update
+Δp, a new value p_{new}, a local chain-rule factor ∂N/∂D, any other equation between
+quantities of the network, or a number), a definition or a number the document sets up
+(:mod:`symbackprop.document`), or unreadable with the reason. Nothing is skipped silently.
+
+Continuation rows (``= ...``, ``\\approx ...``) keep the left side of the equation they
+continue: a displayed row the last displayed equation (unless the prose between names
+bare quantities, as in ``$w_5$``: the text has moved on), an inline one the last equation.
+A ``where`` clause defines or checks a name; it never becomes the left side of a chain.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from itertools import groupby
 
-from .errors import SymbackpropError
-from .reader import Clause, Document, Node, ReadError, parse
-from .verify import CLAIM_RELS, Claim, Context, Outcome, Step, verify_steps
+import sympy as sp
 
-DELIMITERS = (
-    ("$$", "$$"),
-    ("\\[", "\\]"),
-    ("\\begin{equation}", "\\end{equation}"),
-    ("\\begin{equation*}", "\\end{equation*}"),
-    ("\\begin{align}", "\\end{align}"),
-    ("\\begin{align*}", "\\end{align*}"),
-    ("\\(", "\\)"),
-    ("$", "$"),
+from .document import (
+    DocumentScope,
+    Piece,
+    asides,
+    decimal,
+    pieces,
+    split_rows,
+    strip_lead,
+    sym_key,
 )
+from .errors import SymbackpropError
+from .reader import Clause, Node, ReadError, parse
+from .verify import (
+    CLAIM_RELS,
+    Claim,
+    Context,
+    Outcome,
+    Step,
+    _written_as_number,
+    _written_decimals,
+    verify_steps,
+)
+
 VERDICT_ORDER = {"unreadable": 0, "does not hold": 1, "undecided": 2, "holds": 3}
-
-
-@dataclass(frozen=True)
-class Segment:
-    line: int
-    text: str
-    display: bool
+JUDGED = ("holds", "does not hold", "undecided")
+SET_UP = ("defines", "fixes")
 
 
 @dataclass(frozen=True)
 class AuditRow:
     line: int
     equation: str
-    status: str  # holds, does not hold, undecided, unreadable, no relation
+    status: str  # holds, does not hold, undecided, unreadable, defines, fixes, no claim
     detail: str
     kind: str = ""
+    lhs: Node | None = None
+    rhs: Node | None = None
 
 
-def segments(text: str) -> Iterator[Segment]:
-    """The maths segments of a document, in order, with the line each starts on."""
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith("\\$", i):
-            i += 2
-            continue
-        found = _segment_at(text, i)
-        if found is None:
-            i += 1
-            continue
-        seg, i = found
-        yield seg
+@dataclass(frozen=True)
+class Part:
+    """One clause of a piece, with the text it shows and how it stands in its piece."""
+
+    clause: Clause
+    text: str
+    display: bool
+    fresh: bool  # may define a local name again (first clause of a piece, or after `where`)
+    lead: str  # the prose before a where clause
+    lhs: Node | None
 
 
-def _segment_at(text: str, i: int) -> tuple[Segment, int] | None:
-    for left, right in DELIMITERS:
-        if not text.startswith(left, i):
-            continue
-        end = text.find(right, i + len(left))
-        if end < 0:
+class Auditor:
+    def __init__(self, ctx: Context) -> None:
+        self.doc = DocumentScope(ctx)
+        self.rows: list[AuditRow] = []
+        self.last: Node | None = None  # the left side an inline continuation keeps
+        self.last_display: Node | None = None  # the one a displayed continuation keeps
+        self.interrupted = False  # bare quantities in the prose since the last displayed equation
+
+    def run(self, text: str) -> list[AuditRow]:
+        for line, group in groupby(pieces(text), key=lambda p: p.line):
+            parts: list[tuple[Piece, Part]] = []
+            for piece in group:
+                if piece.kind == "heading":
+                    self.doc.new_section()
+                    self.last = self.last_display = None
+                    continue
+                parts += [(piece, part) for part in self._parts(piece)]
+            rest = self._set_up(line, parts)
+            for piece, part in rest:
+                self._judge(piece, part)
+        return self.rows
+
+    # -- reading a piece into clauses ----------------------------------------------------
+    def _parts(self, piece: Piece) -> list[Part]:
+        main, remarks = asides(piece.text)
+        out: list[Part] = []
+        for text, display in [(main, piece.display)] + [(r, False) for r in remarks]:
+            first = True
+            for row in self._rows(piece, text) if display else [text]:
+                try:
+                    doc = parse(row)
+                except ReadError as exc:
+                    self.rows.append(AuditRow(piece.line, row.strip(), "unreadable", str(exc)))
+                    continue
+                for clause in (c for r in doc.rows for c in r.clauses):
+                    lhs, lead = strip_lead(clause.sides[0])
+                    shown = row[clause.start : clause.end] if clause.end > clause.start else row
+                    out.append(Part(clause, shown.strip(), display, first or bool(lead), lead, lhs))
+                    first = False
+        if piece.note:
+            out = [Part(p.clause, f"{p.text}   [{piece.note}]", p.display, p.fresh, p.lead, p.lhs) for p in out]
+        return out
+
+    def _rows(self, piece: Piece, text: str) -> list[str]:
+        """A display as a whole, or row by row when one of its rows cannot be read."""
+        try:
+            parse(text)
+        except ReadError:
+            rows = split_rows(text)
+            return rows if len(rows) > 1 else [text]
+        return [text]
+
+    # -- definitions and numbers, first (a where clause follows the equation that uses it) --
+    def _set_up(self, line: int, parts: list[tuple[Piece, Part]]) -> list[tuple[Piece, Part]]:
+        pending = list(parts)
+        progress = True
+        while progress:
+            progress = False
+            for item in list(pending):
+                piece, part = item
+                c = part.clause
+                if c.rels and c.rels[0] in ("\\neq", "\\notin") and self.doc.forget(line, part.lhs, c.rels[0]):
+                    continue  # b \neq b_z: the name no longer stands for b_z
+                if not c.rels or c.rels[0] not in CLAIM_RELS or c.sides[0] is None:
+                    continue
+                rhs = c.sides[1]
+                did = self.doc.fix(line, part.lhs, rhs) or self.doc.define(line, part.lhs, rhs, part.fresh) or self.doc.match(line, part.lhs, rhs)
+                if did:
+                    status = "fixes" if did.startswith("fixes") else "defines"
+                    self.rows.append(AuditRow(piece.line, part.text, status, did, lhs=part.lhs, rhs=rhs))
+                    pending.remove(item)
+                    progress = True
+                    if len(c.rels) > 1:  # v_a = ... = ...: the later steps are claims about the name
+                        pending.append((piece, Part(Clause((None, *c.sides[2:]), c.rels[1:], c.start, c.end), part.text, part.display, False, "", part.lhs)))
+        return sorted(pending, key=lambda item: parts.index(item) if item in parts else len(parts))
+
+    # -- claims ----------------------------------------------------------------------
+    def _judge(self, piece: Piece, part: Part) -> None:
+        c = part.clause
+        if not c.rels:
+            if not part.display:
+                self.interrupted = True
+            return
+        lhs = part.lhs
+        if c.sides[0] is None and lhs is None:
+            lhs = self._continued(part)
+            if lhs is None:
+                self.rows.append(AuditRow(piece.line, part.text, "unreadable", "a continuation row with no equation to continue (the prose between names other quantities)"))
+                return
+        elif not part.lead:
+            self.last = lhs
+            if part.display:
+                self.last_display = lhs
+                self.interrupted = False
+        steps = [Step(lhs, rel, rhs) for rel, rhs in zip(c.rels, c.sides[1:]) if rel in CLAIM_RELS and rhs is not None]
+        if not steps:
+            self.rows.append(AuditRow(piece.line, part.text, "no claim", "a relation other than =, \\approx, :="))
+            return
+        for n, step in enumerate(steps):
+            shown = part.text + (f"   [step {n + 1} of {len(steps)}]" if len(steps) > 1 else "")
+            self.rows.append(self._verdict(piece.line, shown, step))
+
+    def _continued(self, part: Part) -> Node | None:
+        if part.display:
+            return None if self.interrupted else self.last_display
+        return self.last
+
+    def _verdict(self, line: int, shown: str, step: Step) -> AuditRow:
+        doc = self.doc
+        scope = doc.scope
+        numeric = _written_as_number(scope, step.rhs)
+        decimals = _written_decimals(step.rhs) if numeric else None
+        claim = Claim(latex=shown, source=f"line {line}", decimals=decimals or None)
+        rewritten = Step(doc.rewrite(step.lhs), step.rel, doc.rewrite(step.rhs))  # type: ignore[arg-type]
+        try:
+            outcomes = verify_steps(doc.context(), claim, [rewritten], strict=False, local=doc.names)
+        except SymbackpropError as exc:
+            return AuditRow(line, shown, "unreadable", doc.why_unknown([step.lhs, step.rhs]) or str(exc), lhs=step.lhs, rhs=step.rhs)
+        worst = min(outcomes, key=lambda o: VERDICT_ORDER[o.verdict])
+        if worst.verdict == "unreadable":
+            why = doc.why_unknown([step.lhs, step.rhs])
+            return AuditRow(line, shown, "unreadable", why or _detail(worst, outcomes), worst.kind, step.lhs, step.rhs)
+        if numeric and worst.kind == "equation":
+            taken = self._numbers(line, shown, rewritten, worst)
+            if taken is not None:
+                return taken
+        detail = _detail(worst, outcomes)
+        if numeric and worst.verdict == "does not hold" and doc.written:
+            detail += self._rounded(claim, rewritten)
+        return AuditRow(line, shown, worst.verdict, detail, worst.kind, step.lhs, step.rhs)
+
+    def _numbers(self, line: int, shown: str, step: Step, outcome: Outcome) -> AuditRow | None:
+        """A numeric equation on a name: record the number the document wrote for it, or take
+        it as the document's value when the document fixes none of what it depends on."""
+        doc = self.doc
+        if sym_key(step.lhs) is None:
             return None
-        body = text[i + len(left) : end]
-        if left == "$" and ("\n\n" in body or not body.strip()):
+        try:
+            res = doc.resolver()
+            quantity, value = res.expr(step.lhs), res.expr(step.rhs)  # type: ignore[arg-type]
+        except SymbackpropError:
             return None
-        line = text.count("\n", 0, i) + 1
-        return Segment(line, body.strip(), left not in ("$", "\\(")), end + len(right)
-    return None
+        if not value.is_number:
+            return None
+        if outcome.verdict != "undecided" or "no value is given" not in outcome.remark:
+            if quantity in scope_intermediates(doc):
+                doc.written[quantity] = value
+            return None
+        doc.fixed[quantity] = value
+        missing = outcome.remark.partition("no value is given for ")[2]
+        return AuditRow(
+            line,
+            shown,
+            "fixes",
+            f"takes {doc.ctx.show(quantity)} = {decimal(value)} as the document's value for what follows: "
+            f"it fixes no value for {missing}",
+            "equation",
+            step.lhs,
+            step.rhs,
+        )
+
+    def _rounded(self, claim: Claim, step: Step) -> str:
+        doc = self.doc
+        try:
+            again = verify_steps(doc.context(rounded=True), claim, [step], strict=False, local=doc.names)
+        except SymbackpropError:
+            return ""
+        if all(o.verdict == "holds" for o in again):
+            used = ", ".join(f"{doc.ctx.show(k)} = {decimal(v)}" for k, v in sorted(doc.written.items(), key=lambda kv: sp.default_sort_key(kv[0])))
+            return f"; holds only with the document's rounded values ({used}), not with the exact ones"
+        return ""
 
 
-def _steps(doc: Document, lhs: Node | None = None) -> list[tuple[Clause, Step]]:
-    """(clause, step) for every claim relation; continuation rows keep the last left side
-    (also across displayed equations: Maren's (6.29) and (6.30) continue (6.28))."""
-    out = []
-    for row in doc.rows:
-        for clause in row.clauses:
-            if not clause.rels:
-                continue
-            if clause.sides[0] is not None:
-                lhs = clause.sides[0]
-            for rel, rhs in zip(clause.rels, clause.sides[1:]):
-                if rel in CLAIM_RELS and rhs is not None and lhs is not None:
-                    out.append((clause, Step(lhs, rel, rhs)))
-    return out
+def scope_intermediates(doc: DocumentScope) -> set[object]:
+    return set(doc.scope.definitions)
 
 
 def audit(ctx: Context, text: str) -> list[AuditRow]:
-    rows: list[AuditRow] = []
-    last: Node | None = None
-    for seg in segments(text):
-        try:
-            doc = parse(seg.text)
-        except ReadError as exc:
-            rows.append(AuditRow(seg.line, seg.text, "unreadable", str(exc)))
-            continue
-        steps = _steps(doc, last if seg.display else None)
-        if steps:
-            last = steps[-1][1].lhs
-        if not steps:
-            if any(c.rels for r in doc.rows for c in r.clauses):
-                rows.append(AuditRow(seg.line, seg.text, "no claim", "a relation other than =, \\approx, :="))
-            continue
-        for n, (clause, step) in enumerate(steps):
-            shown = seg.text[clause.start : clause.end] if clause.end > clause.start else seg.text
-            same = [s for c, s in steps if c is clause]
-            if len(same) > 1:
-                shown += f"   [step {same.index(step) + 1} of {len(same)}]"
-            try:
-                outcomes = verify_steps(ctx, Claim(latex=shown, source=f"line {seg.line}"), [step], strict=False)
-            except SymbackpropError as exc:
-                rows.append(AuditRow(seg.line, shown, "unreadable", str(exc)))
-                continue
-            worst = min(outcomes, key=lambda o: VERDICT_ORDER[o.verdict])
-            rows.append(AuditRow(seg.line, shown, worst.verdict, _detail(worst, outcomes), worst.kind))
-    return rows
+    return Auditor(ctx).run(text)
 
 
 def _detail(worst: Outcome, outcomes: list[Outcome]) -> str:
     bound = f" [{worst.binding}]" if worst.binding else ""
     count = f" ({len(outcomes)} bindings)" if len(outcomes) > 1 else ""
     what = f"{worst.kind} {worst.param}".strip()
-    diagnosis = worst.diagnosis if worst.verdict != "holds" else ""
+    diagnosis = worst.diagnosis if worst.verdict != "holds" else worst.remark
     return f"{what}{bound}{count}" + (f": {diagnosis}" if diagnosis else "")
 
 
@@ -134,3 +264,11 @@ def summary(rows: list[AuditRow]) -> dict[str, int]:
     for r in rows:
         out[r.status] = out.get(r.status, 0) + 1
     return dict(sorted(out.items()))
+
+
+def shares(rows: list[AuditRow]) -> dict[str, int]:
+    """Equations found, read (parsed), understood (judged, or a definition or number set up)."""
+    found = [r for r in rows if r.status != "no claim"]
+    read = [r for r in found if not (r.status == "unreadable" and r.detail.startswith("cannot read the LaTeX"))]
+    understood = [r for r in found if r.status in JUDGED + SET_UP]
+    return {"found": len(found), "read": len(read), "understood": len(understood)}

@@ -290,6 +290,10 @@ class Scope:
             defs[ERROR] = case_error
         return defs
 
+    def define(self, symbol: sp.Symbol, value: Expr) -> None:
+        """A name a document defines (:mod:`symbackprop.document`): expanded like an intermediate."""
+        self.definitions[symbol] = value
+
     @cached_property
     def reverse(self) -> dict[Expr, Expr]:
         """An activation's defining expression -> the activation (φ(net_1) is φ_1)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import sympy as sp
 
-from .audit import AuditRow, audit, summary
+from .audit import AuditRow, audit, shares, summary
 from .claims import ClaimsFile, file_values, load_claims
 from .errors import SymbackpropError
 from .evaluate import load_values
@@ -126,11 +126,17 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
     except OSError as exc:
         raise SymbackpropError(f"cannot read document {args.document}: {exc.strerror}") from None
     rows = audit(context(spec, args.notation, learning_rate=_rate(args.learning_rate)), text)
-    code = EXIT_HOLDS if all(r.status in ("holds", "no claim") for r in rows) else EXIT_FAILS
+    code = EXIT_HOLDS if all(r.status in ("holds", "no claim", "defines", "fixes") for r in rows) else EXIT_FAILS
     if args.format == "json":
         return json.dumps([_row_json(r) for r in rows], indent=2, ensure_ascii=False), code
     lines = [f"line {r.line:>4} | {r.status.upper():<13} | {r.equation}" + (f"\n       {r.detail}" if r.detail else "") for r in rows]
     lines.append("summary: " + ", ".join(f"{k} {v}" for k, v in summary(rows).items()))
+    share = shares(rows)
+    percent = 100 * share["understood"] // max(share["found"], 1)
+    lines.append(f"equations: found {share['found']}, read {share['read']}, understood {share['understood']} ({percent} %)")
+    unjudged = [r for r in rows if r.status in ("unreadable", "undecided")]
+    lines.append(f"not judged ({len(unjudged)}):")
+    lines += [f"  line {r.line}: {r.status}: {r.detail.splitlines()[0][:160]}" for r in unjudged]
     return "\n".join(lines), code
 
 
