@@ -189,6 +189,9 @@ class Auditor:
         except SymbackpropError as exc:
             return AuditRow(line, shown, "unreadable", doc.why_unknown([step.lhs, step.rhs]) or str(exc), lhs=step.lhs, rhs=step.rhs)
         worst = min(outcomes, key=lambda o: VERDICT_ORDER[o.verdict])
+        cases = _cases(outcomes)
+        if cases:  # a generic name whose case the prose states: neither verdict is the document's
+            return AuditRow(line, shown, "undecided", f"{cases}; {_detail(worst, outcomes)}", worst.kind, step.lhs, step.rhs)
         if worst.verdict == "unreadable":
             why = doc.why_unknown([step.lhs, step.rhs])
             return AuditRow(line, shown, "unreadable", why or _detail(worst, outcomes), worst.kind, step.lhs, step.rhs)
@@ -249,6 +252,20 @@ def scope_intermediates(doc: DocumentScope) -> set[object]:
 
 def audit(ctx: Context, text: str) -> list[AuditRow]:
     return Auditor(ctx).run(text)
+
+
+def _cases(outcomes: list[Outcome]) -> str:
+    """When a generic name (w_z, b_z, p) holds for some of the parameters it may stand for and
+    not for others, which: the document says in prose which case it means, and the audit cannot
+    read prose, so the row is undecided with both lists (empty when the verdicts agree)."""
+    if not all(o.generic for o in outcomes):
+        return ""
+    failed = [o.binding for o in outcomes if o.verdict == "does not hold"]
+    others = {v: [o.binding for o in outcomes if o.verdict == v] for v in ("holds", "undecided")}
+    if not failed or not any(others.values()):
+        return ""
+    told = [f"{v} for {'; '.join(b)}" for v, b in others.items() if b]
+    return f"{', '.join(told)}, does not hold for {'; '.join(failed)} (the case is stated in prose)"
 
 
 def _detail(worst: Outcome, outcomes: list[Outcome]) -> str:

@@ -755,6 +755,8 @@ class Resolver:
             return self.scope.update_mid(pid)
         if marker.undefined:
             return undefined_function(marker.head, arg, marker.primes)
+        if is_vector(arg):
+            raise ResolveError(f"{marker.head} is applied to a vector; it takes one number (write it for each entry)")
         if marker.head in FUNCTION_HEADS:
             if marker.primes:
                 raise ResolveError(f"a prime on {marker.head} is not read; write the derivative out")

@@ -80,6 +80,7 @@ class Outcome:
     factor: str = ""
     remark: str = ""
     step: int = 1
+    generic: bool = False  # the binding gives a generic name (w_z, p) one parameter it may stand for
 
     def to_json(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
@@ -344,6 +345,7 @@ def verify_steps(
         binding = {**ints, **extra}
         shown_binding = ", ".join(f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items()))
         defined: dict[str, Expr] = {}  # names a statement of calculus defines for its later steps (y = ... = ...)
+        first = len(outcomes)
         for number, step in enumerate(steps, start=1):
             res = resolver(scope, binding, {**named, **defined})
             if nabla_parts(step.lhs) is not None:
@@ -391,6 +393,8 @@ def verify_steps(
                 if strict:
                     raise SymbackpropError(str(exc)) from None
                 outcomes.append(replace(_unreadable(ctx, claim, shown_binding, str(exc), kind, pid), step=number))
+        if any(isinstance(v, str) for v in extra.values()):
+            outcomes[first:] = [replace(o, generic=True) for o in outcomes[first:]]
     if not matched:
         raise SymbackpropError(f"the claim's left-hand side never names {claim.param}")
     return outcomes

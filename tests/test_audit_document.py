@@ -126,7 +126,7 @@ def test_continuation_rows_keep_their_equation_unless_the_text_moved_on() -> Non
     body = [r for r in rows if r.line >= BODY]
     assert [r.status for r in body[:3]] == ["holds", "holds", "holds"]
     assert body[3].status == "holds"
-    assert body[4].status == "unreadable"  # the inline aside [a] = b: unknown names
+    assert body[4].status == "does not hold"  # the inline aside [a] = b: a statement of calculus in free a, b
     assert body[5].status == "does not hold" and "0.48" in body[5].detail  # continues h_2, past the inline aside
     assert body[6].status == "unreadable" and "no equation to continue" in body[6].detail
 
@@ -139,7 +139,9 @@ def test_vectors_the_document_fixes_and_their_dot_product() -> None:
     )
     rows = audit(context(preset("essay")), doc)
     statuses = [r.status for r in rows]
-    assert statuses == ["defines", "defines", "defines", "unreadable", "defines", "holds", "holds", "holds", "does not hold"]
+    # v = sigma(w . u + b) defines v; sigma of a column vector is refused with a reason
+    assert statuses == ["defines", "defines", "defines", "defines", "unreadable", "holds", "holds", "holds", "does not hold"]
+    assert "applied to a vector" in rows[4].detail
     sigma = 1 / (1 + mpmath.e ** mpmath.mpf("0.04"))
     assert mpmath.nstr(sigma, 6) in rows[-1].detail  # 0.490001: checked against the exact value
 
@@ -167,3 +169,16 @@ def test_the_callers_context_is_left_as_it_was() -> None:
     rows = audit(ctx, "$q = h_1 + 1$ and $\\frac{\\partial q}{\\partial w_1} = x_1$\n")
     assert [r.status for r in rows] == ["defines", "holds"]
     assert ctx.scope.definitions == before and ctx.fixed == ()
+
+
+def test_a_generic_name_that_holds_for_some_parameters_only_is_undecided() -> None:
+    from symbackprop.audit import _cases
+    from symbackprop.verify import Outcome
+
+    def out(binding: str, verdict: str, generic: bool = True) -> Outcome:
+        return Outcome("s", "c", "equation", "", binding, verdict, generic=generic)
+
+    mixed = [out("w_z=a", "holds"), out("w_z=b", "does not hold")]
+    assert _cases(mixed) == "holds for w_z=a, does not hold for w_z=b (the case is stated in prose)"
+    assert _cases([out("w_z=a", "does not hold"), out("w_z=b", "does not hold")]) == ""  # wrong for every case
+    assert _cases([out("o=1", "holds", False), out("o=2", "does not hold", False)]) == ""  # an index claim must hold for all

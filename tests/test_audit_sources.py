@@ -28,7 +28,12 @@ KNOWN: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {
         ("§2.2, partials after (2.2), line 3 ('= φ_1 or φ_2', the φ_1 case)", 1): (),
         ("§2.2, partials after (2.2), line 3 ('= φ_1 or φ_2', the φ_2 case)", 1): (),
     },
-    "maren": {},
+    "maren": {
+        # y is defined by the chain y = 1/(1 + exp(-alpha x)) = ... of (6.1); the claims file
+        # binds it, the audit reads ∂y/∂x = αy[1 - y] with y undefined: true only for some y
+        ("(6.2), its derivative", 1): ("undecided", "undecided"),
+        ("(6.22)", 1): ("undecided", "undecided"),
+    },
     "essay": {
         # Case 1 (and the first bias case) says in prose which w_z (b_z) it means; the audit
         # checks every weight (bias) the generic name stands for: a number claim with no values
@@ -40,12 +45,13 @@ KNOWN: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {
         ("§5, Case 2: w_z feeds the output node (final equation)", 1): ("unreadable",),
         # for every w_z (deep ones too) the difference is zero at every point, but too large to cancel
         ("§5, after substituting the sigmoid's derivative, row 1", 1): ("undecided",),
+        # holds for the biases of the case the prose names, not for the others: undecided
         ("§5, biases, second case (final equation)", 1): ("undecided",),
     },
     "note": {},
 }
 # Equations the audit found but could not judge (unreadable or undecided), per source.
-NOT_JUDGED = {"sears": 4, "maren": 12, "essay": 36, "note": 3}
+NOT_JUDGED = {"sears": 0, "maren": 2, "essay": 28, "note": 2}
 
 
 def _claims_verdicts(name: str) -> dict[tuple[str, int], tuple[object, object, str]]:
