@@ -124,6 +124,18 @@ def _one_line(text: str) -> str:
     return repr(text)
 
 
+def header_fields(spec: NetworkSpec, gain_value: float) -> dict[str, str]:
+    """The header fields of every generated module, unrolled or loops: label, versions, the spec."""
+    return {
+        "label": _one_line(spec.label),
+        "description": _one_line(spec.description),
+        "regenerate": regenerate_command(spec, gain_value),
+        "version": __version__,
+        "sympy_version": sp.__version__,
+        "spec_toml": spec.to_toml(),
+    }
+
+
 def gradient_exprs(net: Network) -> list[sp.Expr]:
     """dE_i/dp for every parameter in theta order: the compact per-case form, deltas computed once."""
     return [g.per_case.value for g in gradients(net)]
@@ -196,12 +208,7 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
     joint = _cse_block([error, *grads], printer)
     used = [net.definitions[a] for layer in net.a[1:] for a in layer] + grads
     return ModulePlan(
-        label=_one_line(spec.label),
-        description=_one_line(spec.description),
-        regenerate=regenerate_command(spec, gain_value),
-        version=__version__,
-        sympy_version=sp.__version__,
-        spec_toml=spec.to_toml(),
+        **header_fields(spec, gain_value),
         param_ids=tuple(p.id for p in net.params),
         param_names=tuple(names[p.id] for p in net.params),
         n_inputs=spec.sizes[0],

@@ -24,15 +24,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._version import __version__
 from .activations import ACTIVATIONS, Activation
 from .codegen import (
     InitRange,
-    _one_line,
     check_gain_value,
     code_spec,
+    header_fields,
     init_ranges,
-    regenerate_command,
 )
 from .losses import Loss, loss_for
 from .notation import load_notation
@@ -190,12 +188,7 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
     p = _printer()
     ids = set(param_ids(cspec))
     return LoopPlan(
-        label=_one_line(spec.label),
-        description=_one_line(spec.description),
-        regenerate=regenerate_command(spec, gain_value),
-        version=__version__,
-        sympy_version=sp.__version__,
-        spec_toml=spec.to_toml(),
+        **header_fields(spec, gain_value),
         layer_names=tuple(
             (notation.layer_template(l, "weight"), notation.layer_template(l, "bias")) for l in range(1, len(cspec.sizes))
         ),
