@@ -26,6 +26,7 @@ import numpy as np
 
 from .codegen import module_name, render, write_atomic
 from .errors import SymbackpropError
+from .losses import loss_for
 from .spec import NetworkSpec
 
 THRESHOLD = 0.5
@@ -297,15 +298,15 @@ def check_targets(spec: NetworkSpec, data: Dataset) -> None:
     """
     if spec.loss != "cross_entropy":
         return
-    softmax = spec.activations[-1] == "softmax"
+    target_sum = loss_for(spec.loss, spec.activations[-1]).target_sum  # categorical: rows sum to it
     for part in (data, data.test):
         if part is None:
             continue
         Y = part.Y
         bad = np.argwhere((Y < 0.0) | (Y > 1.0))
-        if softmax:
+        if target_sum is not None:
             sums = Y.sum(axis=1)
-            off = np.flatnonzero(np.abs(sums - 1.0) > PROBABILITY_TOLERANCE)
+            off = np.flatnonzero(np.abs(sums - target_sum) > PROBABILITY_TOLERANCE)
             rows = sorted({int(r) for r in bad[:, 0]} | {int(r) for r in off})
             if rows:
                 r = rows[0]
