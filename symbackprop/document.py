@@ -527,12 +527,6 @@ def _rewrite(node: Any, aliases: dict[str, Sym], vectors: dict[str, tuple[Expr, 
                 dot = Add(tuple(("+", Prod((("", _num(x)), ("*", _num(y))))) for x, y in zip(vectors[a], vectors[b])))  # type: ignore[index]
                 items[k : k + 2] = [(items[k][0], Group("paren", (dot,)))]
                 return _rewrite(Prod(tuple(items)), aliases, vectors)
-    if isinstance(node, Add):
-        dots = [k for k, (_, t) in enumerate(node.terms) if isinstance(t, Sym) and t.kind == "dots"]
-        if len(dots) == 1 and dots[0] + 2 < len(node.terms):  # a_1 + ... + a_N + b: the series, then b
-            cut = dots[0] + 2
-            series = Group("paren", (Add(node.terms[:cut]),))
-            return _rewrite(Add((("+", series), *node.terms[cut:])), aliases, vectors)
     if isinstance(node, tuple):
         return tuple(_rewrite(item, aliases, vectors) for item in node)
     if hasattr(node, "__dataclass_fields__") and not isinstance(node, (Num,)):
