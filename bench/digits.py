@@ -40,13 +40,16 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 
 import hand_digits
 
-from symbackprop.codegen import generate
-from symbackprop.spec import NetworkSpec, inline
-from symbackprop.training import import_path, load_data, module_file
+from symbackprop.codegen.output import generate
+from symbackprop.model.spec import NetworkSpec, inline
+from symbackprop.train.data import load_data
+from symbackprop.train.runs import import_path, module_file
 
 LR = 0.5
 SIZES = (64, 32, 10)
-Train = Callable[[np.ndarray, int, int], tuple[np.ndarray, float]]  # (theta0, epochs, batch) -> (theta, last epoch loss)
+Train = Callable[
+    [np.ndarray, int, int], tuple[np.ndarray, float]
+]  # (theta0, epochs, batch) -> (theta, last epoch loss)
 
 
 def available(name: str) -> bool:
@@ -183,7 +186,9 @@ def accuracy(theta: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
 CLOCK = time.perf_counter
 
 
-def per_epoch(runs: dict[str, Train], theta0: np.ndarray, epochs: int, batch: int, repeats: int) -> dict[str, tuple[float, np.ndarray]]:
+def per_epoch(
+    runs: dict[str, Train], theta0: np.ndarray, epochs: int, batch: int, repeats: int
+) -> dict[str, tuple[float, np.ndarray]]:
     """Seconds per epoch (the median of the repeats, interleaved across the peers) and the final theta."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     thetas: dict[str, np.ndarray] = {}
@@ -204,9 +209,22 @@ def sklearn_run(X: np.ndarray, Y: np.ndarray, epochs: int, repeats: int) -> tupl
     labels = np.argmax(Y, axis=1)
     times, clf = [], None
     for _ in range(repeats):
-        clf = MLPClassifier(hidden_layer_sizes=(SIZES[1],), activation="logistic", solver="sgd", batch_size=32,
-                            learning_rate_init=LR, learning_rate="constant", momentum=0.0, nesterovs_momentum=False,
-                            alpha=0.0, max_iter=epochs, shuffle=False, tol=0.0, n_iter_no_change=epochs + 1, random_state=0)
+        clf = MLPClassifier(
+            hidden_layer_sizes=(SIZES[1],),
+            activation="logistic",
+            solver="sgd",
+            batch_size=32,
+            learning_rate_init=LR,
+            learning_rate="constant",
+            momentum=0.0,
+            nesterovs_momentum=False,
+            alpha=0.0,
+            max_iter=epochs,
+            shuffle=False,
+            tol=0.0,
+            n_iter_no_change=epochs + 1,
+            random_state=0,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             start = CLOCK()
@@ -233,7 +251,14 @@ def op_counts(spec: NetworkSpec, batch: int, chunks: int) -> tuple[float, float]
     for l in range(1, len(sizes)):
         n_in, n = sizes[l - 1], sizes[l]
         gen += 2 * n_in * n + 6 * n + 2 * n_in * n + n + ((2 * n_in * n + n_in) if l > 1 else 0)
-        text += 2 * n_in * n + n + 4 * n + 2 * n_in * n + n + ((2 * n_in * n + 3 * n_in) if l > 1 else 0)
+        text += (
+            2 * n_in * n
+            + n
+            + 4 * n
+            + 2 * n_in * n
+            + n
+            + ((2 * n_in * n + 3 * n_in) if l > 1 else 0)
+        )
     gen += ((min(chunks, batch) - 1) * n_params + 2 * n_params) / batch
     text += 2 * n_params / batch
     return gen, text
@@ -248,15 +273,27 @@ COLD = (
 
 def cold_compile() -> None:
     clock = CLOCK.__name__
-    print(f"cold compile of the loop module (empty Numba cache): the first train call, seconds of {clock}")
-    for text, acts, loss in (("16-16-16-1", "sigmoid", "half_sse"), ("64-32-10", "sigmoid", "half_sse"),
-                             ("784-128-10", "sigmoid,softmax", "cross_entropy")):
+    print(
+        f"cold compile of the loop module (empty Numba cache): the first train call, seconds of {clock}"
+    )
+    for text, acts, loss in (
+        ("16-16-16-1", "sigmoid", "half_sse"),
+        ("64-32-10", "sigmoid", "half_sse"),
+        ("784-128-10", "sigmoid,softmax", "cross_entropy"),
+    ):
         spec = inline(text, activation=acts.split(","), loss=loss)
         with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
             (path,) = generate(spec, Path(tmp), style="loops")
-            out = subprocess.run([sys.executable, "-c", COLD.format(folder=tmp, name=path.stem, clock=clock)],
-                                 env=dict(os.environ, NUMBA_CACHE_DIR=cache), capture_output=True, text=True, check=True)
-            print(f"  {text:<11} {acts:<16} {float(out.stdout):6.2f} s   {path.stat().st_size / 1024:5.1f} KiB source")
+            out = subprocess.run(
+                [sys.executable, "-c", COLD.format(folder=tmp, name=path.stem, clock=clock)],
+                env=dict(os.environ, NUMBA_CACHE_DIR=cache),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            print(
+                f"  {text:<11} {acts:<16} {float(out.stdout):6.2f} s   {path.stat().st_size / 1024:5.1f} KiB source"
+            )
 
 
 def main() -> None:
@@ -265,12 +302,20 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-compile", action="store_true")
-    ap.add_argument("--cpu", action="store_true", help="CPU time of the process instead of wall time (single-threaded runs only)")
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="CPU time of the process instead of wall time (single-threaded runs only)",
+    )
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.cpu else time.perf_counter
-    if args.cpu:  # CPU time is fair only if every peer runs on one thread: BLAS, XLA and PyTorch too
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    if (
+        args.cpu
+    ):  # CPU time is fair only if every peer runs on one thread: BLAS, XLA and PyTorch too
+        os.environ["XLA_FLAGS"] = (
+            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        )
         if available("threadpoolctl"):
             from threadpoolctl import threadpool_limits
 
@@ -284,51 +329,87 @@ def main() -> None:
     spec = inline("64-32-10", activation="sigmoid", loss="half_sse")
     module = import_path(module_file(spec))
     theta0 = module.init(0)
-    module.train(X[:8], Y[:8], theta0.copy(), LR, 1, 4)  # compile (or load from the cache) before timing
-    print(f"digits {SIZES}, sigmoid, half SSE (mean over each batch), lr {LR}, {epochs} epochs, {len(X)} rows, "
-          f"median of {repeats}; numba threads {__import__('numba').get_num_threads()}")
-    peers: dict[str, Train] = {"generated": generated_peer(module, X, Y, False),
-                               "hand Numba": hand_peer(X, Y), "NumPy": numpy_peer(X, Y)}
+    module.train(
+        X[:8], Y[:8], theta0.copy(), LR, 1, 4
+    )  # compile (or load from the cache) before timing
+    print(
+        f"digits {SIZES}, sigmoid, half SSE (mean over each batch), lr {LR}, {epochs} epochs, {len(X)} rows, "
+        f"median of {repeats}; numba threads {__import__('numba').get_num_threads()}"
+    )
+    peers: dict[str, Train] = {
+        "generated": generated_peer(module, X, Y, False),
+        "hand Numba": hand_peer(X, Y),
+        "NumPy": numpy_peer(X, Y),
+    }
     if not args.cpu:
         peers["generated PARALLEL"] = generated_peer(module, X, Y, True)
-    for name, make in (("jax", lambda: {"JAX jit step": jax_peer(X, Y)}),
-                       ("torch", lambda: {"PyTorch 1 thread": torch_peer(X, Y, 1)} | ({} if args.cpu else {"PyTorch 2 threads": torch_peer(X, Y, 2)}))):
+    for name, make in (
+        ("jax", lambda: {"JAX jit step": jax_peer(X, Y)}),
+        (
+            "torch",
+            lambda: (
+                {"PyTorch 1 thread": torch_peer(X, Y, 1)}
+                | ({} if args.cpu else {"PyTorch 2 threads": torch_peer(X, Y, 2)})
+            ),
+        ),
+    ):
         if available(name):
             peers.update(make())
         else:
             print(f"{name}: not importable, skipped")
     reference, ref_loss = peers["generated"](theta0, 1, 32)
-    for name, run in peers.items():  # one epoch each (which also compiles) must agree before anything is timed
+    for (
+        name,
+        run,
+    ) in peers.items():  # one epoch each (which also compiles) must agree before anything is timed
         theta, value = run(theta0, 1, 32)
         diff = float(np.max(np.abs(theta - reference)))
         if diff > 1e-9 or abs(value - ref_loss) > 1e-9 * abs(ref_loss):
-            raise SystemExit(f"{name} disagrees with the generated module after one epoch: |dtheta| {diff:.1e}, loss {value!r} vs {ref_loss!r}")
-    print(f"one epoch from the same theta: every peer's loss and theta agree with the generated module to 1e-9 (loss {ref_loss:.6f})")
+            raise SystemExit(
+                f"{name} disagrees with the generated module after one epoch: |dtheta| {diff:.1e}, loss {value!r} vs {ref_loss!r}"
+            )
+    print(
+        f"one epoch from the same theta: every peer's loss and theta agree with the generated module to 1e-9 (loss {ref_loss:.6f})"
+    )
     print("batch 32:")
     results = per_epoch(peers, theta0, epochs, 32, repeats)
     base = results["generated"][0]
     for name, (seconds, theta) in results.items():
         ratio = "" if name == "generated" else f"  {name} / generated = {seconds / base:5.2f}"
-        print(f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {accuracy(theta, data.test.X, data.test.Y):.3f}{ratio}")
+        print(
+            f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {accuracy(theta, data.test.X, data.test.Y):.3f}{ratio}"
+        )
     if available("sklearn"):
         seconds, clf = sklearn_run(X, Y, epochs, repeats)
         acc = float(np.mean(clf.predict(data.test.X) == np.argmax(data.test.Y, axis=1)))  # type: ignore[attr-defined]
-        print(f"  {'scikit-learn MLP':<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {acc:.3f}  scikit-learn / generated = "
-              f"{seconds / base:5.2f}   (softmax + log-loss output, own init: time and accuracy only)")
+        print(
+            f"  {'scikit-learn MLP':<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {acc:.3f}  scikit-learn / generated = "
+            f"{seconds / base:5.2f}   (softmax + log-loss output, own init: time and accuracy only)"
+        )
     else:
         print("sklearn: not importable, skipped")
     if "NumPy" in results:
         print(f"  target NumPy / generated >= 1.2: {results['NumPy'][0] / base:.2f}")
     one = max(1, epochs // 10)
     print(f"batch 1 ({one} epochs):")
-    single = per_epoch({k: peers[k] for k in ("generated", "hand Numba", "JAX jit step") if k in peers}, theta0, one, 1, repeats)
+    single = per_epoch(
+        {k: peers[k] for k in ("generated", "hand Numba", "JAX jit step") if k in peers},
+        theta0,
+        one,
+        1,
+        repeats,
+    )
     gen1 = single["generated"][0]
     for name, (seconds, _) in single.items():
         ratio = "" if name == "generated" else f"  {name} / generated = {seconds / gen1:5.2f}"
-        print(f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch{ratio}{' (target >= 10)' if name.startswith('JAX') else ''}")
+        print(
+            f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch{ratio}{' (target >= 10)' if name.startswith('JAX') else ''}"
+        )
     gen_ops, text_ops = op_counts(spec, 32, module.CHUNKS)
-    print(f"operations per sample at batch 32: generated {gen_ops:,.0f}, textbook backprop {text_ops:,.0f}, "
-          f"ratio {gen_ops / text_ops:.3f} (target <= 1.5)")
+    print(
+        f"operations per sample at batch 32: generated {gen_ops:,.0f}, textbook backprop {text_ops:,.0f}, "
+        f"ratio {gen_ops / text_ops:.3f} (target <= 1.5)"
+    )
     if not (args.quick or args.skip_compile):
         cold_compile()
 

@@ -22,10 +22,10 @@ def train(X, Y, theta, lr, epochs, batch_size, softmax):  # type: ignore[no-unty
     no = Y.shape[1]
     nh = (theta.shape[0] - no) // (ni + 1 + no)
     w2 = nh * ni + nh
-    W1 = theta[:nh * ni].reshape((nh, ni)).T.copy()  # (ni, nh)
-    b1 = theta[nh * ni:w2].copy()
-    W2 = theta[w2:w2 + no * nh].reshape((no, nh)).T.copy()  # (nh, no)
-    b2 = theta[w2 + no * nh:].copy()
+    W1 = theta[: nh * ni].reshape((nh, ni)).T.copy()  # (ni, nh)
+    b1 = theta[nh * ni : w2].copy()
+    W2 = theta[w2 : w2 + no * nh].reshape((no, nh)).T.copy()  # (nh, no)
+    b2 = theta[w2 + no * nh :].copy()
     gW1, gb1, gW2, gb2 = np.empty((ni, nh)), np.empty(nh), np.empty((nh, no)), np.empty(no)
     h, dh, o, do = np.empty(nh), np.empty(nh), np.empty(no), np.empty(no)
     history = np.empty(epochs)
@@ -94,8 +94,8 @@ def train(X, Y, theta, lr, epochs, batch_size, softmax):  # type: ignore[no-unty
             for j in range(no):
                 b2[j] -= step * gb2[j]
         history[epoch] = total / n
-    theta[:nh * ni] = W1.T.copy().ravel()
-    theta[nh * ni:w2] = b1
-    theta[w2:w2 + no * nh] = W2.T.copy().ravel()
-    theta[w2 + no * nh:] = b2
+    theta[: nh * ni] = W1.T.copy().ravel()
+    theta[nh * ni : w2] = b1
+    theta[w2 : w2 + no * nh] = W2.T.copy().ravel()
+    theta[w2 + no * nh :] = b2
     return history

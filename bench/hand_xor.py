@@ -15,7 +15,15 @@ import numpy as np
 @numba.njit(cache=True)
 def train(X, Y, theta, lr, epochs):  # type: ignore[no-untyped-def]
     w11, w12, w21, w22, b1, b2, v1, v2, c = (
-        theta[0], theta[1], theta[2], theta[3], theta[4], theta[5], theta[6], theta[7], theta[8]
+        theta[0],
+        theta[1],
+        theta[2],
+        theta[3],
+        theta[4],
+        theta[5],
+        theta[6],
+        theta[7],
+        theta[8],
     )
     n = X.shape[0]
     history = np.empty(epochs)

@@ -24,10 +24,14 @@ def unpack(theta: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def pack(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.ravel(W1), np.ravel(b1), np.ravel(W2), np.ravel(b2)]).astype(np.float64)
+    return np.concatenate([np.ravel(W1), np.ravel(b1), np.ravel(W2), np.ravel(b2)]).astype(
+        np.float64
+    )
 
 
-def numpy_sgd(X: np.ndarray, Y: np.ndarray, theta: np.ndarray, lr: float, epochs: int) -> np.ndarray:
+def numpy_sgd(
+    X: np.ndarray, Y: np.ndarray, theta: np.ndarray, lr: float, epochs: int
+) -> np.ndarray:
     W1, b1, W2, b2 = unpack(theta)
     for _ in range(epochs):
         for x, y in zip(X, Y):
@@ -42,7 +46,9 @@ def numpy_sgd(X: np.ndarray, Y: np.ndarray, theta: np.ndarray, lr: float, epochs
     return pack(W1, b1, W2, b2)
 
 
-def torch_sgd(X: np.ndarray, Y: np.ndarray, theta: np.ndarray, lr: float, epochs: int) -> np.ndarray:
+def torch_sgd(
+    X: np.ndarray, Y: np.ndarray, theta: np.ndarray, lr: float, epochs: int
+) -> np.ndarray:
     import torch
 
     torch.set_num_threads(1)

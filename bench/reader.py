@@ -47,11 +47,12 @@ def measure(repeats: int, audit_too: bool) -> dict[str, object]:
     import sympy as sp
 
     from symbackprop import derive
-    from symbackprop.audit import audit, segments
+    from symbackprop.audit.auditor import audit, segments
     from symbackprop.errors import SymbackpropError
-    from symbackprop.reader import parse
-    from symbackprop.spec import preset
-    from symbackprop.verify import Claim, context, verify
+    from symbackprop.model.spec import preset
+    from symbackprop.verify.claim import Claim, context
+    from symbackprop.verify.reader import parse
+    from symbackprop.verify.steps import verify
 
     out: dict[str, object] = {"sources": {}, "times": {}}
     for name, file, spec, rate in SOURCES:
@@ -74,7 +75,9 @@ def measure(repeats: int, audit_too: bool) -> dict[str, object]:
             row["audit_seconds"] = time.perf_counter() - start
             steps = [r for r in rows if r.status != "no claim"]
             row["steps"] = len(steps)
-            row["understood"] = sum(r.status in ("holds", "does not hold", "undecided") for r in steps)
+            row["understood"] = sum(
+                r.status in ("holds", "does not hold", "undecided") for r in steps
+            )
         out["sources"][name] = row  # type: ignore[index]
     for spec in ("sears-xor", "maren", "essay", "note", "xor-bias"):
         ctx = context(preset(spec))
@@ -104,20 +107,43 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", help="another checkout to measure side by side (e.g. /work/main)")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--rounds", type=int, default=3, help="alternating runs of each checkout (times: median of rounds)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating runs of each checkout (times: median of rounds)",
+    )
     ap.add_argument("--skip-audit", action="store_true")
-    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one checkout's raw figures
+    ap.add_argument(
+        "--json", action="store_true", help=argparse.SUPPRESS
+    )  # one checkout's raw figures
     args = ap.parse_args()
     if args.json:
         print(json.dumps(measure(args.repeats, not args.skip_audit)))
         return
     runs: dict[str, dict] = {}
-    checkouts = [(label, root) for label, root in (("before", args.before), ("after", str(ROOT))) if root is not None]
+    checkouts = [
+        (label, root)
+        for label, root in (("before", args.before), ("after", str(ROOT)))
+        if root is not None
+    ]
     for round_ in range(args.rounds):  # alternate the checkouts: the machine's load hits both alike
         for label, root in checkouts:
-            cmd = [sys.executable, str(ROOT / "bench" / "reader.py"), "--json", "--repeats", str(args.repeats)]
+            cmd = [
+                sys.executable,
+                str(ROOT / "bench" / "reader.py"),
+                "--json",
+                "--repeats",
+                str(args.repeats),
+            ]
             cmd += ["--skip-audit"] if args.skip_audit or round_ else []
-            done = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": root}, capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                cmd,
+                env={**os.environ, "PYTHONPATH": root},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             run = json.loads(done.stdout)
             if label not in runs:
                 runs[label] = run | {"rounds": {k: [v] for k, v in run["times"].items()}}
@@ -125,7 +151,9 @@ def main() -> None:
                 for k, v in run["times"].items():
                     runs[label]["rounds"][k].append(v)
     for run in runs.values():  # the median over the rounds of each round's median
-        run["times"] = {k: None if None in v else statistics.median(v) for k, v in run["rounds"].items()}
+        run["times"] = {
+            k: None if None in v else statistics.median(v) for k, v in run["rounds"].items()
+        }
     for label, run in runs.items():
         print(f"== {label}")
         for name, row in run["sources"].items():
@@ -135,7 +163,9 @@ def main() -> None:
                 share += f", audit {row['audit_seconds']:.1f} s"
             print(f"  {name:6} {share}")
         for what, t in run["times"].items():
-            print(f"  {what:20} " + ("unreadable" if t is None else f"{1000 * t:8.1f} ms per claim"))
+            print(
+                f"  {what:20} " + ("unreadable" if t is None else f"{1000 * t:8.1f} ms per claim")
+            )
     if "before" in runs:
         print("== after / before (time per claim)")
         for what, t in runs["after"]["times"].items():

@@ -19,8 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -32,14 +32,19 @@ import hand_xor  # noqa: E402
 import peers  # noqa: E402
 
 from generated import xor_bias  # noqa: E402
-from symbackprop.codegen import generate, render  # noqa: E402
-from symbackprop.spec import inline  # noqa: E402
+from symbackprop.codegen.output import generate
+from symbackprop.codegen.render import render
+from symbackprop.model.spec import inline  # noqa: E402
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 LR = 0.5
-TARGETS = {"hand": ("generated / hand", 1.15, "<="), "jax": ("JAX / generated", 1.8, ">="),
-           "numpy": ("NumPy / generated", 100, ">="), "torch": ("PyTorch / generated", 1000, ">=")}
+TARGETS = {
+    "hand": ("generated / hand", 1.15, "<="),
+    "jax": ("JAX / generated", 1.8, ">="),
+    "numpy": ("NumPy / generated", 100, ">="),
+    "torch": ("PyTorch / generated", 1000, ">="),
+}
 
 
 def timed(fn: Callable[[], np.ndarray], repeats: int) -> tuple[float, np.ndarray]:
@@ -70,10 +75,18 @@ def speed(repeats: int, epochs: int, slow_repeats: int) -> None:
     runs: dict[str, tuple[str, Callable[[], np.ndarray], int]] = {
         "generated": ("(a) generated train", generated, repeats),
         "hand": ("(b) hand-written Numba", hand, repeats),
-        "numpy": ("(c) NumPy hand-vectorised", lambda: peers.numpy_sgd(X, Y, theta0, LR, epochs), slow_repeats),
+        "numpy": (
+            "(c) NumPy hand-vectorised",
+            lambda: peers.numpy_sgd(X, Y, theta0, LR, epochs),
+            slow_repeats,
+        ),
     }
     if peers.available("torch"):
-        runs["torch"] = ("(d) PyTorch eager", lambda: peers.torch_sgd(X, Y, theta0, LR, epochs), slow_repeats)
+        runs["torch"] = (
+            "(d) PyTorch eager",
+            lambda: peers.torch_sgd(X, Y, theta0, LR, epochs),
+            slow_repeats,
+        )
     else:
         print("(d) PyTorch: not installed, skipped")
     if peers.available("jax"):
@@ -86,7 +99,9 @@ def speed(repeats: int, epochs: int, slow_repeats: int) -> None:
     finals: dict[str, np.ndarray] = {}
     for key, (label, fn, n) in runs.items():
         medians[key], finals[key] = timed(fn, n)
-        print(f"{label:<28} {medians[key] * 1e3:10.3f} ms  {medians[key] / epochs * 1e9:10.1f} ns/epoch  (median of {n})")
+        print(
+            f"{label:<28} {medians[key] * 1e3:10.3f} ms  {medians[key] / epochs * 1e9:10.1f} ns/epoch  (median of {n})"
+        )
     reference = finals["generated"]
     for key, theta in finals.items():
         diff = float(np.max(np.abs(theta - reference)))
@@ -96,9 +111,15 @@ def speed(repeats: int, epochs: int, slow_repeats: int) -> None:
     for key, (label, target, sense) in TARGETS.items():
         if key not in medians:
             continue
-        ratio = medians["generated"] / medians["hand"] if key == "hand" else medians[key] / medians["generated"]
+        ratio = (
+            medians["generated"] / medians["hand"]
+            if key == "hand"
+            else medians[key] / medians["generated"]
+        )
         met = ratio <= target if sense == "<=" else ratio >= target
-        print(f"  {label:<22} {ratio:10.2f}   target {sense} {target}: {'met' if met else 'NOT met'}")
+        print(
+            f"  {label:<22} {ratio:10.2f}   target {sense} {target}: {'met' if met else 'NOT met'}"
+        )
 
 
 CALL = (
@@ -112,13 +133,20 @@ CALL = (
 def start_time(folder: Path, name: str, cache: str) -> float:
     """Seconds from interpreter start to after the first calls of value_and_grad and train."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-    out = subprocess.run([sys.executable, "-c", CALL.format(folder=str(folder), name=name)],
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CALL.format(folder=str(folder), name=name)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(out.stdout.strip())
 
 
 def sizes() -> None:
-    print("generation, size, cold compile (no cache), warm start (import + first calls, cache on disk):")
+    print(
+        "generation, size, cold compile (no cache), warm start (import + first calls, cache on disk):"
+    )
     for text in ("2-2-1", "8-8-1", "16-16-16-1"):
         spec = inline(text)
         start = time.perf_counter()
@@ -128,8 +156,10 @@ def sizes() -> None:
             (path,) = generate(spec, Path(tmp))
             cold = start_time(Path(tmp), path.stem, cache)
             warm = start_time(Path(tmp), path.stem, cache)
-        print(f"  {text:<11} generate {gen:7.2f} s   {len(source.encode()) / 1024:8.1f} KiB  {source.count(chr(10)):6d} lines"
-              f"   cold {cold:7.2f} s   warm {warm:6.2f} s")
+        print(
+            f"  {text:<11} generate {gen:7.2f} s   {len(source.encode()) / 1024:8.1f} KiB  {source.count(chr(10)):6d} lines"
+            f"   cold {cold:7.2f} s   warm {warm:6.2f} s"
+        )
 
 
 def main() -> None:

@@ -37,8 +37,19 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-SIZES = ("2-2-1", "4-4-1", "8-8-1", "8-8-8-1", "16-16-1", "16-16-16-1", "32-32-10", "64-32-10",
-         "128-64-10", "256-128-10", "784-128-10")
+SIZES = (
+    "2-2-1",
+    "4-4-1",
+    "8-8-1",
+    "8-8-8-1",
+    "16-16-1",
+    "16-16-16-1",
+    "32-32-10",
+    "64-32-10",
+    "128-64-10",
+    "256-128-10",
+    "784-128-10",
+)
 METHODS = ("layer-wise", "generate", "direct diff")
 QUICK = ("2-2-1", "8-8-1", "8-8-8-1", "32-32-10", "128-64-10", "784-128-10")
 LARGEST = "784-128-10"
@@ -47,10 +58,10 @@ TARGET_SECONDS = 10.0
 
 def work(method: str, text: str) -> dict[str, object]:
     """One measurement, in this process (run as ``scale.py --worker METHOD SPEC``)."""
-    from symbackprop.codegen import choose_style, render
-    from symbackprop.derive import gradients
-    from symbackprop.network import build
-    from symbackprop.spec import inline
+    from symbackprop.backprop.forms import gradients
+    from symbackprop.codegen.render import choose_style, render
+    from symbackprop.model.network import build
+    from symbackprop.model.spec import inline
 
     spec = inline(text)
     start, cpu = time.perf_counter(), time.process_time()
@@ -93,7 +104,12 @@ def median_of(method: str, text: str, repeats: int) -> Timing:
     runs = [measure(method, text) for _ in range(repeats)]
     done = [r for r in runs if r is not None]
     first = done[0]
-    return Timing(statistics.median(r.wall for r in done), statistics.median(r.cpu for r in done), first.style, first.lines)
+    return Timing(
+        statistics.median(r.wall for r in done),
+        statistics.median(r.cpu for r in done),
+        first.style,
+        first.lines,
+    )
 
 
 def exponent(points: list[tuple[int, float]]) -> float | None:
@@ -106,11 +122,15 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
-def table(sizes: tuple[str, ...], repeats: int, timeout: float) -> dict[str, list[tuple[int, float]]]:
+def table(
+    sizes: tuple[str, ...], repeats: int, timeout: float
+) -> dict[str, list[tuple[int, float]]]:
     """Print one row per size; the wall times of each method, by number of parameters."""
-    from symbackprop.spec import inline
+    from symbackprop.model.spec import inline
 
-    print(f"{'spec':<12}{'params':>8}  {'layer-wise':<18}{'generate':<18}{'style':<9}{'lines':>7}  direct diff")
+    print(
+        f"{'spec':<12}{'params':>8}  {'layer-wise':<18}{'generate':<18}{'style':<9}{'lines':>7}  direct diff"
+    )
     points: dict[str, list[tuple[int, float]]] = {m: [] for m in METHODS}
     stopped: str | None = None
     for text in sizes:
@@ -127,7 +147,10 @@ def table(sizes: tuple[str, ...], repeats: int, timeout: float) -> dict[str, lis
             else:
                 points["direct diff"].append((n, result.wall))
                 shown = str(result)
-        print(f"{text:<12}{n:>8}  {layer!s:<18}{gen!s:<18}{gen.style:<9}{gen.lines:>7}  {shown}", flush=True)
+        print(
+            f"{text:<12}{n:>8}  {layer!s:<18}{gen!s:<18}{gen.style:<9}{gen.lines:>7}  {shown}",
+            flush=True,
+        )
     if stopped is not None:
         print(f"direct diff: {stopped} did not finish within {timeout:g} s; larger sizes skipped")
     return points
@@ -145,22 +168,26 @@ def report(points: dict[str, list[tuple[int, float]]]) -> None:
     n_max = max(n for n, _ in points["layer-wise"])
     layer, gen = dict(points["layer-wise"])[n_max], dict(points["generate"])[n_max]
     verdict = "met" if layer + gen < TARGET_SECONDS else "NOT met"
-    print(f"largest size ({n_max} parameters): layer-wise {layer:.2f} s + generate {gen:.2f} s = {layer + gen:.2f} s"
-          f"  (target for {LARGEST}: < {TARGET_SECONDS:g} s, {verdict})")
+    print(
+        f"largest size ({n_max} parameters): layer-wise {layer:.2f} s + generate {gen:.2f} s = {layer + gen:.2f} s"
+        f"  (target for {LARGEST}: < {TARGET_SECONDS:g} s, {verdict})"
+    )
 
 
 def compile_time(text: str) -> None:
     from run import start_time
 
-    from symbackprop.codegen import generate
-    from symbackprop.spec import inline
+    from symbackprop.codegen.output import generate
+    from symbackprop.model.spec import inline
 
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
         (path,) = generate(inline(text), Path(tmp), style="loops")
         cold = start_time(Path(tmp), path.stem, cache)
         warm = start_time(Path(tmp), path.stem, cache)
-    print(f"loop module of {text}: cold compile {cold:.2f} s (fresh cache folder), warm start {warm:.2f} s"
-          f"  (from interpreter start: imports, init, value_and_grad, train)")
+    print(
+        f"loop module of {text}: cold compile {cold:.2f} s (fresh cache folder), warm start {warm:.2f} s"
+        f"  (from interpreter start: imports, init, value_and_grad, train)"
+    )
 
 
 def main() -> None:
@@ -168,12 +195,20 @@ def main() -> None:
         print(json.dumps(work(sys.argv[2], sys.argv[3])))
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="six sizes, one repeat, direct diff stopped at 10 s, no compile")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="six sizes, one repeat, direct diff stopped at 10 s, no compile",
+    )
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds before direct diff is stopped")
+    ap.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds before direct diff is stopped"
+    )
     args = ap.parse_args()
     repeats, timeout = (1, 10.0) if args.quick else (args.repeats, args.timeout)
-    print(f"sigmoid, biases, half SSE; wall time (CPU time) in a fresh process, median of {repeats}; direct diff once")
+    print(
+        f"sigmoid, biases, half SSE; wall time (CPU time) in a fresh process, median of {repeats}; direct diff once"
+    )
     report(table(QUICK if args.quick else SIZES, repeats, timeout))
     if not args.quick:
         compile_time(LARGEST)

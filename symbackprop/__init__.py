@@ -1,28 +1,56 @@
-"""symbackprop: exact symbolic backpropagation, printed in a paper's notation."""
+"""symbackprop: exact symbolic backpropagation, printed in a paper's notation.
+
+The package is layered by stage; each stage imports only the ones before it:
+
+    model -> backprop -> printing -> codegen -> train -> verify -> audit -> api -> cli
+
+The names below are loaded on first use, so ``import symbackprop`` (and the pytest plugin
+it registers) costs nothing until one of them is needed.
+"""
 
 from __future__ import annotations
 
-from .api import Derivation, derive
-from .derive import Gradient, gradients
-from .errors import NotationError, SpecError, SymbackpropError
-from .network import Network, build
-from .notation import Notation, load_notation
-from .spec import NetworkSpec, inline, preset, resolve
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "Derivation",
-    "derive",
-    "Gradient",
-    "Network",
-    "NetworkSpec",
-    "Notation",
-    "NotationError",
-    "SpecError",
-    "SymbackpropError",
-    "build",
-    "gradients",
-    "inline",
-    "load_notation",
-    "preset",
-    "resolve",
-]
+from symbackprop._version import __version__
+
+if TYPE_CHECKING:  # the same names, for type checkers and IDEs
+    from symbackprop.api import Derivation, derive
+    from symbackprop.backprop.forms import Gradient, gradients
+    from symbackprop.errors import NotationError, SpecError, SymbackpropError
+    from symbackprop.model.network import Network, build
+    from symbackprop.model.notation import Notation, load_notation
+    from symbackprop.model.spec import NetworkSpec, inline, preset, resolve
+
+EXPORTS = {
+    "Derivation": "symbackprop.api",
+    "derive": "symbackprop.api",
+    "Gradient": "symbackprop.backprop.forms",
+    "gradients": "symbackprop.backprop.forms",
+    "NotationError": "symbackprop.errors",
+    "SpecError": "symbackprop.errors",
+    "SymbackpropError": "symbackprop.errors",
+    "Network": "symbackprop.model.network",
+    "build": "symbackprop.model.network",
+    "Notation": "symbackprop.model.notation",
+    "load_notation": "symbackprop.model.notation",
+    "NetworkSpec": "symbackprop.model.spec",
+    "inline": "symbackprop.model.spec",
+    "preset": "symbackprop.model.spec",
+    "resolve": "symbackprop.model.spec",
+}
+
+__all__ = ["__version__", *EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in EXPORTS:
+        raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")
+    value = getattr(import_module(EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -7,31 +7,13 @@ from functools import cached_property
 from typing import Any
 
 import sympy as sp
-from sympy.printing.repr import ReprPrinter
 
-from .derive import Gradient, gradients
-from .latex import FORMS, NotationPrinter, Rendered, SumsOnce, latex_of, render
-from .network import Network, build
-from .notation import Notation, load_notation
-from .spec import NetworkSpec
-
-
-class _Repr(SumsOnce, ReprPrinter):
-    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function and sum printed once."""
-
-    def __init__(self) -> None:
-        super().__init__({"order": "none"})
-        self._seen: dict[sp.Expr, str] = {}
-
-    def _print_Function(self, expr: sp.Function) -> str:
-        text = self._seen.get(expr)
-        if text is None:
-            text = self._seen[expr] = super()._print_Function(expr)
-        return text
-
-
-def srepr(expr: sp.Expr, printer: _Repr | None = None) -> str:
-    return (printer or _Repr()).doprint(expr)
+from symbackprop.backprop.forms import Gradient, gradients
+from symbackprop.model.network import Network, build
+from symbackprop.model.notation import Notation, load_notation
+from symbackprop.model.spec import NetworkSpec
+from symbackprop.printing.latex import FORMS, NotationPrinter, Rendered, latex_of, render
+from symbackprop.printing.srepr import ReprPrinter, srepr
 
 
 @dataclass(frozen=True)
@@ -69,7 +51,7 @@ class Derivation:
     def to_json(self, form: str = "compact") -> dict[str, Any]:
         forms = ("exact", "chain", "compact") if form == "all" else (form,)
         out = []
-        rp = _Repr()  # one for all gradients: the sums they share (a unit's delta) print once
+        rp = ReprPrinter()  # one for all gradients: the sums they share (a unit's delta) print once
         for g in self.gradients:
             r = self.rendered(g)
             entry: dict[str, Any] = {
@@ -85,7 +67,10 @@ class Derivation:
                 if f == "exact":
                     entry["forms"]["exact"] = {"latex": r.exact(), "srepr": srepr(g.exact, rp)}
                 elif f == "compact":
-                    entry["forms"]["compact"] = {"latex": r.compact(), "srepr": srepr(g.compact.value, rp)}
+                    entry["forms"]["compact"] = {
+                        "latex": r.compact(),
+                        "srepr": srepr(g.compact.value, rp),
+                    }
                 else:
                     entry["forms"]["chain"] = {
                         "latex": r.equation("chain"),
@@ -132,4 +117,6 @@ def derive(
         notation = load_notation(notation or spec.notation, spec.base_dir)
     net = build(spec, notation.residual)
     ids = [notation.param_id(p, net) for p in params] if params else None
-    return Derivation(spec, notation, net, tuple(gradients(net, ids, error_terms=notation.has_error_terms)))
+    return Derivation(
+        spec, notation, net, tuple(gradients(net, ids, error_terms=notation.has_error_terms))
+    )

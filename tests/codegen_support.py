@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from symbackprop.activations import to_elementary  # noqa: E402
-from symbackprop.codegen import code_spec, generate  # noqa: E402
-from symbackprop.derive import gradients  # noqa: E402
-from symbackprop.network import Network, build  # noqa: E402
-from symbackprop.spec import NetworkSpec  # noqa: E402
-from symbackprop.training import import_path  # noqa: E402
+from symbackprop.backprop.forms import gradients  # noqa: E402
+from symbackprop.codegen.common import code_spec
+from symbackprop.codegen.output import generate
+from symbackprop.model.activations import to_elementary  # noqa: E402
+from symbackprop.model.network import Network, build  # noqa: E402
+from symbackprop.model.spec import NetworkSpec  # noqa: E402
+from symbackprop.train.runs import import_path
 
 DPS = 50
 RTOL = 1e-9
@@ -80,7 +81,9 @@ class Reference:
         vals = [mpmath.mpf(float(v)) for v in (*x, *y, *theta)]
         return vals + ([mpmath.mpf(self.gain)] if self.net.gain is not None else [])
 
-    def central_differences(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, h: str = "1e-20") -> list[float]:
+    def central_differences(
+        self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, h: str = "1e-20"
+    ) -> list[float]:
         with mpmath.workdps(DPS):
             base = self.values(x, y, theta)
             off = len(x) + len(y)
@@ -120,4 +123,6 @@ def assert_close(actual: np.ndarray | list[float], expected: list[float], what: 
     scale = max(float(np.max(np.abs(e))), 1e-300)
     tol = RTOL * np.maximum(np.abs(e), 1e-6 * scale)
     bad = np.abs(a - e) > tol
-    assert not bad.any(), f"{what}: components {np.flatnonzero(bad).tolist()} differ: {a[bad]} vs {e[bad]}"
+    assert not bad.any(), (
+        f"{what}: components {np.flatnonzero(bad).tolist()} differ: {a[bad]} vs {e[bad]}"
+    )

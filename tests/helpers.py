@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import random
-from typing import Mapping
+from collections.abc import Mapping
+from pathlib import Path
 
 import mpmath
+import pytest
 import sympy as sp
 
-from symbackprop.activations import to_elementary
-from symbackprop.network import Network
+from symbackprop.model.activations import to_elementary
+from symbackprop.model.network import Network
+
+REPO = Path(__file__).resolve().parents[1]
+# The four source documents sit in shared/seeds beside the repository (never inside it).
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def seeds() -> Path:
+    """The source documents' folder: skipped where they are absent, a failure in CI (CI=true)."""
+    if SEEDS.is_dir() and any(SEEDS.glob("00*_*.txt")):
+        return SEEDS
+    where = f"the source documents are not in {SEEDS} (shared/seeds beside the repository)"
+    if os.environ.get("CI"):
+        pytest.fail(where + "; CI must run with them")
+    pytest.skip(where)
+
 
 DPS = 60
 mpmath.mp.dps = DPS  # all test arithmetic on mpf values runs at this precision
@@ -37,7 +55,9 @@ def value(expr: sp.Expr, point: Mapping[sp.Expr, sp.Expr]) -> mpmath.mpf:
         return mpmath.mpf(sp.N(closed, DPS))
 
 
-def central_difference(net: Network, param: sp.Symbol, point: Mapping[sp.Expr, sp.Expr]) -> mpmath.mpf:
+def central_difference(
+    net: Network, param: sp.Symbol, point: Mapping[sp.Expr, sp.Expr]
+) -> mpmath.mpf:
     """(E(p + h) - E(p - h)) / 2h with h = 1e-20 at 60 digits: error ~ 1e-40."""
     e = to_elementary(net.error)
     h = sp.Rational(1, 10**20)
@@ -46,7 +66,9 @@ def central_difference(net: Network, param: sp.Symbol, point: Mapping[sp.Expr, s
     plus = e.xreplace(at | {param: base + h})
     minus = e.xreplace(at | {param: base - h})
     with mpmath.workdps(DPS):
-        return (mpmath.mpf(sp.N(plus, DPS)) - mpmath.mpf(sp.N(minus, DPS))) / (2 * mpmath.mpf(sp.N(h, DPS)))
+        return (mpmath.mpf(sp.N(plus, DPS)) - mpmath.mpf(sp.N(minus, DPS))) / (
+            2 * mpmath.mpf(sp.N(h, DPS))
+        )
 
 
 def close(a: mpmath.mpf, b: mpmath.mpf, rel: float = 1e-25) -> bool:

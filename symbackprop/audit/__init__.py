@@ -1,0 +1,4 @@
+"""Auditing a whole document: its scope (local names, numbers, where clauses) and the auditor.
+
+May import: ``verify`` and everything ``verify`` may import.
+"""

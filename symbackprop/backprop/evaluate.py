@@ -1,0 +1,183 @@
+"""Numbers: the forward pass, the error, every gradient and one update step.
+
+Values are read as exact decimals (0.11 is 11/100, never a binary float) and the
+maths is done in SymPy at 40 significant digits, so printed figures are the
+exact values rounded, not float artefacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from symbackprop.backprop.forms import gradients
+from symbackprop.errors import SymbackpropError
+from symbackprop.model.network import Network
+from symbackprop.util import tomllib
+
+DIGITS = 40
+
+
+def exact_number(value: Any, where: str) -> sp.Rational:
+    """An int or float from TOML as the exact decimal it was written as."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SymbackpropError(f"{where}: expected a number, got {value!r}")
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise SymbackpropError(f"{where}: {value!r} is not a finite number")
+    fr = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    return sp.Rational(fr.numerator, fr.denominator)
+
+
+@dataclass(frozen=True)
+class Values:
+    """Training cases, learning rate and parameter values, all exact."""
+
+    x: tuple[tuple[sp.Rational, ...], ...]
+    y: tuple[tuple[sp.Rational, ...], ...]
+    lr: sp.Rational | None
+    params: Mapping[str, sp.Rational]
+    gain: sp.Rational | None = None
+
+
+def _cases(data: Any, width: int, key: str) -> tuple[tuple[sp.Rational, ...], ...]:
+    if not isinstance(data, list) or not data:
+        raise SymbackpropError(
+            f"values: '{key}' must be a list of {width} numbers, or a list of such lists"
+        )
+    rows = data if isinstance(data[0], list) else [data]
+    out = []
+    for r, row in enumerate(rows, start=1):
+        if not isinstance(row, list) or len(row) != width:
+            raise SymbackpropError(
+                f"values: '{key}' case {r} must have {width} numbers, got {row!r}"
+            )
+        out.append(tuple(exact_number(v, f"values: {key} case {r}") for v in row))
+    return tuple(out)
+
+
+def values_from_toml(text: str, net: Network, param_id: Any, where: str = "values") -> Values:
+    """Parse a values file; ``param_id`` maps a notation name or id to a canonical id."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SymbackpropError(f"{where}: malformed TOML: {exc}") from None
+    allowed = {"x", "y", "lr", "gain", "params"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise SymbackpropError(
+            f"{where}: unknown key(s) {sorted(unknown)}; valid keys are {sorted(allowed)}"
+        )
+    for key in ("x", "y", "params"):
+        if key not in data:
+            raise SymbackpropError(f"{where}: missing '{key}'")
+    x = _cases(data["x"], net.spec.sizes[0], "x")
+    y = _cases(data["y"], net.spec.sizes[-1], "y")
+    if len(x) != len(y):
+        raise SymbackpropError(f"{where}: {len(x)} input cases but {len(y)} target cases")
+    if len(x) > 1 and net.case is None:
+        raise SymbackpropError(
+            f"{where}: {len(x)} cases given, but this spec's error is for one case; use a spec with mean = true (--mean)"
+        )
+    _check_targets(net, y, where)
+    if not isinstance(data["params"], dict):
+        raise SymbackpropError(f"{where}: [params] must be a table keyed by parameter id or name")
+    params = {
+        param_id(str(k)): exact_number(v, f"{where}: params.{k}") for k, v in data["params"].items()
+    }
+    missing = [p.id for p in net.params if p.id not in params]
+    if missing:
+        raise SymbackpropError(f"{where}: no value for {', '.join(missing)}")
+    lr = exact_number(data["lr"], f"{where}: lr") if "lr" in data else None
+    gain = exact_number(data["gain"], f"{where}: gain") if "gain" in data else None
+    if net.gain is not None and gain is None:
+        raise SymbackpropError(
+            f"{where}: this network has a symbolic gain; give its value as gain = ..."
+        )
+    return Values(x, y, lr, params, gain)
+
+
+def _check_targets(net: Network, y: tuple[tuple[sp.Rational, ...], ...], where: str) -> None:
+    """Cross-entropy targets are probabilities; categorical ones sum to 1."""
+    if net.spec.loss != "cross_entropy":
+        return
+    for r, row in enumerate(y, start=1):
+        if any(not 0 <= v <= 1 for v in row):
+            raise SymbackpropError(
+                f"{where}: cross_entropy targets must lie in [0, 1]; case {r} has {list(map(float, row))}"
+            )
+        if net.loss.target_sum is not None and sum(row) != net.loss.target_sum:
+            raise SymbackpropError(
+                f"{where}: softmax cross_entropy targets must sum to 1 (one-hot); case {r} sums to {float(sum(row))}"
+            )
+
+
+def load_values(path: str, net: Network, param_id: Any) -> Values:
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise SymbackpropError(f"cannot read values file {path}: {exc.strerror}") from None
+    return values_from_toml(text, net, param_id, where=path)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Numbers for every quantity, keyed by canonical name."""
+
+    forward: tuple[Mapping[str, sp.Float], ...]  # one mapping per case: z, a, o
+    error: sp.Float
+    gradients: Mapping[str, sp.Float]
+    updates: Mapping[str, sp.Float]
+
+
+def case_substitution(
+    net: Network, x: Sequence[sp.Expr], y: Sequence[sp.Expr]
+) -> dict[sp.Expr, sp.Expr]:
+    """Values of one case's data objects, keyed as they appear in the network's expressions."""
+    subs: dict[sp.Expr, sp.Expr] = dict(zip(net.inputs, x))
+    subs.update(zip(net.targets, y))
+    return subs
+
+
+def evaluate(net: Network, values: Values, error_terms: bool = False) -> Report:
+    base: dict[sp.Expr, sp.Expr] = {p.symbol: values.params[p.id] for p in net.params}
+    if net.gain is not None:
+        assert values.gain is not None
+        base[net.gain] = values.gain
+    grads = gradients(net, error_terms=error_terms)
+    forward, errors = [], []
+    sums = {g.param.id: sp.Integer(0) for g in grads}
+    for x, y in zip(values.x, values.y):
+        subs = dict(base) | case_substitution(net, x, y)
+        known: dict[str, sp.Float] = {}
+        for l in range(1, net.depth + 1):
+            for z in net.z[l]:  # every net input first: a softmax needs the whole layer
+                subs[z] = known[_name(z)] = net.definitions[z].xreplace(subs).evalf(DIGITS)
+            for a in net.a[l]:
+                subs[a] = known[_name(a)] = net.definitions[a].xreplace(subs).evalf(DIGITS)
+        for o, e in zip(net.outputs, net.errors):
+            subs[o] = subs[net.definitions[o]]
+            subs[e] = net.definitions[e].xreplace(subs).evalf(DIGITS)
+            known[_name(o)] = subs[o]
+        forward.append(known)
+        errors.append(net.case_error.xreplace(subs).evalf(DIGITS))
+        for g in grads:
+            sums[g.param.id] += g.per_case.value.xreplace(subs).evalf(DIGITS)
+    n = len(values.x)
+    scale = sp.Integer(1) if net.case is None else sp.Rational(1, n)
+    grad_values = {pid: (s * scale).evalf(DIGITS) for pid, s in sums.items()}
+    updates = {}
+    if values.lr is not None:
+        updates = {
+            pid: (values.params[pid] - values.lr * g).evalf(DIGITS)
+            for pid, g in grad_values.items()
+        }
+    return Report(tuple(forward), (sp.Add(*errors) * scale).evalf(DIGITS), grad_values, updates)
+
+
+def _name(e: sp.Expr) -> str:
+    return str(e.base.label) if isinstance(e, sp.Indexed) else str(e)

@@ -1,0 +1,109 @@
+"""Plan pieces every generated module shares: lines, init ranges, names, the header fields."""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import sympy as sp
+
+from symbackprop._version import __version__
+from symbackprop.errors import SymbackpropError
+from symbackprop.model.spec import NetworkSpec, preset, preset_names
+
+REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+UPDATE_COMMAND = "python -m symbackprop generate --all-presets -o generated/"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One assignment ``lhs = rhs`` of generated code."""
+
+    lhs: str
+    rhs: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """Straight-line code: assignments, then the expressions that use them."""
+
+    lines: tuple[Line, ...]
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InitRange:
+    """theta[start:stop] are the weights of one layer, drawn uniformly in (-limit, limit)."""
+
+    start: int
+    stop: int
+    limit: str
+
+
+def module_name(spec: NetworkSpec) -> str:
+    """A Python module name for the spec's label: deterministic, never code."""
+    name = re.sub(r"[^0-9a-z_]", "_", spec.label.lower())
+    name = re.sub(r"_+", "_", name).strip("_") or "net"
+    if name[0].isdigit() or keyword.iskeyword(name):
+        name = f"net_{name}"
+    return name
+
+
+def code_spec(spec: NetworkSpec) -> NetworkSpec:
+    """The spec whose maths the code computes: per case (the batch mean is taken by ``train``)."""
+    return replace(spec, mean=False) if spec.mean else spec
+
+
+def _is_preset(spec: NetworkSpec) -> bool:
+    return spec.name in preset_names() and preset(spec.name) == spec
+
+
+def regenerate_command(spec: NetworkSpec, gain_value: float) -> str:
+    gain = (
+        f" --gain-value {gain_value!r}"
+        if spec.gains and any(spec.gains) and gain_value != 1.0
+        else ""
+    )
+    if _is_preset(spec):
+        return f"python -m symbackprop generate {spec.name}{gain} -o {module_name(spec)}.py"
+    return f"save SPEC below as spec.toml, then: python -m symbackprop generate spec.toml{gain} -o {module_name(spec)}.py"
+
+
+def _one_line(text: str) -> str:
+    """User text for a comment: its repr, so no newline or quote can end the comment."""
+    return repr(text)
+
+
+def header_fields(spec: NetworkSpec, gain_value: float) -> dict[str, str]:
+    """The header fields of every generated module, unrolled or loops: label, versions, the spec."""
+    return {
+        "label": _one_line(spec.label),
+        "description": _one_line(spec.description),
+        "regenerate": regenerate_command(spec, gain_value),
+        "version": __version__,
+        "sympy_version": sp.__version__,
+        "spec_toml": spec.to_toml(),
+    }
+
+
+def init_ranges(spec: NetworkSpec) -> tuple[InitRange, ...]:
+    """Glorot-uniform weights, zero biases: one range of theta per layer (from the sizes alone)."""
+    out = []
+    index = 0
+    sizes = spec.sizes
+    for l in range(1, len(sizes)):
+        n_weights = sizes[l] * sizes[l - 1]
+        limit = math.sqrt(6.0 / (sizes[l] + sizes[l - 1]))
+        out.append(InitRange(index, index + n_weights, repr(limit)))
+        index += n_weights + (sizes[l] if spec.biases[l - 1] else 0)
+    return tuple(out)
+
+
+def check_gain_value(gain_value: float) -> None:
+    if not math.isfinite(gain_value):
+        raise SymbackpropError(f"--gain-value must be a finite number, got {gain_value!r}")

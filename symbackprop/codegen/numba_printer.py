@@ -1,0 +1,77 @@
+"""A SymPy printer for Numba: plain Python arithmetic, ``math`` calls, and the activations.
+
+The custom activations print through their own ``_print_<Name>`` methods (never by
+patching strings): the sigmoid and softplus call small jitted helpers of the
+generated module (``_sigmoid``, ``_softplus``) written in a numerically stable
+form, the ReLU is ``max(z, 0.0)`` and its slope, the Heaviside step, a conditional
+expression. The gain symbol prints as the module constant ``GAIN``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from symbackprop.model.activations import Sigmoid, Softplus
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+GAIN_NAME = "GAIN"
+
+
+class NumbaPrinter(PythonCodePrinter):
+    """Prints one expression of the network's symbols as Numba-compilable Python."""
+
+    def __init__(self, gain: sp.Symbol | None = None) -> None:
+        super().__init__({"fully_qualified_modules": True, "standard": "python3"})
+        self._gain = gain
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        if self._gain is not None and expr == self._gain:
+            return GAIN_NAME
+        name = expr.name
+        if not IDENTIFIER.match(
+            name
+        ):  # every network symbol is built from integers; refuse anything else
+            raise ValueError(f"refusing to print symbol {name!r}: not a generated identifier")
+        return name
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        p, q = int(expr.p), int(expr.q)
+        if q & (q - 1) == 0:  # a power of two: the float literal is exact
+            return repr(p / q)
+        return f"({p}.0/{q}.0)"
+
+    def _print_Half(self, expr: sp.Rational) -> str:
+        return self._print_Rational(expr)
+
+    def _print_Sigmoid(self, expr: sp.Function) -> str:
+        z = expr.args[0]
+        if len(expr.args) == 2:
+            z = expr.args[1] * z
+        return f"_sigmoid({self._print(z)})"
+
+    def _print_Softplus(self, expr: sp.Function) -> str:
+        return f"_softplus({self._print(expr.args[0])})"
+
+    def _print_ReLU(self, expr: sp.Function) -> str:
+        return f"max({self._print(expr.args[0])}, 0.0)"
+
+    def _print_Heaviside(self, expr: sp.Function) -> str:
+        z = self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) == 2 else sp.Rational(1, 2)
+        if at_zero == 0:
+            return f"(1.0 if {z} > 0.0 else 0.0)"
+        return f"(1.0 if {z} > 0.0 else ({self._print(at_zero)} if {z} == 0.0 else 0.0))"
+
+
+def helpers_needed(exprs: list[sp.Expr]) -> tuple[str, ...]:
+    """The names of the jitted helpers that printed code of these expressions calls."""
+    names = set()
+    for e in exprs:
+        if e.has(Sigmoid):
+            names.add("sigmoid")
+        if e.has(Softplus):
+            names.add("softplus")
+    return tuple(sorted(names))

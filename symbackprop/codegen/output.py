@@ -1,0 +1,114 @@
+"""Files: atomic writes, the modules of every preset, ``--check`` for stale files."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from symbackprop.codegen.common import module_name
+from symbackprop.codegen.render import render, render_package_init
+from symbackprop.errors import SymbackpropError
+from symbackprop.model.spec import NetworkSpec, preset, preset_names
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to produce: where, and its text."""
+
+    path: Path
+    text: str
+
+    def is_current(self) -> bool:
+        try:
+            return self.path.read_text("utf-8") == self.text
+        except (OSError, UnicodeDecodeError):
+            return False
+
+
+def target_path(spec: NetworkSpec, out: str | Path) -> Path:
+    """``out`` itself, or ``out/<module name>.py`` when it is a folder (or ends with a slash)."""
+    text = str(out)
+    path = Path(out)
+    if path.is_dir() or text.endswith(("/", "\\")):
+        return path / f"{module_name(spec)}.py"
+    if path.suffix != ".py":
+        raise SymbackpropError(
+            f"output file {text} must end in .py (it is a Python module), or name a folder"
+        )
+    return path
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist; create it first"
+        raise SymbackpropError(f"cannot write {path}: {folder} {problem}")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.chmod(tmp, _file_mode(path))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise SymbackpropError(
+            f"cannot write {path}: {exc.strerror or exc}; nothing was changed"
+        ) from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def module_output(
+    spec: NetworkSpec, out: str | Path, gain_value: float = 1.0, style: str = "auto"
+) -> Output:
+    return Output(target_path(spec, out), render(spec, gain_value, style))
+
+
+def preset_outputs(folder: str | Path) -> list[Output]:
+    """The modules of every preset, and the package ``__init__.py``, for one folder."""
+    base = Path(folder)
+    if base.exists() and not base.is_dir():
+        raise SymbackpropError(f"--all-presets writes into a folder, but {folder} is a file")
+    specs = [preset(name) for name in preset_names()]
+    outputs = [Output(base / f"{module_name(s)}.py", render(s)) for s in specs]
+    outputs.append(
+        Output(base / "__init__.py", render_package_init([module_name(s) for s in specs]))
+    )
+    return outputs
+
+
+def write(outputs: list[Output]) -> list[Path]:
+    """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its cache)."""
+    written = []
+    for o in outputs:
+        if not o.is_current():
+            write_atomic(o.path, o.text)
+        written.append(o.path)
+    return written
+
+
+def stale(outputs: list[Output]) -> list[Path]:
+    """The outputs whose file on disk is missing or differs."""
+    return [o.path for o in outputs if not o.is_current()]
+
+
+def generate(
+    spec: NetworkSpec, out: str | Path, gain_value: float = 1.0, style: str = "auto"
+) -> list[Path]:
+    """Write the gradient module of ``spec`` to ``out`` (a .py file or a folder); the paths written."""
+    return write([module_output(spec, out, gain_value, style)])

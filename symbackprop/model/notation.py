@@ -1,0 +1,313 @@
+"""Notation as data: how a source writes each quantity, loaded from a TOML file.
+
+Templates use ``$l`` (layer, 1-based), ``$j`` (unit of that layer, 1-based) and
+``$k`` (unit of the previous layer, 1-based); ``$i`` is the case index and
+``$name`` the name being indexed by case. See the README for the format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from symbackprop.errors import NotationError, choices
+from symbackprop.model.network import RESIDUALS, Network
+from symbackprop.util import tomllib
+
+TOP_KEYS: dict[str, set[str]] = {
+    "name": set(),
+    "description": set(),
+    "function": set(),
+    "learning_rate": set(),
+    "gain": set(),
+    "error": set(),
+    "case_error": {"i"},
+    "case": set(),
+    "cases": set(),
+    "case_format": {"name", "i"},
+    "residual": set(),
+    "input": {"k"},
+    "target": {"j"},
+    "output": {"j"},
+    "error_term": {"j"},
+}
+LAYER_KEYS: dict[str, set[str]] = {
+    "weight": {"l", "j", "k"},
+    "bias": {"l", "j"},
+    "net": {"l", "j"},
+    "activation": {"l", "j"},
+    "delta": {"l", "j"},
+}
+CANONICAL_LAYER = {
+    "weight": "w^{($l)}_{$j,$k}",
+    "bias": "b^{($l)}_{$j}",
+    "net": "z^{($l)}_{$j}",
+    "activation": "a^{($l)}_{$j}",
+    "delta": "\\delta^{($l)}_{$j}",
+}
+# Index-form keys (symbackprop derive --index-form): lists, one entry per layer, input first.
+# indices: the letter that runs over the units of each layer (Maren: i, h, o);
+# sizes: the symbol for the number of units of each layer (Maren: I, H, O).
+LIST_KEYS = ("indices", "sizes")
+DEFAULTS = {
+    "function": r"\sigma",
+    "learning_rate": r"\eta",
+    "gain": r"\alpha",
+    "error": "E",
+    "case_error": "E_{$i}",
+    "case": "i",
+    "cases": "n",
+    "case_format": "{$name}^{\\langle $i\\rangle}",
+    "input": "x_{$k}",
+    "target": "y_{$j}",
+}
+
+
+@dataclass(frozen=True)
+class Notation:
+    name: str
+    top: Mapping[str, str]
+    layer: Mapping[str, str]
+    layers: Mapping[int, Mapping[str, str]]
+    names: Mapping[str, str]
+    description: str = ""
+    source: str = field(default="", compare=False)
+    lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Reader tables (symbackprop verify), optional: extra LaTeX names -> canonical id; count
+    # letters -> a layer (negative: from the output); generic names -> a class of parameters.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    generic: Mapping[str, str] = field(default_factory=dict)
+
+    def letters(self, key: str) -> tuple[str, ...]:
+        """An index-form list (``indices`` or ``sizes``); empty when the notation has none."""
+        return self.lists.get(key, ())
+
+    def get(self, key: str) -> str | None:
+        return self.top.get(key, DEFAULTS.get(key))
+
+    @property
+    def residual(self) -> str | None:
+        return self.top.get("residual")
+
+    @property
+    def has_error_terms(self) -> bool:
+        return "error_term" in self.top
+
+    def layer_template(self, l: int, key: str) -> str:
+        return self.layers.get(l, {}).get(key) or self.layer.get(key) or CANONICAL_LAYER[key]
+
+    def symbol_names(self, net: Network) -> dict[str, str]:
+        """Canonical symbol name -> LaTeX, for every symbol of the network."""
+        out: dict[str, str] = {}
+
+        def fill(template: str, **values: object) -> str:
+            return Template(template).substitute({k: str(v) for k, v in values.items()})
+
+        sizes, L = net.spec.sizes, net.depth
+        for k in range(1, sizes[0] + 1):
+            out[f"x{k}"] = fill(self.get("input") or "", k=k)
+        for j in range(1, sizes[-1] + 1):
+            out[f"y{j}"] = fill(self.get("target") or "", j=j)
+        for p in net.params:
+            key = p.kind
+            out[p.id] = fill(
+                self.layer_template(p.layer, key), l=p.layer, j=p.to_unit, k=p.from_unit or ""
+            )
+        for l in range(1, L + 1):
+            for j in range(1, sizes[l] + 1):
+                out[f"z{l}_{j}"] = fill(self.layer_template(l, "net"), l=l, j=j)
+                out[f"a{l}_{j}"] = fill(self.layer_template(l, "activation"), l=l, j=j)
+        for j in range(1, sizes[-1] + 1):
+            out[f"o{j}"] = (
+                fill(self.top["output"], j=j) if "output" in self.top else out[f"a{L}_{j}"]
+            )
+            if self.has_error_terms:
+                out[f"e{j}"] = fill(self.top["error_term"], j=j)
+        out["alpha"] = self.get("gain") or ""
+        out["eta"] = self.get("learning_rate") or ""
+        out["i"] = self.get("case") or "i"
+        out["n"] = self.get("cases") or "n"
+        out["E"] = self.get("error") or "E"
+        out["E_case"] = fill(self.get("case_error") or "", i=out["i"])
+        for cid, latex in self.names.items():
+            if cid not in out:
+                raise NotationError(
+                    f"notation {self.name}: [names] key {cid!r} is not a symbol of this network; "
+                    f"valid ids: {choices(out)}"
+                )
+            out[cid] = latex
+        self._check_unique(out, net)
+        return out
+
+    def _check_unique(self, out: dict[str, str], net: Network) -> None:
+        skip = set() if net.gain is not None else {"alpha"}
+        if net.case is None:
+            skip |= {"i", "n", "E_case"}
+        alias = {f"o{j}": f"a{net.depth}_{j}" for j in range(1, net.spec.sizes[-1] + 1)}
+        seen: dict[str, str] = {}
+        for cid, latex in out.items():
+            if cid in skip:
+                continue
+            other = seen.setdefault(normalise(latex), cid)
+            if other != cid and alias.get(cid) != other:
+                raise NotationError(
+                    f"notation {self.name}: {other} and {cid} are both written {latex!r} for this network; "
+                    "give them distinct templates (use $j, $k, $l) or a [names] override"
+                )
+
+    def param_id(self, text: str, net: Network) -> str:
+        """A parameter's canonical id from its id or its name in this notation."""
+        ids = {p.id for p in net.params}
+        if text in ids:
+            return text
+        names = self.symbol_names(net)
+        wanted = normalise(text)
+        for pid in sorted(ids):
+            if normalise(names[pid]) == wanted:
+                return pid
+        listed = ", ".join(f"{p.id} ({names[p.id]})" for p in net.params)
+        raise NotationError(f"unknown parameter {text!r}; valid: {listed}")
+
+
+def normalise(latex: str) -> str:
+    """Spelling-insensitive key for comparing names: no spaces or grouping braces."""
+    return "".join(ch for ch in latex if ch not in " {}")
+
+
+def _check_template(where: str, key: str, value: Any, allowed: set[str]) -> str:
+    if not isinstance(value, str):
+        raise NotationError(f"{where}: '{key}' must be a string, got {value!r}")
+    template = Template(value)
+    if not template.is_valid():
+        raise NotationError(
+            f"{where}: '{key}' = {value!r} has a stray '$'; write $$ for a literal dollar"
+        )
+    unknown = set(template.get_identifiers()) - allowed
+    if unknown:
+        allowed_text = choices("$" + a for a in allowed) if allowed else "none"
+        raise NotationError(
+            f"{where}: '{key}' uses {choices('$' + u for u in unknown)}; it may use {allowed_text}"
+        )
+    return value
+
+
+def notation_from_toml(text: str, where: str = "notation") -> Notation:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NotationError(f"{where}: malformed TOML: {exc}") from None
+    top: dict[str, str] = {}
+    layer: dict[str, str] = {}
+    layers: dict[int, dict[str, str]] = {}
+    names: dict[str, str] = {}
+    reader: dict[str, dict[str, Any]] = {key: {} for key in READER_KEYS}
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, value in data.items():
+        if key in LIST_KEYS:
+            lists[key] = _letter_list(where, key, value)
+        elif key in TOP_KEYS:
+            top[key] = _check_template(where, key, value, TOP_KEYS[key])
+        elif key in READER_KEYS:
+            reader[key] = _reader_table(where, key, value)
+        elif key in ("layer", "layers", "names") and not isinstance(value, dict):
+            raise NotationError(f"{where}: '{key}' must be a table")
+        elif key == "layer":
+            layer = _layer_table(where, "layer", value)
+        elif key == "layers":
+            for lkey, table in value.items():
+                if not lkey.isdigit() or int(lkey) < 1 or not isinstance(table, dict):
+                    raise NotationError(
+                        f"{where}: [layers.{lkey}] must be a table keyed by a layer number 1, 2, ..."
+                    )
+                layers[int(lkey)] = _layer_table(where, f"layers.{lkey}", table)
+        elif key == "names":
+            for cid, latex in value.items():
+                names[cid] = _check_template(where, f"names.{cid}", latex, set())
+        else:
+            valid = choices(
+                list(TOP_KEYS) + list(LIST_KEYS) + ["layer", "layers", "names", *READER_KEYS]
+            )
+            raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
+    if "residual" in top and top["residual"] not in RESIDUALS:
+        raise NotationError(
+            f"{where}: residual must be one of {choices(RESIDUALS)}, got {top['residual']!r}"
+        )
+    return Notation(
+        name=top.get("name", where),
+        top=top,
+        layer=layer,
+        layers=layers,
+        names=names,
+        description=top.get("description", ""),
+        source=where,
+        lists=lists,
+        **reader,
+    )
+
+
+def _letter_list(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise NotationError(
+            f"{where}: '{key}' must be a list of LaTeX strings, one per layer, input first"
+        )
+    for v in value:
+        _check_template(where, key, v, set())
+    if len(set(value)) != len(value):
+        raise NotationError(f"{where}: '{key}' repeats an entry; each layer needs its own")
+    return tuple(value)
+
+
+READER_KEYS: dict[str, type] = {"aliases": str, "counts": int, "generic": str}
+
+
+def _reader_table(where: str, key: str, value: Any) -> dict[str, Any]:
+    kind = READER_KEYS[key]
+    if not isinstance(value, dict) or not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in value.values()
+    ):
+        raise NotationError(f"{where}: [{key}] must be a table of {kind.__name__} values")
+    return dict(value)
+
+
+def _layer_table(where: str, label: str, table: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for key, value in table.items():
+        if key not in LAYER_KEYS:
+            raise NotationError(
+                f"{where}: [{label}] has unknown key {key!r}; valid keys are {choices(LAYER_KEYS)}"
+            )
+        out[key] = _check_template(where, f"{label}.{key}", value, LAYER_KEYS[key])
+    return out
+
+
+def notation_names() -> list[str]:
+    folder = resources.files("symbackprop.model") / "data" / "notations"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_notation(ref: str, base_dir: str = "") -> Notation:
+    """A built-in notation by name, or a TOML file (relative paths from base_dir)."""
+    if ref in notation_names():
+        text = (
+            resources.files("symbackprop.model") / "data" / "notations" / f"{ref}.toml"
+        ).read_text("utf-8")
+        return notation_from_toml(text, where=ref)
+    if not ref.endswith(".toml"):
+        raise NotationError(
+            f"unknown notation {ref!r}; choose from {choices(notation_names())} or give a .toml file"
+        )
+    path = Path(base_dir, ref) if base_dir and not Path(ref).is_absolute() else Path(ref)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise NotationError(f"cannot read notation file {path}: {exc.strerror}") from None
+    return notation_from_toml(text, where=str(path))

@@ -1,0 +1,308 @@
+"""The network spec: immutable, validated as it is built.
+
+A spec comes from a preset name, a TOML file or an inline ``2-3-2`` string.
+It names its notation (a built-in name or a path), but knows nothing else of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from symbackprop.errors import SpecError, choices
+from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.model.losses import USER_LOSSES
+from symbackprop.util import tomllib
+
+INLINE = re.compile(r"^-?\d+(?:-+\d+)+$")
+SPEC_KEYS = {
+    "name",
+    "description",
+    "source",
+    "layers",
+    "activation",
+    "bias",
+    "gain",
+    "loss",
+    "mean",
+    "notation",
+}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Layer sizes (input first), and per non-input layer: activation, bias, gain."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    biases: tuple[bool, ...]
+    gains: tuple[bool, ...]
+    loss: str = "half_sse"
+    mean: bool = False
+    notation: str = "canonical"
+    name: str = ""
+    description: str = ""
+    source: str = ""
+    base_dir: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.sizes) < 2:
+            raise SpecError(
+                f"a network needs at least an input and an output layer, got sizes {list(self.sizes)}"
+            )
+        for i, n in enumerate(self.sizes):
+            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+                raise SpecError(
+                    f"layer {i} has size {n!r}: every layer size must be a positive integer"
+                )
+        n_layers = len(self.sizes) - 1
+        for label, values in (
+            ("activation", self.activations),
+            ("bias", self.biases),
+            ("gain", self.gains),
+        ):
+            if len(values) != n_layers:
+                raise SpecError(
+                    f"{len(values)} {label} entries for {n_layers} non-input layers: give one, or one per layer"
+                )
+        for l, act in enumerate(self.activations, start=1):
+            if act not in ACTIVATIONS:
+                raise SpecError(
+                    f"unknown activation {act!r} for layer {l}; choose from {choices(ACTIVATIONS)}"
+                )
+            if self.gains[l - 1] and not ACTIVATIONS[act].takes_gain:
+                raise SpecError(
+                    f"layer {l} has a gain but its activation is {act!r}; a gain needs sigmoid"
+                )
+        for l, act in enumerate(self.activations, start=1):
+            if ACTIVATIONS[act].layerwise and self.sizes[l] < 2:
+                raise SpecError(
+                    f"layer {l} is a softmax of one unit (the constant 1); give it two or more units"
+                )
+        if self.loss not in USER_LOSSES:
+            raise SpecError(f"unknown loss {self.loss!r}; choose from {choices(USER_LOSSES)}")
+        if self.loss == "cross_entropy" and ACTIVATIONS[self.activations[-1]].cross_entropy is None:
+            fits = [a for a, act in ACTIVATIONS.items() if act.cross_entropy]
+            raise SpecError(
+                f"cross_entropy needs an output layer of {' or '.join(fits)} "
+                f"(categorical or binary), not {self.activations[-1]!r}"
+            )
+
+    @property
+    def depth(self) -> int:
+        """L: the number of non-input layers."""
+        return len(self.sizes) - 1
+
+    @property
+    def n_params(self) -> int:
+        return sum(
+            self.sizes[l] * self.sizes[l - 1] + (self.sizes[l] if self.biases[l - 1] else 0)
+            for l in range(1, len(self.sizes))
+        )
+
+    @property
+    def label(self) -> str:
+        return self.name or "-".join(map(str, self.sizes))
+
+    def to_toml(self) -> str:
+        """The spec as TOML text, loadable by :func:`spec_from_toml`."""
+        data: dict[str, Any] = {"name": self.label}
+        if self.description:
+            data["description"] = self.description
+        if self.source:
+            data["source"] = self.source
+        data |= {
+            "layers": list(self.sizes),
+            "activation": list(self.activations),
+            "bias": list(self.biases),
+            "gain": list(self.gains),
+            "loss": self.loss,
+            "mean": self.mean,
+            "notation": self.notation,
+        }
+        return tomli_w.dumps(data)
+
+
+def _per_layer(value: Any, n: int, label: str, kind: type) -> tuple[Any, ...]:
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * n
+    for v in values:
+        if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+            raise SpecError(f"{label} must be a {kind.__name__} or a list of them, got {v!r}")
+    if len(values) != n:
+        raise SpecError(
+            f"{len(values)} {label} entries for {n} non-input layers: give one, or one per layer"
+        )
+    return tuple(values)
+
+
+def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "spec") -> NetworkSpec:
+    unknown = set(data) - SPEC_KEYS
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown key(s) {choices(unknown)}; valid keys are {choices(SPEC_KEYS)}"
+        )
+    if "layers" not in data:
+        raise SpecError(f"{where}: missing 'layers', for example layers = [2, 2, 1]")
+    sizes = data["layers"]
+    if not isinstance(sizes, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in sizes
+    ):
+        raise SpecError(f"{where}: 'layers' must be a list of positive integers, got {sizes!r}")
+    n = len(sizes) - 1
+    if n < 1:
+        raise SpecError(
+            f"{where}: a network needs at least an input and an output layer, got {sizes!r}"
+        )
+    for key, kind in (
+        ("name", str),
+        ("description", str),
+        ("source", str),
+        ("loss", str),
+        ("notation", str),
+    ):
+        if key in data and not isinstance(data[key], kind):
+            raise SpecError(f"{where}: '{key}' must be a string, got {data[key]!r}")
+    if not isinstance(data.get("mean", False), bool):
+        raise SpecError(f"{where}: 'mean' must be true or false")
+    return NetworkSpec(
+        sizes=tuple(sizes),
+        activations=_per_layer(data.get("activation", "sigmoid"), n, "activation", str),
+        biases=_per_layer(data.get("bias", True), n, "bias", bool),
+        gains=_per_layer(data.get("gain", False), n, "gain", bool),
+        loss=data.get("loss", "half_sse"),
+        mean=data.get("mean", False),
+        notation=data.get("notation", "canonical"),
+        name=data.get("name", ""),
+        description=data.get("description", ""),
+        source=data.get("source", ""),
+        base_dir=base_dir,
+    )
+
+
+def spec_from_toml(text: str, *, base_dir: str = "", where: str = "spec") -> NetworkSpec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{where}: malformed TOML: {exc}") from None
+    return spec_from_dict(data, base_dir=base_dir, where=where)
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("symbackprop.model") / "data" / "presets"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def preset(name: str) -> NetworkSpec:
+    if name not in preset_names():
+        raise SpecError(f"unknown preset {name!r}; choose from {choices(preset_names())}")
+    text = (resources.files("symbackprop.model") / "data" / "presets" / f"{name}.toml").read_text(
+        "utf-8"
+    )
+    return spec_from_toml(text, where=f"preset {name}")
+
+
+def takes_gain(activation: str) -> bool:
+    """Whether a layer of this activation takes the gain (unknown names are refused later)."""
+    act = ACTIVATIONS.get(activation)
+    return act is not None and act.takes_gain
+
+
+def inline(
+    text: str,
+    *,
+    activation: Sequence[str] | str | None = None,
+    loss: str | None = None,
+    bias: bool = True,
+    gain: bool = False,
+    mean: bool = False,
+    notation: str | None = None,
+) -> NetworkSpec:
+    """Build a spec from ``2-3-2``: sigmoid, biases, half_sse and the canonical notation by default."""
+    parts = text.split("-")
+    if not INLINE.match(text) or any(p == "" for p in parts):
+        raise SpecError(
+            f"inline spec {text!r}: write positive layer sizes joined by '-', for example 2-3-2"
+        )
+    sizes = tuple(int(p) for p in parts)
+    n = len(sizes) - 1
+    acts: Sequence[str] | str = activation if activation is not None else "sigmoid"
+    if isinstance(acts, (list, tuple)) and len(acts) == 1:
+        acts = acts[0]
+    gains: tuple[bool, ...] = tuple(
+        gain and takes_gain(a) for a in _per_layer(acts, n, "activation", str)
+    )
+    if gain and not any(gains):
+        raise SpecError(
+            f"--gain needs at least one layer of {' or '.join(a for a, act in ACTIVATIONS.items() if act.takes_gain)}"
+        )
+    return NetworkSpec(
+        sizes=sizes,
+        activations=_per_layer(acts, n, "activation", str),
+        biases=(bias,) * n,
+        gains=gains,
+        loss=loss or "half_sse",
+        mean=mean,
+        notation=notation or "canonical",
+        name=text,
+    )
+
+
+def resolve(
+    text: str,
+    *,
+    activation: Sequence[str] | str | None = None,
+    loss: str | None = None,
+    bias: bool = True,
+    gain: bool = False,
+    mean: bool = False,
+    notation: str | None = None,
+) -> NetworkSpec:
+    """A preset name, a TOML file or an inline spec; flags refine presets and files too."""
+    path = Path(text)
+    if text.endswith(".toml") or path.is_file():
+        try:
+            body = path.read_text("utf-8")
+        except OSError as exc:
+            raise SpecError(f"cannot read spec file {text}: {exc.strerror}") from None
+        spec = spec_from_toml(body, base_dir=str(path.parent), where=text)
+    elif INLINE.match(text) or text[:1].isdigit():
+        return inline(
+            text,
+            activation=activation,
+            loss=loss,
+            bias=bias,
+            gain=gain,
+            mean=mean,
+            notation=notation,
+        )
+    else:
+        spec = preset(text)
+    changes: dict[str, Any] = {}
+    if activation is not None:
+        changes["activations"] = _per_layer(
+            activation[0]
+            if isinstance(activation, (list, tuple)) and len(activation) == 1
+            else activation,
+            spec.depth,
+            "activation",
+            str,
+        )
+    if gain:
+        changes["gains"] = tuple(
+            takes_gain(a) for a in changes.get("activations", spec.activations)
+        )
+    if loss is not None:
+        changes["loss"] = loss
+    if not bias:
+        changes["biases"] = (False,) * spec.depth
+    if mean:
+        changes["mean"] = True
+    if notation is not None:
+        changes["notation"] = notation
+    return replace(spec, **changes) if changes else spec

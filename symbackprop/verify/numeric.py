@@ -1,0 +1,188 @@
+"""Numbers behind the verdicts: exact proofs of zero, 50-digit evaluation at random points, counterexamples."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+
+from symbackprop.model.activations import to_elementary
+from symbackprop.verify.claim import Context
+from symbackprop.verify.reader import Node, Num, walk
+
+DPS = 50
+
+
+POINTS = 3
+
+
+CASES = 2
+
+
+MAX_PROOF_OPS = (
+    5000  # larger differences are not put over a common denominator (the essay's deep w_z)
+)
+
+
+def symbols_of(expr: sp.Expr) -> set[Any]:
+    return {
+        s for s in expr.free_symbols if not (isinstance(s, sp.Symbol) and s.name == "i" and False)
+    } | set(expr.atoms(sp.Indexed))
+
+
+def is_zero(diff: sp.Expr) -> bool:
+    """A symbolic proof that diff is 0: expansion with the activations kept whole, then in
+    elementary functions over a common denominator. (No ``simplify``: it can run for minutes.)"""
+    if diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0:
+        return True
+    elementary = sp.expand(to_elementary(diff))
+    if elementary == 0:
+        return True
+    if sp.count_ops(elementary) > MAX_PROOF_OPS:  # cancel() would run for many minutes: undecided
+        return False
+    try:
+        return sp.cancel(sp.together(elementary)) == 0
+    except (
+        TypeError,
+        ValueError,
+        RecursionError,
+        sp.PolynomialError,
+    ):  # pragma: no cover - SymPy's limits
+        return False
+
+
+def leaves(ctx: Context) -> list[Any]:
+    """The independent quantities: parameters, gain, learning rate, and each case's data."""
+    net = ctx.scope.net
+    out: list[Any] = (
+        [p.symbol for p in net.params] + ([net.gain] if net.gain is not None else []) + [net.lr]
+    )
+    data = list(net.inputs) + list(net.targets)
+    if net.case is None:
+        return out + data
+    return out + [d.base[c] for c in range(1, CASES + 1) for d in data]
+
+
+def random_point(ctx: Context, seed: int) -> dict[Any, sp.Expr]:
+    rng = random.Random(seed)
+    return {s: sp.Rational(rng.randint(-900, 900), rng.randint(300, 700)) for s in leaves(ctx)}
+
+
+def evaluate_at(
+    ctx: Context, expr: sp.Expr, point: Mapping[Any, sp.Expr], digits: int = DPS
+) -> sp.Expr:
+    """expr at a point, bottom-up through the definitions (each intermediate computed once).
+    A mean over n cases is taken over CASES cases."""
+    scope, net = ctx.scope, ctx.scope.net
+    defs = scope.definitions
+    memo: dict[Any, sp.Expr] = dict(point)
+    if ctx.learning_rate is not None:
+        memo[net.lr] = ctx.learning_rate
+
+    def atom(a: Any) -> sp.Expr:
+        if a in memo:
+            return memo[a]
+        key, sub = a, {}
+        if isinstance(a, sp.Indexed) and net.case is not None:
+            key, sub = a.base[net.case], {net.case: a.indices[0]}
+        if key not in defs:
+            raise KeyError(a)
+        memo[a] = value(defs[key].xreplace(sub) if sub else defs[key])
+        return memo[a]
+
+    def value(e: sp.Expr) -> sp.Expr:
+        if net.n_cases is not None and e.has(sp.Sum):
+            e = unroll(e.xreplace({net.n_cases: sp.Integer(CASES)}))
+        indexed = set(e.atoms(sp.Indexed))
+        inner = {s for a in indexed for s in a.free_symbols if s != a}
+        atoms = indexed | {s for s in e.free_symbols if s not in inner}
+        out = e.xreplace({a: atom(a) for a in atoms})
+        for _ in range(64):
+            ready = {
+                f for f in out.atoms(sp.Function) if f.args and all(x.is_number for x in f.args)
+            }
+            if not ready:
+                break
+            out = out.xreplace({f: f.evalf(digits + 10) for f in ready})
+        return out.evalf(digits + 10)
+
+    return value(expr).evalf(digits)
+
+
+def unroll(expr: sp.Expr) -> sp.Expr:
+    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms: slow)."""
+
+    def terms(s: sp.Sum) -> sp.Expr:
+        (var, lo, hi), *rest = s.limits
+        if rest or not (lo.is_Integer and hi.is_Integer):
+            return s.doit()
+        return sp.Add(
+            *[s.function.xreplace({var: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)]
+        )
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), terms)
+
+
+def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | None:
+    """A point where claim and truth differ (50 digits), '' if they agree at every point tried,
+    None if they could not be evaluated. A claim about one case's quantities (o_1 of case i)
+    is evaluated at case 1 (with every case's data random; a Sum keeps its own i)."""
+    case = ctx.scope.net.case
+    if case is not None:
+        lhs, rhs = (
+            e.subs(case, 1) if e.has(sp.Sum) else e.xreplace({case: sp.Integer(1)})
+            for e in (lhs, rhs)
+        )
+    for seed in range(POINTS):
+        point = random_point(ctx, seed)
+        try:
+            claimed, true = (
+                evaluate_at(ctx, rhs, point, DPS + 10),
+                evaluate_at(ctx, lhs, point, DPS + 10),
+            )
+        except KeyError:  # a quantity with no value: leave it to the symbolic check
+            return None
+        value = claimed - true
+        if not value.is_number:
+            return None
+        if value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)):
+            used = ctx.scope.closed(lhs).free_symbols | ctx.scope.closed(rhs).free_symbols
+            shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if k in used)
+            return f"at {shown}: claim {sp.N(claimed, 12)}, true {sp.N(true, 12)}"
+    return ""
+
+
+def rounded(value: sp.Expr, decimals: int) -> sp.Rational:
+    scale = sp.Integer(10) ** decimals
+    return sp.floor(sp.nsimplify(value) * scale + sp.Rational(1, 2)) / scale
+
+
+def written_decimals(node: Node) -> int | None:
+    texts = [n.text for n in walk(node) if isinstance(n, Num)]
+    if not texts:
+        return None
+    return max(len(t.partition(".")[2]) for t in texts)
+
+
+def value_table(ctx: Context) -> dict[Any, sp.Expr]:
+    values, net = ctx.values, ctx.scope.net
+    assert values is not None
+    table: dict[Any, sp.Expr] = {p.symbol: values.params[p.id] for p in net.params}
+    table.update(zip(net.inputs, values.x[0]))
+    table.update(zip(net.targets, values.y[0]))
+    if values.lr is not None:
+        table[net.lr] = values.lr
+    if values.gain is not None and net.gain is not None:
+        table[net.gain] = values.gain
+    return table
+
+
+def ratio_of(rhs: sp.Expr, lhs: sp.Expr) -> sp.Expr | None:
+    if lhs == 0:
+        return None
+    try:
+        return sp.factor(sp.cancel(rhs / lhs))
+    except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover
+        return sp.cancel(rhs / lhs)

@@ -1,0 +1,474 @@
+"""Read the LaTeX of a hand derivation into a small syntax tree (lark grammar, no regexes).
+
+The tree knows shapes only: letters, commands, scripts, fractions, groups, sums and
+relations. What a name means is decided later by :mod:`symbackprop.meaning`, through
+the notation of the spec. No user text ever reaches ``eval``, ``sympify`` or ``parse_expr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from importlib import resources
+from typing import Union
+
+import sympy as sp
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from symbackprop.errors import SymbackpropError
+
+MAX_LENGTH = 4000
+
+
+class ReadError(SymbackpropError):
+    """Malformed LaTeX: carries the position, the offending token and what was expected."""
+
+    def __init__(self, message: str, column: int = 0) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Script:
+    """A sub- or superscript: its tokens (for names) and, if it is one expression, that expression."""
+
+    tokens: tuple[tuple[str, str], ...]  # (terminal type, text)
+    expr: Node | None
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A letter, Greek letter, command, \\text{} name or accented letter, with its scripts."""
+
+    kind: str  # letter, greek, cmd, name, accent, dots
+    head: str
+    sub: Script | None
+    sup: Script | None
+    primes: int
+    start: int
+    end: int  # end of the head, before any script
+
+    @property
+    def scripted(self) -> bool:
+        return self.sub is not None or self.sup is not None or self.primes > 0
+
+
+@dataclass(frozen=True)
+class Num:
+    value: sp.Rational
+    text: str
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str  # paren, bracket, brace, tuple, set
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """A non-name atom with scripts, e.g. (y - \\hat{y})^2."""
+
+    base: Node
+    sub: Script | None
+    sup: Script | None
+    primes: int
+
+
+@dataclass(frozen=True)
+class Frac:
+    num: Node
+    den: Node
+
+
+@dataclass(frozen=True)
+class Sqrt:
+    body: Node
+
+
+@dataclass(frozen=True)
+class Partial:
+    """``\\partial X`` (body None for a bare ``\\partial``)."""
+
+    body: Node | None
+
+
+@dataclass(frozen=True)
+class Prod:
+    """Factors in order; op is '' (juxtaposed), '*' or '/'."""
+
+    items: tuple[tuple[str, Node], ...]
+
+
+@dataclass(frozen=True)
+class Add:
+    terms: tuple[tuple[str, Node], ...]  # sign '+' or '-'
+
+
+@dataclass(frozen=True)
+class BigSum:
+    var: str
+    lo: Node
+    hi: Node
+    body: Node
+
+
+@dataclass(frozen=True)
+class Alt:
+    """Alternatives ``a \\text{ or } b``: the claim holds if one of them does."""
+
+    options: tuple[Node, ...]
+
+
+Node = Union[Sym, Num, Group, Scripted, Frac, Sqrt, Partial, Prod, Add, BigSum, Alt]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A chain ``a = b \\approx c``; ``sides[0]`` is None for a continuation row ``= c``."""
+
+    sides: tuple[Node | None, ...]
+    rels: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Row:
+    clauses: tuple[Clause, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    rows: tuple[Row, ...]
+    text: str
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every node below (and including) ``node``, depth first: nodes, scripts, clauses."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, tuple):
+            stack.extend(reversed(n))
+        elif hasattr(n, "__dataclass_fields__"):
+            yield n
+            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = (resources.files("symbackprop.verify") / "latex.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+TERMINAL_NAMES = {
+    "REL": "a relation (=, \\approx)",
+    "SIGN": "+ or -",
+    "MULOP": "\\cdot, \\times, * or /",
+    "LETTER": "a letter",
+    "DIGIT": "a digit",
+    "NUMBER": "a number",
+    "GREEK": "a Greek letter",
+    "CMD": "a command",
+    "NAMECMD": "\\text{..} or \\mathcal{..}",
+    "ACCENT": "an accent (\\hat)",
+    "FRAC": "\\frac",
+    "SQRT": "\\sqrt",
+    "SUM": "\\sum",
+    "PARTIAL": "\\partial",
+    "DOTS": "\\dots",
+    "BEGINMAT": "\\begin{bmatrix}",
+    "ENDMAT": "\\end{bmatrix}",
+    "PRIME": "'",
+    "COMMA": ",",
+    "_SEP": "; or \\quad",
+    "_ROWSEP": "\\\\",
+    "$END": "the end",
+    "LPAR": "(",
+    "RPAR": ")",
+    "LSQB": "[",
+    "RSQB": "]",
+    "LBRACE": "{",
+    "RBRACE": "}",
+    "CIRCUMFLEX": "^",
+    "UNDERSCORE": "_",
+}
+
+
+def _expected(names: set[str]) -> str:
+    shown = sorted({TERMINAL_NAMES.get(n, n.strip("_").lower()) for n in names})
+    if len(shown) > 8:
+        shown = shown[:8] + ["..."]
+    return ", ".join(shown)
+
+
+def parse(text: str) -> Document:
+    """Parse LaTeX into a :class:`Document`, or raise :class:`ReadError` saying where and why."""
+    if len(text) > MAX_LENGTH:
+        raise ReadError(
+            f"the LaTeX is {len(text)} characters long; the reader takes at most {MAX_LENGTH}"
+        )
+    if not text.strip():
+        raise ReadError("empty LaTeX: nothing to read")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedToken as exc:
+        tok = exc.token
+        shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
+        col = exc.column if isinstance(exc.column, int) else len(text)
+        raise ReadError(
+            f"cannot read the LaTeX at column {col}: unexpected {shown}; expected {_expected(set(exc.expected))}",
+            col,
+        ) from None
+    except UnexpectedCharacters as exc:
+        col = exc.column
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        raise ReadError(
+            f"cannot read the LaTeX at column {col}: unexpected character {ch!r}; "
+            f"expected {_expected(set(exc.allowed or ()))}",
+            col,
+        ) from None
+    except UnexpectedEOF as exc:
+        raise ReadError(
+            f"the LaTeX ends too early; expected {_expected(set(exc.expected))}", len(text)
+        ) from None
+    except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
+        raise ReadError(f"cannot read the LaTeX: {exc.__class__.__name__}") from None
+    except RecursionError:
+        raise ReadError("the LaTeX is nested too deeply to read") from None
+    try:
+        return Document(tuple(_row(r) for r in tree.children if isinstance(r, Tree)), text)
+    except RecursionError:
+        raise ReadError("the LaTeX is nested too deeply to read") from None
+
+
+def _row(tree: Tree) -> Row:
+    return Row(tuple(_clause(c) for c in tree.children if isinstance(c, Tree)))
+
+
+def _clause(tree: Tree) -> Clause:
+    sides: list[Node | None] = []
+    rels: list[str] = []
+    if tree.data == "cont":
+        sides.append(None)
+    for child in tree.children:
+        if isinstance(child, Token) and child.type == "REL":
+            rels.append(str(child))
+        else:
+            sides.append(_node(child))
+    meta = tree.meta
+    return Clause(
+        tuple(sides), tuple(rels), getattr(meta, "start_pos", 0), getattr(meta, "end_pos", 0)
+    )
+
+
+def _tokens(tree: Tree | Token) -> tuple[tuple[str, str], ...]:
+    if isinstance(tree, Token):
+        return ((tree.type, str(tree)),)
+    return tuple((t.type, str(t)) for t in tree.scan_values(lambda v: isinstance(v, Token)))
+
+
+def _script(arg: Tree | Token) -> Script:
+    expr: Node | None = None
+    if isinstance(arg, Tree) and arg.data == "sbody":
+        parts = [c for c in arg.children if isinstance(c, Tree)]
+        if len(parts) == 1 and len(arg.children) == 1:
+            expr = _node(parts[0])
+    else:
+        expr = _node(arg)
+    return Script(_tokens(arg), expr)
+
+
+def _sym(tok: Token, kind: str, head: str | None = None) -> Sym:
+    return Sym(
+        kind,
+        head if head is not None else str(tok),
+        None,
+        None,
+        0,
+        tok.start_pos or 0,
+        tok.end_pos or 0,
+    )
+
+
+def text_of_namecmd(raw: str) -> tuple[str, str]:
+    """``\\text{net}`` -> ('text', 'net'); ``\\mathcal{F}`` -> ('mathcal', 'F')."""
+    cmd, _, rest = raw[1:].partition("{")
+    return cmd.strip(), rest[:-1].strip()
+
+
+def _leaf(tok: Token) -> Node:
+    kind = tok.type
+    if kind in ("NUMBER", "DIGIT"):
+        exact = Fraction(str(tok))  # a grammar-checked decimal literal, read exactly
+        return Num(sp.Rational(exact.numerator, exact.denominator), str(tok))
+    if kind == "LETTER":
+        return _sym(tok, "letter")
+    if kind == "GREEK":
+        return _sym(tok, "greek")
+    if kind == "DOTS":
+        return _sym(tok, "dots", "\\dots")
+    if kind == "NAMECMD":
+        cmd, body = text_of_namecmd(str(tok))
+        if cmd in ("text", "textrm", "textit", "mathrm", "operatorname", "mathit", "mathsf"):
+            return _sym(tok, "name", body)
+        return _sym(tok, "name", f"\\{cmd}{{{body}}}")
+    if kind == "PARTIAL":
+        return Partial(None)
+    return _sym(tok, "cmd")
+
+
+def _merge_partial(items: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
+    """``\\partial NdInpt_o`` reads as ∂ of the whole juxtaposed run, not of its first letter."""
+    out: list[tuple[str, Node]] = []
+    i = 0
+    while i < len(items):
+        op, node = items[i]
+        if isinstance(node, Partial) and node.body is not None:
+            run: list[tuple[str, Node]] = [("", node.body)]
+            j = i + 1
+            while j < len(items) and items[j][0] == "" and not isinstance(items[j][1], Partial):
+                run.append(items[j])
+                j += 1
+            if len(run) > 1:
+                out.append((op, Partial(Prod(tuple(run)))))
+                i = j
+                continue
+        out.append((op, node))
+        i += 1
+    return out
+
+
+def _is_or(node: Node) -> bool:
+    return isinstance(node, Sym) and node.kind == "name" and node.head.strip().lower() == "or"
+
+
+def _product(items: list[tuple[str, Node]]) -> Node:
+    if not items:
+        raise ReadError("\\text{or} needs an expression on each side")
+    if len(items) == 1:
+        return items[0][1]
+    return Prod(tuple(items))
+
+
+def _alternatives(items: list[tuple[str, Node]]) -> Node:
+    """A product split at ``\\text{ or }`` into alternatives (Sears' = \\varphi_1 \\text{ or } \\varphi_2)."""
+    if not any(_is_or(node) for _, node in items):
+        return _product(items)
+    options: list[list[tuple[str, Node]]] = [[]]
+    for op, node in items:
+        if _is_or(node):
+            options.append([])
+        else:
+            options[-1].append((op if options[-1] else "", node))
+    return Alt(tuple(_product(o) for o in options))
+
+
+def _node(t: Tree | Token) -> Node:
+    if isinstance(t, Token):
+        return _leaf(t)
+    data, ch = t.data, t.children
+    if data == "sum":
+        terms: list[tuple[str, Node]] = []
+        sign = "+"
+        for c in ch:
+            if isinstance(c, Token) and c.type == "SIGN":
+                sign = "-" if str(c) in ("-", "\\mp") else "+"
+            else:
+                terms.append((sign, _node(c)))
+                sign = "+"
+        if len(terms) == 1 and terms[0][0] == "+":
+            return terms[0][1]
+        return Add(tuple(terms))
+    if data == "term":
+        items: list[tuple[str, Node]] = []
+        op = ""
+        for c in ch:
+            if isinstance(c, Token) and c.type == "MULOP":
+                op = "/" if str(c) == "/" else "*"
+            else:
+                items.append((op, _node(c)))
+                op = ""
+        items = _merge_partial(items)
+        return _alternatives(items)
+    if data == "bigsum":
+        _, scripts, body = ch
+        sub = sup = None
+        for s in scripts.children:
+            if s.data == "sub":
+                sub = s.children[0]
+            elif s.data == "sup":
+                sup = s.children[0]
+        if sub is None or sup is None:
+            raise ReadError("a \\sum needs both limits, as in \\sum_{h=1}^{H}")
+        parts = [c for c in sub.children] if isinstance(sub, Tree) and sub.data == "sbody" else []
+        if len(parts) != 3 or not (isinstance(parts[1], Token) and parts[1] == "="):
+            raise ReadError("a \\sum's lower limit must read index = start, as in \\sum_{h=1}^{H}")
+        var_node = _node(parts[0])
+        if not isinstance(var_node, Sym) or var_node.kind != "letter" or var_node.scripted:
+            raise ReadError("a \\sum's index must be a single letter")
+        return BigSum(
+            var_node.head,
+            _node(parts[2]),
+            _script(sup).expr or Num(sp.Integer(0), "0"),
+            _node(body),
+        )
+    if data == "scripted":
+        base = _node(ch[0])
+        if len(ch) == 1:
+            return base
+        sub = sup = None
+        primes = 0
+        for s in ch[1].children:
+            if s.data == "sub":
+                if sub is not None:
+                    raise ReadError("double subscript")
+                sub = _script(s.children[0])
+            elif s.data == "sup":
+                if sup is not None:
+                    raise ReadError("double superscript")
+                sup = _script(s.children[0])
+            else:
+                primes += 1
+        if isinstance(base, Sym) and not base.scripted:
+            return Sym(base.kind, base.head, sub, sup, primes, base.start, base.end)
+        return Scripted(base, sub, sup, primes)
+    if data == "accent":
+        acc, arg = ch
+        inner = "".join(text for _, text in _tokens(arg))
+        return Sym("accent", f"{acc}{{{inner}}}", None, None, 0, acc.start_pos or 0, t.meta.end_pos)
+    if data == "frac":
+        return Frac(_node(ch[1]), _node(ch[2]))
+    if data == "empty":
+        return Group("brace", ())
+    if data == "sqrt":
+        return Sqrt(_node(ch[1]))
+    if data == "partial_bare":
+        return Partial(None)
+    if data == "partial":
+        body = _node(ch[1]) if len(ch) == 2 else None
+        if len(ch) == 3:
+            body = _node(Tree("scripted", [ch[1], ch[2]]))
+        return Partial(body)
+    if data in ("paren", "bracket", "brace", "tuple"):
+        return Group(
+            data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA"))
+        )
+    if data == "set":
+        return Group("set", ())
+    if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
+        return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
+    if data == "aside":
+        return Group("aside", (_node(ch[0]), _node(ch[2])))
+    if data == "number":
+        return _leaf(ch[0])
+    if data == "sbody":
+        parts = [c for c in ch if isinstance(c, Tree)]
+        if len(parts) == 1 and len(ch) == 1:
+            return _node(parts[0])
+        return Group("tuple", tuple(_node(c) for c in parts))
+    raise ReadError(f"cannot read a {data}")  # pragma: no cover - grammar and reader agree

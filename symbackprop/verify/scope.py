@@ -1,0 +1,412 @@
+"""Give a read derivation its meaning: names through the notation, into SymPy objects.
+
+Every name is looked up by a spelling-insensitive key built from the parse tree
+(``v_{h,o}`` with h=1, o=2 and ``v_{1,2}`` have the same key). Intermediates stay
+as their symbols (φ, net, a, z, E_o); :meth:`Scope.closed` replaces them by their
+definitions. A partial derivative ∂N/∂D is the local one of the chain rule: N is
+expanded down to D (D held as a variable) and differentiated.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from string import Template
+from typing import Union
+
+import sympy as sp
+
+from symbackprop.backprop.forms import ERROR, Gradient
+from symbackprop.errors import SymbackpropError
+from symbackprop.model.network import Network, build
+from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
+from symbackprop.model.spec import NetworkSpec
+from symbackprop.verify.reader import (
+    Prod,
+    ReadError,
+    Script,
+    Sym,
+    parse,
+    text_of_namecmd,
+)
+
+PROSE = {
+    "where",
+    "or",
+    "and",
+    "since",
+    "for",
+    "by",
+    "using",
+    "with",
+    "is",
+    "if",
+    "then",
+    "as",
+    "th",
+    "st",
+    "nd",
+    "rd",
+}
+FUNCTION_HEADS = {"\\exp": sp.exp, "\\ln": sp.log, "\\log": sp.log}
+FUNCTION_LETTERS = ("f", "g", "h")  # in a statement of calculus, f(x), g'(x): undefined functions
+MAX_BINDINGS = 64
+MAX_SUM = 64
+Binding = Mapping[str, int | str]
+
+
+class ResolveError(SymbackpropError):
+    """A claim that reads but does not make sense in this spec's notation."""
+
+
+class UnknownName(ResolveError):
+    """A name the notation does not know (perhaps another notation's)."""
+
+
+@dataclass(frozen=True)
+class FuncMarker:
+    head: str
+    primes: int
+    undefined: bool = False  # f, g of a statement of calculus (not the notation's activation)
+
+
+@dataclass(frozen=True)
+class DerivOp:
+    den: sp.Expr
+
+
+@dataclass(frozen=True)
+class DeltaOp:
+    pass
+
+
+Value = Union[sp.Expr, FuncMarker, DerivOp, DeltaOp]
+
+
+def script_key(script: Script | None, env: Mapping[str, int | str] | None = None) -> str:
+    if script is None:
+        return ""
+    env = env or {}
+    parts = []
+    tokens = script.tokens
+    if len(tokens) > 2 and tokens[0][0] == "LETTER" and tokens[1] == ("REL", "="):
+        tokens = tokens[2:]  # E_{q=o}: the summation index q set to o
+    for typ, text in tokens:
+        if typ == "LETTER" and isinstance(env.get(text), int):
+            parts.append(str(env[text]))
+        elif typ == "NAMECMD":
+            cmd, body = text_of_namecmd(text)
+            parts.append(
+                body.replace(" ", "")
+                if cmd.startswith("text") or cmd in ("mathrm", "operatorname")
+                else text
+            )
+        else:
+            parts.append(text)
+    return "".join(parts)
+
+
+def name_key(
+    head: str, sub: Script | None, sup: Script | None, env: Mapping[str, int | str] | None = None
+) -> str:
+    key = head.replace(" ", "")
+    if sub is not None:
+        key += "_" + script_key(sub, env)
+    if sup is not None:
+        key += "^" + script_key(sup, env)
+    return key
+
+
+def latex_key(latex: str) -> str | None:
+    """The key of a name written in LaTeX (a notation entry), or None if it is not one name."""
+    try:
+        doc = parse(latex)
+    except ReadError:
+        return None
+    if len(doc.rows) != 1 or len(doc.rows[0].clauses) != 1:
+        return None
+    clause = doc.rows[0].clauses[0]
+    if clause.rels or clause.sides[0] is None:
+        return None
+    node = clause.sides[0]
+    if isinstance(node, Sym):
+        return name_key(node.head, node.sub, node.sup)
+    if isinstance(node, Prod) and all(
+        op == "" and isinstance(n, Sym) and n.kind == "letter" for op, n in node.items
+    ):
+        syms = [n for _, n in node.items]
+        if all(not s.scripted for s in syms[:-1]):
+            return name_key("".join(s.head for s in syms), syms[-1].sub, syms[-1].sup)
+    return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A spec's network and notation, as the reader sees them."""
+
+    spec: NetworkSpec
+    notation: Notation
+
+    @cached_property
+    def net(self) -> Network:
+        return build(self.spec, self.notation.residual)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return self.notation.symbol_names(self.net)
+
+    @cached_property
+    def canon(self) -> dict[sp.Expr, sp.Expr]:
+        """Outputs are the last layer's activations: one symbol for both."""
+        L = self.net.depth
+        return {o: self.net.a[L][j] for j, o in enumerate(self.net.outputs)}
+
+    @cached_property
+    def objects(self) -> dict[str, sp.Expr]:
+        net, L = self.net, self.net.depth
+        out: dict[str, sp.Expr] = {p.id: p.symbol for p in net.params}
+        out |= {f"x{k}": s for k, s in enumerate(net.inputs, start=1)}
+        out |= {f"y{j}": s for j, s in enumerate(net.targets, start=1)}
+        for l in range(1, L + 1):
+            for j, (z, a) in enumerate(zip(net.z[l], net.a[l]), start=1):
+                out[f"z{l}_{j}"] = z
+                out[f"a{l}_{j}"] = a
+        for j, (o, e) in enumerate(zip(net.outputs, net.errors), start=1):
+            out[f"o{j}"] = self.canon[o]
+            out[f"e{j}"] = e
+        if net.gain is not None:
+            out["alpha"] = net.gain
+        out["eta"] = net.lr
+        out["E"] = ERROR
+        if net.case is not None:
+            out["E_case"] = self.e_case
+            assert net.n_cases is not None
+            out["n"] = net.n_cases
+        if self.notation.has_error_terms:  # Maren's SE: output j's term of the error, 1/2 E_j^2
+            zero = [sp.Integer(0)] * len(net.errors)
+            for j, e in enumerate(net.errors, start=1):
+                only = [e if k == j else sp.Integer(0) for k in range(1, len(net.errors) + 1)]
+                out[f"term{j}"] = net.loss.case_error(zero, only)
+        return out
+
+    @cached_property
+    def network_atoms(self) -> frozenset[sp.Expr]:
+        """The network's own quantities (not the gain, the learning rate or a count)."""
+        skip = {"alpha", "eta", "n"}
+        atoms = {v for k, v in self.objects.items() if k not in skip}
+        return frozenset(
+            a
+            for v in atoms
+            for a in (v.free_symbols | v.atoms(sp.Indexed) | {v})
+            if not a.is_number
+        )
+
+    def unit_activation(self, expr: sp.Expr) -> sp.Expr | None:
+        """The activation of the unit a quantity belongs to (its error term, net input or activation)."""
+        net = self.net
+        for j, e in enumerate(net.errors):
+            if expr == e:
+                return net.a[net.depth][j]
+        for l in range(1, net.depth + 1):
+            for z, a in zip(net.z[l], net.a[l]):
+                if expr in (z, a):
+                    return a
+        return None
+
+    @cached_property
+    def e_case(self) -> sp.Expr:
+        """The error of case i (Indexed, so that a mean over cases can be expanded)."""
+        return (
+            sp.IndexedBase("E_case", real=True)[self.net.case]
+            if self.net.case is not None
+            else ERROR
+        )
+
+    @cached_property
+    def table(self) -> dict[str, str]:
+        """Name key -> canonical id, from the notation's names and its [aliases]."""
+        out: dict[str, str] = {}
+        for cid, latex in self.names.items():
+            if cid not in self.objects or not latex:
+                continue
+            key = latex_key(latex)
+            if key is not None:
+                out.setdefault(key, cid)
+        sizes, L = self.spec.sizes, self.spec.depth
+        span = range(1, max(sizes) + 1)
+        for alias, target in self.notation.aliases.items():
+            for l, j, k in itertools.product(range(1, L + 1), span, span):
+                values = {"l": l, "j": j, "k": k}
+                cid = Template(target).safe_substitute(values)
+                if cid not in self.objects:
+                    continue
+                key = latex_key(Template(alias).safe_substitute(values))
+                if key is not None:
+                    out.setdefault(key, cid)
+        return out
+
+    @cached_property
+    def indices(self) -> dict[str, int]:
+        """Free index letters -> their layer: the notation's index-form ``indices`` list."""
+        letters = self.notation.letters("indices")
+        return {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """Size letters -> their layer: the ``sizes`` list, and [counts] (negative: from the output)."""
+        out = {
+            latex_key(s) or s: l
+            for l, s in enumerate(self.notation.letters("sizes"))
+            if l <= self.spec.depth
+        }
+        for letter, l in self.notation.counts.items():
+            layer = l if l >= 0 else self.spec.depth + 1 + l
+            if 0 <= layer <= self.spec.depth:
+                out[latex_key(letter) or letter] = layer
+        return out
+
+    @cached_property
+    def function_key(self) -> str:
+        return latex_key(self.notation.get("function") or "\\sigma") or "\\sigma"
+
+    @cached_property
+    def generic(self) -> dict[str, tuple[str, ...]]:
+        out = {}
+        for latex, cls in self.notation.generic.items():
+            key = latex_key(latex)
+            if key is None:
+                raise ResolveError(
+                    f"notation {self.notation.name}: generic name {latex!r} is not one name"
+                )
+            out[key] = self._param_class(cls)
+        return out
+
+    @cached_property
+    def generic_latex(self) -> dict[str, str]:
+        return {latex_key(latex) or latex: latex for latex in self.notation.generic}
+
+    def _param_class(self, cls: str) -> tuple[str, ...]:
+        """The parameters a generic name stands for: all of a layer's (weight:L), else the first
+        weight and the first bias of each layer (one of each kind and place in the network)."""
+        kind, _, layer = cls.partition(":")
+        kinds = {"parameter": ("weight", "bias"), "weight": ("weight",), "bias": ("bias",)}
+        if kind not in kinds or (layer and not layer.isdigit()):
+            raise ResolveError(
+                f"notation {self.notation.name}: generic class {cls!r}; use parameter, weight, bias or weight:L"
+            )
+        chosen = [
+            p
+            for p in self.net.params
+            if p.kind in kinds[kind] and (not layer or p.layer == int(layer))
+        ]
+        if not layer:
+            firsts: dict[tuple[str, int], str] = {}
+            for p in chosen:
+                firsts.setdefault((p.kind, p.layer), p.id)
+            return tuple(firsts.values())
+        return tuple(p.id for p in chosen)
+
+    @cached_property
+    def definitions(self) -> dict[sp.Expr, sp.Expr]:
+        net = self.net
+        defs = {
+            k: v.xreplace(self.canon) for k, v in net.definitions.items() if k not in self.canon
+        }
+        case_error = net.case_error.xreplace(self.canon)
+        if self.notation.has_error_terms:
+            zero = [sp.Integer(0)] * len(net.errors)
+            case_error = net.loss.case_error(zero, list(net.errors))
+        if net.case is not None:
+            defs[self.e_case] = case_error
+            defs[ERROR] = net.over_cases(self.e_case)
+        else:
+            defs[ERROR] = case_error
+        return defs
+
+    def define(self, symbol: sp.Symbol, value: sp.Expr) -> None:
+        """A name a document defines (:mod:`symbackprop.document`): expanded like an intermediate."""
+        self.definitions[symbol] = value
+
+    @cached_property
+    def reverse(self) -> dict[sp.Expr, sp.Expr]:
+        """An activation's defining expression -> the activation (φ(net_1) is φ_1)."""
+        out = {}
+        for l in range(1, self.net.depth + 1):
+            for a in self.net.a[l]:
+                out[self.definitions[a]] = a
+        return out
+
+    @cached_property
+    def unclosed(self) -> dict[sp.Expr, sp.Expr]:
+        """Closed form -> the intermediate it is (activations win over net inputs when equal)."""
+        out: dict[sp.Expr, sp.Expr] = {}
+        for l in range(1, self.net.depth + 1):
+            for key in (*self.net.z[l], *self.net.a[l]):
+                value = self.net.closed[key]
+                if not value.is_Atom:
+                    out[value] = key
+        return out
+
+    def expand(self, expr: sp.Expr, keep: sp.Expr | None = None) -> sp.Expr:
+        """Replace intermediates by their definitions (all of them, or down to ``keep``)."""
+        defs = (
+            self.definitions
+            if keep is None
+            else {k: v for k, v in self.definitions.items() if k != keep}
+        )
+        for _ in range(4 * self.net.depth + 8):
+            new = expr.xreplace(defs)
+            if new == expr:
+                return new
+            expr = new
+        return expr
+
+    def closed(self, expr: sp.Expr) -> sp.Expr:
+        return self.expand(expr)
+
+    def gradient(self, pid: str) -> Gradient:
+        return Gradient(self.net, self.net.param(pid), self.notation.has_error_terms)
+
+    def grad_mid(self, pid: str) -> sp.Expr:
+        """dE/dp in intermediates (the delta recursion), outputs written as activations."""
+        return self.gradient(pid).compact.value.xreplace(self.canon)
+
+    def update_mid(self, pid: str) -> sp.Expr:
+        return -self.net.lr * self.grad_mid(pid)
+
+    def param_of(self, expr: sp.Expr) -> str | None:
+        for p in self.net.params:
+            if p.symbol == expr:
+                return p.id
+        return None
+
+    def known_names(self) -> str:
+        shown = sorted({self.names[cid] for cid in self.table.values() if cid in self.names})
+        return ", ".join(shown)
+
+    def unknown(self, shown: str, whole: bool = True) -> UnknownName:
+        """An unknown name; when another built-in notation writes it, say the claim mixes notations.
+
+        ``whole`` is False when ``shown`` is only part of what was written (a superscript was dropped).
+        """
+        here = self.notation.name
+        for other in notation_names() if whole else ():
+            if other == here:
+                continue
+            try:
+                names = load_notation(other).symbol_names(self.net)
+            except SymbackpropError:  # that notation does not fit this network
+                continue
+            if normalise(shown) in {normalise(latex) for latex in names.values()}:
+                return UnknownName(
+                    f"{shown} is notation {other}'s name, but this spec is written in notation {here}: "
+                    f"the claim mixes notations; write it as {here} does ({self.known_names()}) or pass --notation {other}"
+                )
+        return UnknownName(
+            f"unknown symbol {shown} in notation {here}; it knows {self.known_names()}"
+        )
+
+
+# -- free indices and generic names -------------------------------------------------

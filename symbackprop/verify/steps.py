@@ -1,0 +1,363 @@
+"""Verify a hand derivation: a verdict, and when it fails, a diagnosis in the claim's notation.
+
+A claim is LaTeX, optionally with its left-hand side (∂E/∂p, Δp, p_{new}, p'), for
+one parameter and kind. It is compared with the truth derived by :mod:`symbackprop.derive`:
+
+* symbolic first: the difference of the closed forms simplifies to zero -> "holds";
+* backed by 50-digit evaluation at random rational points: a non-zero difference is
+  a counterexample -> "does not hold";
+* zero at every point but no symbolic proof -> "undecided" (never "holds" on numbers).
+
+A claim that is a number (the note's 0.17) is checked against the exact value at the
+given values, rounded to ``decimals`` when asked (or when written with ``\\approx``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+import sympy as sp
+
+from symbackprop.errors import SymbackpropError
+from symbackprop.verify.calculus import calculus, gradient_vector, nabla_parts
+from symbackprop.verify.claim import (
+    KINDS,
+    Claim,
+    Context,
+    Outcome,
+    Step,
+    Verdict,
+    claim_clauses,
+    fixed_binding,
+    lhs_meaning,
+    param_binding,
+    steps_of,
+    truth_mid,
+)
+from symbackprop.verify.diagnosis import diagnose, zero_partials
+from symbackprop.verify.numeric import (
+    DPS,
+    POINTS,
+    is_zero,
+    network_counterexample,
+    rounded,
+    symbols_of,
+    value_table,
+    written_decimals,
+)
+from symbackprop.verify.reader import Alt, Node, Sym, walk
+from symbackprop.verify.resolver import Resolver, resolver
+from symbackprop.verify.scope import FUNCTION_HEADS, ResolveError, Scope, UnknownName
+from symbackprop.verify.values import bindings, free_variables, is_vector
+
+# -- the steps of a claim ------------------------------------------------------------
+
+
+# -- what a left-hand side says -------------------------------------------------------
+
+
+# -- binding ---------------------------------------------------------------------------
+
+
+# -- the check ---------------------------------------------------------------------------
+
+
+def verify(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
+    """Every step of a claim under every binding: one outcome each."""
+    scope = ctx.scope
+    if claim.kind is not None and claim.kind not in KINDS:
+        raise SymbackpropError(f"unknown kind {claim.kind!r}; choose from {', '.join(KINDS)}")
+    steps = steps_of(claim_clauses(claim.latex))
+    if not steps:
+        raise SymbackpropError("the claim has no right-hand side to check")
+    return verify_steps(ctx, claim, steps, strict)
+
+
+def verify_steps(
+    ctx: Context,
+    claim: Claim,
+    steps: list[Step],
+    strict: bool = True,
+    local: Mapping[str, sp.Expr] | None = None,
+) -> list[Outcome]:
+    """The outcomes of already-read steps (the audit reads whole documents itself, with the
+    ``local`` names the document defines)."""
+
+    scope = ctx.scope
+    ints, named = fixed_binding(ctx, claim.bind)
+    named = {**(local or {}), **named}
+    nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
+    free = free_variables(nodes, scope, {**ints, **named})
+    pid_given = scope.notation.param_id(claim.param, scope.net) if claim.param else None
+    if pid_given is not None and all(s.lhs is None for s in steps):
+        ints = {**param_binding(ctx, pid_given, free), **ints}
+        free = {k: v for k, v in free.items() if k not in ints}
+    outcomes: list[Outcome] = []
+    matched = False
+    for extra in bindings(free):
+        binding = {**ints, **extra}
+        shown_binding = ", ".join(
+            f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items())
+        )
+        defined: dict[
+            str, sp.Expr
+        ] = {}  # names a statement of calculus defines for its later steps (y = ... = ...)
+        first = len(outcomes)
+        for number, step in enumerate(steps, start=1):
+            res = resolver(scope, binding, {**named, **defined})
+            if nabla_parts(step.lhs) is not None:
+                matched = True
+                outcomes.append(
+                    replace(
+                        _gradient_vector(ctx, res, claim, step, shown_binding, strict), step=number
+                    )
+                )
+                continue
+            try:
+                lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
+            except UnknownName as exc:
+                matched = True
+                outcomes.append(
+                    replace(
+                        _calculus_or_unreadable(
+                            ctx, res, claim, step, shown_binding, exc, strict, defined
+                        ),
+                        step=number,
+                    )
+                )
+                continue
+            except ResolveError as exc:
+                if strict:
+                    raise SymbackpropError(str(exc)) from None
+                matched = True
+                outcomes.append(
+                    replace(_unreadable(ctx, claim, shown_binding, str(exc)), step=number)
+                )
+                continue
+            if step.lhs is not None and lhs is None:
+                kind, pid = "equation", ""
+                if claim.kind not in (None, "equation"):
+                    raise SymbackpropError(
+                        f"the left-hand side is not a gradient ∂E/∂p, an update Δp or a new value p_{{new}}, "
+                        f"but --kind is {claim.kind}"
+                    )
+            elif lhs is not None:
+                kind, pid = lhs.kind, lhs.pid
+                if claim.kind not in (None, kind):
+                    raise SymbackpropError(
+                        f"the left-hand side is a {kind} claim, but --kind is {claim.kind}"
+                    )
+                if pid_given is not None and pid != pid_given:
+                    continue
+            else:
+                if pid_given is None:
+                    raise SymbackpropError(
+                        "the claim has no left-hand side: give --param (and --kind)"
+                    )
+                kind, pid = claim.kind or "gradient", pid_given
+                if kind == "equation":
+                    raise SymbackpropError("an equation claim needs its left-hand side")
+            matched = True
+            try:
+                judged = _either(
+                    step, lambda s: _check(ctx, res, claim, s, kind, pid, shown_binding)
+                )
+                outcomes.append(replace(judged, step=number))
+            except UnknownName as exc:
+                outcomes.append(
+                    replace(
+                        _calculus_or_unreadable(
+                            ctx, res, claim, step, shown_binding, exc, strict, defined
+                        ),
+                        step=number,
+                    )
+                )
+            except ResolveError as exc:
+                if strict:
+                    raise SymbackpropError(str(exc)) from None
+                outcomes.append(
+                    replace(
+                        _unreadable(ctx, claim, shown_binding, str(exc), kind, pid), step=number
+                    )
+                )
+        if any(isinstance(v, str) for v in extra.values()):
+            outcomes[first:] = [replace(o, generic=True) for o in outcomes[first:]]
+    if not matched:
+        raise SymbackpropError(f"the claim's left-hand side never names {claim.param}")
+    return outcomes
+
+
+def _gradient_vector(
+    ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str, strict: bool
+) -> Outcome:
+
+    try:
+        return gradient_vector(ctx, res, claim, step, binding)
+    except ResolveError as err:
+        if strict:
+            raise SymbackpropError(str(err)) from None
+        return _unreadable(ctx, claim, binding, str(err), "gradient vector")
+
+
+def _either(step: Step, judge: Callable[[Step], Outcome]) -> Outcome:
+    """A right-hand side ``a \\text{ or } b`` holds when one of its alternatives does."""
+    if not isinstance(step.rhs, Alt):
+        return judge(step)
+    results = [judge(replace(step, rhs=option)) for option in step.rhs.options]
+    for k, result in enumerate(results, start=1):
+        if result.verdict == Verdict.HOLDS:
+            return replace(
+                result, remark=_join(result.remark, f"alternative {k} of {len(results)} holds")
+            )
+    worst = max(results, key=lambda r: Verdict(r.verdict).rank)
+    return replace(
+        worst, remark=_join(worst.remark, f"none of the {len(results)} alternatives holds")
+    )
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _calculus_or_unreadable(
+    ctx: Context,
+    res: Resolver,
+    claim: Claim,
+    step: Step,
+    binding: str,
+    exc: UnknownName,
+    strict: bool,
+    defined: dict[str, sp.Expr],
+) -> Outcome:
+    """A step with a name the notation does not know: a statement of calculus if it mentions no
+    network quantity, else the unknown-name error (strict) or an unreadable outcome."""
+
+    try:
+        return _either(step, lambda s: calculus(ctx, res, claim, s, binding, exc, defined))
+    except ResolveError as err:
+        if strict:
+            raise SymbackpropError(str(err)) from None
+        return _unreadable(
+            ctx, claim, binding, str(err), "equation" if step.lhs is not None else ""
+        )
+
+
+def _unreadable(
+    ctx: Context, claim: Claim, binding: str, reason: str, kind: str = "", pid: str = ""
+) -> Outcome:
+    param = ctx.scope.names.get(pid, pid) if pid else ""
+    return Outcome(
+        claim.source, claim.latex, kind, param, binding, Verdict.UNREADABLE, remark=reason
+    )
+
+
+def _show_key(ctx: Context, key: str) -> str:
+    return ctx.scope.generic_latex.get(key, key)
+
+
+def _show_bound(ctx: Context, value: int | str) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return ctx.scope.names.get(value, value)
+
+
+def _check(
+    ctx: Context, res: Resolver, claim: Claim, step: Step, kind: str, pid: str, binding: str
+) -> Outcome:
+    scope = ctx.scope
+    base = Outcome(
+        source=claim.source,
+        claim=claim.latex,
+        kind=kind,
+        param=scope.names.get(pid, pid) if pid else "",
+        binding=binding,
+        verdict=Verdict.UNDECIDED,
+    )
+    rhs = res.expr(step.rhs)
+    lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
+    if is_vector(lhs) or is_vector(rhs):
+        raise ResolveError(
+            "a vector where a quantity of the network is compared (vectors are read in statements of calculus)"
+        )
+    if ctx.learning_rate is not None:
+        lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
+    lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
+    if written_as_number(scope, step.rhs) and not symbols_of(rhs_c):
+        if ctx.fixed:  # the document's numbers: quantities it takes as given first, then its leaves
+            fixed = dict(ctx.fixed)
+            lhs_c = scope.closed(lhs.xreplace(fixed)).xreplace(fixed)
+        return _check_number(ctx, base, lhs_c, rhs_c, step, claim.decimals)
+    counter = network_counterexample(ctx, lhs, rhs)
+    if counter:
+        out = diagnose(
+            ctx, replace(base, verdict=Verdict.FAILS, counterexample=counter), kind, pid, lhs, rhs
+        )
+        zero = zero_partials(ctx, res, step.rhs)
+        return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
+    if is_zero(rhs - lhs) or is_zero(rhs_c - lhs_c):
+        return replace(base, verdict=Verdict.HOLDS)
+    if counter is None:
+        return replace(
+            base,
+            verdict=Verdict.UNDECIDED,
+            remark="not proved symbolically, and not evaluated at numbers",
+        )
+    return replace(
+        base,
+        verdict=Verdict.UNDECIDED,
+        remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically",
+    )
+
+
+def written_as_number(scope: Scope, node: Node) -> bool:
+    """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric claim."""
+    allowed = {scope.function_key, "e", *FUNCTION_HEADS}
+    return not any(
+        isinstance(n, Sym) and (n.head not in allowed or n.sub is not None) for n in walk(node)
+    )
+
+
+def _check_number(
+    ctx: Context, base: Outcome, lhs: sp.Expr, rhs: sp.Expr, step: Step, decimals: int | None
+) -> Outcome:
+    scope = ctx.scope
+    if ctx.values is not None:
+        lhs = lhs.xreplace(value_table(ctx))
+    missing = sorted(
+        {scope.names.get(str(s), str(s)) for s in lhs.free_symbols | lhs.atoms(sp.Indexed)}
+    )
+    if missing:
+        return replace(
+            base,
+            verdict=Verdict.UNDECIDED,
+            remark=f"the claim is a number, but no value is given for {', '.join(missing)}",
+        )
+    true = sp.nsimplify(lhs.doit()) if not lhs.has(sp.Function) else lhs.evalf(DPS)
+    claimed = rhs
+    if decimals is None and step.rel == "\\approx":
+        decimals = written_decimals(step.rhs)
+    true_n, claimed_n = sp.N(true, 15), sp.N(claimed, 15)
+    if decimals is None:
+        ok = (
+            sp.simplify(true - claimed) == 0
+            if true.is_Rational and claimed.is_Rational
+            else abs(sp.N(true - claimed, DPS)) < sp.Float(10) ** (-DPS + 5)
+        )
+        shown = f"exact {true_n}, claimed {claimed_n}"
+    else:
+        ok = rounded(sp.N(true, DPS), decimals) == rounded(sp.N(claimed, DPS), decimals)
+        shown = f"exact {true_n} (to {decimals} decimals {float(rounded(sp.N(true, DPS), decimals)):.{decimals}f}), claimed {claimed_n}"
+    remark = "" if ok and decimals is None else shown
+    if (
+        ok
+        and decimals is not None
+        and abs(sp.N(true - claimed, DPS)) > sp.Float(10) ** (-decimals - 3)
+    ):
+        remark += "; equal only after rounding"
+    return replace(
+        base, verdict=Verdict.HOLDS if ok else "does not hold", remark=remark, correct=str(true_n)
+    )
+
+
+# -- diagnosis ---------------------------------------------------------------------------

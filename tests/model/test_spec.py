@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from symbackprop import SpecError, inline, preset, resolve
+from symbackprop.model.spec import NetworkSpec, preset_names, spec_from_toml
+
+BAD_INLINE = [
+    ("2-0-1", "positive"),
+    ("2--3-1", "positive layer sizes"),
+    ("2", "positive layer sizes"),
+    ("2-x-1", "positive layer sizes"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_INLINE)
+def test_bad_inline_specs_fail_with_one_clear_message(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        inline(text)
+
+
+BAD_FLAGS = [
+    (
+        {"activation": "swish"},
+        "unknown activation 'swish'.*choose from linear, relu, sigmoid, softmax, softplus, tanh",
+    ),
+    ({"activation": ["tanh", "relu", "linear"]}, "3 activation entries for 2 non-input layers"),
+    ({"loss": "mae"}, "unknown loss 'mae'; choose from cross_entropy, half_sse, sse"),
+    ({"activation": "tanh", "gain": True}, "--gain needs at least one sigmoid layer"),
+]
+
+
+@pytest.mark.parametrize(("flags", "message"), BAD_FLAGS)
+def test_bad_flags(flags: dict, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        inline("2-3-2", **flags)
+
+
+BAD_TOML = [
+    ("layers = [2, 2", "malformed TOML"),
+    ("layers = [2, -1]", "positive integer"),
+    ("layers = [3]", "at least an input and an output layer"),
+    ("sizes = [2, 1]", "unknown key"),
+    ("activation = 'tanh'", "missing 'layers'"),
+    ("layers = [2, 1]\nactivation = 'tanh'\ngain = true", "a gain needs sigmoid"),
+    ("layers = [2, 1]\nbias = 'yes'", "bias must be a bool"),
+    ("layers = [2, 2, 1]\nbias = [true]", "1 bias entries for 2 non-input layers"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TOML)
+def test_bad_spec_files(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        spec_from_toml(text)
+
+
+def test_direct_construction_is_validated() -> None:
+    with pytest.raises(SpecError, match="layer 1 has size 0"):
+        NetworkSpec((2, 0, 1), ("sigmoid", "sigmoid"), (True, True), (False, False))
+
+
+def test_inline_defaults() -> None:
+    spec = inline("2-3-2")
+    assert spec.activations == ("sigmoid", "sigmoid")
+    assert spec.biases == (True, True)
+    assert spec.loss == "half_sse" and spec.notation == "canonical" and not spec.mean
+    mixed = inline("2-3-2", activation=["tanh", "linear"], bias=False)
+    assert mixed.activations == ("tanh", "linear") and mixed.biases == (False, False)
+
+
+def test_presets_are_the_sources_networks() -> None:
+    assert preset_names() == ["essay", "maren", "note", "sears-xor", "xor-bias"]
+    sears = preset("sears-xor")
+    assert sears.sizes == (2, 2, 1) and not any(sears.biases) and sears.loss == "half_sse"
+    maren = preset("maren")
+    assert all(maren.gains) and maren.notation == "maren"
+    essay = preset("essay")
+    assert essay.mean and essay.loss == "sse" and all(essay.biases) and essay.depth == 3
+    note = preset("note")
+    assert note.activations == ("linear", "linear")
+
+
+def test_toml_round_trip(tmp_path: Path) -> None:
+    for name in preset_names():
+        spec = preset(name)
+        again = spec_from_toml(spec.to_toml())
+        assert again == spec
+    path = tmp_path / "mine.toml"
+    path.write_text("layers = [3, 4, 1]\nactivation = ['tanh', 'sigmoid']\nloss = 'sse'\n")
+    spec = resolve(str(path))
+    assert (
+        spec.sizes == (3, 4, 1) and spec.activations == ("tanh", "sigmoid") and spec.loss == "sse"
+    )
+
+
+def test_flags_refine_presets() -> None:
+    spec = resolve("xor-bias", activation=["tanh"], bias=False)
+    assert spec.activations == ("tanh", "tanh") and spec.biases == (False, False)
+
+
+def test_unknown_preset_lists_choices() -> None:
+    with pytest.raises(
+        SpecError, match="unknown preset 'xor'; choose from essay, maren, note, sears-xor, xor-bias"
+    ):
+        resolve("xor")
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "message"),
+    [
+        ("2-2-1", {"activation": ["sigmoid", "softmax"]}, "softmax of one unit"),
+        (
+            "2-3-2",
+            {"activation": "tanh", "loss": "cross_entropy"},
+            "cross_entropy needs a softmax .* or sigmoid",
+        ),
+        (
+            "2-3-2",
+            {"activation": "softmax", "gain": True},
+            "--gain needs at least one sigmoid layer",
+        ),
+    ],
+)
+def test_classification_heads_are_validated(text: str, flags: dict, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        inline(text, **flags)

@@ -1,0 +1,157 @@
+"""Fuzz the reader and the verifier: any input gives a verdict or a clean error, fast."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symbackprop.errors import SymbackpropError
+from symbackprop.model.spec import preset
+from symbackprop.verify.claim import Claim, context
+from symbackprop.verify.reader import parse
+from symbackprop.verify.steps import verify
+
+TOKENS = [
+    r"\frac",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "^",
+    "_",
+    "'",
+    "+",
+    "-",
+    r"\cdot",
+    "*",
+    "/",
+    "=",
+    r"\approx",
+    r"\partial",
+    r"\sum",
+    r"\dots",
+    r"\alpha",
+    r"\varphi",
+    r"\hat{y}",
+    r"\text{net}",
+    r"\Delta",
+    r"\left(",
+    r"\right)",
+    "w",
+    "i",
+    "y",
+    "1",
+    "2",
+    "0.5",
+    ",",
+    ";",
+    r"\quad",
+    "&",
+    r"\\",
+    "e",
+    r"\exp",
+    r"\sqrt",
+    "E",
+    r"\mathcal{F}",
+    "o",
+    "h",
+    "x",
+    " ",
+    # statements of calculus, vectors, series, alternatives, Maren's forms
+    "d",
+    "dx",
+    "f",
+    "g",
+    "u",
+    "n",
+    "SE",
+    r"E_{q=o}",
+    r"\nabla",
+    r"\vec{w}",
+    r"\text{ or }",
+    r"\begin{bmatrix}",
+    r"\end{bmatrix}",
+    r"\left[",
+    r"\right]",
+    r"\equiv",
+    ":=",
+    r"\sigma",
+    "(0.7, 0.1)",
+    "w_n",
+    "_\\delta",
+]
+SEARS = [
+    r"\alpha (y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1",
+    r"\Delta w_{11} = -\Delta w_{\hat{y}} \varphi_1(1 - \varphi_1) i_1",
+    r"\frac{\partial E}{\partial w_{\hat{y}}} = \varphi_1",
+]
+CALCULUS = [
+    r"[f(g(x))]' = f'(g(x)) \cdot g'(x)",
+    r"\frac{1}{2} \frac{dx^2}{dx} = 2 * \frac{1}{2} x = x",
+    r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial u}{\partial x}",
+    r"(w_1, w_2, \dots, w_n) \cdot (u_1, u_2, \dots, u_n) = w_1u_1 + w_2u_2 + \dots + w_nu_n + b",
+    r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \dots, \frac{\partial f}{\partial x_n} \right)",
+    r"\frac{\partial \text{net}_{\hat{y}}}{\partial w_{\hat{y}}} = \varphi_1 \text{ or } \varphi_2",
+    r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \dots, \frac{\partial E}{\partial w_{22}} \right]",
+    r"v = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \end{bmatrix} \cdot \begin{bmatrix} 0.7 \\ 0.1 \end{bmatrix}\right) \approx 0.6",
+]
+CTX = context(preset("sears-xor"))
+LIMIT = 2.0
+
+
+def _check(text: str, param: str | None = "w_{1}") -> None:
+    start = time.perf_counter()
+    try:
+        verify(CTX, Claim(text, param=param, kind=None), strict=True)
+    except SymbackpropError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    assert time.perf_counter() - start < LIMIT, text
+
+
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join))
+def test_random_token_soup(text: str) -> None:
+    _check(text)
+
+
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.sampled_from(SEARS),
+    st.integers(0, 80),
+    st.integers(0, 6),
+    st.sampled_from(TOKENS + ["", "@", "}}", "\\"]),
+)
+def test_mutated_source_equations(base: str, at: int, cut: int, insert: str) -> None:
+    at = min(at, len(base))
+    _check(base[:at] + insert + base[at + cut :])
+
+
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.sampled_from(CALCULUS),
+    st.integers(0, 120),
+    st.integers(0, 6),
+    st.sampled_from(TOKENS + ["", "@", "}}", "\\"]),
+)
+def test_mutated_statements_of_calculus(base: str, at: int, cut: int, insert: str) -> None:
+    at = min(at, len(base))
+    _check(base[:at] + insert + base[at + cut :], param=None)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(max_size=60))
+def test_arbitrary_text_never_crashes_the_reader(text: str) -> None:
+    try:
+        parse(text)
+    except SymbackpropError as exc:
+        assert str(exc)
