@@ -2,7 +2,7 @@
 
 The package is layered by stage; each stage imports only the ones before it:
 
-    model -> backprop -> printing -> codegen -> train -> verify -> audit -> api -> cli
+    model -> backprop -> printing -> codegen -> train -> verify -> audit -> report -> api -> cli
 
 The names below are loaded on first use, so ``import symbackprop`` (and the pytest plugin
 it registers) costs nothing until one of them is needed.

