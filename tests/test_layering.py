@@ -51,8 +51,17 @@ def imports(path: Path) -> list[tuple[str, list[str], bool]]:
         if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
         for n in ast.walk(f)
     }
+    # Imports for type checkers only never run: they make no circle.
+    typing_only = {
+        id(n)
+        for f in tree.body
+        if isinstance(f, ast.If) and "TYPE_CHECKING" in ast.unparse(f.test)
+        for n in ast.walk(f)
+    }
     found = []
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         top = id(node) not in inside
         if (
             isinstance(node, ast.ImportFrom)

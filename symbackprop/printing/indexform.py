@@ -7,7 +7,8 @@ from typing import Any
 
 import sympy as sp
 
-from symbackprop.backprop.indexform import CASE_ERROR, Block, Formula, IndexForm, Partial, Scheme
+from symbackprop.backprop.indexform import CASE_ERROR, Block, IndexForm
+from symbackprop.backprop.indexscheme import Formula, Partial, Scheme
 from symbackprop.model.notation import Notation
 from symbackprop.printing.latex import NotationPrinter
 from symbackprop.printing.srepr import srepr

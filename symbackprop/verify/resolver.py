@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.verify.derivatives import DerivativeReading
 from symbackprop.verify.reader import (
     Add,
     Alt,
@@ -28,7 +28,6 @@ from symbackprop.verify.reader import (
 from symbackprop.verify.scope import (
     FUNCTION_HEADS,
     FUNCTION_LETTERS,
-    MAX_SUM,
     PROSE,
     DeltaOp,
     DerivOp,
@@ -40,21 +39,14 @@ from symbackprop.verify.scope import (
     name_key,
     script_key,
 )
+from symbackprop.verify.series import SeriesReading
 from symbackprop.verify.values import (
-    SERIES_INDEX,
-    SERIES_KEY,
-    among_zeros,
-    as_partial,
-    free_variables_of,
     is_arguments,
     is_dots,
     is_vector,
-    letters_of,
     marker_error,
     mentions,
     plus,
-    shape_of,
-    templated,
     times,
     trim_suffix,
     undefined_function,
@@ -72,7 +64,7 @@ class FreeRecord:
 
 
 @dataclass(frozen=True)
-class Resolver:
+class Resolver(DerivativeReading, SeriesReading):
     """Turns nodes into SymPy under one binding of the free indices and generic names.
 
     ``free``: a statement of calculus. Names the notation does not know are real
@@ -220,14 +212,6 @@ class Resolver:
         shown = head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")
         raise self.scope.unknown(shown, whole=sup is None)
 
-    def _primed(self, value: sp.Expr, primes: int) -> sp.Expr:
-        if primes == 0:
-            return value
-        pid = self.scope.param_of(value)
-        if primes == 1 and pid is not None:
-            return value + self.scope.update_mid(pid)
-        raise ResolveError(f"a prime on {value} has no meaning here")
-
     # -- expressions -------------------------------------------------------
     def expr(self, node: Node) -> sp.Expr:
         value = self.value(node)
@@ -281,208 +265,6 @@ class Resolver:
         if isinstance(node, BigSum):
             return self.bigsum(node)
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
-
-    def series(self, node: Add) -> sp.Expr:
-        """``a_1 + a_2 + \\dots + a_N`` (with any other terms before or after): the terms follow
-        the first ones up to a count N, a layer size from the notation's [counts], the number of
-        cases n, or (in a statement of calculus) a free count: a SymPy Sum. An elision among
-        zeros (``0 + 0 + \\dots + 0 + 1``) stands for zeros."""
-        terms = list(node.terms)
-        nodes = [t for _, t in terms]
-        if among_zeros(nodes):
-            return self.expr(Add(tuple((sign, t) for sign, t in terms if not is_dots(t))))
-        start, d, count = self.elision(nodes)
-        self.note_written(nodes[start:d])
-        if any(sign != "+" for sign, _ in terms[start : d + 2]):
-            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
-        total = self.series_value(nodes[d + 1], count, vector=False)
-        for sign, term in terms[:start] + terms[d + 2 :]:
-            total = plus(total, self.expr(term), sign)
-        return total
-
-    def elision(self, nodes: list[Node]) -> tuple[int, int, str]:
-        """(first term, position of the \\dots, count letter) of the one series in ``nodes``."""
-        dots = [k for k, n in enumerate(nodes) if is_dots(n)]
-        if len(dots) != 1 or dots[0] == 0 or dots[0] == len(nodes) - 1:
-            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
-        d = dots[0]
-        last = nodes[d + 1]
-        for count in letters_of(last):
-            for m in range(d, 0, -1):  # the longest run of terms 1..m just before the dots
-                if all(
-                    shape_of(templated(last, count, k)) == shape_of(nodes[d - m + k - 1])
-                    for k in range(1, m + 1)
-                ):
-                    return d - m, d, count
-        raise ResolveError(
-            "an elided series (\\dots) whose terms do not follow one index up to its last term"
-        )
-
-    def series_value(self, last: Node, count: str, vector: bool) -> sp.Expr:
-        """The series' sum (or, for a vector, its components) from its last term and count letter."""
-        cases = self.scope.notation.get("cases") or "n"
-        net = self.scope.net
-        if count == cases and net.case is not None and not vector and not self.free:
-            assert net.n_cases is not None
-            body = self.expr(templated(last, count, None, str(net.case)))
-            return sp.Sum(body, (net.case, 1, net.n_cases))
-        if count in self.scope.counts:
-            size = self.scope.spec.sizes[self.scope.counts[count]]
-            items = [self.expr(templated(last, count, k)) for k in range(1, size + 1)]
-            return sp.Tuple(*items) if vector else sp.Add(*items)
-        if not self.free:  # (a statement of calculus may still read it, with a free count)
-            raise UnknownName(
-                f"an elided series up to {count}: {count} is not a count this notation knows"
-            )
-        upper = self.expr(Sym("letter", count, None, None, 0, 0, 0))
-        body = replace(self, names={**self.names, SERIES_KEY: SERIES_INDEX}).expr(
-            templated(last, count, None, SERIES_KEY)
-        )
-        if vector:
-            return sp.SeqFormula(body, (SERIES_INDEX, 1, upper))
-        return sp.Sum(body, (SERIES_INDEX, 1, upper))
-
-    def note_written(self, nodes: list[Node]) -> None:
-        """In a free reading, the written first terms of a series are read too: a network quantity
-        among them makes the statement one about the network (their values come from the last term)."""
-        if self.free:
-            for n in nodes:
-                self.expr(n)
-
-    def vector(self, node: Group) -> sp.Expr:
-        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
-        nodes = list(node.items)
-        if not any(is_dots(n) for n in nodes):
-            return sp.Tuple(*[self.expr(n) for n in nodes])
-        start, d, count = self.elision(nodes)
-        self.note_written(nodes[start:d])
-        if start or d + 2 != len(nodes):
-            raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
-        return self.series_value(nodes[-1], count, vector=True)
-
-    def bigsum(self, node: BigSum) -> sp.Expr:
-        lo, hi = self.expr(node.lo), self.expr(node.hi)
-        if self.free and not (
-            lo.is_Integer and hi.is_Integer
-        ):  # a statement of calculus: a sum in a free count
-            body = replace(self, names={**self.names, node.var: SERIES_INDEX}).expr(node.body)
-            return sp.Sum(body, (SERIES_INDEX, lo, hi))
-        if not (lo.is_Integer and hi.is_Integer) or int(hi) - int(lo) > MAX_SUM:
-            raise ResolveError(
-                f"the sum over {node.var} needs whole-number limits, got {lo} and {hi}"
-            )
-        return sp.Add(
-            *[self.with_env(**{node.var: v}).expr(node.body) for v in range(int(lo), int(hi) + 1)]
-        )
-
-    def frac(self, node: Frac) -> Value:
-        num_d, den_d = self.after_d(node.num), self.after_d(node.den)
-        if num_d is not None and den_d is not None and den_d[0] is not None:
-            return self.operator(
-                num_d[0], den_d[0]
-            )  # \\frac{d}{dx}, \\frac{dy}{dx}, \\frac{dx^2}{dx}
-        num, den_node = as_partial(node.num), as_partial(node.den)
-        if isinstance(num, Partial) or isinstance(den_node, Partial):
-            if (
-                not (isinstance(num, Partial) and isinstance(den_node, Partial))
-                or den_node.body is None
-            ):
-                raise ResolveError(
-                    "a partial derivative must read \\frac{\\partial N}{\\partial D}"
-                )
-            if num.body is not None and self.bare_function(den_node.body):
-                top = self.expr(num.body)  # Maren's ∂E_o/∂F: F is the activation of E_o's unit
-                return self.derivative(top, self.unit_activation(top))
-            if num.body is not None and self.bare_function(num.body):
-                den = self.variable(den_node.body)  # Maren's ∂F/∂(NdInpt_o): F of that unit
-                return self.derivative(self.unit_activation(den), den)
-            return self.operator(num.body, den_node.body)
-        return self.expr(node.num) / self.expr(node.den)
-
-    def operator(self, num: Node | None, den: Node) -> Value:
-        """d/dD (num None) or dN/dD."""
-        variable = self.variable(den)
-        if num is None:
-            return DerivOp(variable)
-        return self.derivative(self.expr(num), variable)
-
-    def after_d(self, node: Node) -> tuple[Node | None] | None:
-        """``d`` (-> (None,)) or ``d`` followed by what it acts on (-> (rest,)); None if not an
-        ordinary differential (a notation that names d keeps it)."""
-        items = node.items if isinstance(node, Prod) else (("", node),)
-        first = items[0][1]
-        if not (
-            isinstance(first, Sym)
-            and first.kind == "letter"
-            and first.head == "d"
-            and not first.scripted
-        ):
-            return None
-        if self.lookup("d", None, None) is not None:
-            return None
-        rest = items[1:]
-        if not rest:
-            return (None,)
-        if rest[0][0] != "":
-            return None
-        return (rest[0][1] if len(rest) == 1 else Prod((("", rest[0][1]), *rest[1:])),)
-
-    def bare_function(self, node: Node) -> bool:
-        return isinstance(node, Sym) and node.head == self.scope.function_key and not node.scripted
-
-    def unit_activation(self, expr: sp.Expr) -> sp.Expr:
-        found = self.scope.unit_activation(expr)
-        if found is None:
-            raise ResolveError(
-                f"the bare function {self.scope.function_key} needs a unit: {expr} belongs to none"
-            )
-        return found
-
-    def variable(self, node: Node) -> sp.Expr:
-        value = self.expr(node)
-        value = self.scope.reverse.get(value, value)
-        if (
-            isinstance(node, Sym)
-            and name_key(node.head, node.sub, node.sup, self.env) in self.names
-            and not value.is_number
-        ):
-            return value  # a local name (u = o_1 - d_1): differentiate by it where its value occurs
-        if not isinstance(value, (sp.Symbol, sp.Indexed, AppliedUndef)) or value.is_number:
-            raise ResolveError(
-                f"cannot differentiate with respect to {value}: not one quantity of the network"
-            )
-        return value
-
-    def primed_derivative(self, base: sp.Expr, primes: int) -> sp.Expr:
-        """``[f(g(x))]'``: the derivative in the statement's one free variable."""
-        variables = sorted(free_variables_of(base, self.scope), key=str)
-        if len(variables) != 1:
-            shown = ", ".join(map(str, variables)) or "none"
-            raise ResolveError(
-                f"a prime on an expression needs exactly one variable, found {shown}"
-            )
-        return sp.diff(base, variables[0], primes)
-
-    def derivative(self, num: sp.Expr, den: sp.Expr) -> sp.Expr:
-        if not isinstance(
-            den, (sp.Symbol, sp.Indexed, AppliedUndef)
-        ):  # a local name's value, held whole
-            held = sp.Dummy("held", real=True)
-            return sp.diff(num.xreplace({den: held}), held).xreplace({held: den})
-        if self.record is not None and isinstance(num, (sp.Symbol, sp.Indexed)) and num != den:
-            if not mentions(num, self.scope.network_atoms) and not mentions(
-                den, self.scope.network_atoms
-            ):
-                self.record.pairs.append((num, den))
-        pid = self.scope.param_of(den)
-        if pid is not None and num == ERROR:
-            return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
-        if pid is not None and num == self.scope.e_case and num != ERROR:
-            return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
-        expanded = self.scope.expand(num, keep=den)
-        result = sp.diff(expanded, den)
-        result = result.xreplace(self.scope.unclosed)
-        return result.xreplace(self.scope.reverse)
 
     def prod(self, node: Prod) -> Value:
         values = list(self._factors(node.items))
@@ -607,20 +389,6 @@ class Resolver:
         if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
             return 1
         return 0
-
-    def slash_d(self, items: tuple[tuple[str, Node], ...], i: int) -> tuple[Value, int] | None:
-        """``dy/dx`` or ``d/dx`` written with a slash: (its value, the next item's position)."""
-        if self.after_d(items[i][1]) is None:
-            return None
-        for j in range(i + 1, len(items) - 1):
-            op, node = items[j]
-            if op == "/" and self.after_d(node) == (None,) and items[j + 1][0] == "":
-                between = items[i + 1 : j]
-                num = None if not between else Prod((("", between[0][1]), *between[1:]))
-                return self.operator(num, items[j + 1][1]), j + 2
-            if op != "":
-                return None
-        return None
 
     def _segment(self, run: list[Sym]) -> Iterator[Value]:
         """Split adjacent letters into the longest names the notation knows (NdInpt_o, SSE)."""

@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 
 from symbackprop.backprop.forms import deltas, gradients
-from symbackprop.backprop.indexform import Block, IndexFormError, index_form, instantiate, resolve
+from symbackprop.backprop.indexform import Block, index_form
+from symbackprop.backprop.indexscheme import IndexFormError, instantiate, resolve
 from symbackprop.cli.main import main
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import load_notation

@@ -1,0 +1,172 @@
+"""Derivatives in a reading: ∂N/∂D fractions, d/dx operators, primes and slopes.
+
+A mixin of :class:`symbackprop.verify.resolver.Resolver`: the methods read ``self`` as the
+resolver they are part of.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.reader import (
+    Frac,
+    Node,
+    Partial,
+    Prod,
+    Sym,
+)
+from symbackprop.verify.scope import (
+    DerivOp,
+    ResolveError,
+    Value,
+    name_key,
+)
+from symbackprop.verify.values import (
+    as_partial,
+    free_variables_of,
+    mentions,
+)
+
+if TYPE_CHECKING:
+    from symbackprop.verify.resolver import Resolver
+
+
+class DerivativeReading:
+    """∂N/∂D, d/dx and primes, for the resolver."""
+
+    def _primed(self: "Resolver", value: sp.Expr, primes: int) -> sp.Expr:
+        if primes == 0:
+            return value
+        pid = self.scope.param_of(value)
+        if primes == 1 and pid is not None:
+            return value + self.scope.update_mid(pid)
+        raise ResolveError(f"a prime on {value} has no meaning here")
+
+    def frac(self: "Resolver", node: Frac) -> Value:
+        num_d, den_d = self.after_d(node.num), self.after_d(node.den)
+        if num_d is not None and den_d is not None and den_d[0] is not None:
+            return self.operator(
+                num_d[0], den_d[0]
+            )  # \\frac{d}{dx}, \\frac{dy}{dx}, \\frac{dx^2}{dx}
+        num, den_node = as_partial(node.num), as_partial(node.den)
+        if isinstance(num, Partial) or isinstance(den_node, Partial):
+            if (
+                not (isinstance(num, Partial) and isinstance(den_node, Partial))
+                or den_node.body is None
+            ):
+                raise ResolveError(
+                    "a partial derivative must read \\frac{\\partial N}{\\partial D}"
+                )
+            if num.body is not None and self.bare_function(den_node.body):
+                top = self.expr(num.body)  # Maren's ∂E_o/∂F: F is the activation of E_o's unit
+                return self.derivative(top, self.unit_activation(top))
+            if num.body is not None and self.bare_function(num.body):
+                den = self.variable(den_node.body)  # Maren's ∂F/∂(NdInpt_o): F of that unit
+                return self.derivative(self.unit_activation(den), den)
+            return self.operator(num.body, den_node.body)
+        return self.expr(node.num) / self.expr(node.den)
+
+    def operator(self: "Resolver", num: Node | None, den: Node) -> Value:
+        """d/dD (num None) or dN/dD."""
+        variable = self.variable(den)
+        if num is None:
+            return DerivOp(variable)
+        return self.derivative(self.expr(num), variable)
+
+    def after_d(self: "Resolver", node: Node) -> tuple[Node | None] | None:
+        """``d`` (-> (None,)) or ``d`` followed by what it acts on (-> (rest,)); None if not an
+        ordinary differential (a notation that names d keeps it)."""
+        items = node.items if isinstance(node, Prod) else (("", node),)
+        first = items[0][1]
+        if not (
+            isinstance(first, Sym)
+            and first.kind == "letter"
+            and first.head == "d"
+            and not first.scripted
+        ):
+            return None
+        if self.lookup("d", None, None) is not None:
+            return None
+        rest = items[1:]
+        if not rest:
+            return (None,)
+        if rest[0][0] != "":
+            return None
+        return (rest[0][1] if len(rest) == 1 else Prod((("", rest[0][1]), *rest[1:])),)
+
+    def bare_function(self: "Resolver", node: Node) -> bool:
+        return isinstance(node, Sym) and node.head == self.scope.function_key and not node.scripted
+
+    def unit_activation(self: "Resolver", expr: sp.Expr) -> sp.Expr:
+        found = self.scope.unit_activation(expr)
+        if found is None:
+            raise ResolveError(
+                f"the bare function {self.scope.function_key} needs a unit: {expr} belongs to none"
+            )
+        return found
+
+    def variable(self: "Resolver", node: Node) -> sp.Expr:
+        value = self.expr(node)
+        value = self.scope.reverse.get(value, value)
+        if (
+            isinstance(node, Sym)
+            and name_key(node.head, node.sub, node.sup, self.env) in self.names
+            and not value.is_number
+        ):
+            return value  # a local name (u = o_1 - d_1): differentiate by it where its value occurs
+        if not isinstance(value, (sp.Symbol, sp.Indexed, AppliedUndef)) or value.is_number:
+            raise ResolveError(
+                f"cannot differentiate with respect to {value}: not one quantity of the network"
+            )
+        return value
+
+    def primed_derivative(self: "Resolver", base: sp.Expr, primes: int) -> sp.Expr:
+        """``[f(g(x))]'``: the derivative in the statement's one free variable."""
+        variables = sorted(free_variables_of(base, self.scope), key=str)
+        if len(variables) != 1:
+            shown = ", ".join(map(str, variables)) or "none"
+            raise ResolveError(
+                f"a prime on an expression needs exactly one variable, found {shown}"
+            )
+        return sp.diff(base, variables[0], primes)
+
+    def derivative(self: "Resolver", num: sp.Expr, den: sp.Expr) -> sp.Expr:
+        if not isinstance(
+            den, (sp.Symbol, sp.Indexed, AppliedUndef)
+        ):  # a local name's value, held whole
+            held = sp.Dummy("held", real=True)
+            return sp.diff(num.xreplace({den: held}), held).xreplace({held: den})
+        if self.record is not None and isinstance(num, (sp.Symbol, sp.Indexed)) and num != den:
+            if not mentions(num, self.scope.network_atoms) and not mentions(
+                den, self.scope.network_atoms
+            ):
+                self.record.pairs.append((num, den))
+        pid = self.scope.param_of(den)
+        if pid is not None and num == ERROR:
+            return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
+        if pid is not None and num == self.scope.e_case and num != ERROR:
+            return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
+        expanded = self.scope.expand(num, keep=den)
+        result = sp.diff(expanded, den)
+        result = result.xreplace(self.scope.unclosed)
+        return result.xreplace(self.scope.reverse)
+
+    def slash_d(
+        self: "Resolver", items: tuple[tuple[str, Node], ...], i: int
+    ) -> tuple[Value, int] | None:
+        """``dy/dx`` or ``d/dx`` written with a slash: (its value, the next item's position)."""
+        if self.after_d(items[i][1]) is None:
+            return None
+        for j in range(i + 1, len(items) - 1):
+            op, node = items[j]
+            if op == "/" and self.after_d(node) == (None,) and items[j + 1][0] == "":
+                between = items[i + 1 : j]
+                num = None if not between else Prod((("", between[0][1]), *between[1:]))
+                return self.operator(num, items[j + 1][1]), j + 2
+            if op != "":
+                return None
+        return None

@@ -1,0 +1,135 @@
+"""Series and sums in a reading: ``a_1 + ... + a_N``, tuples, ``\\sum`` and written-out elisions.
+
+A mixin of :class:`symbackprop.verify.resolver.Resolver`: the methods read ``self`` as the
+resolver they are part of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from symbackprop.verify.reader import (
+    Add,
+    BigSum,
+    Group,
+    Node,
+    Sym,
+)
+from symbackprop.verify.scope import (
+    MAX_SUM,
+    ResolveError,
+    UnknownName,
+)
+from symbackprop.verify.values import (
+    SERIES_INDEX,
+    SERIES_KEY,
+    among_zeros,
+    is_dots,
+    letters_of,
+    plus,
+    shape_of,
+    templated,
+)
+
+if TYPE_CHECKING:
+    from symbackprop.verify.resolver import Resolver
+
+
+class SeriesReading:
+    """Series, vectors and sums, for the resolver."""
+
+    def series(self: "Resolver", node: Add) -> sp.Expr:
+        """``a_1 + a_2 + \\dots + a_N`` (with any other terms before or after): the terms follow
+        the first ones up to a count N, a layer size from the notation's [counts], the number of
+        cases n, or (in a statement of calculus) a free count: a SymPy Sum. An elision among
+        zeros (``0 + 0 + \\dots + 0 + 1``) stands for zeros."""
+        terms = list(node.terms)
+        nodes = [t for _, t in terms]
+        if among_zeros(nodes):
+            return self.expr(Add(tuple((sign, t) for sign, t in terms if not is_dots(t))))
+        start, d, count = self.elision(nodes)
+        self.note_written(nodes[start:d])
+        if any(sign != "+" for sign, _ in terms[start : d + 2]):
+            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
+        total = self.series_value(nodes[d + 1], count, vector=False)
+        for sign, term in terms[:start] + terms[d + 2 :]:
+            total = plus(total, self.expr(term), sign)
+        return total
+
+    def elision(self: "Resolver", nodes: list[Node]) -> tuple[int, int, str]:
+        """(first term, position of the \\dots, count letter) of the one series in ``nodes``."""
+        dots = [k for k, n in enumerate(nodes) if is_dots(n)]
+        if len(dots) != 1 or dots[0] == 0 or dots[0] == len(nodes) - 1:
+            raise ResolveError("an elided series (\\dots) must read a_1 + a_2 + \\dots + a_N")
+        d = dots[0]
+        last = nodes[d + 1]
+        for count in letters_of(last):
+            for m in range(d, 0, -1):  # the longest run of terms 1..m just before the dots
+                if all(
+                    shape_of(templated(last, count, k)) == shape_of(nodes[d - m + k - 1])
+                    for k in range(1, m + 1)
+                ):
+                    return d - m, d, count
+        raise ResolveError(
+            "an elided series (\\dots) whose terms do not follow one index up to its last term"
+        )
+
+    def series_value(self: "Resolver", last: Node, count: str, vector: bool) -> sp.Expr:
+        """The series' sum (or, for a vector, its components) from its last term and count letter."""
+        cases = self.scope.notation.get("cases") or "n"
+        net = self.scope.net
+        if count == cases and net.case is not None and not vector and not self.free:
+            assert net.n_cases is not None
+            body = self.expr(templated(last, count, None, str(net.case)))
+            return sp.Sum(body, (net.case, 1, net.n_cases))
+        if count in self.scope.counts:
+            size = self.scope.spec.sizes[self.scope.counts[count]]
+            items = [self.expr(templated(last, count, k)) for k in range(1, size + 1)]
+            return sp.Tuple(*items) if vector else sp.Add(*items)
+        if not self.free:  # (a statement of calculus may still read it, with a free count)
+            raise UnknownName(
+                f"an elided series up to {count}: {count} is not a count this notation knows"
+            )
+        upper = self.expr(Sym("letter", count, None, None, 0, 0, 0))
+        body = replace(self, names={**self.names, SERIES_KEY: SERIES_INDEX}).expr(
+            templated(last, count, None, SERIES_KEY)
+        )
+        if vector:
+            return sp.SeqFormula(body, (SERIES_INDEX, 1, upper))
+        return sp.Sum(body, (SERIES_INDEX, 1, upper))
+
+    def note_written(self: "Resolver", nodes: list[Node]) -> None:
+        """In a free reading, the written first terms of a series are read too: a network quantity
+        among them makes the statement one about the network (their values come from the last term)."""
+        if self.free:
+            for n in nodes:
+                self.expr(n)
+
+    def vector(self: "Resolver", node: Group) -> sp.Expr:
+        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
+        nodes = list(node.items)
+        if not any(is_dots(n) for n in nodes):
+            return sp.Tuple(*[self.expr(n) for n in nodes])
+        start, d, count = self.elision(nodes)
+        self.note_written(nodes[start:d])
+        if start or d + 2 != len(nodes):
+            raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
+        return self.series_value(nodes[-1], count, vector=True)
+
+    def bigsum(self: "Resolver", node: BigSum) -> sp.Expr:
+        lo, hi = self.expr(node.lo), self.expr(node.hi)
+        if self.free and not (
+            lo.is_Integer and hi.is_Integer
+        ):  # a statement of calculus: a sum in a free count
+            body = replace(self, names={**self.names, node.var: SERIES_INDEX}).expr(node.body)
+            return sp.Sum(body, (SERIES_INDEX, lo, hi))
+        if not (lo.is_Integer and hi.is_Integer) or int(hi) - int(lo) > MAX_SUM:
+            raise ResolveError(
+                f"the sum over {node.var} needs whole-number limits, got {lo} and {hi}"
+            )
+        return sp.Add(
+            *[self.with_env(**{node.var: v}).expr(node.body) for v in range(int(lo), int(hi) + 1)]
+        )
