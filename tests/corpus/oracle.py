@@ -395,8 +395,30 @@ def agree(lhs: Any, rhs: Any) -> bool:
     return True
 
 
+def examine(case: Mapping[str, Any], network: Mapping[str, Any], ranges: Ranges) -> dict[str, Any]:
+    """Evaluate a claim everywhere; count bindings, mismatches and undefined bindings, and
+    record the largest |side| seen (a claim whose sides are always 0 tests nothing)."""
+    net_spec = case.get("network", network)
+    sides: Sides = case["sides"]
+    stats: dict[str, Any] = {"bindings": 0, "mismatches": 0, "undefined": 0, "largest": mpf(0)}
+    for net in points(net_spec):
+        for binding in bindings(net, case["free"], ranges):
+            stats["bindings"] += 1
+            try:
+                lhs, rhs = sides(net, binding)
+            except Undefined:
+                stats["undefined"] += 1
+                continue
+            if not agree(lhs, rhs):
+                stats["mismatches"] += 1
+            values = flatten(lhs) + flatten(rhs)
+            stats["largest"] = max([stats["largest"], *(abs(v) for v in values)])
+    return stats
+
+
 def judge(case: Mapping[str, Any], network: Mapping[str, Any], ranges: Ranges) -> str:
-    """ "holds" when both sides agree at every point and every binding, else "does not hold"."""
+    """ "holds" when both sides agree at every point and every binding, else "does not hold"
+    (an undefined side, e.g. non-conforming shapes, also means "does not hold")."""
     net_spec = case.get("network", network)
     sides: Sides = case["sides"]
     for net in points(net_spec):
