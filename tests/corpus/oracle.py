@@ -305,6 +305,17 @@ class Point:
         return self.d(("case", n), ("t", j, n))
 
 
+def loss(point: Point) -> Any:
+    """The objective at a point (the point holds both the parameters and the data)."""
+    return point.loss()
+
+
+def grad(point: Point, name: Key) -> Any:
+    """50-digit central difference of the objective in one parameter or hooked quantity:
+    ("W", l, j, k), ("b", l, j), ("z", l, j, n), ("a", l, j, n) or ("t", j, n)."""
+    return point.d(("loss",), name)
+
+
 def _case_of(p: Key | None) -> int | None:
     if p is None:
         return None
@@ -341,6 +352,10 @@ def matmul(p: Sequence[Sequence[Any]], q: Sequence[Sequence[Any]]) -> list[Vec]:
         raise Undefined("matrix shapes do not conform")
     qt = transpose(q)
     return [[sum((x * y for x, y in zip(row, col)), mpf(0)) for col in qt] for row in p]
+
+
+def diag(v: Sequence[Any]) -> list[Vec]:
+    return [[v[i] if i == k else mpf(0) for k in range(len(v))] for i in range(len(v))]
 
 
 def flatten(x: Any) -> list[Any]:

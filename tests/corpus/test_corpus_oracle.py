@@ -13,12 +13,15 @@ from mpmath import mp, mpf
 
 from .cases import VARIANT_KINDS, texts
 from .oracle import (
+    DEFAULTS,
     FAILS,
     HOLDS,
     Point,
     StepDisagreement,
     examine,
+    grad,
     judge,
+    loss,
     points,
     scalar_derivative,
     sigmoid,
@@ -84,7 +87,8 @@ def test_corpus_size_and_shape() -> None:
             "W_orientation",
         ):
             assert key in t.NOTATION, (_name(t), key)
-    for _, c in ALL:
+    for t, c in ALL:
+        assert int({**DEFAULTS, **c.get("network", t.NETWORK)}["points"]) >= 3, c["id"]
         assert (c["variant"] is None) == (c["expect"] == HOLDS), c["id"]
         assert c["variant"] is None or c["variant"] in VARIANT_KINDS
         assert c["latex"].strip() and "\n" not in c["latex"]
@@ -135,8 +139,8 @@ def _tiny_by_hand(net: Point) -> dict[str, Any]:
 def test_oracle_matches_hand_gradient(net: Point) -> None:
     hand = _tiny_by_hand(net)
     got = {
-        "loss": net.loss(),
-        "w2": net.dW(2, 0, 0),
+        "loss": loss(net),
+        "w2": grad(net, ("W", 2, 0, 0)),
         "b2": net.db(2, 0),
         "w1": net.dW(1, 0, 0),
         "b1": net.db(1, 0),

@@ -12,7 +12,7 @@ from typing import Any
 from mpmath import mpf
 
 from ..cases import case
-from ..oracle import FAILS, HOLDS, Point, Undefined, hadamard, matvec, outer, transpose
+from ..oracle import FAILS, HOLDS, Point, Undefined, diag, hadamard, matvec, outer, transpose
 from ..oracle import sigmoid as sigma
 
 B = dict[str, Any]
@@ -95,6 +95,16 @@ def grad_a(net: Point, x: int) -> list[Any]:
     return [net.da(net.L, j, x) for j in range(net.sizes[net.L])]
 
 
+def res(net: Point, x: int) -> list[Any]:
+    """a^L - y for example x."""
+    return [av - yv for av, yv in zip(net.av(net.L, x), net.Y[x])]
+
+
+def wab(net: Point, l: int, x: int) -> list[Any]:
+    """w^l a^{l-1} + b^l computed from the parameters (not read from the forward pass)."""
+    return [v + c for v, c in zip(matvec(w(net, l), a(net, l - 1, x)), net.b[l - 1])]
+
+
 def _bp2_index(net: Point, b: B) -> tuple[Any, Any]:
     l, j, x = b["l"], b["j"], b["x"]
     s = sum(w(net, l + 1)[k][j] * delta(net, l + 1, x)[k] for k in range(net.sizes[l]))
@@ -109,37 +119,30 @@ def _bp2_vector(net: Point, b: B) -> tuple[Any, Any]:
 
 def _bp2_sigma_prime(net: Point, b: B) -> tuple[Any, Any]:
     l, x = b["l"], b["x"]
-    diag = _diag(sp(net, l, x))
-    return delta(net, l, x), matvec(diag, matvec(transpose(w(net, l + 1)), delta(net, l + 1, x)))
-
-
-def _diag(v: list[Any]) -> list[list[Any]]:
-    return [[v[i] if i == k else mpf(0) for k in range(len(v))] for i in range(len(v))]
+    back = matvec(transpose(w(net, l + 1)), delta(net, l + 1, x))
+    return delta(net, l, x), matvec(diag(sp(net, l, x)), back)
 
 
 def _chain(net: Point, b: B) -> tuple[Any, Any]:
     l, x = b["l"], b["x"]
     top = net.L + 1
-    v = matvec(_diag(sp(net, top, x)), grad_a(net, x))
+    v = matvec(diag(sp(net, top, x)), grad_a(net, x))
     for m in range(top, l, -1):
-        v = matvec(_diag(sp(net, m - 1, x)), matvec(transpose(w(net, m)), v))
+        v = matvec(diag(sp(net, m - 1, x)), matvec(transpose(w(net, m)), v))
     return delta(net, l, x), v
 
 
 def _update_w(sign: int) -> Any:
     def sides(net: Point, b: B) -> tuple[Any, Any]:
-        l = b["l"]
-        m = net.N
-        total = [[mpf(0)] * net.sizes[l - 2] for _ in range(net.sizes[l - 1])]
-        for x in range(m):
-            o = outer(delta(net, l, x), a(net, l - 1, x))
-            total = [[t + v for t, v in zip(tr, orow)] for tr, orow in zip(total, o)]
+        l, m, rows = b["l"], net.N, enumerate(w(net, b["l"]))
+        outers = [outer(delta(net, l, x), a(net, l - 1, x)) for x in range(m)]
         new = [
-            [wv - sign * ETA / m * t for wv, t in zip(wr, tr)] for wr, tr in zip(w(net, l), total)
+            [wv - sign * ETA / m * sum(o[j][k] for o in outers) for k, wv in enumerate(r)]
+            for j, r in rows
         ]
         true = [
-            [wv - ETA * net.dW(l - 1, j, k) for k, wv in enumerate(wr)]
-            for j, wr in enumerate(w(net, l))
+            [wv - ETA * net.dW(l - 1, j, k) for k, wv in enumerate(r)]
+            for j, r in enumerate(w(net, l))
         ]
         return new, true
 
@@ -193,10 +196,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             a(net, b["l"], b["x"])[b["j"]],
-            sigma(
-                sum(wv * av for wv, av in zip(w(net, b["l"])[b["j"]], a(net, b["l"] - 1, b["x"])))
-                + net.b[b["l"] - 1][b["j"]]
-            ),
+            sigma(wab(net, b["l"], b["x"])[b["j"]]),
         ),
         LJX,
     ),
@@ -206,12 +206,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             a(net, b["l"], b["x"]),
-            [
-                sigma(v + c)
-                for v, c in zip(
-                    matvec(w(net, b["l"]), a(net, b["l"] - 1, b["x"])), net.b[b["l"] - 1]
-                )
-            ],
+            [sigma(v) for v in wab(net, b["l"], b["x"])],
         ),
         {"l": "layers 2..L", "x": "training examples"},
     ),
@@ -221,12 +216,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             z(net, b["l"], b["x"]),
-            [
-                v + c
-                for v, c in zip(
-                    matvec(w(net, b["l"]), a(net, b["l"] - 1, b["x"])), net.b[b["l"] - 1]
-                )
-            ],
+            wab(net, b["l"], b["x"]),
         ),
         {"l": "layers 2..L", "x": "training examples"},
     ),
@@ -236,8 +226,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             z(net, b["l"], b["x"])[b["j"]],
-            sum(wv * av for wv, av in zip(w(net, b["l"])[b["j"]], a(net, b["l"] - 1, b["x"])))
-            + net.b[b["l"] - 1][b["j"]],
+            wab(net, b["l"], b["x"])[b["j"]],
         ),
         LJX,
     ),
@@ -247,11 +236,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             net.loss(),
-            sum(
-                sum((yv - av) ** 2 for yv, av in zip(net.Y[x], net.av(net.L, x)))
-                for x in range(net.N)
-            )
-            / (2 * net.N),
+            sum(sum(r**2 for r in res(net, x)) for x in range(net.N)) / (2 * net.N),
         ),
     ),
     case(
@@ -266,7 +251,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             net.case_loss(b["x"]),
-            sum((yv - av) ** 2 for yv, av in zip(net.Y[b["x"]], net.av(net.L, b["x"]))) / 2,
+            sum(r**2 for r in res(net, b["x"])) / 2,
         ),
         X,
     ),
@@ -297,7 +282,7 @@ CASES = [
         lambda net, b: (
             delta(net, net.L + 1, b["x"]),
             hadamard(
-                [av - yv for av, yv in zip(net.av(net.L, b["x"]), net.Y[b["x"]])],
+                res(net, b["x"]),
                 sp(net, net.L + 1, b["x"]),
             ),
         ),
@@ -309,7 +294,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             grad_a(net, b["x"]),
-            [av - yv for av, yv in zip(net.av(net.L, b["x"]), net.Y[b["x"]])],
+            res(net, b["x"]),
         ),
         X,
     ),
@@ -319,7 +304,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             delta(net, net.L + 1, b["x"]),
-            matvec(_diag(sp(net, net.L + 1, b["x"])), grad_a(net, b["x"])),
+            matvec(diag(sp(net, net.L + 1, b["x"])), grad_a(net, b["x"])),
         ),
         X,
     ),
@@ -525,7 +510,7 @@ CASES = [
         lambda net, b: (
             delta(net, net.L + 1, b["x"]),
             hadamard(
-                [yv - av for av, yv in zip(net.av(net.L, b["x"]), net.Y[b["x"]])],
+                [-r for r in res(net, b["x"])],
                 sp(net, net.L + 1, b["x"]),
             ),
         ),
