@@ -88,6 +88,14 @@ def hprime(net: Point, j: U, n: int) -> Any:
     return net.dact(j[0], net.z(j[0], j[1], n))
 
 
+def zu(net: Point, u: U, n: int) -> Any:
+    return net.z(u[0], u[1], n)
+
+
+def au(net: Point, u: U, n: int) -> Any:
+    return net.a(u[0], u[1], n)
+
+
 RANGES = {
     "hidden and output units": lambda net, b: h_units(net) + out_units(net),
     "hidden units": lambda net, b: h_units(net),
@@ -140,7 +148,7 @@ CASES = [
         r"a_j = \sum_i w_{ji} z_i",
         HOLDS,
         lambda net, b: (
-            net.z(*b["j"], b["n"]),
+            zu(net, b["j"], b["n"]),
             sum(
                 w_in(net, b["j"], i) * z_in(net, b["j"][0], i, b["n"])
                 for i in range(net.sizes[b["j"][0] - 1] + 1)
@@ -152,7 +160,7 @@ CASES = [
         "bishop-unit-output",
         r"z_j = h(a_j)",
         HOLDS,
-        lambda net, b: (net.a(*b["j"], b["n"]), net.act(b["j"][0], net.z(*b["j"], b["n"]))),
+        lambda net, b: (au(net, b["j"], b["n"]), net.act(b["j"][0], zu(net, b["j"], b["n"]))),
         JN,
     ),
     case(
@@ -260,7 +268,7 @@ CASES = [
         "bishop-tanh-derivative",
         r"h'(a) = 1 - h(a)^2",
         HOLDS,
-        lambda net, b: (hprime(net, b["j"], b["n"]), 1 - net.a(*b["j"], b["n"]) ** 2),
+        lambda net, b: (hprime(net, b["j"], b["n"]), 1 - au(net, b["j"], b["n"]) ** 2),
         HN,
     ),
     case(
@@ -278,7 +286,7 @@ CASES = [
         r"a_j = \sum_{i=0}^{D} w^{(1)}_{ji} x_i",
         HOLDS,
         lambda net, b: (
-            net.z(*b["j"], b["n"]),
+            zu(net, b["j"], b["n"]),
             sum(w_in(net, b["j"], i) * z_in(net, 1, i, b["n"]) for i in range(net.sizes[0] + 1)),
         ),
         HN,
@@ -287,7 +295,7 @@ CASES = [
         "bishop-example-tanh",
         r"z_j = \tanh(a_j)",
         HOLDS,
-        lambda net, b: (net.a(*b["j"], b["n"]), mp.tanh(net.z(*b["j"], b["n"]))),
+        lambda net, b: (au(net, b["j"], b["n"]), mp.tanh(zu(net, b["j"], b["n"]))),
         HN,
     ),
     case(
@@ -308,7 +316,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             delta(net, b["j"], b["n"]),
-            (1 - net.a(*b["j"], b["n"]) ** 2) * _back(net, b["j"], b["n"]),
+            (1 - au(net, b["j"], b["n"]) ** 2) * _back(net, b["j"], b["n"]),
         ),
         HN,
     ),
@@ -393,7 +401,7 @@ CASES = [
         FAILS,
         lambda net, b: (
             delta(net, b["j"], b["n"]),
-            net.dact(1, net.a(*b["j"], b["n"])) * _back(net, b["j"], b["n"]),
+            net.dact(1, au(net, b["j"], b["n"])) * _back(net, b["j"], b["n"]),
         ),
         HN,
         "z for a",

@@ -98,6 +98,14 @@ def yv(net: Point, j: U, n: int) -> Any:
     return net.a(*j, n)
 
 
+def zu(net: Point, u: U, n: int) -> Any:
+    return net.z(u[0], u[1], n)
+
+
+def dau(net: Point, u: U, n: int) -> Any:
+    return net.da(u[0], u[1], n)
+
+
 RANGES = {
     "neurons": lambda net, b: hidden(net) + outputs(net),
     "hidden neurons": lambda net, b: hidden(net),
@@ -158,7 +166,7 @@ CASES = [
         r"v_j(n) = \sum_{i=0}^{m} w_{ji}(n) y_i(n)",
         HOLDS,
         lambda net, b: (
-            net.z(*b["j"], b["n"]),
+            zu(net, b["j"], b["n"]),
             sum(
                 w_in(net, b["j"], i) * y_in(net, b["j"][0], i, b["n"])
                 for i in range(net.sizes[b["j"][0] - 1] + 1)
@@ -171,7 +179,7 @@ CASES = [
         r"v_j(n) = \sum_{i=1}^{m} w_{ji}(n) y_i(n) + b_j",
         HOLDS,
         lambda net, b: (
-            net.z(*b["j"], b["n"]),
+            zu(net, b["j"], b["n"]),
             sum(
                 w_in(net, b["j"], i) * y_in(net, b["j"][0], i, b["n"])
                 for i in range(1, net.sizes[b["j"][0] - 1] + 1)
@@ -184,14 +192,17 @@ CASES = [
         "haykin-function-signal",
         r"y_j(n) = \varphi_j(v_j(n))",
         HOLDS,
-        lambda net, b: (yv(net, b["j"], b["n"]), net.act(b["j"][0], net.z(*b["j"], b["n"]))),
+        lambda net, b: (yv(net, b["j"], b["n"]), net.act(b["j"][0], zu(net, b["j"], b["n"]))),
         JN,
     ),
     case(
         "haykin-logistic",
         r"\varphi_j(v_j(n)) = \frac{1}{1 + \exp(-a v_j(n))}",
         HOLDS,
-        lambda net, b: (yv(net, b["j"], b["n"]), 1 / (1 + mp.exp(-SLOPE * net.z(*b["j"], b["n"])))),
+        lambda net, b: (
+            yv(net, b["j"], b["n"]),
+            1 / (1 + mp.exp(-SLOPE * zu(net, b["j"], b["n"]))),
+        ),
         JN,
     ),
     case(
@@ -266,7 +277,7 @@ CASES = [
         HOLDS,
         lambda net, b: (
             delta(net, b["j"], b["n"]),
-            -net.da(*b["j"], b["n"]) * phip(net, b["j"], b["n"]),
+            -dau(net, b["j"], b["n"]) * phip(net, b["j"], b["n"]),
         ),
         HN,
     ),
@@ -276,7 +287,7 @@ CASES = [
         r" w_{kj}(n)",
         HOLDS,
         lambda net, b: (
-            net.da(*b["j"], b["n"]),
+            dau(net, b["j"], b["n"]),
             -sum(
                 e(net, k, b["n"]) * phip(net, k, b["n"]) * w(net, k, b["j"]) for k in outputs(net)
             ),
@@ -287,7 +298,7 @@ CASES = [
         "haykin-dE-dy-deltas",
         r"\frac{\partial \mathcal{E}(n)}{\partial y_j(n)} = -\sum_k \delta_k(n) w_{kj}(n)",
         HOLDS,
-        lambda net, b: (net.da(*b["j"], b["n"]), -_back(net, b["j"], b["n"])),
+        lambda net, b: (dau(net, b["j"], b["n"]), -_back(net, b["j"], b["n"])),
         HN,
     ),
     case(
