@@ -179,15 +179,28 @@ def normalise(latex: str) -> str:
     return "".join(ch for ch in latex if ch not in " {}")
 
 
+def template_identifiers(text: str) -> list[str] | None:
+    """The $names of a ``string.Template``, or None when a '$' is stray (``Template.is_valid``
+    and ``get_identifiers`` are Python 3.11+; this is the same scan on 3.10)."""
+    names = []
+    for match in Template.pattern.finditer(text):
+        if match.group("invalid") is not None:
+            return None
+        name = match.group("named") or match.group("braced")
+        if name is not None and name not in names:
+            names.append(name)
+    return names
+
+
 def _check_template(where: str, key: str, value: Any, allowed: set[str]) -> str:
     if not isinstance(value, str):
         raise NotationError(f"{where}: '{key}' must be a string, got {value!r}")
-    template = Template(value)
-    if not template.is_valid():
+    identifiers = template_identifiers(value)
+    if identifiers is None:
         raise NotationError(
             f"{where}: '{key}' = {value!r} has a stray '$'; write $$ for a literal dollar"
         )
-    unknown = set(template.get_identifiers()) - allowed
+    unknown = set(identifiers) - allowed
     if unknown:
         allowed_text = choices("$" + a for a in allowed) if allowed else "none"
         raise NotationError(
