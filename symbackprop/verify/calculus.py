@@ -24,7 +24,7 @@ from symbackprop.backprop.forms import ERROR
 from symbackprop.model.activations import to_elementary
 from symbackprop.printing.latex import NotationPrinter
 from symbackprop.verify.claim import Claim, Context, Outcome, Step, Verdict, lhs_meaning
-from symbackprop.verify.numeric import DPS, POINTS, is_zero, ratio_of
+from symbackprop.verify.numeric import DPS, POINTS, differs, is_zero, ratio_of, sample
 from symbackprop.verify.reader import Add, Frac, Group, Node, Partial, Prod, Sym
 from symbackprop.verify.resolver import FreeRecord, Resolver
 from symbackprop.verify.scope import ResolveError, UnknownName, name_key
@@ -201,20 +201,13 @@ def evaluated(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> bool:
 
 
 def _point(ctx: Context, expr: sp.Expr, rng: random.Random) -> dict[sp.Expr, sp.Expr]:
-    """Random rationals for the variables (whole numbers for the counts of sums) and the gain."""
+    """Random values for the variables (whole numbers for the counts of sums) and the gain."""
     scope = ctx.scope
     counts = {s for f in expr.atoms(sp.Sum) for lim in f.limits for s in lim[2].free_symbols}
-    point: dict[sp.Expr, sp.Expr] = {}
-    for v in sorted(free_variables_of(expr, scope) | counts, key=str):
-        point[v] = (
-            sp.Integer(rng.randint(1, 6))
-            if v in counts
-            else sp.Rational(rng.randint(-900, 900), rng.randint(300, 700))
-        )
+    variables = sorted(free_variables_of(expr, scope) | counts, key=str)
     gain = scope.net.gain
-    if gain is not None and expr.has(gain):
-        point[gain] = sp.Rational(rng.randint(5, 20), 10)
-    return point
+    gains = [gain] if gain is not None and expr.has(gain) else []
+    return sample([*variables, *gains], rng, counts, gains)
 
 
 def samples(expr: sp.Expr) -> dict[object, sp.Lambda]:
@@ -245,7 +238,7 @@ def counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str:
             or true.has(sp.zoo, sp.nan)
         ):
             return ""
-        if abs(claimed - true) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)):
+        if differs(claimed, true):
             funcs = ", ".join(
                 f"{f}({', '.join(map(str, lam.variables))}) = {lam.expr}"
                 for f, lam in table.items()

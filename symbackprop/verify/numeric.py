@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import sympy as sp
@@ -65,9 +65,35 @@ def leaves(ctx: Context) -> list[Any]:
     return out + [d.base[c] for c in range(1, CASES + 1) for d in data]
 
 
+def sample(
+    variables: Iterable[Any],
+    rng: random.Random,
+    counts: Collection[Any] = (),
+    gains: Collection[Any] = (),
+) -> dict[Any, sp.Expr]:
+    """The one random point of the verifier: a rational in about (-3, 3) for each variable, a
+    whole number 1..6 for each count of a sum, a gain in [0.5, 2]. Every random check (network
+    claims, statements of calculus) draws its points here."""
+    point: dict[Any, sp.Expr] = {}
+    for v in variables:
+        if v in counts:
+            point[v] = sp.Integer(rng.randint(1, 6))
+        elif v in gains:
+            point[v] = sp.Rational(rng.randint(5, 20), 10)
+        else:
+            point[v] = sp.Rational(rng.randint(-900, 900), rng.randint(300, 700))
+    return point
+
+
+def differs(claimed: sp.Expr, true: sp.Expr) -> bool:
+    """Whether two evaluated numbers differ beyond the working precision (DPS digits)."""
+    value = claimed - true
+    return bool(value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)))
+
+
 def random_point(ctx: Context, seed: int) -> dict[Any, sp.Expr]:
-    rng = random.Random(seed)
-    return {s: sp.Rational(rng.randint(-900, 900), rng.randint(300, 700)) for s in leaves(ctx)}
+    """The network's independent quantities at the seed's point."""
+    return sample(leaves(ctx), random.Random(seed))
 
 
 def evaluate_at(
@@ -144,10 +170,9 @@ def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | No
             )
         except KeyError:  # a quantity with no value: leave it to the symbolic check
             return None
-        value = claimed - true
-        if not value.is_number:
+        if not (claimed - true).is_number:
             return None
-        if value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)):
+        if differs(claimed, true):
             used = ctx.scope.closed(lhs).free_symbols | ctx.scope.closed(rhs).free_symbols
             shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if k in used)
             return f"at {shown}: claim {sp.N(claimed, 12)}, true {sp.N(true, 12)}"
