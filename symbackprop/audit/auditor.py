@@ -14,6 +14,7 @@ A ``where`` clause defines or checks a name; it never becomes the left side of a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -23,9 +24,10 @@ from symbackprop.audit.scope import DocumentScope, decimal, strip_lead, sym_key
 from symbackprop.audit.text import Piece, asides, pieces, split_rows
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import CLAIM_RELS, Claim, Context, Outcome, Step, Verdict
+from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
 from symbackprop.verify.numeric import written_decimals
 from symbackprop.verify.reader import Clause, Node, ReadError, parse
-from symbackprop.verify.steps import verify_steps, written_as_number
+from symbackprop.verify.steps import exceeded, verify_steps, warm, written_as_number
 
 JUDGED = ("holds", "does not hold", "undecided")
 SET_UP = ("defines", "fixes")
@@ -55,8 +57,9 @@ class Part:
 
 
 class Auditor:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, limits: Limits | None = DEFAULT_LIMITS) -> None:
         self.doc = DocumentScope(ctx)
+        self.limits = limits  # per equation (None: unbounded, in this process)
         self.rows: list[AuditRow] = []
         self.last: Node | None = None  # the left side an inline continuation keeps
         self.last_display: Node | None = None  # the one a displayed continuation keeps
@@ -209,8 +212,12 @@ class Auditor:
         claim = Claim(latex=shown, source=f"line {line}", decimals=decimals or None)
         rewritten = Step(doc.rewrite(step.lhs), step.rel, doc.rewrite(step.rhs))  # type: ignore[arg-type]
         try:
-            outcomes = verify_steps(
-                doc.context(), claim, [rewritten], strict=False, local=doc.names
+            check_size(shown, self.limits or DEFAULT_LIMITS)
+            outcomes = self.judged(
+                lambda: verify_steps(
+                    doc.context(), claim, [rewritten], strict=False, local=doc.names
+                ),
+                claim,
             )
         except SymbackpropError as exc:
             return AuditRow(
@@ -253,6 +260,16 @@ class Auditor:
             detail += self.rounded(claim, rewritten)
         return AuditRow(line, shown, worst.verdict, detail, worst.kind, step.lhs, step.rhs)
 
+    def judged(self, work: Callable[[], list[Outcome]], claim: Claim) -> list[Outcome]:
+        """One equation's outcomes under the limits; a worker stopped at one is undecided."""
+        if self.limits is None:
+            return work()
+        warm(self.doc.scope)
+        result = run_limited(work, self.limits)
+        if isinstance(result, Exceeded):
+            return [exceeded(claim, result.why)]
+        return result.value
+
     def _numbers(self, line: int, shown: str, step: Step, outcome: Outcome) -> AuditRow | None:
         """A numeric equation on a name: record the number the document wrote for it, or take
         it as the document's value when the document fixes none of what it depends on."""
@@ -286,8 +303,11 @@ class Auditor:
     def rounded(self, claim: Claim, step: Step) -> str:
         doc = self.doc
         try:
-            again = verify_steps(
-                doc.context(rounded=True), claim, [step], strict=False, local=doc.names
+            again = self.judged(
+                lambda: verify_steps(
+                    doc.context(rounded=True), claim, [step], strict=False, local=doc.names
+                ),
+                claim,
             )
         except SymbackpropError:
             return ""
@@ -306,8 +326,9 @@ def scope_intermediates(doc: DocumentScope) -> set[object]:
     return set(doc.scope.definitions)
 
 
-def audit(ctx: Context, text: str) -> list[AuditRow]:
-    return Auditor(ctx).run(text)
+def audit(ctx: Context, text: str, limits: Limits | None = DEFAULT_LIMITS) -> list[AuditRow]:
+    """Every equation of a document, judged in order, each under ``limits``."""
+    return Auditor(ctx, limits).run(text)
 
 
 def _cases(outcomes: list[Outcome]) -> str:

@@ -16,6 +16,7 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.spec import NetworkSpec, resolve
 from symbackprop.verify.claim import KINDS, Claim, Context, Outcome, Verdict, context, parse_bind
 from symbackprop.verify.claims import ClaimsFile, file_values, load_claims
+from symbackprop.verify.limits import DEFAULT_LIMITS, Limits
 from symbackprop.verify.steps import verify
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_BAD = 0, 1, 2
@@ -41,6 +42,7 @@ def add_parsers(sub: Any, spec_args: Any) -> None:
         "--learning-rate", help="a learning rate the source fixes (the essay's p' = p - dE/dp: 1)"
     )
     v.add_argument("--format", choices=("text", "json"), default="text")
+    add_limit_args(v)
     a = sub.add_parser(
         "audit", help="find, read and judge every gradient/update equation of a document"
     )
@@ -51,6 +53,27 @@ def add_parsers(sub: Any, spec_args: Any) -> None:
     a.add_argument("--notation", help="a built-in notation or a .toml file (default: the spec's)")
     a.add_argument("--learning-rate", help="a learning rate the document fixes (the essay's: 1)")
     a.add_argument("--format", choices=("text", "json"), default="text")
+    add_limit_args(a)
+
+
+def add_limit_args(parser: Any) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_LIMITS.seconds,
+        help=f"seconds one claim or equation may take (default {DEFAULT_LIMITS.seconds:g});"
+        " past it the verdict is undecided",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_LIMITS.memory_mb,
+        help=f"MiB of memory one claim may add (default {DEFAULT_LIMITS.memory_mb})",
+    )
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    return Limits(seconds=args.timeout, memory_mb=args.memory)
 
 
 def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
@@ -85,7 +108,9 @@ def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
                 decimals=args.decimals,
             )
         ]
-    outcomes = run_claims(ctx, claims, args.decimals, strict=not args.claims)
+    outcomes = run_claims(
+        ctx, claims, args.decimals, strict=not args.claims, limits=limits_of(args)
+    )
     code = exit_code(outcomes)
     if args.format == "json":
         return json.dumps([o.to_json() for o in outcomes], indent=2, ensure_ascii=False), code
@@ -100,14 +125,18 @@ def exit_code(outcomes: list[Outcome]) -> int:
 
 
 def run_claims(
-    ctx: Context, claims: list[Claim], decimals: int | None = None, strict: bool = True
+    ctx: Context,
+    claims: list[Claim],
+    decimals: int | None = None,
+    strict: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for claim in claims:
         if decimals is not None and claim.decimals is None:
             claim = Claim(claim.latex, claim.param, claim.kind, claim.bind, claim.source, decimals)
         try:
-            outcomes += verify(ctx, claim, strict)
+            outcomes += verify(ctx, claim, strict, limits)
         except SymbackpropError as exc:
             where = f"{claim.source}: " if claim.source else ""
             if strict:
@@ -153,7 +182,8 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
         text = Path(args.document).read_text("utf-8")
     except OSError as exc:
         raise SymbackpropError(f"cannot read document {args.document}: {exc.strerror}") from None
-    rows = audit(context(spec, args.notation, learning_rate=_rate(args.learning_rate)), text)
+    ctx = context(spec, args.notation, learning_rate=_rate(args.learning_rate))
+    rows = audit(ctx, text, limits_of(args))
     code = (
         EXIT_HOLDS
         if all(r.status in ("holds", "no claim", "defines", "fixes") for r in rows)

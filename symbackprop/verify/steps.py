@@ -36,6 +36,7 @@ from symbackprop.verify.claim import (
     truth_mid,
 )
 from symbackprop.verify.diagnosis import diagnose, zero_partials
+from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
@@ -63,15 +64,49 @@ from symbackprop.verify.values import bindings, free_variables, is_vector
 # -- the check ---------------------------------------------------------------------------
 
 
-def verify(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
-    """Every step of a claim under every binding: one outcome each."""
-    scope = ctx.scope
+def verify(
+    ctx: Context, claim: Claim, strict: bool = True, limits: Limits | None = DEFAULT_LIMITS
+) -> list[Outcome]:
+    """Every step of a claim under every binding: one outcome each. The claim is judged under
+    ``limits`` (:mod:`symbackprop.verify.limits`); ``None`` judges it in this process, unbounded."""
     if claim.kind is not None and claim.kind not in KINDS:
         raise SymbackpropError(f"unknown kind {claim.kind!r}; choose from {', '.join(KINDS)}")
+    check_size(claim.latex, limits or DEFAULT_LIMITS)
+    if limits is None:
+        return judge(ctx, claim, strict)
+    warm(ctx.scope)
+    result = run_limited(lambda: judge(ctx, claim, strict), limits)
+    if isinstance(result, Exceeded):
+        return [exceeded(claim, result.why)]
+    return result.value
+
+
+def judge(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
+    """:func:`verify` without limits: read the claim, then judge its steps."""
     steps = steps_of(claim_clauses(claim.latex))
     if not steps:
         raise SymbackpropError("the claim has no right-hand side to check")
     return verify_steps(ctx, claim, steps, strict)
+
+
+def exceeded(claim: Claim, why: str) -> Outcome:
+    """The outcome of a claim whose worker was stopped at a limit."""
+    return Outcome(
+        claim.source,
+        claim.latex,
+        claim.kind or "",
+        claim.param or "",
+        "",
+        Verdict.UNDECIDED,
+        remark=why,
+    )
+
+
+def warm(scope: Scope) -> None:
+    """Build what every claim reads (the network, its definitions and names) before a worker
+    is forked, so that each worker inherits it instead of building it again."""
+    for name in ("net", "names", "canon", "objects", "definitions", "table", "generic"):
+        getattr(scope, name)
 
 
 def verify_steps(
