@@ -78,7 +78,8 @@ class NetworkSpec:
                 )
             if self.gains[l - 1] and not ACTIVATIONS[act].takes_gain:
                 raise SpecError(
-                    f"layer {l} has a gain but its activation is {act!r}; a gain needs sigmoid"
+                    f"layer {l} has a gain but its activation is {act!r}; "
+                    f"a gain needs {gain_activations()}"
                 )
         for l, act in enumerate(self.activations, start=1):
             if ACTIVATIONS[act].layerwise and self.sizes[l] < 2:
@@ -88,10 +89,9 @@ class NetworkSpec:
         if self.loss not in USER_LOSSES:
             raise SpecError(f"unknown loss {self.loss!r}; choose from {choices(USER_LOSSES)}")
         if self.loss == "cross_entropy" and ACTIVATIONS[self.activations[-1]].cross_entropy is None:
-            fits = [a for a, act in ACTIVATIONS.items() if act.cross_entropy]
             raise SpecError(
-                f"cross_entropy needs an output layer of {' or '.join(fits)} "
-                f"(categorical or binary), not {self.activations[-1]!r}"
+                f"cross_entropy needs a {cross_entropy_heads()} output layer, "
+                f"not {self.activations[-1]!r}"
             )
 
     @property
@@ -207,6 +207,18 @@ def preset(name: str) -> NetworkSpec:
     return spec_from_toml(text, where=f"preset {name}")
 
 
+def cross_entropy_heads() -> str:
+    """'softmax (categorical) or sigmoid (binary)': the output layers cross_entropy works with."""
+    heads = [(name, act.cross_entropy) for name, act in ACTIVATIONS.items() if act.cross_entropy]
+    heads.sort(key=lambda h: h[1] != "cross_entropy")  # the categorical one first
+    kinds = {"cross_entropy": "categorical", "binary_cross_entropy": "binary"}
+    return " or ".join(f"{name} ({kinds.get(loss, loss)})" for name, loss in heads)
+
+
+def gain_activations() -> str:
+    return " or ".join(name for name, act in ACTIVATIONS.items() if act.takes_gain)
+
+
 def takes_gain(activation: str) -> bool:
     """Whether a layer of this activation takes the gain (unknown names are refused later)."""
     act = ACTIVATIONS.get(activation)
@@ -238,9 +250,7 @@ def inline(
         gain and takes_gain(a) for a in _per_layer(acts, n, "activation", str)
     )
     if gain and not any(gains):
-        raise SpecError(
-            f"--gain needs at least one layer of {' or '.join(a for a, act in ACTIVATIONS.items() if act.takes_gain)}"
-        )
+        raise SpecError(f"--gain needs at least one {gain_activations()} layer")
     return NetworkSpec(
         sizes=sizes,
         activations=_per_layer(acts, n, "activation", str),

@@ -32,8 +32,10 @@ def test_wheel_carries_data_and_runs(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("symbackprop-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
-        "symbackprop/data/presets/sears-xor.toml",
-        "symbackprop/data/notations/canonical.toml",
+        "symbackprop/model/data/presets/sears-xor.toml",
+        "symbackprop/model/data/notations/canonical.toml",
+        "symbackprop/verify/latex.lark",
+        "symbackprop/templates/loops.py.j2",
     ):
         assert required in names
     # import straight from the zip, in a folder without the source tree

@@ -250,7 +250,7 @@ def test_progress_is_reported_with_the_loss(xor_bias: ModuleType) -> None:
 def test_progress_bar_writes_the_loss(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from symbackprop import cli_codegen
+    import symbackprop.cli.codegen as cli_codegen
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
