@@ -30,6 +30,7 @@ from symbackprop.report.model import (
     Equation,
     EquationGroup,
     Failing,
+    Math,
     NetworkSection,
     Report,
     Segment,
@@ -253,7 +254,7 @@ def summary(items: Iterable[Verdicted]) -> Summary:
             f"line {i.line}" if i.line else i.where,
             i.verdict,
             i.css,
-            i.written,
+            Math(i.written.tex, False, i.written.typeset),
         )
         for i in items
         if i.verdict in VERDICT_ORDER and i.verdict != "holds"

@@ -98,6 +98,9 @@ def environment(kind: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=kind == "html",
+        # LaTeX writes {#1}: its comments are <# ... #>
+        comment_start_string="{#" if kind == "html" else "<#",
+        comment_end_string="#}" if kind == "html" else "#>",
     )
     env.filters["tex"] = tex_escape
     env.filters["texcode"] = tex_code
