@@ -29,7 +29,9 @@ from symbackprop.verify.claim import context
 
 
 def add_parser(sub: Any, spec_args: Callable[..., None]) -> None:
-    r = sub.add_parser("report", help="a typeset report (HTML, LaTeX or PDF): network, gradients, verdicts")
+    r = sub.add_parser(
+        "report", help="a typeset report (HTML, LaTeX or PDF): network, gradients, verdicts"
+    )
     spec_args(r)
     r.add_argument("-o", "--output", required=True, help="the .html, .tex or .pdf file to write")
     r.add_argument("--claims", help="a claims file (TOML): each claim with its verdict")
@@ -37,9 +39,15 @@ def add_parser(sub: Any, spec_args: Callable[..., None]) -> None:
     r.add_argument("--learning-rate", help="a learning rate the audited document fixes")
     r.add_argument("--no-chain", action="store_true", help="compact forms only, no chains")
     r.add_argument("--no-derivations", action="store_true", help="leave the derivations out")
-    r.add_argument("--all-gradients", action="store_true", help="typeset every gradient of a large network")
-    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="a progress bar for the audit (default: on a terminal)")
+    r.add_argument(
+        "--all-gradients", action="store_true", help="typeset every gradient of a large network"
+    )
+    r.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar for the audit (default: on a terminal)",
+    )
     t = r.add_argument_group("training (--train)")
     t.add_argument("--train", action="store_true", help="train the generated module; loss curves")
     t.add_argument("--data", default="xor", help="xor, digits, a .csv or .npz file (default xor)")
@@ -68,28 +76,61 @@ def build_report(args: argparse.Namespace, spec: NetworkSpec) -> Report:
     network = timed("network and diagram", timings, lambda: network_section(m))
     claims = audit = training = derivations = None
     if args.claims:
-        claims = timed("verify the claims", timings, lambda: claims_section(spec, args.claims, args.notation))
+        claims = timed(
+            "verify the claims", timings, lambda: claims_section(spec, args.claims, args.notation)
+        )
     if args.audit:
         try:
             text = Path(args.audit).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SymbackpropError(f"cannot read document {args.audit}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise SymbackpropError(
+                f"cannot read document {args.audit}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         ctx = context(spec, args.notation, learning_rate=_rate(args.learning_rate))
-        audit = timed("audit the document", timings, lambda: audit_section(ctx, text, args.audit, args.progress))
+        audit = timed(
+            "audit the document",
+            timings,
+            lambda: audit_section(ctx, text, args.audit, args.progress),
+        )
     if args.train:
         import symbackprop.report.training as tr  # Numba and matplotlib load only for --train
 
-        settings = tr.Settings(args.data, args.epochs, args.lr, args.batch_size, args.seed,
-                               args.restarts, args.jobs, args.gain_value)
-        training = timed("training and figures", timings, lambda: tr.training_section(spec, settings))
+        settings = tr.Settings(
+            args.data,
+            args.epochs,
+            args.lr,
+            args.batch_size,
+            args.seed,
+            args.restarts,
+            args.jobs,
+            args.gain_value,
+        )
+        training = timed(
+            "training and figures", timings, lambda: tr.training_section(spec, settings)
+        )
     if not args.no_derivations:
         derivations = timed(
-            "derive and typeset gradients", timings,
+            "derive and typeset gradients",
+            timings,
             lambda: derivation_section(m, chain=not args.no_chain, every=args.all_gradients),
         )
-    what = "audit of " + Path(args.audit).name if args.audit else "claims in " + Path(args.claims).name if args.claims else "gradients"
-    return assemble(f"{spec.label}: {what}", f"{spec.label}, notation {m.notation.name}", timings,
-                    network, derivations, claims, audit, training)
+    what = (
+        "audit of " + Path(args.audit).name
+        if args.audit
+        else "claims in " + Path(args.claims).name
+        if args.claims
+        else "gradients"
+    )
+    return assemble(
+        f"{spec.label}: {what}",
+        f"{spec.label}, notation {m.notation.name}",
+        timings,
+        network,
+        derivations,
+        claims,
+        audit,
+        training,
+    )
 
 
 def run_report(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:

@@ -145,7 +145,7 @@ def derivation_section(m: Model, chain: bool = True, every: bool = False) -> Der
     out = []
     for (layer, kind), eqs in sorted(groups.items()):
         total = sum(1 for p in net.params if p.layer == layer and p.kind == kind)
-        title = f"layer {layer} {kind}s"
+        title = f"layer {layer} " + ("biases" if kind == "bias" else "weights")
         out.append(EquationGroup(f"grad-{layer}-{kind}", title, tuple(eqs), total - len(eqs)))
     shown = len(grads)
     note = (
@@ -183,7 +183,11 @@ def outcome_item(anchor: str, number: int, where: str, group: list[Outcome]) -> 
     details = []
     if worst.ratio:
         details.append((Segment("claim / truth = "), Segment("", math(worst.ratio))))
-    for text in (worst.factor, worst.counterexample and "at " + worst.counterexample.removeprefix("at "), worst.remark):
+    for text in (
+        worst.factor,
+        worst.counterexample and "at " + worst.counterexample.removeprefix("at "),
+        worst.remark,
+    ):
         for part in split_parts(text or ""):
             details.append(segments(part))
     return Verdicted(
@@ -242,9 +246,7 @@ def claims_section(spec: NetworkSpec, path: str, notation: str | None = None) ->
 # -- the whole report ---------------------------------------------------------------------
 def summary(items: Iterable[Verdicted]) -> Summary:
     items = list(items)
-    counts = [
-        Count(v, verdict_css(v), sum(i.verdict == v for i in items)) for v in VERDICT_ORDER
-    ]
+    counts = [Count(v, verdict_css(v), sum(i.verdict == v for i in items)) for v in VERDICT_ORDER]
     setup = sum(i.verdict not in VERDICT_ORDER for i in items)
     if setup:
         counts.append(Count("set up (definitions, numbers)", "setup", setup))
@@ -303,4 +305,3 @@ def assemble(
         toc=tuple(toc),
         timings=tuple(timings),
     )
-

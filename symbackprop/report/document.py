@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Any
 
-from symbackprop.audit.auditor import AuditRow, Auditor, shares
+from symbackprop.audit.auditor import Auditor, AuditRow, shares
 from symbackprop.audit.text import Piece, pieces
 from symbackprop.report.build import verdict_css
 from symbackprop.report.model import AuditSection, Block, Segment, Verdicted

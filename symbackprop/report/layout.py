@@ -43,7 +43,9 @@ def layout(net: Network, names: dict[str, str]) -> Diagram:
         for r, j in enumerate(col):
             y = offset + r * ROW
             if j is None:
-                units.append(Unit(x, y, math("\\vdots"), "ellipsis", f"{sizes[l] - HEAD - TAIL} more"))
+                units.append(
+                    Unit(x, y, math("\\vdots"), "ellipsis", f"{sizes[l] - HEAD - TAIL} more")
+                )
                 continue
             pos[(l, j)] = (x, y)
             if l == 0:
@@ -58,7 +60,11 @@ def layout(net: Network, names: dict[str, str]) -> Diagram:
             x = MARGIN + 20 + l * COLUMN
             pos[(l, 0)] = (x, TOP + ROW / 2)
             units.append(Unit(x, TOP + ROW / 2, math("1"), "bias"))
-    drawn = [p for p in net.params if (p.layer - 1, p.from_unit or 0) in pos and (p.layer, p.to_unit) in pos]
+    drawn = [
+        p
+        for p in net.params
+        if (p.layer - 1, p.from_unit or 0) in pos and (p.layer, p.to_unit) in pos
+    ]
     labelled = len(drawn) <= LABELLED
     edges: list[Edge] = []
     for p in drawn:

@@ -23,7 +23,8 @@ class Shown:
     def _repr_html_(self) -> str:
         page = html_escape.escape(html(self.report), quote=True)
         return (
-            f'<iframe srcdoc="{page}" style="width:100%;height:{self.height}px;border:1px solid #d0d7de" '
+            f'<iframe srcdoc="{page}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #d0d7de" '
             'sandbox="allow-scripts" title="symbackprop report"></iframe>'
         )
 

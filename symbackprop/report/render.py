@@ -116,7 +116,7 @@ def katex_assets() -> tuple[str, str]:
 
     def inline(m: re.Match[str]) -> str:
         data = base64.b64encode((ASSETS / "fonts" / m.group(1)).read_bytes()).decode("ascii")
-        return f"url(data:font/woff2;base64,{data}) format(\"woff2\")"
+        return f'url(data:font/woff2;base64,{data}) format("woff2")'
 
     css = re.sub(r'url\(fonts/([\w-]+\.woff2)\) format\("woff2"\)', inline, css)
     css = re.sub(r',\s*url\(fonts/[\w-]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
@@ -128,7 +128,9 @@ def katex_assets() -> tuple[str, str]:
 
 def html(report: Report) -> str:
     css, js = katex_assets()
-    return environment("html").get_template(HTML_TEMPLATE).render(r=report, katex_css=css, katex_js=js)
+    return (
+        environment("html").get_template(HTML_TEMPLATE).render(r=report, katex_css=css, katex_js=js)
+    )
 
 
 def tex(report: Report) -> str:
@@ -174,16 +176,29 @@ def pdf(report: Report, timeout: float = 600) -> bytes:
         (folder / "report.tex").write_text(tex(report), "utf-8")
         for f in report.training.figures if report.training else ():
             (folder / f.pdf_name).write_bytes(f.pdf)
-        cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", "report.tex"]
+        cmd = [
+            "latexmk",
+            "-pdf",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-quiet",
+            "report.tex",
+        ]
         try:
             done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=timeout)
         except FileNotFoundError:
-            raise SymbackpropError(f"a PDF needs latexmk, which is not installed: {LATEXMK_INSTALL}") from None
+            raise SymbackpropError(
+                f"a PDF needs latexmk, which is not installed: {LATEXMK_INSTALL}"
+            ) from None
         except subprocess.TimeoutExpired:
             raise SymbackpropError(f"latexmk took longer than {timeout:.0f} s") from None
         out = folder / "report.pdf"
         if done.returncode != 0 or not out.is_file():
-            log = (folder / "report.log").read_text("utf-8", "replace") if (folder / "report.log").is_file() else done.stdout
+            log = (
+                (folder / "report.log").read_text("utf-8", "replace")
+                if (folder / "report.log").is_file()
+                else done.stdout
+            )
             first = next((line for line in log.splitlines() if line.startswith("!")), "see the log")
             raise SymbackpropError(f"latexmk failed: {first}")
         return out.read_bytes()

@@ -13,24 +13,185 @@ import re
 
 from symbackprop.report.model import Math, Segment
 
-GREEK = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
-    "pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
-    "Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-).split()
+GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "varpi",
+    "rho",
+    "varrho",
+    "sigma",
+    "varsigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+]
 COMMANDS = set(GREEK) | set(
-    (
-        "frac dfrac tfrac partial sum prod int left right cdot cdots ldots dots vdots ddots times div "
-        "text mathrm mathbf mathit mathcal mathbb mathsf operatorname hat bar tilde vec dot ddot "
-        "widehat widetilde overline underline exp log ln sin cos tan tanh sinh cosh sqrt quad qquad "
-        "leq geq le ge neq ne approx equiv sim simeq propto to rightarrow Rightarrow leftarrow "
-        "Leftarrow leftrightarrow mapsto infty nabla big Big bigg Bigg bigl bigr Bigl Bigr mid in "
-        "notin pm mp circ odot otimes oplus prime max min lim limits boxed textcolor color colon "
-        "vert Vert lVert rVert langle rangle lfloor rfloor lceil rceil top ell displaystyle "
-        "textstyle binom ast star cup cap forall exists subset subseteq land lor neg lbrack "
-        "rbrack textbf textit mbox underbrace overbrace hline uparrow downarrow iff implies "
-        "therefore because cdotp"
-    ).split()
+    [
+        "frac",
+        "dfrac",
+        "tfrac",
+        "partial",
+        "sum",
+        "prod",
+        "int",
+        "left",
+        "right",
+        "cdot",
+        "cdots",
+        "ldots",
+        "dots",
+        "vdots",
+        "ddots",
+        "times",
+        "div",
+        "text",
+        "mathrm",
+        "mathbf",
+        "mathit",
+        "mathcal",
+        "mathbb",
+        "mathsf",
+        "operatorname",
+        "hat",
+        "bar",
+        "tilde",
+        "vec",
+        "dot",
+        "ddot",
+        "widehat",
+        "widetilde",
+        "overline",
+        "underline",
+        "exp",
+        "log",
+        "ln",
+        "sin",
+        "cos",
+        "tan",
+        "tanh",
+        "sinh",
+        "cosh",
+        "sqrt",
+        "quad",
+        "qquad",
+        "leq",
+        "geq",
+        "le",
+        "ge",
+        "neq",
+        "ne",
+        "approx",
+        "equiv",
+        "sim",
+        "simeq",
+        "propto",
+        "to",
+        "rightarrow",
+        "Rightarrow",
+        "leftarrow",
+        "Leftarrow",
+        "leftrightarrow",
+        "mapsto",
+        "infty",
+        "nabla",
+        "big",
+        "Big",
+        "bigg",
+        "Bigg",
+        "bigl",
+        "bigr",
+        "Bigl",
+        "Bigr",
+        "mid",
+        "in",
+        "notin",
+        "pm",
+        "mp",
+        "circ",
+        "odot",
+        "otimes",
+        "oplus",
+        "prime",
+        "max",
+        "min",
+        "lim",
+        "limits",
+        "boxed",
+        "textcolor",
+        "color",
+        "colon",
+        "vert",
+        "Vert",
+        "lVert",
+        "rVert",
+        "langle",
+        "rangle",
+        "lfloor",
+        "rfloor",
+        "lceil",
+        "rceil",
+        "top",
+        "ell",
+        "displaystyle",
+        "textstyle",
+        "binom",
+        "ast",
+        "star",
+        "cup",
+        "cap",
+        "forall",
+        "exists",
+        "subset",
+        "subseteq",
+        "land",
+        "lor",
+        "neg",
+        "lbrack",
+        "rbrack",
+        "textbf",
+        "textit",
+        "mbox",
+        "underbrace",
+        "overbrace",
+        "hline",
+        "uparrow",
+        "downarrow",
+        "iff",
+        "implies",
+        "therefore",
+        "because",
+        "cdotp",
+    ]
 )
 SYMBOLS = set(",;:! {}_%&$#|\\")
 ENVIRONMENTS = {"aligned", "cases", "matrix", "pmatrix", "bmatrix", "vmatrix", "gathered", "array"}
@@ -185,7 +346,9 @@ def highlight(correct: str, value: str) -> str:
 
 
 # -- prose of a document ------------------------------------------------------------------
-_PROSE_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$", re.S)
+_PROSE_MATH = re.compile(
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$", re.S
+)
 
 
 def prose(text: str) -> tuple[Segment, ...]:
@@ -196,7 +359,9 @@ def prose(text: str) -> tuple[Segment, ...]:
         if m.start() > i:
             out.append(Segment(text[i : m.start()]))
         body = next(g for g in m.groups() if g is not None)
-        out.append(Segment("", math(body, display=m.group(1) is not None or m.group(2) is not None)))
+        out.append(
+            Segment("", math(body, display=m.group(1) is not None or m.group(2) is not None))
+        )
         i = m.end()
     if i < len(text):
         out.append(Segment(text[i:]))

@@ -67,13 +67,17 @@ def loss_figure(plt: Any, histories: list[np.ndarray], title: str) -> Figure:
     return figure(plt, fig, "fig-loss", "Loss", title)
 
 
-def histogram(plt: Any, values: list[float], anchor: str, title: str, xlabel: str, log: bool) -> Figure:
+def histogram(
+    plt: Any, values: list[float], anchor: str, title: str, xlabel: str, log: bool
+) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     data = np.asarray([v for v in values if math.isfinite(v) and (v > 0 or not log)])
     if len(data):
         bins: Any = 30
         if log:
-            bins = np.logspace(np.log10(data.min()), np.log10(max(data.max(), data.min() * 1.01)), 30)
+            bins = np.logspace(
+                np.log10(data.min()), np.log10(max(data.max(), data.min() * 1.01)), 30
+            )
             ax.set_xscale("log")
         ax.hist(data, bins=bins, color="C1")
     ax.set_xlabel(xlabel)
@@ -107,7 +111,9 @@ def _pct(x: float | None) -> str:
 
 def training_section(spec: NetworkSpec, s: Settings) -> TrainingSection:
     if s.epochs < 1 or s.batch_size < 1 or s.restarts < 1 or s.jobs < 1 or not s.lr > 0:
-        raise SymbackpropError("--epochs, --batch-size, --restarts, --jobs and --lr must be positive")
+        raise SymbackpropError(
+            "--epochs, --batch-size, --restarts, --jobs and --lr must be positive"
+        )
     plt = _pyplot()
     data = training.load_data(s.data, spec.sizes[0], spec.sizes[-1], None, None)
     training.check_targets(spec, data)
@@ -117,15 +123,26 @@ def training_section(spec: NetworkSpec, s: Settings) -> TrainingSection:
     stats: list[Stat] = []
     if s.restarts == 1:
         module = training.import_path(path)
-        result = training.run(module, data, module.init(s.seed), s.lr, s.epochs, s.batch_size, s.seed)
+        result = training.run(
+            module, data, module.init(s.seed), s.lr, s.epochs, s.batch_size, s.seed
+        )
         if result.diverged_at is not None:
-            raise SymbackpropError(f"training diverged at epoch {result.diverged_at}; try a smaller --lr")
+            raise SymbackpropError(
+                f"training diverged at epoch {result.diverged_at}; try a smaller --lr"
+            )
         assert result.history is not None
-        figures.append(loss_figure(plt, [result.history], f"{spec.label} on {data.source}: {settings}"))
-        stats += [Stat("final loss (mean per case)", f"{result.final_loss:.4e}"), Stat("time", f"{result.seconds:.2f} s")]
+        figures.append(
+            loss_figure(plt, [result.history], f"{spec.label} on {data.source}: {settings}")
+        )
+        stats += [
+            Stat("final loss (mean per case)", f"{result.final_loss:.4e}"),
+            Stat("time", f"{result.seconds:.2f} s"),
+        ]
         if result.success is not None:
             when = f" (epoch {result.epochs_to_success})" if result.epochs_to_success else ""
-            stats.append(Stat("every case right at 0.5", ("yes" if result.success else "no") + when))
+            stats.append(
+                Stat("every case right at 0.5", ("yes" if result.success else "no") + when)
+            )
         if result.train_accuracy is not None:
             stats.append(Stat("train accuracy", _pct(result.train_accuracy)))
         if result.test_accuracy is not None:
@@ -137,23 +154,46 @@ def training_section(spec: NetworkSpec, s: Settings) -> TrainingSection:
             figures.append(confusion_figure(plt, preds, held.Y, f"{spec.label} on the {which}"))
         return TrainingSection(data.source, settings, tuple(stats), tuple(figures))
     seeds = range(s.seed, s.seed + s.restarts)
-    results = training.restarts(path, data, s.lr, s.epochs, s.batch_size, seeds, s.jobs, keep_history=True)
+    results = training.restarts(
+        path, data, s.lr, s.epochs, s.batch_size, seeds, s.jobs, keep_history=True
+    )
     summ = training.summarise(results)
     curves = [r.history for r in results if r.history is not None]
     settings = f"{s.restarts} restarts (seeds {s.seed}..{s.seed + s.restarts - 1}), " + settings
-    figures.append(loss_figure(plt, curves, f"{spec.label} on {data.source}: {s.restarts} restarts"))
     figures.append(
-        histogram(plt, [r.final_loss for r in results], "fig-final", "Final loss", "final loss (mean per case)", True)
+        loss_figure(plt, curves, f"{spec.label} on {data.source}: {s.restarts} restarts")
+    )
+    figures.append(
+        histogram(
+            plt,
+            [r.final_loss for r in results],
+            "fig-final",
+            "Final loss",
+            "final loss (mean per case)",
+            True,
+        )
     )
     wins = [float(r.epochs_to_success) for r in results if r.success and r.epochs_to_success]
     if wins:
-        figures.append(histogram(plt, wins, "fig-epochs", "Epochs to success", "epochs until every case is right", False))
+        figures.append(
+            histogram(
+                plt,
+                wins,
+                "fig-epochs",
+                "Epochs to success",
+                "epochs until every case is right",
+                False,
+            )
+        )
     med = summ.median_epochs_to_success
     stats += [
         Stat("restarts", str(summ.restarts)),
         Stat("success rate", _pct(summ.success_rate)),
         Stat("median epochs to success", "n/a" if med is None else f"{med:.0f}"),
-        Stat("median final loss", "n/a" if summ.median_final_loss is None else f"{summ.median_final_loss:.4e}"),
+        Stat(
+            "median final loss",
+            "n/a" if summ.median_final_loss is None else f"{summ.median_final_loss:.4e}",
+        ),
         Stat("diverged", str(summ.diverged)),
     ]
     if summ.median_test_accuracy is not None:

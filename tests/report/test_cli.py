@@ -16,9 +16,17 @@ from symbackprop.report.tex import math, typesettable
 from tests.helpers import REPO
 
 
-def cli(*argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "symbackprop", "report", *argv], capture_output=True, text=True, env=full, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "symbackprop", "report", *argv],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=cwd,
+    )
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
@@ -33,7 +41,7 @@ def test_html_and_tex(tmp_path: Path) -> None:
     done = cli("sears-xor", "-o", str(tmp_path / "r.html"))
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "r.html").read_text("utf-8")
-    for link in ('src="http', "href=\"http", "url(http", "@import"):
+    for link in ('src="http', 'href="http', "url(http", "@import"):
         assert link not in page  # nothing to fetch: the page is self-contained
     assert cli("sears-xor", "-o", str(tmp_path / "r.tex")).returncode == 0
     assert (tmp_path / "r.tex").read_text("utf-8").startswith("\\documentclass")
@@ -77,7 +85,11 @@ def test_pdf_without_latexmk(tmp_path: Path) -> None:
 def test_wide_network_collapses() -> None:
     m = model(resolve("64-32-10"))
     d = layout(m.net, m.names)
-    assert d.collapsed and len(d.edges) < 60 and "more" in {u.caption.split()[-1] for u in d.units if u.kind == "ellipsis"}
+    assert (
+        d.collapsed
+        and len(d.edges) < 60
+        and "more" in {u.caption.split()[-1] for u in d.units if u.kind == "ellipsis"}
+    )
     section = derivation_section(m)
     assert section.shown == len(sampled(m.net)) < section.total == len(m.net.params)
 

@@ -15,7 +15,9 @@ from tests.report.conftest import report_of
 
 
 @pytest.fixture(scope="module")
-def pdfs(latexmk: None, sources: dict[str, Report], tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Report, Path]]:
+def pdfs(
+    latexmk: None, sources: dict[str, Report], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Report, Path]]:
     folder = tmp_path_factory.mktemp("pdf")
     reports = dict(sources)
     reports["xor-bias"] = report_of(["xor-bias"])
@@ -31,11 +33,15 @@ def pdfs(latexmk: None, sources: dict[str, Report], tmp_path_factory: pytest.Tem
 
 
 def text_of(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.mark.parametrize("name", ["sears-xor", "maren", "note", "essay", "xor-bias", "64-32-10"])
-def test_pdf_compiles_and_reads(pdfs: dict[str, tuple[Report, Path]], name: str, tmp_path: Path) -> None:
+def test_pdf_compiles_and_reads(
+    pdfs: dict[str, tuple[Report, Path]], name: str, tmp_path: Path
+) -> None:
     report, path = pdfs[name]
     assert path.read_bytes().startswith(b"%PDF")
     text = " ".join(text_of(path).split())
@@ -44,7 +50,10 @@ def test_pdf_compiles_and_reads(pdfs: dict[str, tuple[Report, Path]], name: str,
     if report.claims:
         fails = sum(i.verdict == "does not hold" for i in report.claims.items)
         assert text.count("does not hold") >= fails
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+        check=True,
+    )
     assert list(tmp_path.glob("p*.png"))
     if name == "64-32-10":
         assert report.network is not None and report.network.diagram.collapsed
