@@ -14,6 +14,7 @@ from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.printing.latex import FORMS, NotationPrinter, Rendered, latex_of, render
 from symbackprop.printing.srepr import ReprPrinter, srepr
+from symbackprop.report.notebook import derivation_html
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Derivation:
         rows = [self.rendered(g) for g in self.gradients]
         body = " \\\\\n".join(f"{r.lhs} &= {r.compact()}" for r in rows)
         return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+
+    def _repr_html_(self) -> str:
+        """The network diagram and every gradient, as the report's page (Jupyter)."""
+        return derivation_html(self.spec, self.notation)
 
     def to_json(self, form: str = "compact") -> dict[str, Any]:
         forms = ("exact", "chain", "compact") if form == "all" else (form,)

@@ -19,6 +19,7 @@ ORDER = [
     "train",
     "verify",
     "audit",
+    "report",
     "api",
     "cli",
 ]
@@ -151,6 +152,7 @@ def test_function_level_imports_are_not_of_the_package(module: str) -> None:
     allowed = {
         "symbackprop.verify.pytest_plugin",  # loads the verifier only when its fixture is used
         "symbackprop.cli.codegen",  # train (Numba, NumPy) loads only for `train`, not for `derive`
+        "symbackprop.cli.report",  # report --train loads Numba and matplotlib only when asked
     }
     if module in allowed:
         return

@@ -84,6 +84,14 @@ class Outcome:
     def to_json(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
 
+    def _repr_latex_(self) -> str:
+        """The claim, its verdict and (when it fails) the correct form, for Jupyter."""
+        head = f"\\textbf{{{self.verdict}}}" + (f"\\ ({self.binding})" if self.binding else "")
+        rows = [f"{head}: & {self.claim}"]
+        if self.verdict != Verdict.HOLDS and self.correct:
+            rows.append(f"\\text{{correct:}} & {self.correct}")
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
     @property
     def diagnosis(self) -> str:
         parts = []
