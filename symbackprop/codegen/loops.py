@@ -105,22 +105,10 @@ def _printer() -> NumbaPrinter:
     return NumbaPrinter(GAIN)
 
 
-# A per-unit activation whose slope is not a function of its value: both from one exp.
-# softplus(z) = max(z, 0) + log(1 + e) and softplus'(z) = sigmoid(z) = (1 or e)/(1 + e) for
-# z > 0 or z <= 0, with e = exp(-|z|) <= 1: never overflowing. The tests check it against SymPy.
-SHARED_EXP = {
-    "softplus": (
-        "e = math.exp(-abs(z))",
-        "a = max(z, 0.0) + math.log1p(e)",
-        "s = (1.0 if z > 0.0 else e) / (1.0 + e)",
-    ),
-}
-
-
 def unit_lines(act: Activation, gain: bool) -> tuple[tuple[str, ...], list[sp.Expr]]:
     """The lines from z to a and s = da/dz (from the value a where SymPy gives it so), and their maths."""
-    if act.name in SHARED_EXP:
-        return SHARED_EXP[act.name], []
+    if act.numba_lines:
+        return act.numba_lines, []
     g = GAIN if gain else None
     value, slope = act.apply(Z, g), act.slope(A, Z, g)
     p = _printer()
@@ -143,7 +131,7 @@ def output_delta(loss: Loss, act: Activation, gain: bool) -> sp.Expr | None:
     g = GAIN if gain else None
     if not act.layerwise:
         slope = (
-            S if act.name in SHARED_EXP else act.slope(A, Z, g)
+            S if act.numba_lines else act.slope(A, Z, g)
         )  # not from a: the stored one, no second exp
         return sp.factor(sp.cancel(loss.slope(A, Y) * slope))
     assert act.jacobian is not None

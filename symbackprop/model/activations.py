@@ -133,6 +133,9 @@ class Activation:
     summary: str = ""
     # The loss that ``cross_entropy`` means over an output layer of this activation (None: refused).
     cross_entropy: str | None = None
+    # Loop code's lines from z to a and s = da/dz, when one shared computation serves both
+    # (otherwise they are printed from ``apply`` and ``slope``).
+    numba_lines: tuple[str, ...] = ()
     apply_layer: Callable[[Sequence[sp.Expr]], list[sp.Expr]] | None = None
     jacobian: Callable[[Sequence[sp.Expr], int, int], tuple[sp.Expr, sp.Expr]] | None = None
 
@@ -182,6 +185,14 @@ ACTIVATIONS: dict[str, Activation] = {
         lambda a, z, g: Sigmoid(z),
         lambda a, z, g: Sigmoid(z),
         summary="log(1+e^z); slope sigmoid(z)",
+        # softplus(z) = max(z, 0) + log(1 + e) and softplus'(z) = sigmoid(z) = (1 or e)/(1 + e)
+        # for z > 0 or z <= 0, with e = exp(-|z|) <= 1: one exp, never overflowing (the tests
+        # check these lines against SymPy).
+        numba_lines=(
+            "e = math.exp(-abs(z))",
+            "a = max(z, 0.0) + math.log1p(e)",
+            "s = (1.0 if z > 0.0 else e) / (1.0 + e)",
+        ),
     ),
     "softmax": Activation(
         "softmax",

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from symbackprop.cli.main import main
-from symbackprop.codegen.loops import SHARED_EXP
 from symbackprop.codegen.output import generate
 from symbackprop.codegen.render import (
     UNROLLED_HARD_LIMIT,
@@ -23,6 +22,7 @@ from symbackprop.codegen.render import (
     n_params,
     render,
 )
+from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.spec import NetworkSpec, inline, preset, preset_names
 from symbackprop.train.runs import import_path
 from tests.codegen_support import ROOT, Reference, assert_close
@@ -301,7 +301,7 @@ def test_parameter_tables_built_at_import(name: str, tmp_path: Path) -> None:
 
 def test_softplus_lines_share_one_exp(tmp_path: Path) -> None:
     """The printed softplus lines (value and slope from one exp) against mpmath, far into both tails."""
-    body = "".join(f"    {line}\n" for line in SHARED_EXP["softplus"])
+    body = "".join(f"    {line}\n" for line in ACTIVATIONS["softplus"].numba_lines)
     path = tmp_path / "softplus_unit.py"
     path.write_text(f"import math\n\n\ndef unit(z):\n{body}    return a, s\n")
     unit = import_path(path).unit
