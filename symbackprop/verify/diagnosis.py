@@ -1,7 +1,13 @@
-"""Diagnoses: the correct form, the ratio claim/true, and the chain-rule factor that differs."""
+"""Diagnoses: the correct form, the ratio claim/true, and the chain-rule factor that differs.
+
+A ratio is printed in the source's orientation (1 - a, not -1 + a); one longer than
+MAX_RATIO characters gives way to the structural diagnosis: each factor of the truth the
+claim is missing, and each it has in excess, named by the chain-rule factor it belongs to.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import sympy as sp
@@ -13,6 +19,9 @@ from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError
 
 
+MAX_RATIO = 120
+
+
 def diagnose(
     ctx: Context, out: Outcome, kind: str, pid: str, lhs: sp.Expr, rhs: sp.Expr
 ) -> Outcome:
@@ -22,7 +31,7 @@ def diagnose(
         return replace(
             out,
             correct=ctx.show(shown),
-            ratio=ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs)),
+            ratio=short(ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs))),
         )
     correct = ctx.show(truth_display(scope, kind, pid))
     if kind == "new":
@@ -35,9 +44,121 @@ def diagnose(
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
     )
-    return replace(
-        out, correct=correct, ratio=ctx.show(ratio) if ratio is not None else "", factor=factor
-    )
+    parts = structure(ctx, pid, ratio) if ratio is not None and not ratio.is_number else ""
+    shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
+    if parts and (not factor or parts.count(" and ") or "; extra" in parts or not shown):
+        factor = parts  # several factors differ: name each one rather than one folded factor
+    factor = "; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x)
+    return replace(out, correct=correct, ratio=shown, factor=factor)
+
+
+def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:
+    """A slope or activation applied to a unit's activation instead of its net input."""
+    net = ctx.scope.net
+    found = []
+    for f in claim.atoms(sp.Function):
+        for l in range(1, net.depth + 1):
+            for a, z in zip(net.a[l], net.z[l]):
+                if f.args and f.args[0] == a:
+                    found.append(
+                        f"the activation function is applied to the activation {ctx.show(a)}: "
+                        f"its slope belongs at the net input {ctx.show(z)}"
+                    )
+    return "; ".join(dict.fromkeys(found))
+
+
+def short(text: str) -> str:
+    """A ratio too long to read is left out (the structural diagnosis says what differs)."""
+    return text if len(text) <= MAX_RATIO else ""
+
+
+def _negatives(expr: sp.Expr) -> int:
+    return sum(1 for t in sp.Add.make_args(expr) if t.could_extract_minus_sign())
+
+
+def _flip(expr: sp.Expr) -> bool:
+    """Whether -expr reads as the sources write it: 1 - a rather than -1 + a."""
+    if not isinstance(expr, sp.Add):
+        return False
+    constant = [t for t in expr.args if t.is_number]
+    if constant:
+        return bool(constant[0] < 0)
+    return _negatives(expr) > _negatives(-expr)
+
+
+def oriented(expr: sp.Expr) -> sp.Expr:
+    """The same value with each sum factor written as the sources write it: 1 - a, not -1 + a."""
+    sign = 1
+    factors: list[sp.Expr] = []
+    for f in sp.Mul.make_args(expr):
+        base, exp = f.as_base_exp()
+        if exp.is_integer and _flip(base):
+            base = -base
+            sign *= -1 if exp % 2 else 1
+        factors.append(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
+    if sign < 0:
+        factors.insert(0, sp.Integer(-1))
+    return sp.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
+
+
+def _factors(expr: sp.Expr) -> Counter[sp.Expr]:
+    """The non-numeric factors of a product, each with its power (sums oriented: 1 - a)."""
+    out: Counter[sp.Expr] = Counter()
+    for f in sp.Mul.make_args(sp.factor(expr)):
+        base, exp = f.as_base_exp()
+        if base.is_number or not exp.is_Integer:
+            continue
+        if _flip(base):
+            base = -base
+        out[base] += int(exp)
+    return out
+
+
+def _local_factors(ctx: Context, pid: str) -> list[tuple[str, sp.Expr]]:
+    """The chain-rule factors common to every path of dE/dp: (its name, its value)."""
+    scope = ctx.scope
+    chain = scope.gradient(pid).chain
+    if not chain:
+        return []
+    out = []
+    for f in chain[0]:
+        num, den = f.num.xreplace(scope.canon), f.den.xreplace(scope.canon)
+        if all(any(g.num == f.num and g.den == f.den for g in path) for path in chain[1:]):
+            out.append((ctx.printer.partial(num, den), f.value.xreplace(scope.canon)))
+    return out
+
+
+def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
+    """Each factor the claim misses or has in excess (the ratio's denominator and numerator),
+    grouped into the chain-rule factors they make up; a constant such as a gain is blamed on
+    the local factor it belongs to."""
+    try:
+        num, den = sp.fraction(sp.factor(ratio))
+    except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
+        return ""
+    missing, extra = _factors(den), _factors(num)
+    local = _local_factors(ctx, pid) if pid else []
+    lines = []
+    for label, pool in (("missing", missing), ("extra", extra)):
+        named: list[str] = []
+        for name, value in local:
+            whole = _factors(value)
+            if whole and all(pool[b] >= e for b, e in whole.items()):
+                pool.subtract(whole)
+                named.append(f"{ctx.show(oriented(value))} (the factor {name})")
+        for base, exp in pool.items():
+            if exp <= 0:
+                continue
+            shown = ctx.show(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
+            owner = [
+                f"{name} = {ctx.show(oriented(value))}"
+                for name, value in local
+                if base in _factors(value) and len(_factors(value)) > 1
+            ]
+            named.append(shown + (f" (of {owner[0]})" if owner else ""))
+        if named:
+            lines.append(f"{label}: {' and '.join(named)}")
+    return "; ".join(lines)
 
 
 def zero_partials(ctx: Context, res: Resolver, node: Node) -> str:
