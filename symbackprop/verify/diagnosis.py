@@ -86,19 +86,29 @@ def _flip(expr: sp.Expr) -> bool:
     return _negatives(expr) > _negatives(-expr)
 
 
-def oriented(expr: sp.Expr) -> sp.Expr:
-    """The same value with each sum factor written as the sources write it: 1 - a, not -1 + a."""
-    sign = 1
+def _orient(expr: sp.Expr) -> tuple[sp.Expr, list[sp.Expr]]:
+    """The numeric coefficient and the factors of a product, sums oriented as sources write them."""
+    coeff: sp.Expr = sp.Integer(1)
     factors: list[sp.Expr] = []
     for f in sp.Mul.make_args(expr):
+        if f.is_number:
+            coeff *= f
+            continue
         base, exp = f.as_base_exp()
         if exp.is_integer and _flip(base):
             base = -base
-            sign *= -1 if exp % 2 else 1
-        factors.append(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
-    if sign < 0:
-        factors.insert(0, sp.Integer(-1))
-    return sp.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
+            coeff *= -1 if exp % 2 else 1
+        factors.append(sp.Pow(base, exp))
+    return coeff, factors
+
+
+def oriented(expr: sp.Expr) -> sp.Expr:
+    """The same value with each sum factor written as the sources write it: 1 - a, not -1 + a."""
+    coeff, factors = _orient(expr)
+    out = sp.Mul(coeff, *factors)
+    if isinstance(out, sp.Add) and coeff != 1:  # -1 * (1 - a) distributes: keep it whole
+        return sp.Mul(coeff, sp.Mul(*factors), evaluate=False)
+    return out
 
 
 def _factors(expr: sp.Expr) -> Counter[sp.Expr]:
@@ -138,6 +148,18 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
         return ""
     missing, extra = _factors(den), _factors(num)
     local = _local_factors(ctx, pid) if pid else []
+    owners = {
+        name
+        for pool in (missing, extra)
+        for base in pool
+        for name, value in local
+        if base in _factors(value)
+    }
+    unowned = [
+        b for pool in (missing, extra) for b in pool if not any(b in _factors(v) for _, v in local)
+    ]
+    if len(owners) == 1 and not unowned and missing and extra:
+        return ""  # one local factor differs: the factor line says which, and what it is
     lines = []
     for label, pool in (("missing", missing), ("extra", extra)):
         named: list[str] = []
@@ -150,6 +172,8 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
             if exp <= 0:
                 continue
             shown = ctx.show(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
+            if len(shown) > MAX_RATIO:
+                shown = f"a sum of {len(sp.Add.make_args(sp.expand(base)))} terms (the sums differ term by term)"
             owner = [
                 f"{name} = {ctx.show(oriented(value))}"
                 for name, value in local
@@ -158,6 +182,11 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
             named.append(shown + (f" (of {owner[0]})" if owner else ""))
         if named:
             lines.append(f"{label}: {' and '.join(named)}")
+    coeff = _orient(sp.factor(ratio))[0]
+    if lines and coeff < 0:
+        lines.insert(0, "the sign is wrong")
+    if lines and abs(coeff) != 1:
+        lines.insert(0, f"a constant factor {ctx.show(abs(coeff))}")
     return "; ".join(lines)
 
 
