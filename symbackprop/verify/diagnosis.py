@@ -46,7 +46,7 @@ def diagnose(
     )
     parts = structure(ctx, pid, ratio) if ratio is not None and not ratio.is_number else ""
     shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
-    if parts and (not factor or parts.count(" and ") or "; extra" in parts or not shown):
+    if parts and (not factor or " and " in parts or not shown):
         factor = parts  # several factors differ: name each one rather than one folded factor
     factor = "; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x)
     return replace(out, correct=correct, ratio=shown, factor=factor)

@@ -502,19 +502,19 @@ DIAGNOSES = {
     (
         "2-3-2",
         "(a^{(2)}_{1} - y_{1}) (\\sigma(z^{(2)}_{1}) - \\sigma((z^{(2)}_{1})^2)) a^{(1)}_{3}",
-    ): "the sign is wrong; missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: - a^{(2)}_{1} + \\sigma\\left(\\left(z^{(2)}_{1}\\right)^{2}\\right)",
+    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is a^{(2)}_{1} - \\sigma\\left(\\left(z^{(2)}_{1}\\right)^{2}\\right) in the claim where a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) belongs",
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) (1 - \\tanh((z^{(2)}_{1})^2)) a^{(1)}_{3}",
-    ): "missing: 1 - \\left(a^{(2)}_{1}\\right)^{2} (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 - \\tanh{\\left(\\left(z^{(2)}_{1}\\right)^{2} \\right)}",
+    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is 1 - \\tanh{\\left(\\left(z^{(2)}_{1}\\right)^{2} \\right)} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) \\tanh^2(z^{(2)}_{1}) a^{(1)}_{3}",
-    ): "missing: 1 - \\left(a^{(2)}_{1}\\right)^{2} (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: \\left(a^{(2)}_{1}\\right)^{2}",
+    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\left(a^{(2)}_{1}\\right)^{2} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) \\tanh^{-1}(a^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the net input z^{(2)}_{1}; missing: 1 - \\left(a^{(2)}_{1}\\right)^{2} (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: \\operatorname{atanh}{\\left(a^{(2)}_{1} \\right)}",
+    ): "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the net input z^{(2)}_{1}; the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\operatorname{atanh}{\\left(a^{(2)}_{1} \\right)} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
     (
         "2-3-2:tanh,sigmoid",
         "(a^{(2)}_{1} - y_{1}) g^{[1]\\prime}(z^{(2)}_{1}) a^{(1)}_{3}",
