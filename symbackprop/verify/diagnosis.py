@@ -12,12 +12,12 @@ from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.claim import Context, Outcome, truth_display
 from symbackprop.verify.numeric import ratio_of
 from symbackprop.verify.reader import Frac, Node, Partial, walk
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError
-
 
 MAX_RATIO = 120
 
@@ -54,9 +54,17 @@ def diagnose(
 
 def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:
     """A slope or activation applied to a unit's activation instead of its net input."""
-    net = ctx.scope.net
+    net, spec = ctx.scope.net, ctx.scope.spec
+    probe = sp.Dummy("z")
+    heads = {
+        type(ACTIVATIONS[name].apply(probe, None))
+        for name in spec.activations
+        if not ACTIVATIONS[name].layerwise
+    } | {Sigmoid, sp.tanh}
     found = []
     for f in claim.atoms(sp.Function):
+        if type(f) not in heads:
+            continue
         for l in range(1, net.depth + 1):
             for a, z in zip(net.a[l], net.z[l]):
                 if f.args and f.args[0] == a:

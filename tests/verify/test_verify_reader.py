@@ -514,7 +514,7 @@ DIAGNOSES = {
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) \\tanh^{-1}(a^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the net input z^{(2)}_{1}; the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\operatorname{atanh}{\\left(a^{(2)}_{1} \\right)} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
+    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\operatorname{atanh}{\\left(a^{(2)}_{1} \\right)} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
     (
         "2-3-2:tanh,sigmoid",
         "(a^{(2)}_{1} - y_{1}) g^{[1]\\prime}(z^{(2)}_{1}) a^{(1)}_{3}",
