@@ -13,7 +13,7 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.printing.latex import NotationPrinter
-from symbackprop.verify.reader import Clause, Frac, Node, Partial, Prod, Sym, parse
+from symbackprop.verify.reader import Clause, Frac, Group, Node, Partial, Prod, Sym, parse
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import Scope, UnknownName, latex_key
 from symbackprop.verify.values import as_partial
@@ -46,7 +46,13 @@ class Verdict(str, Enum):
 VERDICTS = tuple(v.value for v in reversed(Verdict))  # holds first, as the CLI lists them
 
 
-CLAIM_RELS = ("=", ":=", "\\approx", "\\equiv")
+ASSIGNMENTS = (
+    ":=",
+    "\\leftarrow",
+    "\\gets",
+    "\\longleftarrow",
+)  # w \leftarrow w - \eta ...: p's new value
+CLAIM_RELS = ("=", "\\approx", "\\equiv", *ASSIGNMENTS)
 
 
 @dataclass(frozen=True)
@@ -183,11 +189,17 @@ class Lhs:
     pid: str
 
 
-def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
-    """∂E/∂p -> gradient, Δp -> update, p_{new} / p' -> new; anything else -> None."""
+def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
+    """∂E/∂p -> gradient, Δp -> update, p_{new} / p' / p^{(t+1)} / p(n+1) -> new, and p itself
+    assigned (``p \\leftarrow ...``, ``p := ...``) -> new; anything else -> None."""
     scope = res.scope
     if node is None:
         return None
+    if rel in ASSIGNMENTS:
+        value = res.value(node)
+        pid = scope.param_of(value) if isinstance(value, sp.Basic) else None
+        if pid is not None:
+            return Lhs("new", pid)
     num, den = (
         (as_partial(node.num), as_partial(node.den)) if isinstance(node, Frac) else (None, None)
     )
@@ -211,7 +223,10 @@ def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
             pid = scope.param_of(res.value(node.items[1][1]))  # type: ignore[arg-type]
             if pid is not None:
                 return Lhs("update", pid)
-    if isinstance(node, Sym) and (node.primes == 1 or node.sub is not None):
+    iterated = (
+        isinstance(node, Prod) and len(node.items) == 2 and isinstance(node.items[1][1], Group)
+    )
+    if iterated or (isinstance(node, Sym) and (node.primes == 1 or node.scripted)):
         value = res.value(node)
         for p in scope.net.params:
             if isinstance(value, sp.Basic) and value != p.symbol and p.symbol in value.free_symbols:

@@ -13,8 +13,11 @@ from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.reader import (
+    Add,
     Frac,
+    Group,
     Node,
+    Num,
     Partial,
     Prod,
     Sym,
@@ -34,6 +37,8 @@ from symbackprop.verify.values import (
 if TYPE_CHECKING:
     from symbackprop.verify.resolver import Resolver
 
+ITERATION_LETTERS = ("t", "n", "r", "k", "s", "\\tau")  # w^{(t+1)}, w_{ji}(n+1), w^{(r)}
+
 
 class DerivativeReading:
     """∂N/∂D, d/dx and primes, for the resolver."""
@@ -45,6 +50,29 @@ class DerivativeReading:
         if primes == 1 and pid is not None:
             return value + self.scope.update_mid(pid)
         raise ResolveError(f"a prime on {value} has no meaning here")
+
+    def iteration(self: "Resolver", base: sp.Expr | None, node: Node | None) -> sp.Expr | None:
+        """A parameter at an iteration: ``w^{(t+1)}``, ``w_{ji}(n+1)`` is its new value,
+        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag)."""
+        pid = self.scope.param_of(base) if base is not None else None
+        if pid is None or node is None:
+            return None
+        while (
+            isinstance(node, Group) and node.kind in ("paren", "bracket") and len(node.items) == 1
+        ):
+            node = node.items[0]
+        step = 0
+        if isinstance(node, Add) and len(node.terms) == 2 and node.terms[0][0] == "+":
+            (_, first), (sign, one) = node.terms
+            if not (isinstance(one, Num) and one.value == 1 and sign == "+"):
+                return None
+            node, step = first, 1
+        if not (isinstance(node, Sym) and not node.scripted and node.head in ITERATION_LETTERS):
+            return None
+        if self.lookup(node.head, None, None) is not None or node.head in self.scope.indices:
+            return None
+        assert base is not None
+        return base + self.scope.update_mid(pid) if step else base
 
     def frac(self: "Resolver", node: Frac) -> Value:
         num_d, den_d = self.after_d(node.num), self.after_d(node.den)

@@ -1,16 +1,25 @@
-"""Diagnoses: the correct form, the ratio claim/true, and the chain-rule factor that differs."""
+"""Diagnoses: the correct form, the ratio claim/true, and the chain-rule factor that differs.
+
+A ratio is printed in the source's orientation (1 - a, not -1 + a); one longer than
+MAX_RATIO characters gives way to the structural diagnosis: each factor of the truth the
+claim is missing, and each it has in excess, named by the chain-rule factor it belongs to.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.claim import Context, Outcome, truth_display
 from symbackprop.verify.numeric import ratio_of
 from symbackprop.verify.reader import Frac, Node, Partial, walk
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError
+
+MAX_RATIO = 120
 
 
 def diagnose(
@@ -22,7 +31,7 @@ def diagnose(
         return replace(
             out,
             correct=ctx.show(shown),
-            ratio=ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs)),
+            ratio=short(ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs))),
         )
     correct = ctx.show(truth_display(scope, kind, pid))
     if kind == "new":
@@ -35,9 +44,158 @@ def diagnose(
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
     )
-    return replace(
-        out, correct=correct, ratio=ctx.show(ratio) if ratio is not None else "", factor=factor
-    )
+    parts = structure(ctx, pid, ratio) if ratio is not None and not ratio.is_number else ""
+    shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
+    if parts and (not factor or " and " in parts or not shown):
+        factor = parts  # several factors differ: name each one rather than one folded factor
+    factor = "; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x)
+    return replace(out, correct=correct, ratio=shown, factor=factor)
+
+
+def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:
+    """A slope or activation applied to a unit's activation instead of its net input."""
+    net, spec = ctx.scope.net, ctx.scope.spec
+    probe = sp.Dummy("z")
+    heads = {
+        type(ACTIVATIONS[name].apply(probe, None))
+        for name in spec.activations
+        if not ACTIVATIONS[name].layerwise
+    } | {Sigmoid, sp.tanh}
+    found = []
+    for f in claim.atoms(sp.Function):
+        if type(f) not in heads:
+            continue
+        for l in range(1, net.depth + 1):
+            for a, z in zip(net.a[l], net.z[l]):
+                if f.args and f.args[0] == a:
+                    found.append(
+                        f"the activation function is applied to the activation {ctx.show(a)}: "
+                        f"its slope belongs at the net input {ctx.show(z)}"
+                    )
+    return "; ".join(dict.fromkeys(found))
+
+
+def short(text: str) -> str:
+    """A ratio too long to read is left out (the structural diagnosis says what differs)."""
+    return text if len(text) <= MAX_RATIO else ""
+
+
+def _negatives(expr: sp.Expr) -> int:
+    return sum(1 for t in sp.Add.make_args(expr) if t.could_extract_minus_sign())
+
+
+def _flip(expr: sp.Expr) -> bool:
+    """Whether -expr reads as the sources write it: 1 - a rather than -1 + a."""
+    if not isinstance(expr, sp.Add):
+        return False
+    constant = [t for t in expr.args if t.is_number]
+    if constant:
+        return bool(constant[0] < 0)
+    return _negatives(expr) > _negatives(-expr)
+
+
+def _orient(expr: sp.Expr) -> tuple[sp.Expr, list[sp.Expr]]:
+    """The numeric coefficient and the factors of a product, sums oriented as sources write them."""
+    coeff: sp.Expr = sp.Integer(1)
+    factors: list[sp.Expr] = []
+    for f in sp.Mul.make_args(expr):
+        if f.is_number:
+            coeff *= f
+            continue
+        base, exp = f.as_base_exp()
+        if exp.is_integer and _flip(base):
+            base = -base
+            coeff *= -1 if exp % 2 else 1
+        factors.append(sp.Pow(base, exp))
+    return coeff, factors
+
+
+def oriented(expr: sp.Expr) -> sp.Expr:
+    """The same value with each sum factor written as the sources write it: 1 - a, not -1 + a."""
+    coeff, factors = _orient(expr)
+    out = sp.Mul(coeff, *factors)
+    if isinstance(out, sp.Add) and coeff != 1:  # -1 * (1 - a) distributes: keep it whole
+        return sp.Mul(coeff, sp.Mul(*factors), evaluate=False)
+    return out
+
+
+def _factors(expr: sp.Expr) -> Counter[sp.Expr]:
+    """The non-numeric factors of a product, each with its power (sums oriented: 1 - a)."""
+    out: Counter[sp.Expr] = Counter()
+    for f in sp.Mul.make_args(sp.factor(expr)):
+        base, exp = f.as_base_exp()
+        if base.is_number or not exp.is_Integer:
+            continue
+        if _flip(base):
+            base = -base
+        out[base] += int(exp)
+    return out
+
+
+def _local_factors(ctx: Context, pid: str) -> list[tuple[str, sp.Expr]]:
+    """The chain-rule factors common to every path of dE/dp: (its name, its value)."""
+    scope = ctx.scope
+    chain = scope.gradient(pid).chain
+    if not chain:
+        return []
+    out = []
+    for f in chain[0]:
+        num, den = f.num.xreplace(scope.canon), f.den.xreplace(scope.canon)
+        if all(any(g.num == f.num and g.den == f.den for g in path) for path in chain[1:]):
+            out.append((ctx.printer.partial(num, den), f.value.xreplace(scope.canon)))
+    return out
+
+
+def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
+    """Each factor the claim misses or has in excess (the ratio's denominator and numerator),
+    grouped into the chain-rule factors they make up; a constant such as a gain is blamed on
+    the local factor it belongs to."""
+    try:
+        num, den = sp.fraction(sp.factor(ratio))
+    except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
+        return ""
+    missing, extra = _factors(den), _factors(num)
+    local = _local_factors(ctx, pid) if pid else []
+    owners = {
+        name
+        for pool in (missing, extra)
+        for base in pool
+        for name, value in local
+        if base in _factors(value)
+    }
+    unowned = [
+        b for pool in (missing, extra) for b in pool if not any(b in _factors(v) for _, v in local)
+    ]
+    if len(owners) == 1 and not unowned and missing and extra:
+        return ""  # one local factor differs: the factor line says which, and what it is
+    lines = []
+    for label, pool in (("missing", missing), ("extra", extra)):
+        named: list[str] = []
+        for name, value in local:
+            whole = _factors(value)
+            if whole and all(pool[b] >= e for b, e in whole.items()):
+                pool.subtract(whole)
+                named.append(f"{ctx.show(oriented(value))} (the factor {name})")
+        for base, exp in pool.items():
+            if exp <= 0:
+                continue
+            shown = ctx.show(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
+            if len(shown) > MAX_RATIO:
+                shown = f"a sum of {len(sp.Add.make_args(sp.expand(base)))} terms (the sums differ term by term)"
+            owner = [
+                f"{name} = {ctx.show(oriented(value))}"
+                for name, value in local
+                if base in _factors(value) and len(_factors(value)) > 1
+            ]
+            named.append(shown + (f" (of {owner[0]})" if owner else ""))
+        if named:
+            lines.append(f"{label}: {' and '.join(named)}")
+    coeff = _orient(sp.factor(ratio))[0]
+    if lines and coeff < 0:
+        lines.insert(0, "the sign is wrong")
+    if lines and abs(coeff) != 1:
+        lines.insert(0, f"a constant factor {ctx.show(abs(coeff))}")
+    return "; ".join(lines)
 
 
 def zero_partials(ctx: Context, res: Resolver, node: Node) -> str:

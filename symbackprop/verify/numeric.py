@@ -8,6 +8,7 @@ from typing import Any
 
 import sympy as sp
 
+from symbackprop.backprop.forms import ERROR
 from symbackprop.model.activations import to_elementary
 from symbackprop.verify.claim import Context
 from symbackprop.verify.reader import Node, Num, walk
@@ -173,10 +174,36 @@ def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | No
         if not (claimed - true).is_number:
             return None
         if differs(claimed, true):
-            used = ctx.scope.closed(lhs).free_symbols | ctx.scope.closed(rhs).free_symbols
-            shown = ", ".join(f"{ctx.show(k)} = {v}" for k, v in point.items() if k in used)
-            return f"at {shown}: claim {sp.N(claimed, 12)}, true {sp.N(true, 12)}"
+            shown = ", ".join(_quantities(ctx, lhs, rhs, point))
+            return f"at {shown}: claim {_digits(claimed)}, true {_digits(true)}"
     return ""
+
+
+SHOWN_DIGITS = 6
+MAX_SHOWN = 12
+
+
+def _digits(value: sp.Expr) -> str:
+    return str(sp.Float(value, SHOWN_DIGITS))
+
+
+def _quantities(
+    ctx: Context, lhs: sp.Expr, rhs: sp.Expr, point: Mapping[Any, sp.Expr]
+) -> list[str]:
+    """The values (6 significant digits) of the quantities the claim and the truth are written
+    in (intermediates such as a, z, δ; not every parameter of the network)."""
+    named = sorted((symbols_of(lhs) | symbols_of(rhs)) - {ERROR}, key=lambda q: ctx.show(q))
+    out = []
+    for q in named:
+        if isinstance(q, sp.Symbol) and any(q in i.free_symbols for i in named if i != q):
+            continue  # an index of an Indexed quantity
+        try:
+            value = evaluate_at(ctx, q, point, SHOWN_DIGITS + 10)
+        except KeyError:
+            continue
+        if value.is_number:
+            out.append(f"{ctx.show(q)} = {_digits(value)}")
+    return out[:MAX_SHOWN] + (["..."] if len(out) > MAX_SHOWN else [])
 
 
 def rounded(value: sp.Expr, decimals: int) -> sp.Rational:

@@ -7,18 +7,60 @@ the notation of the spec. No user text ever reaches ``eval``, ``sympify`` or ``p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from contextvars import ContextVar
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
-from typing import Union
 
 import sympy as sp
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.nodes import (
+    Add,
+    Alt,
+    BigSum,
+    Clause,
+    Document,
+    Frac,
+    Group,
+    Node,
+    Num,
+    Partial,
+    Prod,
+    Row,
+    Script,
+    Scripted,
+    Sqrt,
+    Sym,
+    Transpose,
+    walk,
+)
+
+__all__ = [  # the nodes are read from here by the rest of the package
+    "Add",
+    "Alt",
+    "BigSum",
+    "Clause",
+    "Document",
+    "Frac",
+    "Group",
+    "Node",
+    "Num",
+    "Partial",
+    "Prod",
+    "Row",
+    "Script",
+    "Scripted",
+    "Sqrt",
+    "Sym",
+    "Transpose",
+    "walk",
+    "ReadError",
+    "parse",
+    "text_of_namecmd",
+]
 
 MAX_LENGTH = 4000
 
@@ -31,132 +73,10 @@ class ReadError(SymbackpropError):
         self.column = column
 
 
-@dataclass(frozen=True)
-class Script:
-    """A sub- or superscript: its tokens (for names) and, if it is one expression, that expression."""
+_SOURCE: ContextVar[str] = ContextVar("latex_source", default="")
 
-    tokens: tuple[tuple[str, str], ...]  # (terminal type, text)
-    expr: Node | None
-
-
-@dataclass(frozen=True)
-class Sym:
-    """A letter, Greek letter, command, \\text{} name or accented letter, with its scripts."""
-
-    kind: str  # letter, greek, cmd, name, accent, dots
-    head: str
-    sub: Script | None
-    sup: Script | None
-    primes: int
-    start: int
-    end: int  # end of the head, before any script
-
-    @property
-    def scripted(self) -> bool:
-        return self.sub is not None or self.sup is not None or self.primes > 0
-
-
-@dataclass(frozen=True)
-class Num:
-    value: sp.Rational
-    text: str
-
-
-@dataclass(frozen=True)
-class Group:
-    kind: str  # paren, bracket, brace, tuple, set
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Scripted:
-    """A non-name atom with scripts, e.g. (y - \\hat{y})^2."""
-
-    base: Node
-    sub: Script | None
-    sup: Script | None
-    primes: int
-
-
-@dataclass(frozen=True)
-class Frac:
-    num: Node
-    den: Node
-
-
-@dataclass(frozen=True)
-class Sqrt:
-    body: Node
-
-
-@dataclass(frozen=True)
-class Partial:
-    """``\\partial X`` (body None for a bare ``\\partial``)."""
-
-    body: Node | None
-
-
-@dataclass(frozen=True)
-class Prod:
-    """Factors in order; op is '' (juxtaposed), '*' or '/'."""
-
-    items: tuple[tuple[str, Node], ...]
-
-
-@dataclass(frozen=True)
-class Add:
-    terms: tuple[tuple[str, Node], ...]  # sign '+' or '-'
-
-
-@dataclass(frozen=True)
-class BigSum:
-    var: str
-    lo: Node
-    hi: Node
-    body: Node
-
-
-@dataclass(frozen=True)
-class Alt:
-    """Alternatives ``a \\text{ or } b``: the claim holds if one of them does."""
-
-    options: tuple[Node, ...]
-
-
-Node = Union[Sym, Num, Group, Scripted, Frac, Sqrt, Partial, Prod, Add, BigSum, Alt]
-
-
-@dataclass(frozen=True)
-class Clause:
-    """A chain ``a = b \\approx c``; ``sides[0]`` is None for a continuation row ``= c``."""
-
-    sides: tuple[Node | None, ...]
-    rels: tuple[str, ...]
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Row:
-    clauses: tuple[Clause, ...]
-
-
-@dataclass(frozen=True)
-class Document:
-    rows: tuple[Row, ...]
-    text: str
-
-
-def walk(node: object) -> Iterator[object]:
-    """Every node below (and including) ``node``, depth first: nodes, scripts, clauses."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple):
-            stack.extend(reversed(n))
-        elif hasattr(n, "__dataclass_fields__"):
-            yield n
-            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))  # type: ignore[attr-defined]
+TRANSPOSES = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\mathbf{T}"}
+PRIMES = {"'", "\\prime"}
 
 
 @lru_cache(maxsize=1)
@@ -240,10 +160,23 @@ def parse(text: str) -> Document:
         raise ReadError(f"cannot read the LaTeX: {exc.__class__.__name__}") from None
     except RecursionError:
         raise ReadError("the LaTeX is nested too deeply to read") from None
+    token = _SOURCE.set(text)
     try:
         return Document(tuple(_row(r) for r in tree.children if isinstance(r, Tree)), text)
     except RecursionError:
         raise ReadError("the LaTeX is nested too deeply to read") from None
+    finally:
+        _SOURCE.reset(token)
+
+
+def _source(tree: Tree | Token) -> str:
+    """The text a tree or token was read from, as written."""
+    if isinstance(tree, Token):
+        return str(tree)
+    meta = tree.meta
+    if getattr(meta, "empty", True):
+        return ""
+    return _SOURCE.get()[meta.start_pos : meta.end_pos]
 
 
 def _row(tree: Tree) -> Row:
@@ -274,13 +207,37 @@ def _tokens(tree: Tree | Token) -> tuple[tuple[str, str], ...]:
 
 def _script(arg: Tree | Token) -> Script:
     expr: Node | None = None
+    if isinstance(arg, Tree) and arg.data == "primes":
+        return Script(_tokens(arg), None, _source(arg))
     if isinstance(arg, Tree) and arg.data == "sbody":
         parts = [c for c in arg.children if isinstance(c, Tree)]
         if len(parts) == 1 and len(arg.children) == 1:
             expr = _node(parts[0])
     else:
         expr = _node(arg)
-    return Script(_tokens(arg), expr)
+    return Script(_tokens(arg), expr, _source(arg))
+
+
+def _split_primes(sup: Script) -> tuple[Script | None, int]:
+    """``\\sigma^{\\prime}``, ``\\sigma^{'}``, ``g^{[1]\\prime}``: primes written as a superscript
+    (what stays, such as the layer tag [1], remains the superscript)."""
+    tokens = list(sup.tokens)
+    primes = 0
+    while tokens and tokens[-1][1] in PRIMES:
+        tokens.pop()
+        primes += 1
+    if not primes:
+        return sup, 0
+    if not tokens:
+        return None, primes
+    rest = sup.text
+    for mark in ("\\prime", "'"):
+        while rest.rstrip().endswith(mark):
+            rest = rest.rstrip()[: -len(mark)]
+    expr: Node | None = None
+    if isinstance(sup.expr, Prod) and len(sup.expr.items) == 2:
+        expr = sup.expr.items[0][1]
+    return Script(tuple(tokens), expr, rest.strip()), primes
 
 
 def _sym(tok: Token, kind: str, head: str | None = None) -> Sym:
@@ -292,6 +249,7 @@ def _sym(tok: Token, kind: str, head: str | None = None) -> Sym:
         0,
         tok.start_pos or 0,
         tok.end_pos or 0,
+        str(tok),
     )
 
 
@@ -389,7 +347,7 @@ def _node(t: Tree | Token) -> Node:
         op = ""
         for c in ch:
             if isinstance(c, Token) and c.type == "MULOP":
-                op = "/" if str(c) == "/" else "*"
+                op = {"/": "/", "\\odot": "o", "\\circ": "o"}.get(str(c), "*")
             else:
                 items.append((op, _node(c)))
                 op = ""
@@ -403,16 +361,23 @@ def _node(t: Tree | Token) -> Node:
                 sub = s.children[0]
             elif s.data == "sup":
                 sup = s.children[0]
-        if sub is None or sup is None:
-            raise ReadError("a \\sum needs both limits, as in \\sum_{h=1}^{H}")
-        parts = [c for c in sub.children] if isinstance(sub, Tree) and sub.data == "sbody" else []
+        if sub is None:
+            raise ReadError("a \\sum needs its index, as in \\sum_{h=1}^{H} or \\sum_h")
+        parts = (
+            [c for c in sub.children] if isinstance(sub, Tree) and sub.data == "sbody" else [sub]
+        )
+        if len(parts) == 1 and sup is None:  # \sum_k: over the units of the layer k indexes
+            return BigSum(_sum_index(_node(parts[0])), None, None, _node(body))
+        if len(parts) == 3 and isinstance(parts[1], Token) and parts[1] == "\\in" and sup is None:
+            return BigSum(_sum_index(_node(parts[0])), None, None, _node(body), _node(parts[2]))
+        if sup is None:
+            raise ReadError(
+                "a \\sum needs both limits, as in \\sum_{h=1}^{H}, or none, as in \\sum_h"
+            )
         if len(parts) != 3 or not (isinstance(parts[1], Token) and parts[1] == "="):
             raise ReadError("a \\sum's lower limit must read index = start, as in \\sum_{h=1}^{H}")
-        var_node = _node(parts[0])
-        if not isinstance(var_node, Sym) or var_node.kind != "letter" or var_node.scripted:
-            raise ReadError("a \\sum's index must be a single letter")
         return BigSum(
-            var_node.head,
+            _sum_index(_node(parts[0])),
             _node(parts[2]),
             _script(sup).expr or Num(sp.Integer(0), "0"),
             _node(body),
@@ -434,13 +399,34 @@ def _node(t: Tree | Token) -> Node:
                 sup = _script(s.children[0])
             else:
                 primes += 1
+        if sup is not None:
+            sup, more = _split_primes(sup)
+            primes += more
+        transposed = sup is not None and sup.text.strip() in TRANSPOSES
+        if transposed:
+            sup = None
         if isinstance(base, Sym) and not base.scripted:
-            return Sym(base.kind, base.head, sub, sup, primes, base.start, base.end)
-        return Scripted(base, sub, sup, primes)
+            node: Node = Sym(
+                base.kind, base.head, sub, sup, primes, base.start, base.end, _source(t)
+            )
+        elif sub is None and sup is None and not primes:
+            node = base
+        else:
+            node = Scripted(base, sub, sup, primes)
+        return Transpose(node) if transposed else node
     if data == "accent":
         acc, arg = ch
         inner = "".join(text for _, text in _tokens(arg))
-        return Sym("accent", f"{acc}{{{inner}}}", None, None, 0, acc.start_pos or 0, t.meta.end_pos)
+        return Sym(
+            "accent",
+            f"{acc}{{{inner}}}",
+            None,
+            None,
+            0,
+            acc.start_pos or 0,
+            t.meta.end_pos,
+            _source(t),
+        )
     if data == "frac":
         return Frac(_node(ch[1]), _node(ch[2]))
     if data == "empty":
@@ -458,17 +444,28 @@ def _node(t: Tree | Token) -> Node:
         return Group(
             data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA"))
         )
-    if data == "set":
+    if data == "set":  # \{z > 0\} keeps its relation (an indicator's condition)
+        parts = ch[0].children if ch and isinstance(ch[0], Tree) else []
+        if len(parts) == 3 and isinstance(parts[1], Token) and parts[1].type == "REL":
+            return Group("set", (_node(parts[0]), _node(parts[2])), str(parts[1]))
         return Group("set", ())
     if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
     if data == "aside":
-        return Group("aside", (_node(ch[0]), _node(ch[2])))
+        return Group("aside", (_node(ch[0]), _node(ch[2])), str(ch[1]))
     if data == "number":
         return _leaf(ch[0])
+    if data == "primes":
+        raise ReadError("primes alone are not an expression")
     if data == "sbody":
         parts = [c for c in ch if isinstance(c, Tree)]
         if len(parts) == 1 and len(ch) == 1:
             return _node(parts[0])
         return Group("tuple", tuple(_node(c) for c in parts))
     raise ReadError(f"cannot read a {data}")  # pragma: no cover - grammar and reader agree
+
+
+def _sum_index(node: Node) -> str:
+    if not isinstance(node, Sym) or node.kind not in ("letter", "greek") or node.scripted:
+        raise ReadError("a \\sum's index must be a single letter")
+    return node.head

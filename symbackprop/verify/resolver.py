@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
-from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.verify.derivatives import DerivativeReading
+from symbackprop.verify.functions import FunctionReading, Powered
 from symbackprop.verify.reader import (
     Add,
     Alt,
@@ -24,9 +24,9 @@ from symbackprop.verify.reader import (
     Scripted,
     Sqrt,
     Sym,
+    Transpose,
 )
 from symbackprop.verify.scope import (
-    FUNCTION_HEADS,
     FUNCTION_LETTERS,
     PROSE,
     DeltaOp,
@@ -64,7 +64,7 @@ class FreeRecord:
 
 
 @dataclass(frozen=True)
-class Resolver(DerivativeReading, SeriesReading):
+class Resolver(DerivativeReading, SeriesReading, FunctionReading):
     """Turns nodes into SymPy under one binding of the free indices and generic names.
 
     ``free``: a statement of calculus. Names the notation does not know are real
@@ -166,7 +166,13 @@ class Resolver(DerivativeReading, SeriesReading):
         return base ** self.expr(sup.expr)
 
     def name(
-        self, head: str, kind: str, sub: Script | None, sup: Script | None, primes: int
+        self,
+        head: str,
+        kind: str,
+        sub: Script | None,
+        sup: Script | None,
+        primes: int,
+        shown: str = "",
     ) -> Value:
         if kind == "name" and " " in head.strip() and head.split()[0].lower() in PROSE:
             raise ResolveError(f"prose inside the maths: \\text{{{head}}}")
@@ -179,6 +185,9 @@ class Resolver(DerivativeReading, SeriesReading):
             return self._primed(value, primes)
         if sup is not None:
             base = self.lookup(head, sub, None)
+            iterated = self.iteration(base, sup.expr)
+            if iterated is not None:
+                return iterated
             if base is not None and sup.expr is not None:
                 return self._primed(base, primes) ** self.expr(sup.expr)
         if sub is not None and sub.tokens:
@@ -197,9 +206,11 @@ class Resolver(DerivativeReading, SeriesReading):
                         )
         if head == "e" and sub is None and sup is not None and sup.expr is not None:
             return sp.exp(self.expr(sup.expr))
-        if sub is None and (head == self.scope.function_key or head in FUNCTION_HEADS):
+        if sub is None:
             # in a statement of calculus f, g, h are any functions, even where the notation's activation is f
-            return FuncMarker(head, primes, undefined=self.free and head in FUNCTION_LETTERS)
+            marker = self.function_marker(head, kind, sup, primes, shown)
+            if marker is not None:
+                return marker
         if head == "\\Delta" and sub is None and sup is None:
             return DeltaOp()
         if sub is None and sup is None and head in self.scope.counts:
@@ -209,8 +220,12 @@ class Resolver(DerivativeReading, SeriesReading):
             return self._primed(implicit, primes)
         if self.free:
             return self._free(head, kind, sub, sup, primes)
-        shown = head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")
-        raise self.scope.unknown(shown, whole=sup is None)
+        whole = sup is None or bool(shown)
+        if not shown:
+            shown = head + (
+                f"_{{{sub.text or script_key(sub, self.env)}}}" if sub is not None else ""
+            )
+        raise self.scope.unknown(shown, whole=whole)
 
     # -- expressions -------------------------------------------------------
     def expr(self, node: Node) -> sp.Expr:
@@ -243,6 +258,8 @@ class Resolver(DerivativeReading, SeriesReading):
             if node.kind == "set" or len(node.items) != 1:
                 raise ResolveError(f"a {node.kind} of several items is not one expression")
             return self.expr(node.items[0])
+        if isinstance(node, Transpose):  # of a number: the number (vectors: element-wise forms)
+            return self.value(node.body)
         if isinstance(node, Alt):
             raise ResolveError("alternatives (\\text{or}) are read only as a whole right-hand side")
         if isinstance(node, Scripted):
@@ -284,8 +301,11 @@ class Resolver(DerivativeReading, SeriesReading):
                         continue
                     raise ResolveError(marker_error(v))
                 arg_node_value = values[i + 1][1]
-                assert isinstance(arg_node_value, sp.Basic)
-                v = self.apply(v, arg_node_value)
+                if isinstance(arg_node_value, Powered):  # \sigma(z)^2: the power of the value
+                    v = self.apply(v, arg_node_value.arg) ** arg_node_value.power
+                else:
+                    assert isinstance(arg_node_value, sp.Basic)
+                    v = self.apply(v, arg_node_value)
                 i += 1
             out.append((op, v))
             i += 1
@@ -303,37 +323,13 @@ class Resolver(DerivativeReading, SeriesReading):
                 raise ResolveError(f"\\Delta must be followed by a parameter, got {arg}")
             return self.scope.update_mid(pid)
         if marker.undefined:
-            return undefined_function(marker.head, arg, marker.primes)
+            value = undefined_function(marker.head, arg, marker.primes)
+            return value if marker.power is None else value**marker.power
         if is_vector(arg):
             raise ResolveError(
                 f"{marker.head} is applied to a vector; it takes one number (write it for each entry)"
             )
-        if marker.head in FUNCTION_HEADS:
-            if marker.primes:
-                raise ResolveError(
-                    f"a prime on {marker.head} is not read; write the derivative out"
-                )
-            return FUNCTION_HEADS[marker.head](arg)
-        return self.activation(arg, marker.primes)
-
-    def activation(self, arg: sp.Expr, primes: int) -> sp.Expr:
-        spec, net = self.scope.spec, self.scope.net
-        layer = None
-        for l in range(1, net.depth + 1):
-            if arg in net.z[l]:
-                layer = l
-        if layer is None:
-            if len(set(zip(spec.activations, spec.gains))) != 1:
-                raise ResolveError("the activation differs between layers; apply it to a net input")
-            layer = net.depth
-        act = ACTIVATIONS[spec.activations[layer - 1]]
-        gain = net.gain if spec.gains[layer - 1] else None
-        value = act.apply(arg, gain)
-        if primes == 0:
-            return self.scope.reverse.get(value, value)
-        if primes == 1:
-            return act.slope(self.scope.reverse.get(value, value), arg, gain)
-        raise ResolveError("only a first derivative σ' of the activation is read")
+        return self.apply_function(marker, arg)
 
     def _factors(self, items: tuple[tuple[str, Node], ...]) -> Iterator[tuple[str, Value]]:
         i = 0
@@ -369,6 +365,7 @@ class Resolver(DerivativeReading, SeriesReading):
                 ):
                     run.append(items[j][1])  # type: ignore[arg-type]
                     j += 1
+            if isinstance(node, Sym) and node.kind == "letter" and len(run) > 1:
                 first = True
                 value: Value = sp.Integer(1)
                 for value in self._segment(run):
@@ -376,19 +373,67 @@ class Resolver(DerivativeReading, SeriesReading):
                     first = False
                 i = j + self._arguments(value, items, j)
                 continue
+            nxt = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            ind = self.indicator_of(node, nxt)
+            if ind is not None:
+                yield op, ind
+                i += 2
+                continue
             if isinstance(node, Sym):
-                value = self.name(node.head, node.kind, node.sub, node.sup, node.primes)
+                marker = self.subscripted_function(node, items, i)
+                if node.head == "\\nabla" and node.sub is not None and node.sub.expr is not None:
+                    value = DerivOp(self.variable(node.sub.expr))  # \nabla_a C: ∂C/∂a
+                elif marker is not None:
+                    value = marker
+                else:
+                    value = self.name(
+                        node.head, node.kind, node.sub, node.sup, node.primes, node.text
+                    )
+                iterated = self._iterated(value, items, i + 1)
+                if iterated is not None:
+                    yield op, iterated
+                    i += 2
+                    continue
                 yield op, value
+                if isinstance(value, FuncMarker):
+                    powered = self.powered_argument(items, i + 1)
+                    if powered is not None:
+                        yield "", powered
+                        i += 2
+                        continue
                 i += 1 + self._arguments(value, items, i + 1)
                 continue
             yield op, self.value(node)
             i += 1
+
+    def powered_argument(self, items: tuple[tuple[str, Node], ...], j: int) -> Powered | None:
+        """``(z)^2`` right after a function name: the argument, and the power of the value."""
+        if j >= len(items) or items[j][0] != "":
+            return None
+        node = items[j][1]
+        if not (
+            isinstance(node, Scripted)
+            and isinstance(node.base, Group)
+            and node.base.kind in ("paren", "bracket")
+            and node.sub is None
+            and not node.primes
+            and node.sup is not None
+            and node.sup.expr is not None
+        ):
+            return None
+        return Powered(self.expr(node.base), self.expr(node.sup.expr))
 
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function of."""
         if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
             return 1
         return 0
+
+    def _iterated(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> Value | None:
+        """``w_{ji}(n+1)``: a parameter followed by its iteration in parentheses."""
+        if not isinstance(value, sp.Basic) or j >= len(items) or items[j][0] != "":
+            return None
+        return self.iteration(value, items[j][1])
 
     def _segment(self, run: list[Sym]) -> Iterator[Value]:
         """Split adjacent letters into the longest names the notation knows (NdInpt_o, SSE)."""

@@ -70,6 +70,9 @@ class FuncMarker:
     head: str
     primes: int
     undefined: bool = False  # f, g of a statement of calculus (not the notation's activation)
+    power: sp.Expr | None = None  # \\sigma^2(z), \\tanh^2(z): a power of the value
+    layer: int | None = None  # g^{[1]}(z): the layer the function belongs to
+    shown: str = ""  # the name as written, for messages
 
 
 @dataclass(frozen=True)

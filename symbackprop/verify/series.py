@@ -34,6 +34,9 @@ from symbackprop.verify.values import (
     templated,
 )
 
+SETS = {"output": -1, "input": 0, "hidden": 1}
+SET_NAMES = ("\\text{outputs}", "\\text{inputs}", "\\text{hidden}")
+
 if TYPE_CHECKING:
     from symbackprop.verify.resolver import Resolver
 
@@ -119,8 +122,42 @@ class SeriesReading:
             raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
         return self.series_value(nodes[-1], count, vector=True)
 
+    def sum_range(self: "Resolver", node: BigSum) -> tuple[sp.Expr, sp.Expr]:
+        """A sum's limits: as written; ``\\sum_k`` runs over the layer index k belongs to,
+        ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
+        letter nobody defined (m, N, P) is the size of the index's layer."""
+        layer = self.scope.indices.get(node.var)
+        if node.over is not None:
+            name = node.over.head.lower() if isinstance(node.over, Sym) else ""
+            layer = SETS.get(name.rstrip("s"), SETS.get(name))
+            if layer is None:
+                raise ResolveError(f"\\sum over a set: the set must be {', '.join(SET_NAMES)}")
+            layer = layer if layer >= 0 else self.scope.spec.depth + 1 + layer
+            return sp.Integer(1), sp.Integer(self.scope.spec.sizes[max(layer, 0)])
+        if node.lo is None or node.hi is None:
+            if layer is None:
+                letters = ", ".join(self.scope.indices) or "none"
+                raise ResolveError(
+                    f"\\sum_{node.var} without limits: {node.var} is not an index letter of notation "
+                    f"{self.scope.notation.name} (its index letters: {letters}); write the limits"
+                )
+            return sp.Integer(1), sp.Integer(self.scope.spec.sizes[layer])
+        lo = self.expr(node.lo)
+        hi_node = node.hi
+        if (
+            not self.free
+            and layer is not None
+            and isinstance(hi_node, Sym)
+            and hi_node.kind == "letter"
+            and not hi_node.scripted
+            and not self.known(hi_node.head, None, None)
+            and hi_node.head not in self.scope.counts
+        ):
+            return lo, sp.Integer(self.scope.spec.sizes[layer])  # \sum_{k=1}^{m}: k's layer
+        return lo, self.expr(hi_node)
+
     def bigsum(self: "Resolver", node: BigSum) -> sp.Expr:
-        lo, hi = self.expr(node.lo), self.expr(node.hi)
+        lo, hi = self.sum_range(node)
         if self.free and not (
             lo.is_Integer and hi.is_Integer
         ):  # a statement of calculus: a sum in a free count

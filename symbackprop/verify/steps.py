@@ -150,7 +150,7 @@ def verify_steps(
                 )
                 continue
             try:
-                lhs = lhs_meaning(step.lhs, res) if step.lhs is not None else None
+                lhs = lhs_meaning(step.lhs, res, step.rel) if step.lhs is not None else None
             except UnknownName as exc:
                 matched = True
                 outcomes.append(

@@ -133,11 +133,14 @@ def _pairwise(
 
 
 def times(a: sp.Expr, b: sp.Expr, op: str) -> sp.Expr:
-    """a * b (op '' or '*') or a / b, with vectors: a scalar multiple, or the dot product ``\\vec{w} \\cdot \\vec{u}``."""
+    """a * b (op '', '*' or 'o' for \\odot) or a / b, with vectors: a scalar multiple, or the dot product ``\\vec{w} \\cdot \\vec{u}``."""
     if not (is_vector(a) or is_vector(b)):
         return a / b if op == "/" else a * b
     if op == "/" and is_vector(b):
         raise ResolveError("division by a vector")
+    if is_vector(a) and is_vector(b) and op == "o":  # \odot: entry by entry
+        pairs = _pairwise(a, b, lambda x, y: x * y, "an element-wise product")
+        return pairs if isinstance(pairs, sp.SeqFormula) else sp.Tuple(*pairs)
     if is_vector(a) and is_vector(b):
         if op != "*":
             raise ResolveError("two vectors side by side: write their dot product with \\cdot")

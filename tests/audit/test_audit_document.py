@@ -126,8 +126,8 @@ def test_local_names_alias_and_chain_rule_definitions() -> None:
     assert "another name for w_6" in rows[1].detail
     claimed, _, true = rows[4].detail.rpartition(": claim ")[2].partition(", true ")
     assert (
-        abs(mpmath.mpf(claimed) / mpmath.mpf(true) - 1.5) < 1e-9
-    )  # 3u h_2 is 3/2 of dy/dx = 2u h_2
+        abs(mpmath.mpf(claimed) / mpmath.mpf(true) - 1.5) < 1e-5
+    )  # 3u h_2 is 3/2 of dy/dx = 2u h_2 (counterexamples show 6 significant digits)
 
 
 def test_sections_and_neq_end_local_names() -> None:

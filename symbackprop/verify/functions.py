@@ -1,0 +1,194 @@
+"""Functions in a reading: the activation and elementary functions applied to an argument,
+with primes (derivatives), powers (``\\sigma^2(z)``, ``\\sigma(z)^2``), layer tags
+(``g^{[1]}``) and indicators (``\\mathbb{1}(z > 0)``, ``1\\{z>0\\}``).
+
+A mixin of :class:`symbackprop.verify.resolver.Resolver`: the methods read ``self`` as the
+resolver they are part of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from symbackprop.model.activations import ACTIVATIONS, Sigmoid
+from symbackprop.verify.reader import Group, Node, Num, Script, Scripted, Sym
+from symbackprop.verify.scope import FUNCTION_HEADS, FUNCTION_LETTERS, FuncMarker, ResolveError
+
+if TYPE_CHECKING:
+    from symbackprop.verify.resolver import Resolver
+
+ELEMENTARY = {
+    "\\tanh": sp.tanh,
+    "\\sin": sp.sin,
+    "\\cos": sp.cos,
+    "\\sinh": sp.sinh,
+    "\\cosh": sp.cosh,
+    "\\sigma": Sigmoid,  # the logistic function, where the notation does not name σ otherwise
+    **FUNCTION_HEADS,
+}
+INVERSES = {
+    "\\tanh": sp.atanh,
+    "\\sin": sp.asin,
+    "\\cos": sp.acos,
+    "\\exp": sp.log,
+    "\\sigma": lambda x: sp.log(x / (1 - x)),
+}
+ACTIVATION_NAMES = (*FUNCTION_LETTERS, "\\phi", "\\varphi")  # "the activation" in many texts
+INDICATORS = ("\\mathbb{1}", "\\mathbf{1}", "\\boldsymbol{1}", "\\bm{1}", "\\mathds{1}")
+
+
+@dataclass(frozen=True)
+class Powered:
+    """An argument written with a power after it: ``\\sigma(z)^2`` is (σ(z))², not σ(z²)."""
+
+    arg: sp.Expr
+    power: sp.Expr
+
+
+def indicator(lhs: sp.Expr, rel: str, rhs: sp.Expr) -> sp.Expr:
+    """1 where the condition holds, 0 elsewhere (the ReLU slope ``\\mathbb{1}(z > 0)``)."""
+    rels = {
+        ">": (lhs - rhs, 0),
+        "\\geq": (lhs - rhs, 1),
+        "\\ge": (lhs - rhs, 1),
+        "<": (rhs - lhs, 0),
+        "\\leq": (rhs - lhs, 1),
+        "\\le": (rhs - lhs, 1),
+    }
+    if rel not in rels:
+        raise ResolveError(f"an indicator needs a condition with >, <, \\geq or \\leq, not {rel}")
+    arg, at_zero = rels[rel]
+    return sp.Heaviside(arg, at_zero)
+
+
+class FunctionReading:
+    """Function names applied to arguments, for the resolver."""
+
+    def function_marker(
+        self: "Resolver",
+        head: str,
+        kind: str,
+        sup: Script | None,
+        primes: int,
+        shown: str = "",
+    ) -> FuncMarker | None:
+        """The function a name stands for (None if it is not a function's name)."""
+        key = self.scope.function_key
+        if head != key and head not in ELEMENTARY and head not in ACTIVATION_NAMES:
+            return None
+        undefined = self.free and head in FUNCTION_LETTERS
+        power: sp.Expr | None = None
+        layer: int | None = None
+        if sup is not None:
+            tag = sup.expr
+            if isinstance(tag, Group) and tag.kind in ("paren", "bracket") and len(tag.items) == 1:
+                value = self.expr(tag.items[0])  # g^{[1]}, \\sigma^{(2)}: a layer tag
+                if value.is_Integer and 1 <= int(value) <= self.scope.spec.depth:
+                    layer = int(value)
+                elif not value.free_symbols - set(self.scope.network_atoms):
+                    raise ResolveError(
+                        f"{shown or head}: layer {value} is not a layer of this network"
+                    )
+            elif tag is not None:
+                power = self.expr(tag)
+                if not power.is_number:
+                    raise ResolveError(f"{shown or head}: a power of a function must be a number")
+            else:
+                raise ResolveError(f"{shown or head}: a superscript that is not one expression")
+        if power == -1 and (head not in ELEMENTARY or head == key or primes):
+            raise ResolveError(
+                f"{shown or head}^{{-1}} is the inverse function, which is not read here; "
+                f"write 1/{head}(..) for the reciprocal"
+            )
+        return FuncMarker(head, primes, undefined, power, layer, shown)
+
+    def apply_function(self: "Resolver", marker: FuncMarker, arg: sp.Expr) -> sp.Expr:
+        head, key = marker.head, self.scope.function_key
+        if marker.power == -1 and head in INVERSES and head != key:
+            return INVERSES[head](arg)
+        if head == key or (head in ACTIVATION_NAMES and head not in ELEMENTARY):
+            value = self.activation(arg, marker.primes, marker.layer)
+        else:
+            x = sp.Dummy("x", real=True)
+            value = (
+                sp.diff(ELEMENTARY[head](x), x, marker.primes)
+                if marker.primes
+                else ELEMENTARY[head](x)
+            )
+            value = value.xreplace({x: arg})
+            value = value.xreplace(self.scope.reverse)
+        return value if marker.power is None else value**marker.power
+
+    def activation(
+        self: "Resolver", arg: sp.Expr, primes: int, layer: int | None = None
+    ) -> sp.Expr:
+        """The activation of a unit (φ(net_1) is φ_1) or its slope: the layer is the argument's
+        (a net input, named or written out in full), the tag's, or the only one there is."""
+        spec, net = self.scope.spec, self.scope.net
+        if layer is None:
+            layer = self.layer_of(arg)
+        if layer is None:
+            if len(set(zip(spec.activations, spec.gains))) != 1:
+                raise ResolveError("the activation differs between layers; apply it to a net input")
+            layer = net.depth
+        name = spec.activations[layer - 1]
+        act = ACTIVATIONS[name]
+        if act.layerwise:
+            raise ResolveError(
+                f"the activation of layer {layer} is {name}, applied to a whole layer: "
+                "write its Jacobian entries out"
+            )
+        gain = net.gain if spec.gains[layer - 1] else None
+        value = act.apply(arg, gain)
+        if primes == 0:
+            return self.scope.reverse.get(value, value)
+        if primes == 1:
+            return act.slope(self.scope.reverse.get(value, value), arg, gain)
+        raise ResolveError("only a first derivative σ' of the activation is read")
+
+    def layer_of(self: "Resolver", arg: sp.Expr) -> int | None:
+        """The layer whose net input (or activation) ``arg`` is; a net input written out in full
+        (w_1 x_1 + w_2 x_2 + b) is found by its definition."""
+        net, defs = self.scope.net, self.scope.definitions
+        for l in range(1, net.depth + 1):
+            if arg in net.z[l] or arg in net.a[l]:
+                return l
+        if arg.is_Atom:
+            return None
+        for l in range(1, net.depth + 1):
+            for z in net.z[l]:
+                if sp.expand(arg - defs.get(z, z)) == 0:
+                    return l
+        return None
+
+    def subscripted_function(
+        self: "Resolver", node: Sym, items: tuple[tuple[str, Node], ...], i: int
+    ) -> FuncMarker | None:
+        """``f'_j(\\text{net}_j)``: a function name with a unit subscript, applied to an argument
+        (only when the whole name is not a name of the notation)."""
+        if node.sub is None or self.free or i + 1 >= len(items):
+            return None
+        op, nxt = items[i + 1]
+        if op != "" or not (isinstance(nxt, Group) and nxt.kind in ("paren", "bracket")):
+            if not (isinstance(nxt, Scripted) and isinstance(nxt.base, Group)):
+                return None
+        if self.lookup(node.head, node.sub, node.sup) is not None:
+            return None
+        if node.head == self.scope.function_key or node.head in ACTIVATION_NAMES:
+            return self.function_marker(node.head, node.kind, node.sup, node.primes, node.text)
+        return None
+
+    def indicator_of(self: "Resolver", node: Node, nxt: Node | None) -> sp.Expr | None:
+        """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``: the indicator of a condition."""
+        is_one = (isinstance(node, Num) and node.value == 1) or (
+            isinstance(node, Sym) and node.head in INDICATORS and not node.scripted
+        )
+        if not is_one or not isinstance(nxt, Group) or not nxt.rel:
+            return None
+        if nxt.kind not in ("set", "aside"):
+            return None
+        lhs, rhs = nxt.items
+        return indicator(self.expr(lhs), nxt.rel, self.expr(rhs))
