@@ -265,6 +265,9 @@ def test_a_claim_in_another_notation_is_called_mixed(capsys: pytest.CaptureFixtu
     assert (
         "the claim mixes notations" in err and "notation sears" in err and "--notation sears" in err
     )
+    # the suggestion works: the same claim with the notation it names is judged
+    argv = ["verify", "2-2-1", "--param", "w2_1_1", "--notation", "sears", "--claim"]
+    assert main([*argv, r"-(y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1"]) == 0
     code = main(["verify", "sears-xor", "--param", "w_{1}", "--claim", "q_7"])
     err = capsys.readouterr().err
     assert code == 2 and "unknown symbol q_7 in notation sears" in err
