@@ -10,9 +10,9 @@ from typing import Any
 import sympy as sp
 
 from symbackprop.backprop.forms import Gradient, gradients
+from symbackprop.errors import ArgumentError, UsageError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation
-from symbackprop.errors import ArgumentError, UsageError
 from symbackprop.model.spec import NetworkSpec, as_spec
 from symbackprop.printing.latex import FORMS, NotationPrinter, Rendered, latex_of, render
 from symbackprop.printing.srepr import ReprPrinter, srepr

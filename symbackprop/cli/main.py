@@ -11,13 +11,12 @@ from typing import Any
 import sympy as sp
 
 import symbackprop.cli.codegen as cli_codegen
+from symbackprop._version import __version__
 from symbackprop.api import Derivation, derive
-from symbackprop.backprop.evaluate import Report, evaluate, load_values
+from symbackprop.backprop.evaluate import DIGITS, Report, evaluate, load_values
 from symbackprop.backprop.indexform import index_form
 from symbackprop.cli.verify import add_parsers as add_verify_parsers
 from symbackprop.cli.verify import run_audit, run_verify
-from symbackprop._version import __version__
-from symbackprop.backprop.evaluate import DIGITS
 from symbackprop.errors import SymbackpropError
 from symbackprop.files import check_range, strict_json
 from symbackprop.model.activations import ACTIVATIONS

@@ -17,8 +17,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -31,8 +31,8 @@ from symbackprop.codegen.common import module_name
 from symbackprop.codegen.output import write_atomic
 from symbackprop.codegen.render import render
 from symbackprop.errors import SymbackpropError
-from symbackprop.model.spec import NetworkSpec
 from symbackprop.files import write_atomic as write_bytes_atomic
+from symbackprop.model.spec import NetworkSpec
 from symbackprop.train.data import Dataset, read_npz
 
 THRESHOLD = 0.5
