@@ -224,8 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbackpropError as exc:
         print(f"{PROG}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM; train says how far it got
+        where = f" {_one_line(str(exc))}" if str(exc) else ""
+        print(f"{PROG}: interrupted{where}", file=sys.stderr)
         return 130
     finally:
         if previous is not None:

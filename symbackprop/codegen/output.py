@@ -81,6 +81,7 @@ def write(outputs: list[Output]) -> list[Path]:
     """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its cache)."""
     written = []
     for o in outputs:
+        files.remove_stale_temps(o.path)  # a killed run's temporary file, even if o is current
         if not o.is_current():
             write_atomic(o.path, o.text)
         written.append(o.path)
