@@ -234,7 +234,7 @@ def write_atomic(path: Path, data: str | bytes, what: str = "") -> None:
     """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
     label = f"{what} {path}".strip()
     folder = path.parent
-    if not folder.is_dir():
+    if kind(folder) != "folder":
         problem = "is not a folder" if folder.exists() else "does not exist; create it first"
         raise SymbackpropError(f"cannot write {label}: {folder} {problem}")
     remove_stale_temps(path)
@@ -256,6 +256,8 @@ def write_atomic(path: Path, data: str | bytes, what: str = "") -> None:
         raise SymbackpropError(
             f"cannot write {label}: {exc.strerror or exc}; nothing was changed"
         ) from None
+    except ValueError:  # a NUL byte in the name
+        raise SymbackpropError(f"cannot write {label!r}: not a valid file name") from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)

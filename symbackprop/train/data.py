@@ -92,11 +92,11 @@ def _pick(header: list[str] | None, names: list[str], where: str, flag: str) -> 
             out.append(int(name) - 1)
         else:
             known = (
-                f"; columns are {', '.join(header)}"
+                f"; columns are {', '.join(map(repr, header))[:200]}"
                 if header
                 else " (the file has no header: use 1-based numbers)"
             )
-            raise SymbackpropError(f"{where}: {flag} names unknown column {name!r}{known}")
+            raise SymbackpropError(f"{where}: {flag} names unknown column {name!r:.60}{known}")
     return out
 
 
