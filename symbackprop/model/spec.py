@@ -169,7 +169,7 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
     unknown = set(data) - SPEC_KEYS
     if unknown:
         raise SpecError(
-            f"{where}: unknown key(s) {choices(unknown)}; valid keys are {choices(SPEC_KEYS)}"
+            f"{where}: unknown key(s) {choices(k[:40] for k in sorted(unknown)[:5])}; valid keys are {choices(SPEC_KEYS)}"
         )
     if "layers" not in data:
         raise SpecError(f"{where}: missing 'layers', for example layers = [2, 2, 1]")

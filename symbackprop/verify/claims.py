@@ -65,7 +65,7 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
     unknown = set(data) - FILE_KEYS
     if unknown:
         raise SymbackpropError(
-            f"{where}: unknown key(s) {sorted(unknown)}; valid keys are {sorted(FILE_KEYS)}"
+            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are {sorted(FILE_KEYS)}"
         )
     entries = data.get("claim")
     if not isinstance(entries, list) or not entries:
@@ -78,7 +78,7 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
         bad = set(entry) - CLAIM_KEYS
         if bad:
             raise SymbackpropError(
-                f"{label}: unknown key(s) {sorted(bad)}; valid keys are {sorted(CLAIM_KEYS)}"
+                f"{label}: unknown key(s) {[k[:40] for k in sorted(bad)][:5]}; valid keys are {sorted(CLAIM_KEYS)}"
             )
         latex = entry.get("latex")
         if not isinstance(latex, str) or not latex.strip():
