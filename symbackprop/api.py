@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import sympy as sp
 
 from symbackprop.backprop.forms import Gradient, gradients
+from symbackprop.errors import ArgumentError, UsageError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation
-from symbackprop.model.spec import NetworkSpec
+from symbackprop.model.spec import NetworkSpec, as_spec
 from symbackprop.printing.latex import FORMS, NotationPrinter, Rendered, latex_of, render
 from symbackprop.printing.srepr import ReprPrinter, srepr
 from symbackprop.report.notebook import derivation_html
@@ -40,8 +42,7 @@ class Derivation:
 
     def latex(self, form: str = "compact") -> list[str]:
         """One equation (or aligned block) per parameter."""
-        if form not in FORMS:
-            raise ValueError(f"unknown form {form!r}; choose from {', '.join(FORMS)}")
+        _check_form(form)
         return [self.rendered(g).equation(form) for g in self.gradients]
 
     def _repr_latex_(self) -> str:
@@ -54,6 +55,7 @@ class Derivation:
         return derivation_html(self.spec, self.notation)
 
     def to_json(self, form: str = "compact") -> dict[str, Any]:
+        _check_form(form)
         forms = ("exact", "chain", "compact") if form == "all" else (form,)
         out = []
         rp = ReprPrinter()  # one for all gradients: the sums they share (a unit's delta) print once
@@ -101,6 +103,7 @@ class Derivation:
         }
 
     def to_text(self, form: str = "compact") -> list[str]:
+        _check_form(form)
         lines = []
         for g in self.gradients:
             head = f"dE/d{g.param.id} [{self.names[g.param.id]}]"
@@ -114,14 +117,43 @@ class Derivation:
         return lines
 
 
+def _check_form(form: object) -> None:
+    if not isinstance(form, str) or form not in FORMS:
+        raise UsageError(f"unknown form {form!r:.60}; choose from {', '.join(FORMS)}")
+
+
+def _check_params(params: object) -> list[str] | None:
+    if params is None:
+        return None
+    if isinstance(params, str):
+        return [params]
+    if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params):
+        raise ArgumentError(
+            f"params must be a list of parameter ids or notation names, not {type(params).__name__}"
+        )
+    return list(params)
+
+
 def derive(
-    spec: NetworkSpec, notation: Notation | str | None = None, params: list[str] | None = None
+    spec: NetworkSpec | str | os.PathLike[str],
+    notation: Notation | str | None = None,
+    params: list[str] | None = None,
 ) -> Derivation:
-    """Derive the gradients of ``spec`` (all parameters, or the named ones: ids or notation names)."""
+    """Derive the gradients of ``spec`` (all parameters, or the named ones: ids or notation names).
+
+    ``spec`` is a :class:`NetworkSpec`, a preset name, an inline spec (``"2-3-1"``) or the path
+    of a spec TOML file; bad input raises a :class:`symbackprop.SymbackpropError` subclass.
+    """
+    spec = as_spec(spec)
+    if notation is not None and not isinstance(notation, (str, Notation)):
+        raise ArgumentError(
+            f"notation must be a notation name, a .toml path or a Notation, not {type(notation).__name__}"
+        )
+    wanted = _check_params(params)
     if notation is None or isinstance(notation, str):
         notation = load_notation(notation or spec.notation, spec.base_dir)
     net = build(spec, notation.residual)
-    ids = [notation.param_id(p, net) for p in params] if params else None
+    ids = [notation.param_id(p, net) for p in wanted] if wanted else None
     return Derivation(
         spec, notation, net, tuple(gradients(net, ids, error_terms=notation.has_error_terms))
     )

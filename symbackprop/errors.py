@@ -15,6 +15,14 @@ class NotationError(SymbackpropError):
     """The notation file is invalid."""
 
 
+class ArgumentError(SymbackpropError, TypeError):
+    """A library function was given an argument of the wrong type."""
+
+
+class UsageError(SymbackpropError, ValueError):
+    """A library function was given a value it does not take (an unknown form, say)."""
+
+
 def choices(names: object) -> str:
     """Format valid choices for an error message."""
     return ", ".join(sorted(str(n) for n in names))  # type: ignore[attr-defined]

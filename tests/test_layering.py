@@ -23,7 +23,7 @@ ORDER = [
     "api",
     "cli",
 ]
-BASE = {"errors", "util", "_version", "__init__"}
+BASE = {"errors", "util", "files", "_version", "__init__"}
 FRONT = {"api": "api", "testing": "api", "__main__": "cli"}
 MAX_LINES = 520
 

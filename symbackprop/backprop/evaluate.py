@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import sympy as sp
 
 from symbackprop.backprop.forms import gradients
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import big, parse_toml, read_text
 from symbackprop.model.network import Network
-from symbackprop.util import tomllib
 
 DIGITS = 40
+MAX_INT = 10**300  # as large as a float may be
 
 
 def exact_number(value: Any, where: str) -> sp.Rational:
@@ -29,6 +29,8 @@ def exact_number(value: Any, where: str) -> sp.Rational:
         raise SymbackpropError(f"{where}: expected a number, got {value!r}")
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         raise SymbackpropError(f"{where}: {value!r} is not a finite number")
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise SymbackpropError(f"{where}: {big(value)} is too large (at most 1e300)")
     fr = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
     return sp.Rational(fr.numerator, fr.denominator)
 
@@ -62,15 +64,12 @@ def _cases(data: Any, width: int, key: str) -> tuple[tuple[sp.Rational, ...], ..
 
 def values_from_toml(text: str, net: Network, param_id: Any, where: str = "values") -> Values:
     """Parse a values file; ``param_id`` maps a notation name or id to a canonical id."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SymbackpropError(f"{where}: malformed TOML: {exc}") from None
+    data = parse_toml(text, where)
     allowed = {"x", "y", "lr", "gain", "params"}
     unknown = set(data) - allowed
     if unknown:
         raise SymbackpropError(
-            f"{where}: unknown key(s) {sorted(unknown)}; valid keys are {sorted(allowed)}"
+            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are {sorted(allowed)}"
         )
     for key in ("x", "y", "params"):
         if key not in data:
@@ -117,10 +116,7 @@ def _check_targets(net: Network, y: tuple[tuple[sp.Rational, ...], ...], where: 
 
 
 def load_values(path: str, net: Network, param_id: Any) -> Values:
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise SymbackpropError(f"cannot read values file {path}: {exc.strerror}") from None
+    text = read_text(path, "values file")
     return values_from_toml(text, net, param_id, where=path)
 
 

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import symbackprop.codegen as codegen
+import symbackprop.files as files
+from symbackprop.codegen.output import MAX_NAME_BYTES
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import check_range
 from symbackprop.model.spec import NetworkSpec
 
 SpecOf = Callable[[argparse.Namespace], NetworkSpec]
 LONG_RUN = 20_000  # epochs x cases above which a progress bar is shown (on a terminal)
 SHOWN_ROWS = 10  # text output lists the predictions of at most this many rows (JSON has all)
 WIDE_INPUTS = 8  # a classification row with more inputs is shown as its classes, without x
+MAX_EPOCHS = 10_000_000  # the loss history is kept: 80 MB of float64 per run
+MAX_RESTARTS = 100_000
+MAX_JOBS = 1024
+MAX_SEED = 2**32 - 1  # the generated init seeds Numba's random state with 32 bits
+MAX_INT = 2**63 - 1
 
 
 def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
@@ -94,7 +103,14 @@ def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
     t.add_argument(
         "--gain-value", type=float, default=1.0, help="the sigmoid gain alpha (default 1)"
     )
-    t.add_argument("--plot", help="write the loss curve(s) to this PNG file")
+    t.add_argument("--plot", help="write the loss curve(s) to this PNG file (or .pdf, .svg)")
+    t.add_argument(
+        "--save",
+        help="write theta, the loss history and the spec to this .npz file (also when interrupted)",
+    )
+    t.add_argument(
+        "--resume", help="start from the theta of a file written by --save (the same spec)"
+    )
     t.add_argument("--format", choices=("text", "json"), default="text")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -159,10 +175,24 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
 def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
     import symbackprop.train as training
 
-    if args.epochs < 1 or args.batch_size < 1 or args.restarts < 1 or args.jobs < 1:
-        raise SymbackpropError("--epochs, --batch-size, --restarts and --jobs must be at least 1")
+    check_range(args.epochs, 1, MAX_EPOCHS, "--epochs")
+    check_range(args.batch_size, 1, MAX_INT, "--batch-size")
+    check_range(args.restarts, 1, MAX_RESTARTS, "--restarts")
+    check_range(args.jobs, 1, MAX_JOBS, "--jobs")
+    check_range(args.seed, 0, MAX_SEED, "--seed")
+    check_range(
+        args.seed + args.restarts - 1, 0, MAX_SEED, "the last seed (--seed + --restarts - 1)"
+    )
     if not np.isfinite(args.lr) or args.lr <= 0:
         raise SymbackpropError("--lr must be a positive number")
+    if not np.isfinite(args.gain_value):
+        raise SymbackpropError("--gain-value must be a finite number")
+    if (args.save or args.resume) and args.restarts > 1:
+        raise SymbackpropError("--save and --resume are for a single run, not --restarts")
+    if args.plot:
+        _check_plot(args.plot)
+    if args.save:
+        _check_output(args.save, "--save")
     spec = spec_of(args)
     data = training.load_data(args.data, spec.sizes[0], spec.sizes[-1], args.inputs, args.targets)
     training.check_targets(spec, data)
@@ -171,7 +201,11 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
     show = not args.no_progress
     started = time.perf_counter()
     if args.restarts == 1:
-        theta = module.init(args.seed)
+        before = np.empty(0)
+        if args.resume:
+            theta, before = training.load_run(args.resume, spec.to_toml(), module.PARAM_IDS)
+        else:
+            theta = module.init(args.seed)
         bar = _bar(args.epochs, "train", show and args.epochs * data.X.shape[0] >= LONG_RUN)
 
         def progress(done: int, loss: float) -> None:
@@ -190,6 +224,21 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
         )
         if bar is not None:
             bar.close()
+        result = _continued(result, before)
+        if args.save:
+            assert result.history is not None
+            training.save_run(
+                args.save,
+                spec.to_toml(),
+                module.PARAM_IDS,
+                result.theta,
+                result.history[: result.epochs_run],
+            )
+        if result.interrupted:
+            saved = f"; saved to {args.save} (--resume {args.save} continues)" if args.save else ""
+            raise KeyboardInterrupt(
+                f"at epoch {result.epochs_run} of {len(before) + args.epochs}{saved}"
+            )
         if result.diverged_at is not None:
             raise SymbackpropError(
                 f"training diverged at epoch {result.diverged_at}: the loss became "
@@ -230,6 +279,47 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
     return _restarts_report(
         args, spec, training.summarise(results), results, time.perf_counter() - started
     )
+
+
+def _continued(result: Any, before: np.ndarray) -> Any:
+    """A resumed run counted from the first epoch of the saved one."""
+    if not len(before):
+        return result
+    shift = len(before)
+    return replace(
+        result,
+        history=None if result.history is None else np.concatenate([before, result.history]),
+        epochs_run=result.epochs_run + shift,
+        epochs_to_success=None
+        if result.epochs_to_success is None
+        else result.epochs_to_success + shift,
+        diverged_at=None if result.diverged_at is None else result.diverged_at + shift,
+    )
+
+
+PLOT_TYPES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
+
+def _check_plot(path: str) -> None:
+    if Path(path).suffix.lower() not in PLOT_TYPES:
+        raise SymbackpropError(
+            f"--plot {path}: the file must end in one of {', '.join(PLOT_TYPES)}"
+        )
+    _check_output(path, "--plot")
+
+
+def _check_output(path: str, flag: str) -> None:
+    """Before any training: a file that can be written (not a folder, in a folder that exists)."""
+    found = files.kind(path)
+    if found == "folder":
+        raise SymbackpropError(f"{flag} {path}: it is a folder; name a file")
+    if found == "other":
+        raise SymbackpropError(f"{flag} {path}: not a regular file (a FIFO, socket or device)")
+    folder = Path(path).parent
+    if files.kind(folder) != "folder":
+        raise SymbackpropError(f"{flag} {path}: the folder {folder} does not exist")
+    if len(Path(path).name.encode()) > MAX_NAME_BYTES:
+        raise SymbackpropError(f"{flag}: the file name is longer than {MAX_NAME_BYTES} bytes")
 
 
 def _single_report(
@@ -291,9 +381,7 @@ def _settings(args: argparse.Namespace, spec: NetworkSpec) -> dict[str, Any]:
 
 
 def _json(data: dict[str, Any]) -> str:
-    from symbackprop.train.runs import as_json
-
-    return json.dumps(as_json(data), indent=2)
+    return files.strict_json(data, indent=2)
 
 
 def _prediction(row: int, x: np.ndarray, p: np.ndarray, y: np.ndarray, labelled: bool) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,12 +12,14 @@ import sympy as sp
 
 import symbackprop.cli.codegen as cli_codegen
 import symbackprop.cli.report as cli_report
+from symbackprop._version import __version__
 from symbackprop.api import Derivation, derive
-from symbackprop.backprop.evaluate import Report, evaluate, load_values
+from symbackprop.backprop.evaluate import DIGITS, Report, evaluate, load_values
 from symbackprop.backprop.indexform import index_form
 from symbackprop.cli.verify import add_parsers as add_verify_parsers
 from symbackprop.cli.verify import run_audit, run_verify
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import check_range, strict_json
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import LOSSES, USER_LOSSES
 from symbackprop.model.notation import load_notation, notation_names
@@ -54,6 +56,7 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog=PROG, description="Exact symbolic backpropagation, in a paper's notation."
     )
+    ap.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     d = sub.add_parser("derive", help="derive every dE/dw and dE/db")
     _spec_args(d)
@@ -72,7 +75,10 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--values", required=True, help="a TOML file with x, y, lr and [params]")
     e.add_argument("--format", choices=("text", "json"), default="text")
     e.add_argument(
-        "--digits", type=int, default=6, help="decimals shown in text output (default 6)"
+        "--digits",
+        type=int,
+        default=6,
+        help=f"decimals shown in text output (default 6, at most {DIGITS})",
     )
     sub.add_parser("list", help="presets, notations, activations and losses")
     cli_codegen.add_parsers(sub, _spec_args)
@@ -82,7 +88,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def spec_of(args: argparse.Namespace) -> NetworkSpec:
-    acts: list[str] | None = args.activation.split(",") if args.activation else None
+    for flag in ("activation", "loss", "notation"):
+        if getattr(args, flag) == "":
+            raise SymbackpropError(f"--{flag} is empty: name one, or leave the option out")
+    acts = args.activation.split(",") if args.activation is not None else None
     return resolve(
         args.spec,
         activation=acts,
@@ -102,7 +111,7 @@ def run_index_form(args: argparse.Namespace) -> str:
     spec = spec_of(args)
     result = index_form(spec, load_notation(args.notation or spec.notation, spec.base_dir))
     if args.format == "json":
-        return json.dumps(index_json(result), indent=2)
+        return strict_json(index_json(result), indent=2)
     return "\n\n".join(index_latex(result))
 
 
@@ -111,7 +120,7 @@ def run_derive(args: argparse.Namespace) -> str:
         return run_index_form(args)
     result: Derivation = derive(spec_of(args), args.notation, args.param)
     if args.format == "json":
-        return json.dumps(result.to_json(args.form), indent=2)
+        return strict_json(result.to_json(args.form), indent=2)
     if args.format == "text":
         return "\n".join(result.to_text(args.form))
     return "\n\n".join(result.latex(args.form))
@@ -126,6 +135,7 @@ def _fmt(value: sp.Expr, digits: int) -> str:
 
 
 def run_eval(args: argparse.Namespace) -> str:
+    check_range(args.digits, 0, DIGITS, "--digits")
     spec = spec_of(args)
     notation = load_notation(args.notation or spec.notation, spec.base_dir)
     result = derive(spec, notation)
@@ -133,7 +143,7 @@ def run_eval(args: argparse.Namespace) -> str:
     values = load_values(args.values, net, lambda text: notation.param_id(text, net))
     report: Report = evaluate(net, values, notation.has_error_terms)
     if args.format == "json":
-        return json.dumps(_eval_json(result, values.params, report), indent=2)
+        return strict_json(_eval_json(result, values.params, report), indent=2)
     digits = args.digits
     lines = []
     for c, case in enumerate(report.forward, start=1):
@@ -202,13 +212,28 @@ COMMANDS: dict[str, Any] = {
 }
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: what was reached is kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
         out = COMMANDS[args.command](args)
     except SymbackpropError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM; train says how far it got
+        where = f" {_one_line(str(exc))}" if str(exc) else ""
+        print(f"{PROG}: interrupted{where}", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     out, code = (
         out if isinstance(out, tuple) else (out, 0)
     )  # verify/audit: exit 1 when a claim fails
@@ -217,3 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
     return code
+
+
+def _one_line(message: str) -> str:
+    """An error message on one line: line breaks (from a file name or a quoted text) escaped."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import sympy as sp
@@ -13,9 +10,10 @@ import sympy as sp
 from symbackprop.audit.auditor import AuditRow, audit, shares, summary
 from symbackprop.backprop.evaluate import load_values
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import check_range, exact_decimal, read_text, strict_json
 from symbackprop.model.spec import NetworkSpec, resolve
 from symbackprop.verify.claim import KINDS, Claim, Context, Outcome, Verdict, context, parse_bind
-from symbackprop.verify.claims import ClaimsFile, file_values, load_claims
+from symbackprop.verify.claims import MAX_DECIMALS, ClaimsFile, file_values, load_claims
 from symbackprop.verify.limits import DEFAULT_LIMITS, Limits
 from symbackprop.verify.steps import verify
 
@@ -79,8 +77,8 @@ def limits_of(args: argparse.Namespace) -> Limits:
 def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
     if bool(args.claim) == bool(args.claims):
         raise SymbackpropError("give either --claim LATEX or --claims FILE")
-    if args.decimals is not None and args.decimals < 0:
-        raise SymbackpropError("--decimals must be 0 or more")
+    if args.decimals is not None:
+        check_range(args.decimals, 0, MAX_DECIMALS, "--decimals")
     ctx = context(spec, args.notation, learning_rate=_rate(args.learning_rate))
     if args.values:
         values = load_values(
@@ -113,7 +111,7 @@ def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
     )
     code = exit_code(outcomes)
     if args.format == "json":
-        return json.dumps([o.to_json() for o in outcomes], indent=2, ensure_ascii=False), code
+        return strict_json([o.to_json() for o in outcomes], indent=2, ensure_ascii=False), code
     return table(outcomes), code
 
 
@@ -178,10 +176,7 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
-    try:
-        text = Path(args.document).read_text("utf-8")
-    except OSError as exc:
-        raise SymbackpropError(f"cannot read document {args.document}: {exc.strerror}") from None
+    text = read_text(args.document, "document")
     ctx = context(spec, args.notation, learning_rate=_rate(args.learning_rate))
     rows = audit(ctx, text, limits_of(args))
     code = (
@@ -190,7 +185,7 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
         else EXIT_FAILS
     )
     if args.format == "json":
-        return json.dumps([_row_json(r) for r in rows], indent=2, ensure_ascii=False), code
+        return strict_json([_row_json(r) for r in rows], indent=2, ensure_ascii=False), code
     lines = [
         f"line {r.line:>4} | {r.status.upper():<13} | {r.equation}"
         + (f"\n       {r.detail}" if r.detail else "")
@@ -211,10 +206,7 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
 def _rate(text: str | None) -> sp.Rational | None:
     if text is None:
         return None
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise SymbackpropError(f"--learning-rate must be a number, got {text!r}") from None
+    value = exact_decimal(text, "--learning-rate")
     return sp.Rational(value.numerator, value.denominator)
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import symbackprop.files as files
 from symbackprop.codegen.common import module_name
 from symbackprop.codegen.render import render, render_package_init
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.spec import NetworkSpec, preset, preset_names
+
+
+MAX_NAME_BYTES = (
+    200  # a file name (its temporary sibling adds a few characters; most systems allow 255)
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,8 @@ class Output:
     text: str
 
     def is_current(self) -> bool:
+        if files.kind(self.path) != "file":  # missing, or a FIFO that would block a read
+            return False
         try:
             return self.path.read_text("utf-8") == self.text
         except (OSError, UnicodeDecodeError):
@@ -31,46 +37,25 @@ def target_path(spec: NetworkSpec, out: str | Path) -> Path:
     """``out`` itself, or ``out/<module name>.py`` when it is a folder (or ends with a slash)."""
     text = str(out)
     path = Path(out)
-    if path.is_dir() or text.endswith(("/", "\\")):
-        return path / f"{module_name(spec)}.py"
-    if path.suffix != ".py":
+    if files.kind(path) == "folder" or text.endswith(("/", "\\")):
+        path = path / f"{module_name(spec)}.py"
+    elif path.suffix != ".py":
         raise SymbackpropError(
             f"output file {text} must end in .py (it is a Python module), or name a folder"
+        )
+    if files.kind(path) in ("folder", "other"):
+        raise SymbackpropError(f"cannot write {path}: it is not a regular file")
+    if len(path.name.encode()) > MAX_NAME_BYTES:
+        raise SymbackpropError(
+            f"cannot write {path.name[:40]}...: the file name is {len(path.name.encode())} bytes "
+            f"long (at most {MAX_NAME_BYTES})"
         )
     return path
 
 
-def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives 0600)."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
-    folder = path.parent
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist; create it first"
-        raise SymbackpropError(f"cannot write {path}: {folder} {problem}")
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        os.chmod(tmp, _file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise SymbackpropError(
-            f"cannot write {path}: {exc.strerror or exc}; nothing was changed"
-        ) from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    files.write_atomic(path, text)
 
 
 def module_output(
@@ -96,6 +81,7 @@ def write(outputs: list[Output]) -> list[Path]:
     """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its cache)."""
     written = []
     for o in outputs:
+        files.remove_stale_temps(o.path)  # a killed run's temporary file, even if o is current
         if not o.is_current():
             write_atomic(o.path, o.text)
         written.append(o.path)

@@ -124,6 +124,9 @@ class Network:
         return [j]
 
 
+MAX_SYMBOLIC_PARAMS = 200_000  # 784-128-10 (101,770) derives in about 25 s
+
+
 def build(spec: NetworkSpec, residual: str | None = None) -> Network:
     """Build the symbolic network of a spec: its symbols now, their definitions on demand.
 
@@ -131,6 +134,12 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
     so building costs little per parameter; definitions and closed forms are computed the
     first time they are looked up (``Intermediates``).
     """
+    if spec.n_params > MAX_SYMBOLIC_PARAMS:
+        raise SpecError(
+            f"{spec.label[:60]} has {spec.n_params:,} parameters; symbolic work (derive, eval, "
+            f"verify, audit, unrolled code) is bounded at {MAX_SYMBOLIC_PARAMS:,}; "
+            "generate --loops and train take up to 10,000,000"
+        )
     loss = loss_for(spec.loss, spec.activations[-1])
     residual = residual or loss.default_residual
     if residual not in RESIDUALS:

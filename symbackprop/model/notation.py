@@ -15,8 +15,8 @@ from string import Template
 from typing import Any
 
 from symbackprop.errors import NotationError, choices
+from symbackprop.files import parse_toml, read_text
 from symbackprop.model.network import RESIDUALS, Network
-from symbackprop.util import tomllib
 
 TOP_KEYS: dict[str, set[str]] = {
     "name": set(),
@@ -210,10 +210,7 @@ def _check_template(where: str, key: str, value: Any, allowed: set[str]) -> str:
 
 
 def notation_from_toml(text: str, where: str = "notation") -> Notation:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise NotationError(f"{where}: malformed TOML: {exc}") from None
+    data = parse_toml(text, where, NotationError)
     top: dict[str, str] = {}
     layer: dict[str, str] = {}
     layers: dict[int, dict[str, str]] = {}
@@ -233,7 +230,11 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             layer = _layer_table(where, "layer", value)
         elif key == "layers":
             for lkey, table in value.items():
-                if not lkey.isdigit() or int(lkey) < 1 or not isinstance(table, dict):
+                if (
+                    not (lkey.isascii() and lkey.isdigit() and len(lkey) <= 6)
+                    or int(lkey) < 1
+                    or not isinstance(table, dict)
+                ):
                     raise NotationError(
                         f"{where}: [layers.{lkey}] must be a table keyed by a layer number 1, 2, ..."
                     )
@@ -309,6 +310,10 @@ def notation_names() -> list[str]:
 
 def load_notation(ref: str, base_dir: str = "") -> Notation:
     """A built-in notation by name, or a TOML file (relative paths from base_dir)."""
+    if not isinstance(ref, str):
+        raise NotationError(
+            f"a notation is a built-in name or a .toml file, not {type(ref).__name__}"
+        )
     if ref in notation_names():
         text = (
             resources.files("symbackprop.model") / "data" / "notations" / f"{ref}.toml"
@@ -316,11 +321,8 @@ def load_notation(ref: str, base_dir: str = "") -> Notation:
         return notation_from_toml(text, where=ref)
     if not ref.endswith(".toml"):
         raise NotationError(
-            f"unknown notation {ref!r}; choose from {choices(notation_names())} or give a .toml file"
+            f"unknown notation {ref!r:.60}; choose from {choices(notation_names())} or give a .toml file"
         )
     path = Path(base_dir, ref) if base_dir and not Path(ref).is_absolute() else Path(ref)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise NotationError(f"cannot read notation file {path}: {exc.strerror}") from None
+    text = read_text(path, "notation file", NotationError)
     return notation_from_toml(text, where=str(path))

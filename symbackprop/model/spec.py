@@ -6,6 +6,7 @@ It names its notation (a built-in name or a path), but knows nothing else of it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -15,12 +16,13 @@ from typing import Any
 
 import tomli_w
 
-from symbackprop.errors import SpecError, choices
+from symbackprop.errors import ArgumentError, SpecError, choices
+from symbackprop.files import big, kind, parse_toml, read_text
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import USER_LOSSES
-from symbackprop.util import tomllib
 
 INLINE = re.compile(r"^-?\d+(?:-+\d+)+$")
+MAX_PARAMS = 10_000_000  # weights and biases of any spec
 SPEC_KEYS = {
     "name",
     "description",
@@ -52,6 +54,19 @@ class NetworkSpec:
     base_dir: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        for key in ("sizes", "activations", "biases", "gains"):
+            value = getattr(self, key)
+            if isinstance(value, list):
+                object.__setattr__(self, key, tuple(value))
+            elif not isinstance(value, tuple):
+                raise SpecError(f"NetworkSpec {key} must be a tuple, got {type(value).__name__}")
+        for key in ("loss", "notation", "name", "description", "source", "base_dir"):
+            if not isinstance(getattr(self, key), str):
+                raise SpecError(
+                    f"NetworkSpec {key} must be a string, got {type(getattr(self, key)).__name__}"
+                )
+        if not isinstance(self.mean, bool):
+            raise SpecError(f"NetworkSpec mean must be True or False, got {self.mean!r:.40}")
         if len(self.sizes) < 2:
             raise SpecError(
                 f"a network needs at least an input and an output layer, got sizes {list(self.sizes)}"
@@ -59,18 +74,27 @@ class NetworkSpec:
         for i, n in enumerate(self.sizes):
             if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
                 raise SpecError(
-                    f"layer {i} has size {n!r}: every layer size must be a positive integer"
+                    f"layer {i} has size {n!r:.40}: every layer size must be a positive integer"
                 )
         n_layers = len(self.sizes) - 1
-        for label, values in (
-            ("activation", self.activations),
-            ("bias", self.biases),
-            ("gain", self.gains),
+        for label, values, kind in (
+            ("activation", self.activations, str),
+            ("bias", self.biases, bool),
+            ("gain", self.gains, bool),
         ):
             if len(values) != n_layers:
                 raise SpecError(
                     f"{len(values)} {label} entries for {n_layers} non-input layers: give one, or one per layer"
                 )
+            for l, v in enumerate(values, start=1):
+                if not isinstance(v, kind):
+                    word = "a string" if kind is str else "True or False"
+                    raise SpecError(f"the {label} of layer {l} must be {word}, got {v!r:.40}")
+        if self.n_params > MAX_PARAMS:
+            raise SpecError(
+                f"{self.label[:60]} has {big(self.n_params)} parameters; the limit is "
+                f"{big(MAX_PARAMS)} (a float64 theta of {MAX_PARAMS * 8 // 2**20} MB)"
+            )
         for l, act in enumerate(self.activations, start=1):
             if act not in ACTIVATIONS:
                 raise SpecError(
@@ -145,7 +169,7 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
     unknown = set(data) - SPEC_KEYS
     if unknown:
         raise SpecError(
-            f"{where}: unknown key(s) {choices(unknown)}; valid keys are {choices(SPEC_KEYS)}"
+            f"{where}: unknown key(s) {choices(k[:40] for k in sorted(unknown)[:5])}; valid keys are {choices(SPEC_KEYS)}"
         )
     if "layers" not in data:
         raise SpecError(f"{where}: missing 'layers', for example layers = [2, 2, 1]")
@@ -153,7 +177,7 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
     if not isinstance(sizes, list) or not all(
         isinstance(s, int) and not isinstance(s, bool) for s in sizes
     ):
-        raise SpecError(f"{where}: 'layers' must be a list of positive integers, got {sizes!r}")
+        raise SpecError(f"{where}: 'layers' must be a list of positive integers, got {sizes!r:.80}")
     n = len(sizes) - 1
     if n < 1:
         raise SpecError(
@@ -186,10 +210,7 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
 
 
 def spec_from_toml(text: str, *, base_dir: str = "", where: str = "spec") -> NetworkSpec:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{where}: malformed TOML: {exc}") from None
+    data = parse_toml(text, where, SpecError)
     return spec_from_dict(data, base_dir=base_dir, where=where)
 
 
@@ -199,8 +220,8 @@ def preset_names() -> list[str]:
 
 
 def preset(name: str) -> NetworkSpec:
-    if name not in preset_names():
-        raise SpecError(f"unknown preset {name!r}; choose from {choices(preset_names())}")
+    if not isinstance(name, str) or name not in preset_names():
+        raise SpecError(f"unknown preset {name!r:.60}; choose from {choices(preset_names())}")
     text = (resources.files("symbackprop.model") / "data" / "presets" / f"{name}.toml").read_text(
         "utf-8"
     )
@@ -237,10 +258,12 @@ def inline(
 ) -> NetworkSpec:
     """Build a spec from ``2-3-2``: sigmoid, biases, half_sse and the canonical notation by default."""
     parts = text.split("-")
-    if not INLINE.match(text) or any(p == "" for p in parts):
+    if not INLINE.fullmatch(text) or not text.isascii() or any(p == "" for p in parts):
         raise SpecError(
-            f"inline spec {text!r}: write positive layer sizes joined by '-', for example 2-3-2"
+            f"inline spec {text[:60]!r}: write positive layer sizes joined by '-', for example 2-3-2"
         )
+    if any(len(p) > 12 for p in parts):
+        raise SpecError(f"inline spec {text[:60]!r}: a layer size has more than 12 digits")
     sizes = tuple(int(p) for p in parts)
     n = len(sizes) - 1
     acts: Sequence[str] | str = activation if activation is not None else "sigmoid"
@@ -256,9 +279,9 @@ def inline(
         activations=_per_layer(acts, n, "activation", str),
         biases=(bias,) * n,
         gains=gains,
-        loss=loss or "half_sse",
+        loss="half_sse" if loss is None else loss,
         mean=mean,
-        notation=notation or "canonical",
+        notation="canonical" if notation is None else notation,
         name=text,
     )
 
@@ -274,13 +297,21 @@ def resolve(
     notation: str | None = None,
 ) -> NetworkSpec:
     """A preset name, a TOML file or an inline spec; flags refine presets and files too."""
-    path = Path(text)
-    if text.endswith(".toml") or path.is_file():
-        try:
-            body = path.read_text("utf-8")
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file {text}: {exc.strerror}") from None
-        spec = spec_from_toml(body, base_dir=str(path.parent), where=text)
+    if isinstance(text, os.PathLike):
+        text = os.fspath(text)
+    if not isinstance(text, str):
+        raise SpecError(
+            "a spec is a preset name, an inline spec such as '2-3-1', a path to a spec .toml "
+            f"file or a NetworkSpec, not {type(text).__name__}"
+        )
+    if not text:
+        raise SpecError(
+            "the spec is empty: give a preset name, a .toml file or sizes such as 2-3-2"
+        )
+    found = kind(text)
+    if text.endswith(".toml") or found in ("file", "other"):
+        body = read_text(text, "spec file", SpecError)
+        spec = spec_from_toml(body, base_dir=str(Path(text).parent), where=text)
     elif INLINE.match(text) or text[:1].isdigit():
         return inline(
             text,
@@ -316,3 +347,16 @@ def resolve(
     if notation is not None:
         changes["notation"] = notation
     return replace(spec, **changes) if changes else spec
+
+
+def as_spec(spec: object) -> NetworkSpec:
+    """What a user would pass for a spec: a NetworkSpec, a preset name, an inline spec such as
+    ``"2-3-1"`` or the path of a spec TOML file (a ``str`` or a ``Path``)."""
+    if isinstance(spec, NetworkSpec):
+        return spec
+    if isinstance(spec, (str, os.PathLike)):
+        return resolve(spec)
+    raise ArgumentError(
+        "spec must be a NetworkSpec, a preset name, an inline spec such as '2-3-1' or the path "
+        f"of a spec .toml file, not {type(spec).__name__}"
+    )

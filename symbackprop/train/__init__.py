@@ -17,6 +17,7 @@ from symbackprop.train.data import (
     load_data,
     load_digits,
     load_npz,
+    read_npz,
 )
 from symbackprop.train.runs import (
     THRESHOLD,
@@ -29,11 +30,13 @@ from symbackprop.train.runs import (
     classes,
     classified,
     import_path,
+    load_run,
     module_file,
     plot,
     restarts,
     run,
     run_restart,
+    save_run,
     summarise,
 )
 
@@ -60,10 +63,13 @@ __all__ = [
     "load_data",
     "load_digits",
     "load_npz",
+    "load_run",
     "module_file",
     "plot",
+    "read_npz",
     "restarts",
     "run",
     "run_restart",
+    "save_run",
     "summarise",
 ]

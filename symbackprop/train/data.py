@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import csv
+import io
+import math
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import big, kind, read_text, regular_file
 from symbackprop.model.losses import loss_for
 from symbackprop.model.spec import NetworkSpec
 
@@ -83,15 +88,15 @@ def _pick(header: list[str] | None, names: list[str], where: str, flag: str) -> 
     for name in names:
         if header is not None and name in header:
             out.append(header.index(name))
-        elif name.isdigit() and int(name) >= 1:
+        elif name.isascii() and name.isdigit() and len(name) <= 9 and int(name) >= 1:
             out.append(int(name) - 1)
         else:
             known = (
-                f"; columns are {', '.join(header)}"
+                f"; columns are {', '.join(map(repr, header))[:200]}"
                 if header
                 else " (the file has no header: use 1-based numbers)"
             )
-            raise SymbackpropError(f"{where}: {flag} names unknown column {name!r}{known}")
+            raise SymbackpropError(f"{where}: {flag} names unknown column {name!r:.60}{known}")
     return out
 
 
@@ -108,13 +113,13 @@ def load_csv(
     path: Path, n_inputs: int, n_outputs: int, inputs: list[str] | None, targets: list[str] | None
 ) -> Dataset:
     where = str(path)
+    text = read_text(path, "data file")
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SymbackpropError(
-            f"cannot read data file {where}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+        rows = [
+            r for r in csv.reader(io.StringIO(text, newline="")) if r and any(c.strip() for c in r)
+        ]
+    except csv.Error as exc:
+        raise SymbackpropError(f"{where}: not a readable CSV file: {exc}") from None
     if not rows:
         raise SymbackpropError(f"{where}: the file is empty")
     header: list[str] | None = None
@@ -161,35 +166,80 @@ def load_npz(
     path: Path, n_inputs: int, n_outputs: int, inputs: list[str] | None, targets: list[str] | None
 ) -> Dataset:
     where = str(path)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise SymbackpropError(f"cannot read data file {where}: {exc}") from None
-    with archive:
-        keys = list(archive.keys())
+    arrays = read_npz(path, "data file")
+    keys = list(arrays)
 
-        def stack(names: list[str], flag: str) -> np.ndarray:
-            parts = []
-            for name in names:
-                if name not in keys:
-                    raise SymbackpropError(
-                        f"{where}: {flag} names array {name!r}; the archive holds {', '.join(keys)}"
-                    )
-                arr = np.asarray(archive[name])
-                if arr.dtype.kind not in "fiub":
-                    raise SymbackpropError(f"{where}: array {name!r} is not numeric")
-                parts.append(arr.reshape(-1, 1) if arr.ndim == 1 else arr)
-                if parts[-1].ndim != 2:
-                    raise SymbackpropError(f"{where}: array {name!r} must be 1-D or 2-D")
-            if len({p.shape[0] for p in parts}) > 1:
+    def stack(names: list[str], flag: str) -> np.ndarray:
+        parts = []
+        for name in names:
+            if name not in keys:
                 raise SymbackpropError(
-                    f"{where}: the arrays of {flag} have different numbers of rows"
+                    f"{where}: {flag} names array {name!r}; the archive holds {', '.join(keys) or 'no arrays'}"
                 )
-            return np.hstack(parts).astype(np.float64)
+            arr = arrays[name]
+            if arr.dtype.kind not in "fiub":
+                raise SymbackpropError(f"{where}: array {name!r} is not numeric")
+            parts.append(arr.reshape(-1, 1) if arr.ndim == 1 else arr)
+            if parts[-1].ndim != 2:
+                raise SymbackpropError(f"{where}: array {name!r} must be 1-D or 2-D")
+        if len({p.shape[0] for p in parts}) > 1:
+            raise SymbackpropError(f"{where}: the arrays of {flag} have different numbers of rows")
+        return np.hstack(parts).astype(np.float64)
 
-        X = stack(inputs or ["X"], "--inputs")
-        Y = stack(targets or ["Y"], "--targets")
+    X = stack(inputs or ["X"], "--inputs")
+    Y = stack(targets or ["Y"], "--targets")
     return _check(X, Y, n_inputs, n_outputs, where)
+
+
+MAX_NPZ_BYTES = 1 << 30  # the arrays of one .npz archive, uncompressed
+
+
+def read_npz(path: str | Path, what: str, limit: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+    """The arrays of an .npz archive, checked before anything is decompressed.
+
+    Only a regular file; every member an ``.npy`` array of numbers (no objects, no pickles)
+    whose header's shape and dtype agree with the size the archive declares, all together
+    at most ``limit`` bytes uncompressed (a decompression bomb is refused, not inflated).
+    """
+    p = regular_file(path, what)
+    where = f"{what} {path}"
+    try:
+        with zipfile.ZipFile(p) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > limit:
+                raise SymbackpropError(
+                    f"{where}: the arrays would take {big(total)} bytes uncompressed (at most {big(limit)})"
+                )
+            out: dict[str, np.ndarray] = {}
+            for info in infos:
+                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                with archive.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = header(fh)
+                    if dtype.hasobject:
+                        raise SymbackpropError(
+                            f"{where}: array {name!r} holds Python objects; only numbers are read"
+                        )
+                    nbytes = math.prod(shape) * dtype.itemsize
+                    if nbytes > info.file_size:
+                        raise SymbackpropError(
+                            f"{where}: array {name!r} declares {big(nbytes)} bytes but the archive holds {big(info.file_size)}"
+                        )
+                with archive.open(info) as fh:
+                    out[name] = np.lib.format.read_array(fh, allow_pickle=False)
+            return out
+    except SymbackpropError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError) as exc:
+        raise SymbackpropError(
+            f"{where}: not a readable .npz archive ({type(exc).__name__}: {str(exc)[:120]})"
+        ) from None
 
 
 DIGITS_SPLIT_SEED = 0
@@ -242,7 +292,9 @@ def load_data(
     if ref == "digits":
         return load_digits(n_inputs, n_outputs)
     path = Path(ref)
-    if not path.is_file():
+    if kind(ref) == "other":
+        regular_file(ref, "data file")  # a FIFO or a device: refused by name
+    if kind(ref) != "file":
         raise SymbackpropError(
             f"--data {ref}: no such file (use xor, digits, a .csv or an .npz file)"
         )

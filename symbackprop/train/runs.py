@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import math
 import os
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -28,10 +31,12 @@ from symbackprop.codegen.common import module_name
 from symbackprop.codegen.output import write_atomic
 from symbackprop.codegen.render import render
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import write_atomic as write_bytes_atomic
 from symbackprop.model.spec import NetworkSpec
-from symbackprop.train.data import Dataset
+from symbackprop.train.data import Dataset, read_npz
 
 THRESHOLD = 0.5
+CHUNK_CASES = 2_000_000  # epochs x rows per compiled call: a signal is honoured between calls
 
 
 def classes(values: np.ndarray) -> np.ndarray:
@@ -117,6 +122,34 @@ class RunResult:
         None  # for data with 0/1 or one-hot targets (see Dataset.labelled)
     )
     test_accuracy: float | None = None  # on the held-out split, when the data has one
+    interrupted: bool = False  # stopped by SIGINT or SIGTERM after epochs_run epochs
+
+
+class Stop:
+    """Set by SIGINT or SIGTERM while training: the run stops after the current chunk."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[Stop]:
+    """SIGINT and SIGTERM set a flag instead of raising (in the main thread; elsewhere a no-op)."""
+    stop = Stop()
+    previous = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, stop)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def classified(predictions: np.ndarray, Y: np.ndarray) -> bool:
@@ -135,38 +168,47 @@ def run(
     on_progress: Callable[[int, float], None] | None = None,
     keep_history: bool = True,
 ) -> RunResult:
-    """Train in place; epoch by epoch until every case is right (to time it), then in chunks."""
+    """Train in place; epoch by epoch until every case is right (to time it), then in chunks.
+
+    SIGINT or SIGTERM stops the run at the end of the current chunk (``interrupted``): theta
+    and the history hold what was reached.
+    """
     start = time.perf_counter()
     history = np.full(epochs, np.nan)
     target = data.Y > THRESHOLD
     success_epoch: int | None = None
     diverged: int | None = None
     done = 0
-    if data.binary:  # epoch by epoch (lean: this loop is the overhead) until every case is right
-        while done < epochs:
-            loss = module.train(data.X, data.Y, theta, lr, 1, batch_size)[0]
-            history[done] = loss
-            done += 1
-            if not math.isfinite(loss):
-                diverged = done
+    chunk = max(1, min(chunk, CHUNK_CASES // max(1, data.X.shape[0])))  # a stop waits for a chunk
+    with stop_on_signals() as stop:
+        if (
+            data.binary
+        ):  # epoch by epoch (lean: this loop is the overhead) until every case is right
+            while done < epochs and stop.signum is None:
+                loss = module.train(data.X, data.Y, theta, lr, 1, batch_size)[0]
+                history[done] = loss
+                done += 1
+                if not math.isfinite(loss):
+                    diverged = done
+                    break
+                if np.array_equal(module.predict(data.X, theta) > THRESHOLD, target):
+                    success_epoch = done
+                    break
+                if on_progress is not None and done % 100 == 0:
+                    on_progress(done, float(loss))
+        while done < epochs and diverged is None and stop.signum is None:
+            step = min(chunk, epochs - done)
+            h = module.train(data.X, data.Y, theta, lr, step, batch_size)
+            history[done : done + step] = h
+            bad = ~np.isfinite(h)
+            if bad.any():
+                diverged = done + int(np.argmax(bad)) + 1
+                done = diverged
                 break
-            if np.array_equal(module.predict(data.X, theta) > THRESHOLD, target):
-                success_epoch = done
-                break
-            if on_progress is not None and done % 100 == 0:
-                on_progress(done, float(loss))
-    while done < epochs and diverged is None:
-        step = min(chunk, epochs - done)
-        h = module.train(data.X, data.Y, theta, lr, step, batch_size)
-        history[done : done + step] = h
-        bad = ~np.isfinite(h)
-        if bad.any():
-            diverged = done + int(np.argmax(bad)) + 1
-            done = diverged
-            break
-        done += step
-        if on_progress is not None:
-            on_progress(done, float(h[-1]))
+            done += step
+            if on_progress is not None:
+                on_progress(done, float(h[-1]))
+    interrupted = stop.signum is not None and done < epochs and diverged is None
     predictions = (
         module.predict(data.X, theta) if diverged is None else np.full(data.Y.shape, np.nan)
     )
@@ -190,6 +232,7 @@ def run(
         test_accuracy=accuracy(module.predict(held_out.X, theta), held_out.Y)
         if held_out is not None
         else None,
+        interrupted=interrupted,
     )
 
 
@@ -245,15 +288,75 @@ def restarts(
     if jobs <= 1 or len(work) == 1:
         for job in work:
             results.append(run_restart(job))
+            if results[-1].interrupted:
+                raise KeyboardInterrupt(f"after {len(results) - 1} of {len(work)} restarts")
             if on_done:
                 on_done(results[-1])
         return results
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=get_context("spawn"), initializer=ignore_sigint
+    ) as pool:
         for result in pool.map(run_restart, work, chunksize=max(1, len(work) // (4 * jobs))):
             results.append(result)
             if on_done:
                 on_done(result)
     return results
+
+
+def ignore_sigint() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (a run in progress still stops early)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# ---------------------------------------------------------------- saved runs
+
+SAVED_KEYS = {"theta", "history", "spec", "param_ids"}
+
+
+def save_run(
+    path: str | Path,
+    spec_toml: str,
+    param_ids: Sequence[str],
+    theta: np.ndarray,
+    history: np.ndarray,
+) -> None:
+    """θ, the loss history (the epochs run) and the spec, as an .npz written atomically."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        theta=np.asarray(theta, dtype=np.float64),
+        history=np.asarray(history, dtype=np.float64),
+        spec=np.array(spec_toml),
+        param_ids=np.array(list(param_ids)),
+    )
+    write_bytes_atomic(Path(path), buffer.getvalue(), "--save file")
+
+
+def load_run(
+    path: str | Path, spec_toml: str, param_ids: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """θ and the history of a saved run of this spec (one clear error for anything else)."""
+    arrays = read_npz(path, "--resume file")
+    where = f"--resume file {path}"
+    missing = SAVED_KEYS - set(arrays)
+    if missing:
+        raise SymbackpropError(
+            f"{where}: not a file written by --save (no {', '.join(sorted(missing))})"
+        )
+    if str(arrays["spec"]) != spec_toml or [str(p) for p in arrays["param_ids"]] != list(param_ids):
+        raise SymbackpropError(
+            f"{where}: it was saved for another spec; resume it with the same spec and flags"
+        )
+    theta, history = arrays["theta"], arrays["history"]
+    if (
+        theta.dtype.kind != "f"
+        or theta.shape != (len(param_ids),)
+        or not np.all(np.isfinite(theta))
+    ):
+        raise SymbackpropError(f"{where}: theta must be {len(param_ids)} finite numbers")
+    if history.dtype.kind != "f" or history.ndim != 1:
+        raise SymbackpropError(f"{where}: the history must be a list of numbers")
+    return np.ascontiguousarray(theta, dtype=np.float64), history.astype(np.float64)
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,8 @@ def parse_bind(text: str) -> tuple[tuple[str, str], ...]:
             raise SymbackpropError(
                 f"--bind expects name=value pairs separated by commas, got {part!r}"
             )
+        if any(k == key.strip() for k, _ in out):
+            raise SymbackpropError(f"--bind gives {key.strip()!r} twice; bind each name once")
         out.append((key.strip(), value.strip()))
     return tuple(out)
 

@@ -23,7 +23,6 @@ A claims file holds what a source wrote, never a verdict.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sympy as sp
@@ -31,11 +30,12 @@ import tomli_w
 
 from symbackprop.backprop.evaluate import Values, exact_number, values_from_toml
 from symbackprop.errors import SymbackpropError
+from symbackprop.files import parse_toml, read_text
 from symbackprop.model.network import Network
-from symbackprop.util import tomllib
 from symbackprop.verify.claim import KINDS, Claim
 
 FILE_KEYS = {"spec", "source", "values", "claim", "description", "learning_rate"}
+MAX_DECIMALS = 40  # numbers are compared at 50 digits
 CLAIM_KEYS = {"where", "latex", "param", "kind", "bind", "decimals"}
 
 
@@ -61,14 +61,11 @@ def _bind(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SymbackpropError(f"{where}: malformed TOML: {exc}") from None
+    data = parse_toml(text, where)
     unknown = set(data) - FILE_KEYS
     if unknown:
         raise SymbackpropError(
-            f"{where}: unknown key(s) {sorted(unknown)}; valid keys are {sorted(FILE_KEYS)}"
+            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are {sorted(FILE_KEYS)}"
         )
     entries = data.get("claim")
     if not isinstance(entries, list) or not entries:
@@ -81,7 +78,7 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
         bad = set(entry) - CLAIM_KEYS
         if bad:
             raise SymbackpropError(
-                f"{label}: unknown key(s) {sorted(bad)}; valid keys are {sorted(CLAIM_KEYS)}"
+                f"{label}: unknown key(s) {[k[:40] for k in sorted(bad)][:5]}; valid keys are {sorted(CLAIM_KEYS)}"
             )
         latex = entry.get("latex")
         if not isinstance(latex, str) or not latex.strip():
@@ -93,9 +90,11 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
             raise SymbackpropError(f"{label}: kind must be one of {', '.join(KINDS)}")
         decimals = entry.get("decimals")
         if decimals is not None and (
-            isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0
+            isinstance(decimals, bool)
+            or not isinstance(decimals, int)
+            or not 0 <= decimals <= MAX_DECIMALS
         ):
-            raise SymbackpropError(f"{label}: decimals must be a whole number >= 0")
+            raise SymbackpropError(f"{label}: decimals must be a whole number in 0..{MAX_DECIMALS}")
         param = entry.get("param")
         if param is not None and not isinstance(param, str):
             raise SymbackpropError(f"{label}: param must be a string")
@@ -129,10 +128,7 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
 
 
 def load_claims(path: str) -> ClaimsFile:
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise SymbackpropError(f"cannot read claims file {path}: {exc.strerror}") from None
+    text = read_text(path, "claims file")
     return claims_from_toml(text, where=path)
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from symbackprop.model.spec import NetworkSpec, resolve
-from symbackprop.verify.claim import Claim, Outcome, Verdict, context, parse_bind
+from symbackprop.errors import ArgumentError, UsageError
+from symbackprop.model.spec import NetworkSpec, as_spec
+from symbackprop.verify.claim import KINDS, Claim, Outcome, Verdict, context, parse_bind
 from symbackprop.verify.steps import verify
 
 
@@ -27,7 +28,19 @@ def check_derivation(
     notation: str | None = None,
 ) -> list[Outcome]:
     """The outcomes of one claim (bad input raises :class:`symbackprop.SymbackpropError`)."""
-    net_spec = resolve(spec) if isinstance(spec, str) else spec
+    net_spec = as_spec(spec)
+    for label, value, optional in (
+        ("param", param, True),
+        ("latex", latex, False),
+        ("kind", kind, True),
+        ("bind", bind, True),
+        ("notation", notation, True),
+    ):
+        if not isinstance(value, str) and not (optional and value is None):
+            what = "a string or None" if optional else "a string"
+            raise ArgumentError(f"{label} must be {what}, not {type(value).__name__}")
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r:.40}")
     claim = Claim(
         latex=latex,
         param=param,

@@ -14,7 +14,6 @@ import pytest
 from symbackprop import codegen
 from symbackprop.cli.main import main
 from symbackprop.codegen.common import UPDATE_COMMAND, module_name
-from symbackprop.codegen import output
 from symbackprop.codegen.output import preset_outputs
 from symbackprop.codegen.render import render
 from symbackprop.errors import SymbackpropError
@@ -121,7 +120,7 @@ def test_failed_write_leaves_the_old_file_intact(
     def refuse(src: str, dst: str) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(output.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(SymbackpropError, match="nothing was changed"):
         codegen.generate(preset("note"), path)
     assert path.read_text() == "old\n"
