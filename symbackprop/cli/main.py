@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 import symbackprop.cli.codegen as cli_codegen
+import symbackprop.cli.sweep as cli_sweep
 from symbackprop.api import Derivation, derive
 from symbackprop.backprop.evaluate import Report, evaluate, load_values
 from symbackprop.backprop.indexform import index_form
@@ -75,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("list", help="presets, notations, activations and losses")
     cli_codegen.add_parsers(sub, _spec_args)
+    cli_sweep.add_parsers(sub, _spec_args)
     add_verify_parsers(sub, _spec_args)
     return ap
 
@@ -194,6 +196,7 @@ COMMANDS: dict[str, Any] = {
     "list": run_list,
     "generate": lambda args: cli_codegen.run_generate(args, spec_of),
     "train": lambda args: cli_codegen.run_train(args, spec_of),
+    "sweep": lambda args: cli_sweep.run_sweep(args, spec_of),
     "verify": lambda args: run_verify(args, spec_of(args)),
     "audit": lambda args: run_audit(args, resolve(args.spec, notation=args.notation)),
 }

@@ -11,8 +11,10 @@ only inside the functions that use it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -39,11 +41,13 @@ def dask_available() -> bool:
 
 
 def seeds_per_batch(n_seeds: int, workers: int, most: int = 250) -> int:
-    """Seeds per task: about eight tasks per worker, so a lost task costs little, at most ``most``."""
+    """Seeds per task: about eight tasks per worker (a lost task costs little), at most ``most``."""
     return max(1, min(most, math.ceil(n_seeds / (8 * max(1, workers)))))
 
 
-def in_process(fn: Batch, shared: Shared, items: Sequence[Item], on_result: Callable[[Item, Any], None]) -> None:
+def in_process(
+    fn: Batch, shared: Shared, items: Sequence[Item], on_result: Callable[[Item, Any], None]
+) -> None:
     for item in items:
         on_result(item, fn(shared, item))
 
@@ -61,7 +65,11 @@ def _call(fn: Batch, item: Any) -> Any:
 
 
 def on_processes(
-    fn: Batch, shared: Shared, items: Sequence[Item], jobs: int, on_result: Callable[[Item, Any], None]
+    fn: Batch,
+    shared: Shared,
+    items: Sequence[Item],
+    jobs: int,
+    on_result: Callable[[Item, Any], None],
 ) -> None:
     """A pool of ``jobs`` spawned processes; ``shared`` is sent to each once."""
     with ProcessPoolExecutor(
@@ -83,6 +91,7 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     except ImportError:
         raise SymbackpropError(f"Dask is not installed: {INSTALL}") from None
     if scheduler:
+        probe(scheduler)
         try:
             client = Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
         except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address
@@ -102,6 +111,39 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         Client(cluster, set_as_default=False) as client,
     ):
         yield client
+
+
+def probe(scheduler: str) -> None:
+    """Fail fast, with one line, when no Dask scheduler answers at ``scheduler``."""
+    scheme, sep, rest = scheduler.rpartition("://")
+    if not sep or scheme == "tcp":
+        host, colon, port = rest.rpartition(":")
+        if not colon or not port.isdigit() or not host:
+            raise SymbackpropError(f"--scheduler {scheduler}: give tcp://host:port")
+        try:  # a refused connection fails at once here (Dask would retry until its timeout)
+            socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+        except OSError as exc:
+            raise SymbackpropError(
+                f"--scheduler {scheduler}: cannot connect ({exc.strerror or exc})"
+            ) from None
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await connect(scheduler, timeout=CONNECT_SECONDS)
+        await comm.close()
+
+    try:  # something listens: is it Dask? (a Client that fails to start hangs at exit)
+        asyncio.run(handshake())
+    except RuntimeError as exc:
+        if "running event loop" not in str(exc):
+            raise SymbackpropError(
+                f"--scheduler {scheduler}: no Dask scheduler there ({exc})"
+            ) from None
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SymbackpropError(
+            f"--scheduler {scheduler}: no Dask scheduler answers there ({reason[:120]})"
+        ) from None
 
 
 def dask_pids(client: Any) -> dict[str, int]:

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
+import symbackprop.train.engine as engine
 from symbackprop.codegen.common import module_name
 from symbackprop.codegen.output import write_atomic
 from symbackprop.codegen.render import render
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.spec import NetworkSpec
-import symbackprop.train.engine as engine
 from symbackprop.train.data import Dataset
 
 THRESHOLD = 0.5
@@ -286,7 +286,9 @@ def restarts(
     local = jobs <= 1 or len(seeds) == 1
     shared = Training(str(path), data, batch_size, keep_history, threads=local)
     size = 1 if local else engine.seeds_per_batch(len(seeds), jobs, most=50)
-    batches = [SeedBatch(lr, epochs, tuple(seeds[i : i + size])) for i in range(0, len(seeds), size)]
+    batches = [
+        SeedBatch(lr, epochs, tuple(seeds[i : i + size])) for i in range(0, len(seeds), size)
+    ]
     found: dict[int, RunResult] = {}
 
     def keep(batch: SeedBatch, results: list[RunResult]) -> None:
