@@ -64,7 +64,7 @@ def cluster(cache: Path) -> Iterator[Any]:
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as c,
         distributed.Client(c, set_as_default=False) as client,
@@ -217,3 +217,15 @@ def test_unknown_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     out = tmp_path / "rows.csv"
     assert main(["sweep", "no-such-net", "--data", "xor", "-o", str(out)]) == 2
     assert "no-such-net" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_restarts_backends_agree(xor: tuple[Path, Any], backend: str) -> None:
+    """train --restarts: the process pool and Dask run the same batches, same results."""
+    from symbackprop.train.runs import restarts
+
+    path, data = xor
+    here = restarts(path, data, 0.5, 200, 1, range(4), jobs=1)
+    there = restarts(path, data, 0.5, 200, 1, range(4), jobs=2, backend=backend)
+    assert [r.seed for r in there] == [0, 1, 2, 3]
+    assert [r.final_loss for r in there] == [r.final_loss for r in here]
