@@ -12,6 +12,7 @@ import sympy as sp
 
 import symbackprop.cli.codegen as cli_codegen
 import symbackprop.cli.report as cli_report
+import symbackprop.cli.sweep as cli_sweep
 from symbackprop._version import __version__
 from symbackprop.api import Derivation, derive
 from symbackprop.backprop.evaluate import DIGITS, Report, evaluate, load_values
@@ -82,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("list", help="presets, notations, activations and losses")
     cli_codegen.add_parsers(sub, _spec_args)
+    cli_sweep.add_parsers(sub, _spec_args)
     add_verify_parsers(sub, _spec_args)
     cli_report.add_parser(sub, _spec_args)
     return ap
@@ -206,6 +208,7 @@ COMMANDS: dict[str, Any] = {
     "list": run_list,
     "generate": lambda args: cli_codegen.run_generate(args, spec_of),
     "train": lambda args: cli_codegen.run_train(args, spec_of),
+    "sweep": lambda args: cli_sweep.run_sweep(args, spec_of),
     "verify": lambda args: run_verify(args, spec_of(args)),
     "audit": lambda args: run_audit(args, resolve(args.spec, notation=args.notation)),
     "report": lambda args: cli_report.run_report(args, spec_of(args)),

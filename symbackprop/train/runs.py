@@ -2,7 +2,8 @@
 
 The module of a spec is generated into a cache folder keyed by the hash of its
 text and imported from there, so Numba's on-disk cache makes the second run start
-warm. Restarts run in worker processes, one per core.
+warm. Restarts run in batches of seeds (``run_seeds``) on Dask when it is installed, else in
+a pool of worker processes (see :mod:`symbackprop.train.engine`); ``sweep`` runs grids of them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+import symbackprop.train.engine as engine
 from symbackprop.codegen.common import module_name
 from symbackprop.codegen.output import write_atomic
 from symbackprop.codegen.render import render
@@ -268,6 +268,45 @@ def run_restart(job: RestartJob) -> RunResult:
     )
 
 
+@dataclass(frozen=True)
+class Training:
+    """What every batch of a restart run or sweep shares (sent to each worker once)."""
+
+    path: str  # the generated module's file: workers import it, never a pickled function
+    data: Dataset
+    batch_size: int
+    keep_history: bool = False
+    threads: bool = False  # False in worker processes: the runs already use every core
+
+
+@dataclass(frozen=True)
+class SeedBatch:
+    """One task: the runs of these seeds at one learning rate and number of epochs."""
+
+    lr: float
+    epochs: int
+    seeds: tuple[int, ...]
+
+
+def run_seeds(shared: Training, batch: SeedBatch) -> list[RunResult]:
+    """The runs of a batch of seeds, in seed order (in a worker process or in this one)."""
+    return [
+        run_restart(
+            RestartJob(
+                shared.path,
+                shared.data,
+                batch.lr,
+                batch.epochs,
+                shared.batch_size,
+                seed,
+                shared.keep_history,
+                shared.threads,
+            )
+        )
+        for seed in batch.seeds
+    ]
+
+
 def restarts(
     path: Path,
     data: Dataset,
@@ -278,29 +317,39 @@ def restarts(
     jobs: int,
     keep_history: bool = False,
     on_done: Callable[[RunResult], None] | None = None,
+    backend: str = "auto",
 ) -> list[RunResult]:
-    """Independent random starts, spread over ``jobs`` worker processes; results in seed order."""
-    threads = jobs <= 1 or len(seeds) == 1
-    work = [
-        RestartJob(str(path), data, lr, epochs, batch_size, s, keep_history, threads) for s in seeds
+    """Independent random starts over ``jobs`` workers; results in seed order.
+
+    ``backend``: ``"dask"`` (a local Dask cluster of ``jobs`` processes), ``"processes"`` (a
+    plain process pool) or ``"auto"``: Dask when it is installed. One job or one seed runs
+    here, in this process. Both backends run the same batches (``run_seeds``).
+    """
+    seeds = list(seeds)
+    local = jobs <= 1 or len(seeds) == 1
+    shared = Training(str(path), data, batch_size, keep_history, threads=local)
+    size = 1 if local else engine.seeds_per_batch(len(seeds), jobs, most=50)
+    batches = [
+        SeedBatch(lr, epochs, tuple(seeds[i : i + size])) for i in range(0, len(seeds), size)
     ]
-    results: list[RunResult] = []
-    if jobs <= 1 or len(work) == 1:
-        for job in work:
-            results.append(run_restart(job))
-            if results[-1].interrupted:
-                raise KeyboardInterrupt(f"after {len(results) - 1} of {len(work)} restarts")
-            if on_done:
-                on_done(results[-1])
-        return results
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=get_context("spawn"), initializer=ignore_sigint
-    ) as pool:
-        for result in pool.map(run_restart, work, chunksize=max(1, len(work) // (4 * jobs))):
-            results.append(result)
+    found: dict[int, RunResult] = {}
+
+    def keep(batch: SeedBatch, results: list[RunResult]) -> None:
+        for result in results:
+            if result.interrupted:
+                raise KeyboardInterrupt(f"after {len(found)} of {len(seeds)} restarts")
+            found[result.seed if result.seed is not None else -1] = result
             if on_done:
                 on_done(result)
-    return results
+
+    if local:
+        engine.in_process(run_seeds, shared, batches, keep)
+    elif backend == "dask" or (backend == "auto" and engine.dask_available()):
+        with engine.dask_client(None, jobs) as client:
+            engine.on_dask(client, run_seeds, shared, batches, keep)
+    else:
+        engine.on_processes(run_seeds, shared, batches, jobs, keep)
+    return [found[s] for s in seeds]
 
 
 def ignore_sigint() -> None:
