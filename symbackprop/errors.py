@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class SymbackpropError(Exception):
     """Bad input: an unknown name, a malformed file, an impossible spec."""
@@ -15,6 +17,6 @@ class NotationError(SymbackpropError):
     """The notation file is invalid."""
 
 
-def choices(names: object) -> str:
+def choices(names: Iterable[object]) -> str:
     """Format valid choices for an error message."""
-    return ", ".join(sorted(str(n) for n in names))  # type: ignore[attr-defined]
+    return ", ".join(sorted(str(n) for n in names))

@@ -62,7 +62,7 @@ def strip_lead(node: Node | None) -> tuple[Node | None, str]:
     if k == 0:
         return node, ""
     lead = " ".join(words[:k])
-    rest = [("", replace(first, head=" ".join(words[k:])))] if words[k:] else []
+    rest: list[tuple[str, Node]] = [("", replace(first, head=" ".join(words[k:])))] if words[k:] else []
     rest += items[1:]
     if len(rest) == 2 and isinstance(rest[1][1], Group) and rest[1][1].kind == "paren":
         rest = rest[:1]  # `prediction (\hat{y})`: the name, and another name for it in brackets
@@ -313,7 +313,7 @@ class DocumentScope:
                     variants = [templated(n, letter, k) for k in range(1, size + 1)]  # type: ignore[misc]
             for v in variants:
                 try:
-                    res.expr(v)  # type: ignore[arg-type]
+                    res.expr(v)
                 except UnknownName:
                     key = sym_key(v)
                     if key is not None and key not in self.aliases:
@@ -389,7 +389,7 @@ class DocumentScope:
             for n in walk(node) if node is not None else ():
                 key = sym_key(n) if isinstance(n, Sym) else None
                 if key in self.undefined:
-                    return self.undefined[key]  # type: ignore[index]
+                    return self.undefined[key]
         return ""
 
 
@@ -424,13 +424,13 @@ def _rewrite(node: Any, aliases: dict[str, Sym], vectors: dict[str, tuple[sp.Exp
                 and b in vectors
                 and items[k + 1][0] in ("*", "")
                 and len(vectors[a]) == len(vectors[b])
-            ):  # type: ignore[index]
+            ):
                 dot = Add(
                     tuple(
                         ("+", Prod((("", _num(x)), ("*", _num(y)))))
                         for x, y in zip(vectors[a], vectors[b])
                     )
-                )  # type: ignore[index]
+                )
                 items[k : k + 2] = [(items[k][0], Group("paren", (dot,)))]
                 return _rewrite(Prod(tuple(items)), aliases, vectors)
     if isinstance(node, tuple):
@@ -444,5 +444,5 @@ def _rewrite(node: Any, aliases: dict[str, Sym], vectors: dict[str, tuple[sp.Exp
 
 
 def _num(value: sp.Expr) -> Node:
-    num = Num(abs(value), str(abs(value)))  # type: ignore[arg-type]
+    num = Num(abs(value), str(abs(value)))
     return Add((("-", num),)) if value < 0 else num

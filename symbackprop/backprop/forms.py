@@ -85,7 +85,8 @@ def _unevaluated_mul(args: tuple[sp.Expr, ...], plain: bool = False) -> sp.Expr:
 
 def _plain(expr: sp.Expr) -> bool:
     """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for matrices)."""
-    return bool(expr.is_commutative) and _plain_type(type(expr))
+    cls: type = type(expr)  # mypy: type[Any] (of an untyped SymPy Expr) is not Hashable
+    return bool(expr.is_commutative) and _plain_type(cls)
 
 
 @cache

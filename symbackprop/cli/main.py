@@ -147,6 +147,7 @@ def run_eval(args: argparse.Namespace) -> str:
         f"  dE/d{names[k]:<22} {k:<10} = {_fmt(v, digits)}" for k, v in report.gradients.items()
     ]
     if report.updates:
+        assert values.lr is not None  # evaluate() gives updates only with a learning rate
         lines.append(
             f"one update step, p - {names['eta']} dE/dp with {names['eta']} = {float(values.lr):g}:"
         )

@@ -92,7 +92,7 @@ class Network:
 
     def to_closed(self, expr: sp.Expr) -> sp.Expr:
         """Replace every intermediate by its closed form (computing only the closed forms it needs)."""
-        return expr.xreplace(self.closed)  # type: ignore[arg-type]
+        return expr.xreplace(self.closed)
 
     @property
     def error(self) -> sp.Expr:
@@ -332,4 +332,4 @@ class Intermediates:
             return self._activations(u.layer, True)[u.unit - 1]
         if u.kind == "o":
             return self.closed[self.a[u.layer][u.unit - 1]]
-        return self.definitions[key].xreplace(self.closed)  # type: ignore[arg-type]
+        return self.definitions[key].xreplace(self.closed)

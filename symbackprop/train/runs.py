@@ -209,9 +209,8 @@ def run_restart(job: RestartJob) -> RunResult:
     """One random start (in a worker process or in this one)."""
     module = import_path(Path(job.path))
     if not job.threads and hasattr(module, "PARALLEL"):
-        module.PARALLEL = (
-            False  # a loop module's threaded minibatches would oversubscribe the cores
-        )
+        # a loop module's threaded minibatches would oversubscribe the cores
+        vars(module)["PARALLEL"] = False  # a ModuleType has no typed attributes to assign
     theta = module.init(job.seed)
     return run(
         module,

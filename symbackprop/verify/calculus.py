@@ -83,6 +83,7 @@ def calculus(
         return replace(
             base, kind="definition", verdict=Verdict.HOLDS, remark=f"defines {show(ctx, lhs)}"
         )
+    assert reading.record is not None  # a free reading keeps a record
     if reading.record.vectors:
         raise ResolveError(
             f"{reading.record.vectors[0]} is a vector this statement does not define"

@@ -82,7 +82,7 @@ class Outcome:
     )
 
     def to_json(self) -> dict[str, str]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     @property
     def diagnosis(self) -> str:
@@ -188,7 +188,7 @@ def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
             return None
         top = res.value(num.body)
         if top == ERROR:
-            pid = scope.param_of(res.value(den.body))  # type: ignore[arg-type]
+            pid = scope.param_of(res.value(den.body))
             if pid is not None:
                 return Lhs("gradient", pid)
         return None
@@ -200,7 +200,7 @@ def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
             and not head.scripted
             and res.lookup("\\Delta", None, None) is None
         ):
-            pid = scope.param_of(res.value(node.items[1][1]))  # type: ignore[arg-type]
+            pid = scope.param_of(res.value(node.items[1][1]))
             if pid is not None:
                 return Lhs("update", pid)
     if isinstance(node, Sym) and (node.primes == 1 or node.sub is not None):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
-from typing import Union
+from typing import Union, cast
 
 import sympy as sp
 from lark import Lark, Token, Tree
@@ -156,7 +156,7 @@ def walk(node: object) -> Iterator[object]:
             stack.extend(reversed(n))
         elif hasattr(n, "__dataclass_fields__"):
             yield n
-            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))  # type: ignore[attr-defined]
+            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))
 
 
 @lru_cache(maxsize=1)
@@ -226,7 +226,8 @@ def parse(text: str) -> Document:
         ) from None
     except UnexpectedCharacters as exc:
         col = exc.column
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = cast(int, exc.pos_in_stream)  # lark: Optional in general, set by the lexer here
+        ch = text[pos] if pos < len(text) else ""
         raise ReadError(
             f"cannot read the LaTeX at column {col}: unexpected character {ch!r}; "
             f"expected {_expected(set(exc.allowed or ()))}",
@@ -439,6 +440,7 @@ def _node(t: Tree | Token) -> Node:
         return Scripted(base, sub, sup, primes)
     if data == "accent":
         acc, arg = ch
+        acc = cast(Token, acc)  # the grammar: ACCENT sarg -> accent
         inner = "".join(text for _, text in _tokens(arg))
         return Sym("accent", f"{acc}{{{inner}}}", None, None, 0, acc.start_pos or 0, t.meta.end_pos)
     if data == "frac":
@@ -465,7 +467,7 @@ def _node(t: Tree | Token) -> Node:
     if data == "aside":
         return Group("aside", (_node(ch[0]), _node(ch[2])))
     if data == "number":
-        return _leaf(ch[0])
+        return _leaf(cast(Token, ch[0]))  # the grammar: number: NUMBER | DIGIT
     if data == "sbody":
         parts = [c for c in ch if isinstance(c, Tree)]
         if len(parts) == 1 and len(ch) == 1:

@@ -580,15 +580,15 @@ class Resolver:
                 while (
                     j < len(items)
                     and items[j][0] == ""
-                    and isinstance(items[j][1], Sym)
-                    and items[j][1].kind == "letter"
+                    and isinstance(nxt := items[j][1], Sym)
+                    and nxt.kind == "letter"
                     and not run[-1].scripted
-                    and run[-1].end == items[j][1].start
+                    and run[-1].end == nxt.start
                 ):
-                    run.append(items[j][1])  # type: ignore[arg-type]
+                    run.append(nxt)
                     j += 1
                 first = True
-                value: Value = sp.Integer(1)
+                value = sp.Integer(1)
                 for value in self._segment(run):
                     yield (op if first else ""), value
                     first = False

@@ -136,7 +136,7 @@ def latex_key(latex: str) -> str | None:
     if isinstance(node, Prod) and all(
         op == "" and isinstance(n, Sym) and n.kind == "letter" for op, n in node.items
     ):
-        syms = [n for _, n in node.items]
+        syms = [n for _, n in node.items if isinstance(n, Sym)]  # all are, as just checked
         if all(not s.scripted for s in syms[:-1]):
             return name_key("".join(s.head for s in syms), syms[-1].sub, syms[-1].sup)
     return None

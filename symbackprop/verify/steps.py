@@ -356,7 +356,7 @@ def _check_number(
     ):
         remark += "; equal only after rounding"
     return replace(
-        base, verdict=Verdict.HOLDS if ok else "does not hold", remark=remark, correct=str(true_n)
+        base, verdict=Verdict.HOLDS if ok else Verdict.FAILS, remark=remark, correct=str(true_n)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 import sympy as sp
 
@@ -28,6 +29,9 @@ from symbackprop.verify.scope import (
     Scope,
     name_key,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 def mentions(value: sp.Expr, atoms: frozenset[sp.Expr]) -> bool:
@@ -208,9 +212,10 @@ def templated(node: Node, count: str, k: int | None, text: str | None = None) ->
             (kind, value) if t == count and typ in ("LETTER", "GREEK") else (typ, t)
             for typ, t in sc.tokens
         )
-        return Script(tokens, walk(sc.expr) if sc.expr is not None else None)
+        # rewriting a node gives a node
+        return Script(tokens, cast(Node, rewrite(sc.expr)) if sc.expr is not None else None)
 
-    def walk(n: object) -> object:
+    def rewrite(n: object) -> object:
         if isinstance(n, Sym):
             if n.head == count and not n.scripted:
                 return Num(sp.Integer(k), value) if k is not None else replace(n, head=value)
@@ -218,12 +223,14 @@ def templated(node: Node, count: str, k: int | None, text: str | None = None) ->
         if isinstance(n, Script):
             return script(n)
         if isinstance(n, tuple):
-            return tuple(walk(item) for item in n)
+            return tuple(rewrite(item) for item in n)
         if hasattr(n, "__dataclass_fields__"):
-            return replace(n, **{f: walk(getattr(n, f)) for f in n.__dataclass_fields__})  # type: ignore[arg-type]
+            fields = {f: rewrite(getattr(n, f)) for f in n.__dataclass_fields__}
+            # hasattr does not narrow to the protocol replace() asks for; the nodes are dataclasses
+            return replace(cast("DataclassInstance", n), **fields)
         return n
 
-    return walk(node)  # type: ignore[return-value]
+    return cast(Node, rewrite(node))  # rewriting a node gives a node
 
 
 def shape_of(node: object) -> object:
@@ -312,7 +319,7 @@ def free_variables(
                 visit(item, bound)
             return
         if hasattr(node, "__dataclass_fields__"):
-            for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            for name in node.__dataclass_fields__:
                 visit(getattr(node, name), bound)
 
     for n in nodes:
