@@ -31,7 +31,7 @@ rounded intermediates, the diagnosis says so.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
 import sympy as sp
 
@@ -62,7 +62,9 @@ def strip_lead(node: Node | None) -> tuple[Node | None, str]:
     if k == 0:
         return node, ""
     lead = " ".join(words[:k])
-    rest: list[tuple[str, Node]] = [("", replace(first, head=" ".join(words[k:])))] if words[k:] else []
+    rest: list[tuple[str, Node]] = (
+        [("", replace(first, head=" ".join(words[k:])))] if words[k:] else []
+    )
     rest += items[1:]
     if len(rest) == 2 and isinstance(rest[1][1], Group) and rest[1][1].kind == "paren":
         rest = rest[:1]  # `prediction (\hat{y})`: the name, and another name for it in brackets
@@ -82,9 +84,9 @@ def _numbers(node: Node | None) -> tuple[sp.Expr, ...] | None:
     """A number (with its sign), or a tuple of numbers."""
     if isinstance(node, Num):
         return (node.value,)
-    if isinstance(node, Add) and len(node.terms) == 1 and isinstance(node.terms[0][1], Num):
-        sign, num = node.terms[0]
-        return (-num.value if sign == "-" else num.value,)  # type: ignore[union-attr]
+    if isinstance(node, Add) and len(node.terms) == 1 and isinstance(num := node.terms[0][1], Num):
+        sign = node.terms[0][0]
+        return (-num.value if sign == "-" else num.value,)
     if isinstance(node, Group) and node.kind == "tuple":
         out: list[sp.Expr] = []
         for item in node.items:
@@ -137,6 +139,12 @@ class DocumentScope:
             self.ctx, fixed=tuple(sorted(table.items(), key=lambda kv: sp.default_sort_key(kv[0])))
         )
 
+    @overload
+    def rewrite(self, node: Node) -> Node: ...
+    @overload
+    def rewrite(self, node: None) -> None: ...
+    @overload
+    def rewrite(self, node: Node | None) -> Node | None: ...
     def rewrite(self, node: Node | None) -> Node | None:
         """Aliases spelled as the names they stand for; a product of two vectors as their dot product."""
         if node is None:
@@ -213,23 +221,29 @@ class DocumentScope:
         """``name = expression`` for a name that is not the network's; None when the clause
         is not a definition. ``fresh``: the clause may define again a name defined before."""
         key = sym_key(lhs)
-        if key is None or rhs is None or not self._definable(key, lhs, fresh):  # type: ignore[arg-type]
+        # a name (sym_key) is a Sym
+        if key is None or rhs is None or not isinstance(lhs, Sym):
             return None
-        assert isinstance(lhs, Sym)
+        if not self._definable(key, lhs, fresh):
+            return None
         values = _numbers(rhs)
         if values is not None and isinstance(rhs, Group):
             self.vectors[key] = values
             self.defined.append((line, key, "vector"))
             return f"defines the vector {key} = ({', '.join(decimal(v) for v in values)})"
         target = sym_key(rhs) if isinstance(rhs, Sym) and rhs.sup is None else None
-        if target is not None and (target in self.scope.generic or self._known(rhs)):
-            self.aliases[key] = rhs  # type: ignore[assignment]
+        if (
+            target is not None
+            and isinstance(rhs, Sym)  # as target says
+            and (target in self.scope.generic or self._known(rhs))
+        ):
+            self.aliases[key] = rhs
             self.names.pop(key, None)
             self.undefined.pop(key, None)
             self.defined.append((line, key, "alias"))
             return f"defines {key} as another name for {target}"
         try:
-            value = self.resolver().expr(self.rewrite(rhs))  # type: ignore[arg-type]
+            value = self.resolver().expr(self.rewrite(rhs))
         except ResolveError as exc:
             self.names.pop(key, None)
             self.undefined[key] = (
@@ -286,7 +300,8 @@ class DocumentScope:
             for n, key in enumerate(sorted(unknown))
         }
         try:
-            pattern = resolver(self.scope, {}, {**self.names, **wilds}).expr(self.rewrite(rhs))  # type: ignore[arg-type]
+            res = resolver(self.scope, {}, {**self.names, **wilds})
+            pattern = res.expr(self.rewrite(rhs))
         except ResolveError:
             return None
         found = truth.match(pattern)
@@ -306,11 +321,11 @@ class DocumentScope:
         for n in walk(node) if node is not None else ():
             if not isinstance(n, Sym) or n.kind not in ("letter", "greek") or n.primes:
                 continue
-            variants = [n]
+            variants: list[Node] = [n]
             for letter in _count_letters(n):
                 if letter in self.scope.counts:
                     size = self.scope.spec.sizes[self.scope.counts[letter]]
-                    variants = [templated(n, letter, k) for k in range(1, size + 1)]  # type: ignore[misc]
+                    variants = [templated(n, letter, k) for k in range(1, size + 1)]
             for v in variants:
                 try:
                     res.expr(v)

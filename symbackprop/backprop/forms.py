@@ -16,6 +16,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
@@ -257,7 +258,8 @@ def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Ter
     """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per network."""
     if error_terms not in net.delta_memo:
         net.delta_memo[error_terms] = _deltas(net, error_terms)
-    return net.delta_memo[error_terms]  # type: ignore[return-value]
+    # the model stage cannot name this stage's types; only deltas() fills the memo
+    return cast("dict[tuple[int, int], Term]", net.delta_memo[error_terms])
 
 
 def _deltas(net: Network, error_terms: bool) -> dict[tuple[int, int], Term]:
@@ -367,7 +369,7 @@ def scaled(net: Network, l: int, j: int, error_terms: bool = False) -> Scaled:
     key = (error_terms, l, j)
     if key not in net.scaled_memo:
         net.scaled_memo[key] = Scaled.of(deltas(net, error_terms)[(l, j)])
-    return net.scaled_memo[key]  # type: ignore[return-value]
+    return cast(Scaled, net.scaled_memo[key])  # only scaled() fills the memo
 
 
 def _compact_case(net: Network, p: Param, error_terms: bool) -> Term:

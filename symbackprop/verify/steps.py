@@ -275,7 +275,11 @@ def _check(
         verdict=Verdict.UNDECIDED,
     )
     rhs = res.expr(step.rhs)
-    lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
+    if kind == "equation":
+        assert step.lhs is not None  # verify_steps: an equation has its left-hand side
+        lhs = res.expr(step.lhs)
+    else:
+        lhs = truth_mid(scope, kind, pid)
     if is_vector(lhs) or is_vector(rhs):
         raise ResolveError(
             "a vector where a quantity of the network is compared (vectors are read in statements of calculus)"
