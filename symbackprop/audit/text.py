@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -83,7 +84,7 @@ def _table_row(line: str, n: int) -> Iterator[Piece]:
     if "\t" not in line:
         return
     cells = [c.strip() for c in line.split("\t")]
-    for name, value in zip(cells, cells[1:]):
+    for name, value in itertools.pairwise(cells):
         numbers = value.split()
         if not (len(name) > 2 and name.startswith("$") and name.endswith("$")) or not numbers:
             continue

@@ -232,13 +232,13 @@ def chain_paths(
                 for m in range(1, net.spec.sizes[l + 1] + 1):
                     w = net.param(f"w{l + 1}_{m}_{i}").symbol
                     heads += [
-                        path + [Factor(net.z[l + 1][m - 1], node, w, w)] for path in down(l + 1, m)
+                        [*path, Factor(net.z[l + 1][m - 1], node, w, w)] for path in down(l + 1, m)
                     ]
-            paths += [head + [Factor(node, net.z[l][j - 1], value, shown)] for head in heads]
+            paths += [[*head, Factor(node, net.z[l][j - 1], value, shown)] for head in heads]
         return paths
 
     last = _last_factor(net, p)
-    return tuple(tuple(path + [last]) for path in down(p.layer, p.to_unit))
+    return tuple((*path, last) for path in down(p.layer, p.to_unit))
 
 
 def _last_factor(net: Network, p: Param) -> Factor:
@@ -356,7 +356,7 @@ class Scaled:
         if self.rest is None or not atom or not self.plain or x in self.free or not _plain(x):
             return self.delta.value * x
         i = bisect.bisect(self.keys, _args_sortkey(x))
-        args = self.rest[:i] + (x,) + self.rest[i:]
+        args = (*self.rest[:i], x, *self.rest[i:])
         return sp.Mul._from_args(args if self.coeff is None else (self.coeff, *args), True)
 
     def times(self, x: sp.Expr) -> Term:

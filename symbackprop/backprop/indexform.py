@@ -216,7 +216,7 @@ def resolve(expr: sp.Expr, facts: frozenset[sp.Basic]) -> sp.Expr:
     """Collapse delta sums, then keep the in-range branch of each ``Piecewise``."""
 
     def branch(pw: sp.Piecewise) -> sp.Expr:
-        (first, cond), rest = pw.args[0], pw.args[1:]
+        first, cond = pw.args[0]
         truth = cond.xreplace(
             {rel: sp.true for rel in cond.atoms(Relational) if rel.canonical in facts}
         )
@@ -253,7 +253,7 @@ def pull_constants(s: sp.Sum) -> sp.Expr:
     args = list(s.function.args) if isinstance(s.function, sp.Mul) else [s.function]
     const = [a for a in args if dummy not in a.free_symbols]
     inner = [a for a in args if dummy in a.free_symbols]
-    return product(const + [sp.Sum(product(inner), *s.limits)]) if const else s
+    return product([*const, sp.Sum(product(inner), *s.limits)]) if const else s
 
 
 def constants_first(factors: list[sp.Expr], constants: set[sp.Symbol]) -> sp.Expr:
@@ -361,7 +361,7 @@ class Deriver:
     def output_delta(self) -> tuple[list[Step], Term]:
         """delta^{(L)}_j: the factors from E down to z^{(L)}_j."""
         j = self.layer(self.top).index
-        steps = self.loss_steps() + [self.slope_step(self.top, self.s.outputs[j])]
+        steps = [*self.loss_steps(), self.slope_step(self.top, self.s.outputs[j])]
         shown = constants_first([st.display for st in steps], {self.s.gain})
         return steps, Term(sp.Mul(*[st.value for st in steps]), shown)
 
@@ -479,7 +479,7 @@ def param_formulas(
     for key, p in params:
         last = d.net_step(pos, j, p)
         if pos == d.top:
-            steps = delta_steps + [last]
+            steps = [*delta_steps, last]
             rows: tuple[Any, ...] = (_partials(steps), tuple(st.display for st in steps))
         else:
             nxt = d.layer(pos + 1)
@@ -576,8 +576,9 @@ def _hidden_only(d: Deriver) -> list[Formula]:
         delta.display,
     )
     return [
-        Formula("delta", this.delta[j], rows, delta.value, this.label, tuple(steps))
-    ] + param_formulas(d, 1, steps, None)
+        Formula("delta", this.delta[j], rows, delta.value, this.label, tuple(steps)),
+        *param_formulas(d, 1, steps, None),
+    ]
 
 
 def _mean_formula(spec: NetworkSpec) -> Formula:

@@ -201,7 +201,7 @@ DIGITS_TEST_SHARE = 0.2
 def digits_split(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Row numbers of the train and test parts: a PCG64 permutation (seed DIGITS_SPLIT_SEED), test first."""
     order = np.random.Generator(np.random.PCG64(DIGITS_SPLIT_SEED)).permutation(n_rows)
-    n_test = int(round(DIGITS_TEST_SHARE * n_rows))
+    n_test = round(DIGITS_TEST_SHARE * n_rows)
     return order[n_test:], order[:n_test]
 
 

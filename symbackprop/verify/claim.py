@@ -206,9 +206,13 @@ def lhs_meaning(node: Node | None, res: Resolver) -> Lhs | None:
     if isinstance(node, Sym) and (node.primes == 1 or node.sub is not None):
         value = res.value(node)
         for p in scope.net.params:
-            if isinstance(value, sp.Basic) and value != p.symbol and p.symbol in value.free_symbols:
-                if sp.expand(value - p.symbol - scope.update_mid(p.id)) == 0:
-                    return Lhs("new", p.id)
+            if (
+                isinstance(value, sp.Basic)
+                and value != p.symbol
+                and p.symbol in value.free_symbols
+                and sp.expand(value - p.symbol - scope.update_mid(p.id)) == 0
+            ):
+                return Lhs("new", p.id)
     return None
 
 

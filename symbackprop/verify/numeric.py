@@ -27,9 +27,7 @@ MAX_PROOF_OPS = (
 
 
 def symbols_of(expr: sp.Expr) -> set[Any]:
-    return {
-        s for s in expr.free_symbols if not (isinstance(s, sp.Symbol) and s.name == "i" and False)
-    } | set(expr.atoms(sp.Indexed))
+    return set(expr.free_symbols) | set(expr.atoms(sp.Indexed))
 
 
 def is_zero(diff: sp.Expr) -> bool:

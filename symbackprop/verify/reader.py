@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
-from typing import Union, cast
+from typing import cast
 
 import sympy as sp
 from lark import Lark, Token, Tree
@@ -123,7 +123,7 @@ class Alt:
     options: tuple[Node, ...]
 
 
-Node = Union[Sym, Num, Group, Scripted, Frac, Sqrt, Partial, Prod, Add, BigSum, Alt]
+Node = Sym | Num | Group | Scripted | Frac | Sqrt | Partial | Prod | Add | BigSum | Alt
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ TERMINAL_NAMES = {
 def _expected(names: set[str]) -> str:
     shown = sorted({TERMINAL_NAMES.get(n, n.strip("_").lower()) for n in names})
     if len(shown) > 8:
-        shown = shown[:8] + ["..."]
+        shown = [*shown[:8], "..."]
     return ", ".join(shown)
 
 

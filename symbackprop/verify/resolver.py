@@ -469,11 +469,14 @@ class Resolver:
         ):  # a local name's value, held whole
             held = sp.Dummy("held", real=True)
             return sp.diff(num.xreplace({den: held}), held).xreplace({held: den})
-        if self.record is not None and isinstance(num, (sp.Symbol, sp.Indexed)) and num != den:
-            if not mentions(num, self.scope.network_atoms) and not mentions(
-                den, self.scope.network_atoms
-            ):
-                self.record.pairs.append((num, den))
+        if (
+            self.record is not None
+            and isinstance(num, (sp.Symbol, sp.Indexed))
+            and num != den
+            and not mentions(num, self.scope.network_atoms)
+            and not mentions(den, self.scope.network_atoms)
+        ):
+            self.record.pairs.append((num, den))
         pid = self.scope.param_of(den)
         if pid is not None and num == ERROR:
             return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
@@ -562,18 +565,19 @@ class Resolver:
                 value, i = slash
                 yield op, value
                 continue
-            if isinstance(node, Partial) and i + 2 < len(items) + 1 and node.body is not None:
-                # \partial y / \partial x
-                if (
-                    i + 1 < len(items)
-                    and items[i + 1][0] == "/"
-                    and isinstance(items[i + 1][1], Partial)
-                ):
-                    den_node = items[i + 1][1]
-                    assert isinstance(den_node, Partial) and den_node.body is not None
-                    yield op, self.derivative(self.expr(node.body), self.variable(den_node.body))
-                    i += 2
-                    continue
+            if (  # \partial y / \partial x
+                isinstance(node, Partial)
+                and i + 2 < len(items) + 1
+                and node.body is not None
+                and i + 1 < len(items)
+                and items[i + 1][0] == "/"
+                and isinstance(items[i + 1][1], Partial)
+            ):
+                den_node = items[i + 1][1]
+                assert isinstance(den_node, Partial) and den_node.body is not None
+                yield op, self.derivative(self.expr(node.body), self.variable(den_node.body))
+                i += 2
+                continue
             if isinstance(node, Sym) and node.kind == "letter":
                 j = i + 1
                 run = [node]

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from string import Template
-from typing import Union
 
 import sympy as sp
 
@@ -61,7 +60,7 @@ class ResolveError(SymbackpropError):
     """A claim that reads but does not make sense in this spec's notation."""
 
 
-class UnknownName(ResolveError):
+class UnknownName(ResolveError):  # noqa: N818 - a public name, raised and caught by callers
     """A name the notation does not know (perhaps another notation's)."""
 
 
@@ -82,7 +81,7 @@ class DeltaOp:
     pass
 
 
-Value = Union[sp.Expr, FuncMarker, DerivOp, DeltaOp]
+Value = sp.Expr | FuncMarker | DerivOp | DeltaOp
 
 
 def script_key(script: Script | None, env: Mapping[str, int | str] | None = None) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 
 import sympy as sp
 
@@ -65,7 +66,6 @@ from symbackprop.verify.values import bindings, free_variables, is_vector
 
 def verify(ctx: Context, claim: Claim, strict: bool = True) -> list[Outcome]:
     """Every step of a claim under every binding: one outcome each."""
-    scope = ctx.scope
     if claim.kind is not None and claim.kind not in KINDS:
         raise SymbackpropError(f"unknown kind {claim.kind!r}; choose from {', '.join(KINDS)}")
     steps = steps_of(claim_clauses(claim.latex))
@@ -160,9 +160,8 @@ def verify_steps(
                     raise SymbackpropError("an equation claim needs its left-hand side")
             matched = True
             try:
-                judged = _either(
-                    step, lambda s: _check(ctx, res, claim, s, kind, pid, shown_binding)
-                )
+                check = partial(_check, ctx, res, claim, kind=kind, pid=pid, binding=shown_binding)
+                judged = _either(step, check)
                 outcomes.append(replace(judged, step=number))
             except UnknownName as exc:
                 outcomes.append(

@@ -244,9 +244,8 @@ def shape_of(node: object) -> object:
     if isinstance(node, tuple):
         return tuple(shape_of(item) for item in node)
     if hasattr(node, "__dataclass_fields__"):
-        return (type(node).__name__,) + tuple(
-            shape_of(getattr(node, f)) for f in node.__dataclass_fields__
-        )
+        fields = node.__dataclass_fields__
+        return (type(node).__name__, *(shape_of(getattr(node, f)) for f in fields))
     return node
 
 

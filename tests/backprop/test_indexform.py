@@ -60,11 +60,12 @@ def _check(
             pos = [lay.label for lay in block.scheme.layers].index(f.layer)
             j = units[f.layer]
             k = units[block.scheme.layers[pos - 1].label]
-            want = {
-                "w": lambda: per_case[f"w{layer}_{j}_{k}"],
-                "b": lambda: per_case[f"b{layer}_{j}"],
-                "delta": lambda: deltas(net, error_terms)[(layer, j)].value,
-            }[kind]()
+            if kind == "w":
+                want = per_case[f"w{layer}_{j}_{k}"]
+            elif kind == "b":
+                want = per_case[f"b{layer}_{j}"]
+            else:
+                want = deltas(net, error_terms)[(layer, j)].value
             assert sp.expand(got - want) == 0, (f.key, units)
             checked += 1
     return checked
@@ -72,7 +73,7 @@ def _check(
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_every_layer_matches_the_concrete_network(name: str) -> None:
-    spec, net, form, et = _setup(name)
+    _spec, net, form, et = _setup(name)
     assert _check(form.blocks[0], net, et) > 0
 
 
@@ -87,7 +88,7 @@ def test_generic_layer_l_matches_every_layer(name: str) -> None:
 
 
 def test_maren_formulas_equal_the_exact_derivative() -> None:
-    spec, net, form, et = _setup("maren")
+    _spec, net, form, et = _setup("maren")
     block = form.blocks[0]
     exact = {g.param.id: g.exact for g in gradients(net)}
     point = random_point(net, seed=5)
@@ -134,7 +135,7 @@ def test_the_chapters_upper_limit_O_in_eq_6_3_is_a_slip(capsys: pytest.CaptureFi
     """Eqs. 6.3 and 6.9 write NdInpt_o = sum_{h=1}^{O} v_{h,o} H_h; the derived net input runs to H."""
     out = _maren_latex(capsys)
     assert r"NdInpt_{o} = \sum_{h'=1}^{H} v_{h',o} H_{h'}" in out
-    spec, net, form, et = _setup("maren")
+    _spec, net, form, _et = _setup("maren")
     block = form.blocks[0]
     out_layer, hidden = block.scheme.layers[2], block.scheme.layers[1]
     h, o = hidden.running, out_layer.index

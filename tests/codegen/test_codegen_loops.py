@@ -171,7 +171,7 @@ def numpy_backprop(
     d = acts[-1] - y
     grads = []
     for l in range(len(ws) - 1, -1, -1):
-        grads = [np.outer(d, acts[l]).ravel(), d] + grads
+        grads = [np.outer(d, acts[l]).ravel(), d, *grads]
         if l:
             d = (ws[l].T @ d) * acts[l] * (1 - acts[l])
     return error, np.concatenate(grads)

@@ -127,7 +127,7 @@ def test_random_token_soup(text: str) -> None:
     st.sampled_from(SEARS),
     st.integers(0, 80),
     st.integers(0, 6),
-    st.sampled_from(TOKENS + ["", "@", "}}", "\\"]),
+    st.sampled_from([*TOKENS, "", "@", "}}", "\\"]),
 )
 def test_mutated_source_equations(base: str, at: int, cut: int, insert: str) -> None:
     at = min(at, len(base))
@@ -141,7 +141,7 @@ def test_mutated_source_equations(base: str, at: int, cut: int, insert: str) -> 
     st.sampled_from(CALCULUS),
     st.integers(0, 120),
     st.integers(0, 6),
-    st.sampled_from(TOKENS + ["", "@", "}}", "\\"]),
+    st.sampled_from([*TOKENS, "", "@", "}}", "\\"]),
 )
 def test_mutated_statements_of_calculus(base: str, at: int, cut: int, insert: str) -> None:
     at = min(at, len(base))
