@@ -28,13 +28,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import hand_xor  # noqa: E402
-import peers  # noqa: E402
+import hand_xor
+import peers
 
-from generated import xor_bias  # noqa: E402
+from generated import xor_bias
 from symbackprop.codegen.output import generate
 from symbackprop.codegen.render import render
-from symbackprop.model.spec import inline  # noqa: E402
+from symbackprop.model.spec import inline
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])

@@ -156,7 +156,7 @@ def test_hostile_names_are_sanitised_never_code(tmp_path: Path) -> None:
 
 
 def test_non_python_output_name_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SymbackpropError, match="must end in .py"):
+    with pytest.raises(SymbackpropError, match=r"must end in \.py"):
         codegen.generate(preset("note"), tmp_path / "note.txt")
 
 

@@ -186,7 +186,7 @@ def test_cross_entropy_targets_are_checked(
     # the same targets are fine for half_sse, and the check covers a held-out split too
     training.check_targets(inline("2-2-3", activation=activations), data)
     good = training.Dataset(data.X[:1], np.eye(3)[:1], "train.csv", test=data)
-    with pytest.raises(SymbackpropError, match="cases.csv"):
+    with pytest.raises(SymbackpropError, match=r"cases\.csv"):
         training.check_targets(spec, good)
 
 

@@ -31,7 +31,10 @@ def verdicts(spec: str, latex: str, **kw: object) -> list[str]:
     return [o.verdict for o in verify(CTX[spec], Claim(latex, **kw), strict=False)]  # type: ignore[arg-type]
 
 
-def sig(x: mpmath.mpf, a: mpmath.mpf = mpmath.mpf(1)) -> mpmath.mpf:
+ONE = mpmath.mpf(1)
+
+
+def sig(x: mpmath.mpf, a: mpmath.mpf = ONE) -> mpmath.mpf:
     return 1 / (1 + mpmath.exp(-a * x))
 
 
