@@ -112,7 +112,8 @@ class Derivation:
 def derive(
     spec: NetworkSpec, notation: Notation | str | None = None, params: list[str] | None = None
 ) -> Derivation:
-    """Derive the gradients of ``spec`` (all parameters, or the named ones: ids or notation names)."""
+    """Derive the gradients of ``spec`` (all parameters, or the named ones: ids or notation
+    names)."""
     if notation is None or isinstance(notation, str):
         notation = load_notation(notation or spec.notation, spec.base_dir)
     net = build(spec, notation.residual)

@@ -173,7 +173,8 @@ class Auditor:
                         piece.line,
                         part.text,
                         "unreadable",
-                        "a continuation row with no equation to continue (the prose between names other quantities)",
+                        "a continuation row with no equation to continue (the prose between names "
+                        "other quantities)",
                     )
                 )
                 return
@@ -276,7 +277,8 @@ class Auditor:
             line,
             shown,
             "fixes",
-            f"takes {doc.ctx.show(quantity)} = {decimal(value)} as the document's value for what follows: "
+            f"takes {doc.ctx.show(quantity)} = {decimal(value)} as the document's value for what "
+            "follows: "
             f"it fixes no value for {missing}",
             "equation",
             step.lhs,

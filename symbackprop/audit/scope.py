@@ -146,7 +146,8 @@ class DocumentScope:
     @overload
     def rewrite(self, node: Node | None) -> Node | None: ...
     def rewrite(self, node: Node | None) -> Node | None:
-        """Aliases spelled as the names they stand for; a product of two vectors as their dot product."""
+        """Aliases spelled as the names they stand for; a product of two vectors as their dot
+        product."""
         if node is None:
             return None
         return _rewrite(node, self.aliases, self.vectors)
@@ -165,7 +166,8 @@ class DocumentScope:
         return out
 
     def leaf(self, node: Node | None) -> Any:
-        """The parameter, input, target or rate a left side names (prose words or the map's accent included)."""
+        """The parameter, input, target or rate a left side names (prose words or the map's accent
+        included)."""
         if isinstance(node, Sym) and node.kind == "name":
             text = " ".join(node.head.lower().split())
             for words, cid in GLOSSARY.items():
@@ -188,7 +190,8 @@ class DocumentScope:
         return value if value in self.leaves else None
 
     def fix(self, line: int, lhs: Node | None, rhs: Node | None) -> str | None:
-        """Numbers the document fixes; None when the clause fixes nothing new (then it is a claim)."""
+        """Numbers the document fixes; None when the clause fixes nothing new (then it is a
+        claim)."""
         values = _numbers(rhs)
         if values is None:
             return None
@@ -316,7 +319,8 @@ class DocumentScope:
         return f"defines {shown}: the equation is the network's definition of {self.ctx.show(quantity)}"
 
     def _unknown_keys(self, node: Node | None) -> set[str]:
-        """Names (and the members of an elided series over a count, w_1 .. w_\\delta) nobody defined."""
+        """Names (and the members of an elided series over a count, w_1 .. w_\\delta) nobody
+        defined."""
         res, out = self.resolver(), set()
         for n in walk(node) if node is not None else ():
             if not isinstance(n, Sym) or n.kind not in ("letter", "greek") or n.primes:

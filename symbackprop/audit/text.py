@@ -1,4 +1,5 @@
-"""A document as text: equations found in prose, Markdown and LaTeX, table rows, continuation rows."""
+"""A document as text: equations found in prose, Markdown and LaTeX, table rows, continuation
+rows."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def pieces(text: str) -> list[Piece]:
 
 
 def _heading(line: str) -> bool:
-    """A Markdown heading, ``\\section``, or a numbered title on its own line (``3 The Error Function``)."""
+    """A Markdown heading, ``\\section``, or a numbered title on its own line (``3 The Error
+    Function``)."""
     if line.startswith(("#", "\\section", "\\subsection")):
         return True
     number, _, title = line.partition(" ")

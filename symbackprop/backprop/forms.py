@@ -50,7 +50,8 @@ class Term:
 def _gather(
     factors: list[sp.Expr], coeff: sp.Expr = sp.S.One, rest: tuple[sp.Expr, ...] = ()
 ) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
-    """The numbers multiplied into ``coeff`` and the other factors appended to ``rest``, in order."""
+    """The numbers multiplied into ``coeff`` and the other factors appended to ``rest``, in
+    order."""
     out = list(rest)
     stack = list(factors)
     while stack:
@@ -85,7 +86,8 @@ def _unevaluated_mul(args: tuple[sp.Expr, ...], plain: bool = False) -> sp.Expr:
 
 
 def _plain(expr: sp.Expr) -> bool:
-    """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for matrices)."""
+    """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for
+    matrices)."""
     cls: type = type(expr)  # mypy: type[Any] (of an untyped SymPy Expr) is not Hashable
     return bool(expr.is_commutative) and _plain_type(cls)
 
@@ -255,7 +257,8 @@ def _last_value(net: Network, p: Param) -> sp.Expr:
 
 
 def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Term]:
-    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per network."""
+    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per
+    network."""
     if error_terms not in net.delta_memo:
         net.delta_memo[error_terms] = _deltas(net, error_terms)
     # the model stage cannot name this stage's types; only deltas() fills the memo

@@ -194,7 +194,8 @@ def scheme(
 
 
 def _spec_layer(spec: NetworkSpec, label: str) -> int:
-    """The spec layer whose activation a scheme layer uses (0: none; generic layers: a hidden one)."""
+    """The spec layer whose activation a scheme layer uses (0: none; generic layers: a hidden
+    one)."""
     if label.isdigit():
         return int(label)
     return {"L": spec.depth, "l": 1}.get(label, 0)
@@ -305,7 +306,8 @@ class Deriver:
         )
 
     def fold(self, pos: int, expr: sp.Expr) -> sp.Expr:
-        """Write act(z^{(l)}_j) back as a^{(l)}_j (the definition), and running indices as letters."""
+        """Write act(z^{(l)}_j) back as a^{(l)}_j (the definition), and running indices as
+        letters."""
         layer = self.layer(pos)
         applied = self.activation(pos, layer.index)
         if applied != layer.z[layer.index]:
@@ -529,7 +531,8 @@ def _concrete_labels(spec: NetworkSpec, notation: Notation) -> tuple[tuple[str, 
     for key, given in (("indices", letters), ("sizes", sizes)):
         if given and len(given) != n:
             raise IndexFormError(
-                f"notation {notation.name}: '{key}' has {len(given)} entries for {n} layers (input first)"
+                f"notation {notation.name}: '{key}' has {len(given)} entries for {n} layers "
+                "(input first)"
             )
     letters = letters or tuple(
         DEFAULT_LETTERS[l] if l < len(DEFAULT_LETTERS) else f"j_{{{l}}}" for l in range(n)
@@ -539,7 +542,8 @@ def _concrete_labels(spec: NetworkSpec, notation: Notation) -> tuple[tuple[str, 
 
 
 def _uniform(spec: NetworkSpec, notation: Notation) -> bool:
-    """One generic hidden layer l describes them all: same activation, gain and bias; one template."""
+    """One generic hidden layer l describes them all: same activation, gain and bias; one
+    template."""
     hidden = {(spec.activations[l], spec.gains[l], spec.biases[l]) for l in range(spec.depth - 1)}
     return spec.depth >= 2 and len(hidden) == 1 and not notation.layers
 
@@ -602,7 +606,8 @@ def index_form(spec: NetworkSpec, notation: Notation) -> IndexForm:
     ):
         raise IndexFormError(
             "--index-form covers per-unit activations with half_sse or sse; "
-            "softmax layers and cross_entropy are derived with the concrete forms (drop --index-form)"
+            "softmax layers and cross_entropy are derived with the concrete forms (drop "
+            "--index-form)"
         )
     residual = notation.residual or LOSSES[spec.loss].default_residual
     if residual not in RESIDUALS:

@@ -254,7 +254,8 @@ def _single_report(
             }
         )
     lines = [
-        f"{spec.label} on {data.source}: {args.epochs} epochs, lr {args.lr}, batch size {args.batch_size}, seed {args.seed}",
+        f"{spec.label} on {data.source}: {args.epochs} epochs, lr {args.lr}, batch size "
+        f"{args.batch_size}, seed {args.seed}",
         f"final loss (mean per case, last epoch): {result.final_loss:.6e}",
     ]
     if result.success is not None:
@@ -365,7 +366,8 @@ def _restarts_report(
     ]
     return "\n".join(
         [
-            f"{spec.label}: {summary.restarts} restarts (seeds {args.seed}..{args.seed + args.restarts - 1}), "
+            f"{spec.label}: {summary.restarts} restarts (seeds "
+            f"{args.seed}..{args.seed + args.restarts - 1}), "
             f"{args.epochs} epochs, lr {args.lr}, batch size {args.batch_size}",
             f"success rate (every case right at threshold 0.5): {rate}",
             f"median final loss: {med_loss}",

@@ -95,7 +95,8 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
 def run_index_form(args: argparse.Namespace) -> str:
     if args.param or args.form != "compact" or args.format == "text":
         raise SymbackpropError(
-            "--index-form prints every general formula: drop --param and --form; --format latex or json"
+            "--index-form prints every general formula: drop --param and --form; --format latex "
+            "or json"
         )
     spec = spec_of(args)
     result = index_form(spec, load_notation(args.notation or spec.notation, spec.base_dir))

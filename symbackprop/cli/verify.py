@@ -170,7 +170,8 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
     share = shares(rows)
     percent = 100 * share["understood"] // max(share["found"], 1)
     lines.append(
-        f"equations: found {share['found']}, read {share['read']}, understood {share['understood']} ({percent} %)"
+        f"equations: found {share['found']}, read {share['read']}, understood "
+        f"{share['understood']} ({percent} %)"
     )
     unjudged = [r for r in rows if r.status in ("unreadable", "undecided")]
     lines.append(f"not judged ({len(unjudged)}):")

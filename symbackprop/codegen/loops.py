@@ -118,7 +118,8 @@ SHARED_EXP = {
 
 
 def unit_lines(act: Activation, gain: bool) -> tuple[tuple[str, ...], list[sp.Expr]]:
-    """The lines from z to a and s = da/dz (from the value a where SymPy gives it so), and their maths."""
+    """The lines from z to a and s = da/dz (from the value a where SymPy gives it so), and their
+    maths."""
     if act.name in SHARED_EXP:
         return SHARED_EXP[act.name], []
     g = GAIN if gain else None
@@ -223,7 +224,8 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
 
 
 def param_ids(spec: NetworkSpec) -> tuple[str, ...]:
-    """theta's ids in order, without building the symbolic network: w{l}_{j}_{k} row-major, then b{l}_{j}."""
+    """theta's ids in order, without building the symbolic network: w{l}_{j}_{k} row-major, then
+    b{l}_{j}."""
     ids: list[str] = []
     for l in range(1, len(spec.sizes)):
         n_in, n_out = spec.sizes[l - 1], spec.sizes[l]

@@ -41,7 +41,8 @@ def target_path(spec: NetworkSpec, out: str | Path) -> Path:
 
 
 def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives 0600)."""
+    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives
+    0600)."""
     try:
         return path.stat().st_mode & 0o7777
     except OSError:
@@ -93,7 +94,8 @@ def preset_outputs(folder: str | Path) -> list[Output]:
 
 
 def write(outputs: list[Output]) -> list[Path]:
-    """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its cache)."""
+    """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its
+    cache)."""
     written = []
     for o in outputs:
         if not o.is_current():
@@ -110,5 +112,6 @@ def stale(outputs: list[Output]) -> list[Path]:
 def generate(
     spec: NetworkSpec, out: str | Path, gain_value: float = 1.0, style: str = "auto"
 ) -> list[Path]:
-    """Write the gradient module of ``spec`` to ``out`` (a .py file or a folder); the paths written."""
+    """Write the gradient module of ``spec`` to ``out`` (a .py file or a folder); the paths
+    written."""
     return write([module_output(spec, out, gain_value, style)])

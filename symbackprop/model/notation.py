@@ -156,7 +156,8 @@ class Notation:
             other = seen.setdefault(normalise(latex), cid)
             if other != cid and alias.get(cid) != other:
                 raise NotationError(
-                    f"notation {self.name}: {other} and {cid} are both written {latex!r} for this network; "
+                    f"notation {self.name}: {other} and {cid} are both written {latex!r} for this "
+                    "network; "
                     "give them distinct templates (use $j, $k, $l) or a [names] override"
                 )
 
@@ -238,7 +239,8 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             for lkey, table in value.items():
                 if not lkey.isdigit() or int(lkey) < 1 or not isinstance(table, dict):
                     raise NotationError(
-                        f"{where}: [layers.{lkey}] must be a table keyed by a layer number 1, 2, ..."
+                        f"{where}: [layers.{lkey}] must be a table keyed by a layer number 1, 2, "
+                        "..."
                     )
                 layers[int(lkey)] = _layer_table(where, f"layers.{lkey}", table)
         elif key == "names":
@@ -319,7 +321,8 @@ def load_notation(ref: str, base_dir: str = "") -> Notation:
         return notation_from_toml(text, where=ref)
     if not ref.endswith(".toml"):
         raise NotationError(
-            f"unknown notation {ref!r}; choose from {choices(notation_names())} or give a .toml file"
+            f"unknown notation {ref!r}; choose from {choices(notation_names())} or give a .toml "
+            "file"
         )
     path = Path(base_dir, ref) if base_dir and not Path(ref).is_absolute() else Path(ref)
     try:

@@ -175,7 +175,8 @@ def render(
     names: dict[str, str] | None = None,
     printer: NotationPrinter | None = None,
 ) -> Rendered:
-    """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across gradients."""
+    """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across
+    gradients."""
     return Rendered(gradient, notation, names or notation.symbol_names(gradient.net), printer)
 
 

@@ -1,4 +1,5 @@
-"""Training data: XOR, CSV, NPZ and scikit-learn's digits, each checked against the network's shape."""
+"""Training data: XOR, CSV, NPZ and scikit-learn's digits, each checked against the network's
+shape."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def _finite(name: str, values: np.ndarray, where: str) -> None:
     if bad.size:
         row, col = int(bad[0][0]), int(bad[0][1])
         raise SymbackpropError(
-            f"{where}: {name} row {row + 1}, column {col + 1} is {float(values[row, col])!r}: every value must be a finite number"
+            f"{where}: {name} row {row + 1}, column {col + 1} is {float(values[row, col])!r}: "
+            "every value must be a finite number"
         )
 
 
@@ -57,7 +59,8 @@ def _shape_error(
     where: str, have: str, n_inputs: int, n_outputs: int, hint: str = ""
 ) -> SymbackpropError:
     return SymbackpropError(
-        f"{where}: {have}, but the network has {_count(n_inputs, 'input')} and {_count(n_outputs, 'output')}{hint}"
+        f"{where}: {have}, but the network has {_count(n_inputs, 'input')} and "
+        f"{_count(n_outputs, 'output')}{hint}"
     )
 
 
@@ -130,7 +133,8 @@ def load_csv(
     if inputs is None and targets is None:
         if width != n_inputs + n_outputs:
             raise SymbackpropError(
-                f"{where}: {width} columns, but the network needs {n_inputs} inputs + {n_outputs} targets "
+                f"{where}: {width} columns, but the network needs {n_inputs} inputs + {n_outputs} "
+                "targets "
                 f"= {n_inputs + n_outputs}; name the columns with --inputs and --targets"
             )
         in_cols, out_cols = list(range(n_inputs)), list(range(n_inputs, width))
@@ -199,7 +203,8 @@ DIGITS_TEST_SHARE = 0.2
 
 
 def digits_split(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers of the train and test parts: a PCG64 permutation (seed DIGITS_SPLIT_SEED), test first."""
+    """Row numbers of the train and test parts: a PCG64 permutation (seed DIGITS_SPLIT_SEED), test
+    first."""
     order = np.random.Generator(np.random.PCG64(DIGITS_SPLIT_SEED)).permutation(n_rows)
     n_test = round(DIGITS_TEST_SHARE * n_rows)
     return order[n_test:], order[:n_test]
@@ -276,9 +281,12 @@ def check_targets(spec: NetworkSpec, data: Dataset) -> None:
             if rows:
                 r = rows[0]
                 raise SymbackpropError(
-                    f"{part.source}: the targets of data row {r + 1} are {_row(Y[r])} (sum {sums[r]:.6g}): categorical "
-                    f"cross_entropy with a softmax output needs every target row to be one-hot or a "
-                    f"probability vector (non-negative, summing to 1); {len(rows)} of {len(Y)} rows are not"
+                    f"{part.source}: the targets of data row {r + 1} are {_row(Y[r])} (sum "
+                    f"{sums[r]:.6g}): categorical "
+                    "cross_entropy with a softmax output needs every target row to be one-hot or "
+                    "a "
+                    f"probability vector (non-negative, summing to 1); {len(rows)} of {len(Y)} "
+                    "rows are not"
                 )
         elif bad.size:
             r, c = int(bad[0][0]), int(bad[0][1])

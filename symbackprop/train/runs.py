@@ -72,7 +72,8 @@ def module_file(spec: NetworkSpec, gain_value: float = 1.0) -> Path:
         except (OSError, SymbackpropError):
             continue
     raise SymbackpropError(
-        f"cannot write the generated module to {cache_dir()}; set SYMBACKPROP_CACHE to a writable folder"
+        f"cannot write the generated module to {cache_dir()}; set SYMBACKPROP_CACHE to a writable "
+        "folder"
     )
 
 

@@ -1,4 +1,5 @@
-"""What a claim is: its text, steps, left-hand side and bindings; the verdict types and the context."""
+"""What a claim is: its text, steps, left-hand side and bindings; the verdict types and the
+context."""
 
 from __future__ import annotations
 

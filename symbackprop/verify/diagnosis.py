@@ -52,7 +52,8 @@ def zero_partials(ctx: Context, res: Resolver, node: Node) -> str:
             num, den = res.expr(n.num.body), res.variable(n.den.body)
             if res.derivative(num, den) == 0:
                 found.append(
-                    f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not depend on {ctx.show(den)}"
+                    f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not "
+                    f"depend on {ctx.show(den)}"
                 )
         except ResolveError:
             continue

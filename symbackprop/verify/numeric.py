@@ -1,4 +1,5 @@
-"""Numbers behind the verdicts: exact proofs of zero, 50-digit evaluation at random points, counterexamples."""
+"""Numbers behind the verdicts: exact proofs of zero, 50-digit evaluation at random points,
+counterexamples."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def evaluate_at(
 
 
 def unroll(expr: sp.Expr) -> sp.Expr:
-    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms: slow)."""
+    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms:
+    slow)."""
 
     def terms(s: sp.Sum) -> sp.Expr:
         (var, lo, hi), *rest = s.limits

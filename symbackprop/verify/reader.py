@@ -33,7 +33,8 @@ class ReadError(SymbackpropError):
 
 @dataclass(frozen=True)
 class Script:
-    """A sub- or superscript: its tokens (for names) and, if it is one expression, that expression."""
+    """A sub- or superscript: its tokens (for names) and, if it is one expression, that
+    expression."""
 
     tokens: tuple[tuple[str, str], ...]  # (terminal type, text)
     expr: Node | None
@@ -221,7 +222,8 @@ def parse(text: str) -> Document:
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
         col = exc.column if isinstance(exc.column, int) else len(text)
         raise ReadError(
-            f"cannot read the LaTeX at column {col}: unexpected {shown}; expected {_expected(set(exc.expected))}",
+            f"cannot read the LaTeX at column {col}: unexpected {shown}; expected "
+            f"{_expected(set(exc.expected))}",
             col,
         ) from None
     except UnexpectedCharacters as exc:
@@ -357,7 +359,8 @@ def _product(items: list[tuple[str, Node]]) -> Node:
 
 
 def _alternatives(items: list[tuple[str, Node]]) -> Node:
-    """A product split at ``\\text{ or }`` into alternatives (Sears' = \\varphi_1 \\text{ or } \\varphi_2)."""
+    """A product split at ``\\text{ or }`` into alternatives (Sears' = \\varphi_1 \\text{ or }
+    \\varphi_2)."""
     if not any(_is_or(node) for _, node in items):
         return _product(items)
     options: list[list[tuple[str, Node]]] = [[]]

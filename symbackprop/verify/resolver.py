@@ -127,7 +127,8 @@ class Resolver:
         return values[0] if len(values) == 1 else None
 
     def free_symbol(self, head: str, sub: Script | None) -> sp.Expr:
-        """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be summed)."""
+        """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be
+        summed)."""
         name = head if "{" in head else head.lstrip("\\")  # \\vec{w} stays, \\beta -> beta
         if sub is None:
             base: sp.Expr = sp.Symbol(name, real=True)
@@ -319,7 +320,8 @@ class Resolver:
         )
 
     def series_value(self, last: Node, count: str, vector: bool) -> sp.Expr:
-        """The series' sum (or, for a vector, its components) from its last term and count letter."""
+        """The series' sum (or, for a vector, its components) from its last term and count
+        letter."""
         cases = self.scope.notation.get("cases") or "n"
         net = self.scope.net
         if count == cases and net.case is not None and not vector and not self.free:
@@ -350,7 +352,8 @@ class Resolver:
                 self.expr(n)
 
     def vector(self, node: Group) -> sp.Expr:
-        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
+        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a
+        free count."""
         nodes = list(node.items)
         if not any(is_dots(n) for n in nodes):
             return sp.Tuple(*[self.expr(n) for n in nodes])
@@ -527,7 +530,8 @@ class Resolver:
             return undefined_function(marker.head, arg, marker.primes)
         if is_vector(arg):
             raise ResolveError(
-                f"{marker.head} is applied to a vector; it takes one number (write it for each entry)"
+                f"{marker.head} is applied to a vector; it takes one number (write it for each "
+                "entry)"
             )
         if marker.head in FUNCTION_HEADS:
             if marker.primes:
@@ -607,7 +611,8 @@ class Resolver:
             i += 1
 
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
-        """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function of."""
+        """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
+        of."""
         if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
             return 1
         return 0

@@ -203,7 +203,8 @@ class Scope:
         )
 
     def unit_activation(self, expr: sp.Expr) -> sp.Expr | None:
-        """The activation of the unit a quantity belongs to (its error term, net input or activation)."""
+        """The activation of the unit a quantity belongs to (its error term, net input or
+        activation)."""
         net = self.net
         for j, e in enumerate(net.errors):
             if expr == e:
@@ -254,7 +255,8 @@ class Scope:
 
     @cached_property
     def counts(self) -> dict[str, int]:
-        """Size letters -> their layer: the ``sizes`` list, and [counts] (negative: from the output)."""
+        """Size letters -> their layer: the ``sizes`` list, and [counts] (negative: from the
+        output)."""
         out = {
             latex_key(s) or s: l
             for l, s in enumerate(self.notation.letters("sizes"))
@@ -293,7 +295,8 @@ class Scope:
         kinds = {"parameter": ("weight", "bias"), "weight": ("weight",), "bias": ("bias",)}
         if kind not in kinds or (layer and not layer.isdigit()):
             raise ResolveError(
-                f"notation {self.notation.name}: generic class {cls!r}; use parameter, weight, bias or weight:L"
+                f"notation {self.notation.name}: generic class {cls!r}; use parameter, weight, "
+                "bias or weight:L"
             )
         chosen = [
             p
@@ -325,7 +328,8 @@ class Scope:
         return defs
 
     def define(self, symbol: sp.Symbol, value: sp.Expr) -> None:
-        """A name a document defines (:mod:`symbackprop.document`): expanded like an intermediate."""
+        """A name a document defines (:mod:`symbackprop.document`): expanded like an
+        intermediate."""
         self.definitions[symbol] = value
 
     @cached_property
@@ -400,8 +404,10 @@ class Scope:
                 continue
             if normalise(shown) in {normalise(latex) for latex in names.values()}:
                 return UnknownName(
-                    f"{shown} is notation {other}'s name, but this spec is written in notation {here}: "
-                    f"the claim mixes notations; write it as {here} does ({self.known_names()}) or pass --notation {other}"
+                    f"{shown} is notation {other}'s name, but this spec is written in notation "
+                    f"{here}: "
+                    f"the claim mixes notations; write it as {here} does ({self.known_names()}) "
+                    f"or pass --notation {other}"
                 )
         return UnknownName(
             f"unknown symbol {shown} in notation {here}; it knows {self.known_names()}"

@@ -139,7 +139,8 @@ def verify_steps(
                 kind, pid = "equation", ""
                 if claim.kind not in (None, "equation"):
                     raise SymbackpropError(
-                        f"the left-hand side is not a gradient ∂E/∂p, an update Δp or a new value p_{{new}}, "
+                        "the left-hand side is not a gradient ∂E/∂p, an update Δp or a new value "
+                        "p_{new}, "
                         f"but --kind is {claim.kind}"
                     )
             elif lhs is not None:
@@ -281,7 +282,8 @@ def _check(
         lhs = truth_mid(scope, kind, pid)
     if is_vector(lhs) or is_vector(rhs):
         raise ResolveError(
-            "a vector where a quantity of the network is compared (vectors are read in statements of calculus)"
+            "a vector where a quantity of the network is compared (vectors are read in statements "
+            "of calculus)"
         )
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
@@ -314,7 +316,8 @@ def _check(
 
 
 def written_as_number(scope: Scope, node: Node) -> bool:
-    """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric claim."""
+    """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric
+    claim."""
     allowed = {scope.function_key, "e", *FUNCTION_HEADS}
     return not any(
         isinstance(n, Sym) and (n.head not in allowed or n.sub is not None) for n in walk(node)

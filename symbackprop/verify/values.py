@@ -137,7 +137,8 @@ def _pairwise(
 
 
 def times(a: sp.Expr, b: sp.Expr, op: str) -> sp.Expr:
-    """a * b (op '' or '*') or a / b, with vectors: a scalar multiple, or the dot product ``\\vec{w} \\cdot \\vec{u}``."""
+    """a * b (op '' or '*') or a / b, with vectors: a scalar multiple, or the dot product ``\\vec{w}
+    \\cdot \\vec{u}``."""
     if not (is_vector(a) or is_vector(b)):
         return a / b if op == "/" else a * b
     if op == "/" and is_vector(b):
@@ -250,7 +251,8 @@ def shape_of(node: object) -> object:
 
 
 def as_partial(node: Node) -> Node:
-    """A numerator ``\\partial v_{h,o} * H_h`` or ``\\partial \\sum ...`` is ∂ of the whole numerator."""
+    """A numerator ``\\partial v_{h,o} * H_h`` or ``\\partial \\sum ...`` is ∂ of the whole
+    numerator."""
     if isinstance(node, Prod) and node.items and isinstance(node.items[0][1], Partial):
         first = node.items[0][1]
         rest = list(node.items[1:])
@@ -331,6 +333,7 @@ def bindings(free: dict[str, tuple[int | str, ...]]) -> list[dict[str, int | str
     combos = list(itertools.islice(itertools.product(*(free[k] for k in keys)), MAX_BINDINGS + 1))
     if len(combos) > MAX_BINDINGS:
         raise ResolveError(
-            f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; give --bind"
+            f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; give "
+            "--bind"
         )
     return [dict(zip(keys, c)) for c in combos]
