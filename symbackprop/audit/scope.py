@@ -49,8 +49,10 @@ from symbackprop.verify.values import templated
 
 
 def strip_lead(node: Node | None) -> tuple[Node | None, str]:
-    """``\\text{ where } h_2`` -> (h_2, 'where'); ``\\text{ where Prediction}`` -> (\\text{Prediction}, 'where');
-    ``\\text{ where prediction } (\\hat{y})`` -> (\\text{prediction}, 'where'): the other name is dropped."""
+    """``\\text{ where } h_2`` -> (h_2, 'where');
+    ``\\text{ where Prediction}`` -> (\\text{Prediction}, 'where');
+    ``\\text{ where prediction } (\\hat{y})`` -> (\\text{prediction}, 'where'): the other name
+    is dropped."""
     items = list(node.items) if isinstance(node, Prod) else [("", node)] if node is not None else []
     first = items[0][1] if items else None
     if not (isinstance(first, Sym) and first.kind == "name"):
@@ -277,10 +279,11 @@ class DocumentScope:
         return f"defines {key} = {self.ctx.show(value)}"
 
     def match(self, line: int, lhs: Node | None, rhs: Node | None) -> str | None:
-        """``o_1 = \\sigma(w_1v_1 + \\dots + w_\\delta v_\\delta + b)``: a quantity of the network written
-        with names the document has not defined binds those names by matching the network's own
-        definition of the quantity (one level down): w_k a weight from unit k, v_k the value of
-        unit k, b a bias. None when the clause is not such an equation or does not match."""
+        """``o_1 = \\sigma(w_1v_1 + \\dots + w_\\delta v_\\delta + b)``: a quantity of the network
+        written with names the document has not defined binds those names by matching the
+        network's own definition of the quantity (one level down): w_k a weight from unit k, v_k
+        the value of unit k, b a bias. None when the clause is not such an equation or does not
+        match."""
         unknown = self._unknown_keys(rhs)
         if not unknown or lhs is None or rhs is None:
             return None
@@ -316,7 +319,10 @@ class DocumentScope:
             self.undefined.pop(key, None)
         self.defined.append((line, ", ".join(bound), "match"))
         shown = ", ".join(f"{key} = {self.ctx.show(v)}" for key, v in bound.items())
-        return f"defines {shown}: the equation is the network's definition of {self.ctx.show(quantity)}"
+        return (
+            f"defines {shown}: the equation is the network's definition of "
+            f"{self.ctx.show(quantity)}"
+        )
 
     def _unknown_keys(self, node: Node | None) -> set[str]:
         """Names (and the members of an elided series over a count, w_1 .. w_\\delta) nobody

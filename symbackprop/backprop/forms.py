@@ -76,7 +76,8 @@ def _assemble(coeff: sp.Expr, rest: tuple[sp.Expr, ...], plain: bool = False) ->
 
 
 def _unevaluated_mul(args: tuple[sp.Expr, ...], plain: bool = False) -> sp.Expr:
-    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its cache.
+    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its
+    cache.
 
     ``plain``: the caller knows every argument is ``_plain``, so there is nothing to check.
     """

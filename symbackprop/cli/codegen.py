@@ -77,7 +77,10 @@ def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
         "--batch",
         type=int,
         default=1,
-        help="1: per-sample SGD (default); n: minibatches, each step lr times the batch's mean gradient",
+        help=(
+            "1: per-sample SGD (default); n: minibatches, each step lr times the batch's mean "
+            "gradient"
+        ),
     )
     t.add_argument(
         "--seed",
@@ -193,7 +196,8 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
         if result.diverged_at is not None:
             raise SymbackpropError(
                 f"training diverged at epoch {result.diverged_at}: the loss became "
-                f"{result.history[result.diverged_at - 1] if result.history is not None else 'nan'}; try a smaller --lr"
+                f"{result.history[result.diverged_at - 1] if result.history is not None else 'nan'}"
+                "; try a smaller --lr"
             )
         if args.plot:
             assert result.history is not None
@@ -202,7 +206,10 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
                 if result.test_accuracy is None
                 else f", test accuracy {_percent(result.test_accuracy)}"
             )
-            title = f"{spec.label}: lr {args.lr}, batch size {args.batch_size}, seed {args.seed}{scored}"
+            title = (
+                f"{spec.label}: lr {args.lr}, batch size {args.batch_size}, seed {args.seed}"
+                f"{scored}"
+            )
             training.plot(args.plot, [result.history], title)
         return _single_report(args, spec, module, data, result, time.perf_counter() - started)
     bar = _bar(args.restarts, "restarts", show)

@@ -64,7 +64,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--index-form",
         action="store_true",
-        help="the general formulas with symbolic layer sizes (Indexed/Sum): deltas, weights, biases",
+        help=(
+            "the general formulas with symbolic layer sizes (Indexed/Sum): deltas, weights, biases"
+        ),
     )
     e = sub.add_parser("eval", help="numbers: forward pass, error, gradients, one update step")
     _spec_args(e)

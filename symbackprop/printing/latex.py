@@ -28,8 +28,8 @@ else:
 
 
 class SumsOnce(_Printer):
-    """A printer mixin: a sum prints the same wherever it stands, so each is printed once per printer
-    (a unit's delta, shared by every gradient of its parameters)."""
+    """A printer mixin: a sum prints the same wherever it stands, so each is printed once per
+    printer (a unit's delta, shared by every gradient of its parameters)."""
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         sums: dict[sp.Expr, str] = self.__dict__.setdefault("_sums", {})

@@ -211,7 +211,8 @@ def digits_split(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
-    """scikit-learn's bundled 8x8 digits: pixels scaled to [0, 1], one-hot targets, a fixed 80/20 split.
+    """scikit-learn's bundled 8x8 digits: pixels scaled to [0, 1], one-hot targets, a fixed 80/20
+    split.
 
     The split is a permutation from NumPy's PCG64 with seed DIGITS_SPLIT_SEED, so it is
     the same on every machine; ``.test`` holds the 20 %.
@@ -229,8 +230,14 @@ def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
     Y = np.zeros((labels.size, 10))
     Y[np.arange(labels.size), labels] = 1.0
     if n_inputs != X.shape[1] or n_outputs != Y.shape[1]:
-        have = f"the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets (classes 0-9)"
-        hint = "; use a spec 64-...-10, for example: train 64-32-10 --activation sigmoid,softmax --loss cross_entropy"
+        have = (
+            f"the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets "
+            "(classes 0-9)"
+        )
+        hint = (
+            "; use a spec 64-...-10, for example: "
+            "train 64-32-10 --activation sigmoid,softmax --loss cross_entropy"
+        )
         raise _shape_error(where, have, n_inputs, n_outputs, hint)
     train, test = digits_split(labels.size)
     held_out = _check(X[test], Y[test], n_inputs, n_outputs, f"{where} (test split)")

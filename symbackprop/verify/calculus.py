@@ -297,9 +297,10 @@ def nabla_parts(node: Node | None) -> tuple[bool, Node, Group | None] | None:
 
 
 def gradient_vector(ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str) -> Outcome:
-    """``\\nabla F(a_1, ..., a_N) = (∂F/∂a_1, ..., ∂F/∂a_N)`` checked as the definition it is (component k
-    is ∂F/∂ of argument k, elisions in the same places), and ``\\nabla E = [∂E/∂w_1, ...]`` without an
-    argument list against the network: every component a distinct ∂E/∂p, the \\dots standing for the rest."""
+    """``\\nabla F(a_1, ..., a_N) = (∂F/∂a_1, ..., ∂F/∂a_N)`` checked as the definition it is
+    (component k is ∂F/∂ of argument k, elisions in the same places), and
+    ``\\nabla E = [∂E/∂w_1, ...]`` without an argument list against the network: every component
+    a distinct ∂E/∂p, the \\dots standing for the rest."""
     parts = nabla_parts(step.lhs)
     assert parts is not None
     negated, function, args = parts
@@ -337,7 +338,9 @@ def _by_definition(base: Outcome, function: Node, args: list[Node], items: list[
     return replace(
         base,
         verdict=Verdict.HOLDS,
-        remark="the definition of the gradient: component k is the partial derivative by argument k",
+        remark=(
+            "the definition of the gradient: component k is the partial derivative by argument k"
+        ),
     )
 
 

@@ -88,7 +88,10 @@ def factor_text(ctx: Context, kind: str, pid: str, ratio: sp.Expr) -> str:
         if cost > sp.count_ops(value) + 2:
             continue
         num, den = f.num.xreplace(scope.canon), f.den.xreplace(scope.canon)
-        text = f"the factor {printer.partial(num, den)} is {ctx.show(claimed)} in the claim where {ctx.show(value)} belongs"
+        text = (
+            f"the factor {printer.partial(num, den)} is {ctx.show(claimed)} in the claim where "
+            f"{ctx.show(value)} belongs"
+        )
         if best is None or cost < best[0]:
             best = (cost, text)
     return best[1] if best else ""

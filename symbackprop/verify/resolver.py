@@ -207,7 +207,8 @@ class Resolver:
         if head == "e" and sub is None and sup is not None and sup.expr is not None:
             return sp.exp(self.expr(sup.expr))
         if sub is None and (head == self.scope.function_key or head in FUNCTION_HEADS):
-            # in a statement of calculus f, g, h are any functions, even where the notation's activation is f
+            # in a statement of calculus f, g, h are any functions, even where the notation's
+            # activation is f
             return FuncMarker(head, primes, undefined=self.free and head in FUNCTION_LETTERS)
         if head == "\\Delta" and sub is None and sup is None:
             return DeltaOp()
@@ -346,7 +347,8 @@ class Resolver:
 
     def note_written(self, nodes: list[Node]) -> None:
         """In a free reading, the written first terms of a series are read too: a network quantity
-        among them makes the statement one about the network (their values come from the last term)."""
+        among them makes the statement one about the network (their values come from the last
+        term)."""
         if self.free:
             for n in nodes:
                 self.expr(n)

@@ -392,7 +392,8 @@ class Scope:
     def unknown(self, shown: str, whole: bool = True) -> UnknownName:
         """An unknown name; when another built-in notation writes it, say the claim mixes notations.
 
-        ``whole`` is False when ``shown`` is only part of what was written (a superscript was dropped).
+        ``whole`` is False when ``shown`` is only part of what was written (a superscript was
+        dropped).
         """
         here = self.notation.name
         for other in notation_names() if whole else ():

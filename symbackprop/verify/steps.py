@@ -353,7 +353,11 @@ def _check_number(
         shown = f"exact {true_n}, claimed {claimed_n}"
     else:
         ok = rounded(sp.N(true, DPS), decimals) == rounded(sp.N(claimed, DPS), decimals)
-        shown = f"exact {true_n} (to {decimals} decimals {float(rounded(sp.N(true, DPS), decimals)):.{decimals}f}), claimed {claimed_n}"
+        to_decimals = float(rounded(sp.N(true, DPS), decimals))
+        shown = (
+            f"exact {true_n} (to {decimals} decimals {to_decimals:.{decimals}f}), "
+            f"claimed {claimed_n}"
+        )
     remark = "" if ok and decimals is None else shown
     if (
         ok

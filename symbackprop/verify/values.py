@@ -71,7 +71,8 @@ def undefined_function(head: str, arg: sp.Expr, primes: int) -> sp.Expr:
 
 def dependencies(pairs: list[tuple[sp.Expr, sp.Expr]]) -> dict[sp.Expr, sp.Expr]:
     """Free names a statement differentiates (∂y/∂u, ∂u/∂x) as undefined functions of what they
-    are differentiated by, through the shortest links: y -> y(u(x)), u -> u(x) (the chain rule's reading)."""
+    are differentiated by, through the shortest links: y -> y(u(x)), u -> u(x) (the chain rule's
+    reading)."""
     edges: dict[sp.Expr, set[sp.Expr]] = {}
     for num, den in pairs:
         edges.setdefault(num, set()).add(den)
