@@ -118,7 +118,8 @@ class Reference:
 
 
 def assert_close(actual: np.ndarray | list[float], expected: list[float], what: str) -> None:
-    """Every component to RTOL relative, against the scale of the whole vector for near-zero ones."""
+    """Every component to RTOL relative, against the scale of the whole vector for near-zero
+    ones."""
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     scale = max(float(np.max(np.abs(e))), 1e-300)

@@ -32,7 +32,8 @@ def _last(net: Network, p: Param) -> sp.Expr:
 
 
 def _same(got: sp.Expr, want: sp.Expr) -> bool:
-    """Structurally identical: the same classes and arguments in the same order, all the way down."""
+    """Structurally identical: the same classes and arguments in the same order, all the way
+    down."""
     if (
         type(got) is not type(want)
         or got.is_commutative != want.is_commutative
@@ -70,7 +71,8 @@ def test_the_comparison_sees_argument_order() -> None:
 
 
 def _count_flattens(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """Count SymPy's evaluations of sums and products from now on (its cache cleared, so none hides)."""
+    """Count SymPy's evaluations of sums and products from now on (its cache cleared, so none
+    hides)."""
     calls = [0]
     for cls in (sp.Mul, sp.Add):
         original = cls.flatten.__func__  # type: ignore[attr-defined]

@@ -54,7 +54,8 @@ def test_generated_package_imports_from_the_repository() -> None:
 
 def test_output_is_the_same_under_another_hash_seed() -> None:
     code = (
-        "import sys; from symbackprop.codegen import render; from symbackprop.model.spec import preset; "
+        "import sys; from symbackprop.codegen import render; from symbackprop.model.spec import "
+        "preset; "
         "sys.stdout.write(render(preset('essay')) + render(preset('maren')))"
     )
     texts = []

@@ -1,4 +1,5 @@
-"""Loop modules (generate --loops): the same gradients as the unrolled modules and sympy.diff, the size rule."""
+"""Loop modules (generate --loops): the same gradients as the unrolled modules and sympy.diff, the
+size rule."""
 
 from __future__ import annotations
 
@@ -152,7 +153,8 @@ def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> Non
 def numpy_backprop(
     spec: NetworkSpec, x: np.ndarray, y: np.ndarray, theta: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Hand-written textbook backprop for sigmoid hidden layers and a softmax / cross-entropy output."""
+    """Hand-written textbook backprop for sigmoid hidden layers and a softmax / cross-entropy
+    output."""
     ws, bs, index = [], [], 0
     for l in range(1, len(spec.sizes)):
         n_in, n_out = spec.sizes[l - 1], spec.sizes[l]
@@ -223,7 +225,8 @@ def train_runs(
 def test_parallel_train_is_bitwise_serial_train(
     wide: tuple[NetworkSpec, ModuleType], batch_size: int
 ) -> None:
-    """Chunks of fixed bounds summed in chunk order: threads change nothing, not even the last bit."""
+    """Chunks of fixed bounds summed in chunk order: threads change nothing, not even the last
+    bit."""
     spec, module = wide
     X, Y = digits_like(
         spec, 101
@@ -288,7 +291,8 @@ def test_code_size_does_not_depend_on_widths() -> None:
 
 @pytest.mark.parametrize("name", ["sears-xor", "maren", "essay"])
 def test_parameter_tables_built_at_import(name: str, tmp_path: Path) -> None:
-    """PARAM_IDS and PARAM_NAMES of a loop module (built from the layer templates and [names]) are the unrolled ones."""
+    """PARAM_IDS and PARAM_NAMES of a loop module (built from the layer templates and [names]) are
+    the unrolled ones."""
     spec = preset(name)
     (path,) = generate(spec, tmp_path, style="loops")
     text = path.read_text()
@@ -300,7 +304,8 @@ def test_parameter_tables_built_at_import(name: str, tmp_path: Path) -> None:
 
 
 def test_softplus_lines_share_one_exp(tmp_path: Path) -> None:
-    """The printed softplus lines (value and slope from one exp) against mpmath, far into both tails."""
+    """The printed softplus lines (value and slope from one exp) against mpmath, far into both
+    tails."""
     body = "".join(f"    {line}\n" for line in SHARED_EXP["softplus"])
     path = tmp_path / "softplus_unit.py"
     path.write_text(f"import math\n\n\ndef unit(z):\n{body}    return a, s\n")

@@ -81,7 +81,8 @@ def _phi(net: Network, unit: str) -> sp.Expr:
 
 
 def _sears_hidden_update(j: int, k: int) -> Eq:
-    """Delta w_{kj} = -Delta w_yhat phi_j (1 - phi_j) i_k with Delta w_yhat = alpha (y - yhat) phi_yhat (1 - phi_yhat) phi_j."""
+    """Delta w_{kj} = -Delta w_yhat phi_j (1 - phi_j) i_k with Delta w_yhat = alpha (y - yhat)
+    phi_yhat (1 - phi_yhat) phi_j."""
 
     def claim(net: Network) -> sp.Expr:
         y, yhat, phi_out, phi_j = (
@@ -415,7 +416,8 @@ ETA = S("alpha_lr", positive=True)
 
 
 def _note_update(pid: str, written: str, x: str) -> Eq:
-    """w_{new} = w_{old} - alpha Delta {written} {x}, with Delta = prediction - actual, as the note writes it."""
+    """w_{new} = w_{old} - alpha Delta {written} {x}, with Delta = prediction - actual, as the note
+    writes it."""
     return Eq(
         f"003 step 4, {pid} new = old - alpha Delta {written} {x}",
         lambda net: (

@@ -174,7 +174,8 @@ def test_wrong_chain_rule_counterexample_names_the_functions() -> None:
 
 def test_chain_rule_with_dependent_names_holds() -> None:
     for latex in (
-        r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial u}{\partial x}",
+        r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial "
+        r"u}{\partial x}",
         r"dy/dx = dy/du \cdot du/dx",
     ):
         assert verdicts("essay", latex) == ["holds"]
@@ -228,8 +229,12 @@ def test_maren_se_and_summation_index_set_to_o() -> None:
 @pytest.mark.parametrize(
     "chain",
     [
-        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} \frac{\partial \mathcal{F}}{\partial (NdInpt_o)} \frac{\partial (NdInpt_o)}{\partial v_{h,o}}",
-        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} \frac{\partial \mathcal{F}(NdInpt_o)}{\partial NdInpt_o} \frac{\partial NdInpt_o}{\partial v_{h,o}}",
+        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} "
+        r"\frac{\partial \mathcal{F}}{\partial (NdInpt_o)} \frac{\partial (NdInpt_o)}{\partial "
+        r"v_{h,o}}",
+        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} "
+        r"\frac{\partial \mathcal{F}(NdInpt_o)}{\partial NdInpt_o} \frac{\partial "
+        r"NdInpt_o}{\partial v_{h,o}}",
     ],
 )
 def test_maren_bare_function_chain_equals_central_differences(chain: str) -> None:
@@ -273,16 +278,19 @@ def test_alternatives_hold_for_the_matching_binding() -> None:
     ("latex", "verdict"),
     [
         (
-            r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) + (-0.5) = 0.6 \cdot 0.7 + 1.2 \cdot 0.1 + (-0.2) \cdot 0.4 - 0.5",
+            r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) + (-0.5) = 0.6 \cdot 0.7 + 1.2 \cdot 0.1 + "
+            r"(-0.2) \cdot 0.4 - 0.5",
             "holds",
         ),
         (r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) = -0.04", "does not hold"),
         (
-            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + w_nc_n",
+            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + "
+            r"w_nc_n",
             "holds",
         ),
         (
-            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + w_nc_n + 1",
+            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + "
+            r"w_nc_n + 1",
             "does not hold",
         ),
         (
@@ -315,11 +323,13 @@ def test_symbolic_dot_product_is_a_sum_over_n() -> None:
 def test_mean_over_cases_and_its_derivative() -> None:
     assert verdicts(
         "essay",
-        r"E(w_1, w_2, \dots, w_\alpha, b_1, b_2, \dots, b_\beta) = \frac{1}{n}(E_1 + E_2 + \dots + E_n)",
+        r"E(w_1, w_2, \dots, w_\alpha, b_1, b_2, \dots, b_\beta) = \frac{1}{n}(E_1 + E_2 + \dots "
+        r"+ E_n)",
     ) == ["holds"]
     claim = (
         r"\frac{\partial}{\partial p} \left(\frac{1}{n}(E_1 + E_2 + \dots + E_n) \right)"
-        r" = \frac{1}{n} \left(\frac{\partial E_1}{\partial p} + \frac{\partial E_2}{\partial p} + \dots + \frac{\partial E_n}{\partial p} \right)"
+        r" = \frac{1}{n} \left(\frac{\partial E_1}{\partial p} + \frac{\partial E_2}{\partial p} "
+        r"+ \dots + \frac{\partial E_n}{\partial p} \right)"
     )
     assert set(verdicts("essay", claim)) == {"holds"}
     assert set(verdicts("essay", claim.replace(r"\frac{1}{n} \left(", r"\left("))) == {
@@ -392,7 +402,8 @@ def test_network_names_in_a_series_keep_it_a_network_equation() -> None:
 
 def test_column_vectors_and_vector_definitions() -> None:
     claim = (
-        r"z = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \\ -0.2 \end{bmatrix} \cdot \begin{bmatrix} 0.7 \\ 0.1 \\ 0.4 \end{bmatrix}"
+        r"z = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \\ -0.2 \end{bmatrix} \cdot \begin{bmatrix} "
+        r"0.7 \\ 0.1 \\ 0.4 \end{bmatrix}"
         r" + (-0.5)\right) = \sigma(-0.04) \approx 0.490"
     )
     outcomes = verify(CTX["essay"], Claim(claim))
@@ -407,7 +418,8 @@ def test_an_aside_in_parentheses_parses_and_is_not_read() -> None:
     from symbackprop.verify.reader import Group, parse
 
     doc = parse(
-        r"w_{6,\text{new}} = w_{6,\text{old}} - \alpha \Delta h_2 \quad (\text{Here, the learning rate} = 0.05)"
+        r"w_{6,\text{new}} = w_{6,\text{old}} - \alpha \Delta h_2 \quad (\text{Here, the learning "
+        r"rate} = 0.05)"
     )
     aside = doc.rows[0].clauses[1].sides[0]
     assert isinstance(aside, Group) and aside.kind == "aside"
