@@ -159,7 +159,10 @@ def main() -> None:
         for name, row in run["sources"].items():
             share = f"{row['parsed']}/{row['equations']} parsed"
             if "steps" in row:
-                share += f", {row['understood']}/{row['steps']} audit steps understood ({100 * row['understood'] / row['steps']:.0f} %)"
+                share += (
+                    f", {row['understood']}/{row['steps']} audit steps understood "
+                    f"({100 * row['understood'] / row['steps']:.0f} %)"
+                )
                 share += f", audit {row['audit_seconds']:.1f} s"
             print(f"  {name:6} {share}")
         for what, t in run["times"].items():

@@ -164,7 +164,10 @@ def report(points: dict[str, list[tuple[int, float]]]) -> None:
         big = exponent([(n, t) for n, t in pts if n >= 1000])
         fits = f"k = {k:.2f} over {len(pts)} sizes" if k is not None else "fewer than 2 sizes"
         if big is not None:
-            fits += f", k = {big:.2f} over the {sum(n >= 1000 for n, _ in pts)} sizes with >= 1000 parameters"
+            fits += (
+                f", k = {big:.2f} over the {sum(n >= 1000 for n, _ in pts)} sizes with >= 1000 "
+                "parameters"
+            )
         print(f"  {method:<12} {fits}")
     n_max = max(n for n, _ in points["layer-wise"])
     layer, gen = dict(points["layer-wise"])[n_max], dict(points["generate"])[n_max]

@@ -136,7 +136,10 @@ def test_local_names_alias_and_chain_rule_definitions() -> None:
 
 
 def test_sections_and_neq_end_local_names() -> None:
-    doc = "$q = h_1$\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n# Next\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n"
+    doc = (
+        "$q = h_1$\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n# "
+        "Next\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n"
+    )
     doc += "$r = w_1$, and then $r \\neq w_1$, so $\\frac{\\partial r}{\\partial w_1} = 1$\n"
     rows = audit(context(preset("note")), doc)
     assert [r.status for r in rows] == [
@@ -197,7 +200,10 @@ def test_vectors_the_document_fixes_and_their_dot_product() -> None:
 
 
 def test_pieces_tables_headings_and_asides() -> None:
-    text = "# Title\n\nA\t$w_1$\t0.1 0.2\n\n3 The Error Function\n\n$$a = b \\quad (\\text{the learning rate} = 0.5)$$\n"
+    text = (
+        "# Title\n\nA\t$w_1$\t0.1 0.2\n\n3 The Error Function\n\n$$a = b \\quad (\\text{the "
+        "learning rate} = 0.5)$$\n"
+    )
     kinds = [(p.line, p.kind, p.text) for p in pieces(text)]
     assert kinds[0] == (1, "heading", "# Title")
     assert kinds[1][:2] == (3, "table") and kinds[1][2] == "w_1 = 0.2"

@@ -115,8 +115,7 @@ def test_maren_reproduces_eq_6_30_and_derives_the_hidden_formula(
     )  # 6.28
     assert (
         r"&= E_{o} \cdot \left(-1\right) \cdot \left(\alpha \mathcal{F}_{o} \left(1 - "
-        r"\mathcal{F}_{o}\right)\right) \cdot H_{h}"
-        in out
+        r"\mathcal{F}_{o}\right)\right) \cdot H_{h}" in out
     )  # 6.29
     assert (
         r"&= - \alpha E_{o} \mathcal{F}_{o} \left(1 - \mathcal{F}_{o}\right) H_{h}" in out
@@ -170,8 +169,7 @@ def test_inline_any_depth_and_the_mean(capsys: pytest.CaptureFixture[str]) -> No
     assert r"\delta^{(l)}_{j} &= \frac{\partial E}{\partial z^{(l)}_{j}}" in out
     assert (
         r"\left(\sum_{m=1}^{N_{l+1}} \delta^{(l+1)}_{m} w^{(l+1)}_{m,j}\right) a^{(l)}_{j} "
-        r"\left(1 - a^{(l)}_{j}\right)"
-        in out
+        r"\left(1 - a^{(l)}_{j}\right)" in out
     )
     assert main(["derive", "essay", "--index-form"]) == 0
     out = capsys.readouterr().out

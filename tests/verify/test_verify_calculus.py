@@ -220,7 +220,10 @@ def test_a_typo_in_a_network_equation_stays_an_unknown_name() -> None:
 
 
 def test_maren_se_and_summation_index_set_to_o() -> None:
-    claim = r"\frac{\partial SSE}{\partial E_o} = \frac{\partial SE}{\partial E_o} = \frac{1}{2} \frac{\partial E_{q=o}^2}{\partial E_o} = E_o"
+    claim = (
+        r"\frac{\partial SSE}{\partial E_o} = \frac{\partial SE}{\partial E_o} = \frac{1}{2} "
+        r"\frac{\partial E_{q=o}^2}{\partial E_o} = E_o"
+    )
     outcomes = verify(CTX["maren"], Claim(claim))
     assert len(outcomes) == 6 and {o.verdict for o in outcomes} == {"holds"}
     assert verdicts("maren", r"\frac{\partial SE}{\partial E_o} = 2 E_o") == ["does not hold"] * 2
@@ -259,7 +262,10 @@ def test_maren_bare_function_with_a_wrong_sign_is_caught() -> None:
 
 
 def test_alternatives_hold_for_the_matching_binding() -> None:
-    claim = r"\frac{\partial \text{net}_{\hat{y}}}{\partial w_{\hat{y}}} = \varphi_1 \text{ or } \varphi_2"
+    claim = (
+        r"\frac{\partial \text{net}_{\hat{y}}}{\partial w_{\hat{y}}} = \varphi_1 \text{ or } "
+        r"\varphi_2"
+    )
     outcomes = verify(CTX["sears-xor"], Claim(claim))
     assert [(o.binding, o.verdict) for o in outcomes] == [
         ("w_{\\hat{y}}=w_{1}", "holds"),
@@ -341,13 +347,20 @@ def test_mean_over_cases_and_its_derivative() -> None:
 
 
 def test_gradient_by_definition() -> None:
-    good = r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \frac{\partial f}{\partial x_2}, \dots, \frac{\partial f}{\partial x_n} \right)"
+    good = (
+        r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \frac{\partial "
+        r"f}{\partial x_2}, \dots, \frac{\partial f}{\partial x_n} \right)"
+    )
     assert verdicts("essay", good) == ["holds"]
     assert verdicts("essay", good.replace(r"\partial x_2}", r"\partial x_1}")) == ["does not hold"]
 
 
 def test_gradient_over_the_network_parameters() -> None:
-    sears = r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \frac{\partial E}{\partial w_2}, \frac{\partial E}{\partial w_{11}}, \dots, \frac{\partial E}{\partial w_{22}} \right]"
+    sears = (
+        r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \frac{\partial E}{\partial "
+        r"w_2}, \frac{\partial E}{\partial w_{11}}, \dots, \frac{\partial E}{\partial w_{22}} "
+        r"\right]"
+    )
     (o,) = verify(CTX["sears-xor"], Claim(sears))
     assert o.verdict == "holds" and "stands for w_{21}, w_{12}" in o.remark
     assert verdicts("sears-xor", sears.replace(r"\equiv -", r"\equiv")) == ["does not hold"]
@@ -430,7 +443,10 @@ def test_derivative_by_a_local_name_whose_value_is_an_expression() -> None:
         ("u", "o_1 - d_1"),
         ("p", r"w^{(3)}_{1,1}"),
     )  # as the document scope binds u = o_1 - d_1
-    rule = r"\frac{\partial}{\partial p}(u^2) = \frac{\partial}{\partial u}(u^2) \cdot \frac{\partial}{\partial p}(u) = 2u \cdot \frac{\partial}{\partial p}(u)"
+    rule = (
+        r"\frac{\partial}{\partial p}(u^2) = \frac{\partial}{\partial u}(u^2) \cdot "
+        r"\frac{\partial}{\partial p}(u) = 2u \cdot \frac{\partial}{\partial p}(u)"
+    )
     assert verdicts("essay", rule, bind=bind) == ["holds", "holds"]
     (o,) = verify(
         CTX["essay"],
