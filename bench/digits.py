@@ -235,7 +235,8 @@ def sklearn_run(X: np.ndarray, Y: np.ndarray, epochs: int, repeats: int) -> tupl
 
 
 def op_counts(spec: NetworkSpec, batch: int, chunks: int) -> tuple[float, float]:
-    """Arithmetic operations per sample: the generated loops (read off their structure) and textbook backprop.
+    """Arithmetic operations per sample: the generated loops (read off their structure) and
+    textbook backprop.
 
     An exp, a division, a multiplication or an addition each counts 1. Generated, per layer
     (n_in -> n): the bias copy (0), _affine (2 n_in n), the sigmoid (neg, exp, add, div) and

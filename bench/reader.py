@@ -1,6 +1,7 @@
 """Benchmark: how much of the four sources the verify reader takes, and the time per claim.
 
-    python bench/reader.py [--before /path/to/other/checkout] [--repeats 5] [--rounds 3] [--skip-audit]
+    python bench/reader.py [--before /path/to/other/checkout] [--repeats 5] [--rounds 3]
+                           [--skip-audit]
 
 For each source: its equations (maths segments with a relation, or that do not parse),
 how many parse verbatim, and how many audit steps are understood (holds, does not hold

@@ -49,8 +49,8 @@ def _same(got: sp.Expr, want: sp.Expr) -> bool:
 @pytest.mark.parametrize("error_terms", [False, True], ids=["plain", "error-terms"])
 def test_compact_gradients_are_sympys_own_products(spec: NetworkSpec, error_terms: bool) -> None:
     """Each delta * dz/dp is built once per unit and sorted into place per parameter: it must be
-    exactly what ``sympy.Mul`` builds (value) and what ``product`` with ``sympy.Mul(evaluate=False)``
-    builds (display), argument for argument."""
+    exactly what ``sympy.Mul`` builds (value) and what ``product`` with
+    ``sympy.Mul(evaluate=False)`` builds (display), argument for argument."""
     net = build(spec)
     table = deltas(net, error_terms)
     for g in gradients(net, error_terms=error_terms):

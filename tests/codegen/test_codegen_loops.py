@@ -248,10 +248,12 @@ from pathlib import Path
 m = import_path(Path({path!r}))
 m.PARALLEL = True
 rng = np.random.default_rng(8)
-X = rng.uniform(0, 1, size=(101, m.N_INPUTS)); Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=101)]
+X = rng.uniform(0, 1, size=(101, m.N_INPUTS))
+Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=101)]
 theta = m.init(3)
 m.train(X, Y, theta, 0.5, 3, 32)
-print(numba.get_num_threads(), m.uses_parallel(32, 101), hashlib.sha256(theta.tobytes()).hexdigest())
+digest = hashlib.sha256(theta.tobytes()).hexdigest()
+print(numba.get_num_threads(), m.uses_parallel(32, 101), digest)
 """
 
 
@@ -285,7 +287,8 @@ def test_code_size_does_not_depend_on_widths() -> None:
     sig = render(inline("64-32-10"), style="loops")
     assert sig.count("math.exp(") == 1 and "a*(1 - a)" in sig  # the sigmoid's slope from its value
     soft = render(inline("64-32-10", activation="softplus"), style="loops")
-    # softplus: value and slope from one exp per unit (in each layer's unit loop), none recomputed for the delta
+    # softplus: value and slope from one exp per unit (in each layer's unit loop), none recomputed
+    # for the delta
     assert soft.count("math.exp(") == 2 and "_sigmoid" not in soft and "_softplus" not in soft
 
 
