@@ -180,31 +180,28 @@ def normalise(latex: str) -> str:
     return "".join(ch for ch in latex if ch not in " {}")
 
 
-def _template_names(template: Template) -> set[str] | None:
-    """The $names of a template, or None if it has a stray '$'.
-
-    What ``Template.is_valid()`` and ``Template.get_identifiers()`` give on Python 3.11+,
-    spelt out because Python 3.10 (which the package supports) has neither.
-    """
-    names: set[str] = set()
-    for match in template.pattern.finditer(template.template):
+def template_identifiers(text: str) -> list[str] | None:
+    """The $names of a ``string.Template``, or None when a '$' is stray (``Template.is_valid``
+    and ``get_identifiers`` are Python 3.11+; this is the same scan on 3.10)."""
+    names = []
+    for match in Template.pattern.finditer(text):
         if match.group("invalid") is not None:
             return None
         name = match.group("named") or match.group("braced")
-        if name is not None:
-            names.add(name)
+        if name is not None and name not in names:
+            names.append(name)
     return names
 
 
 def _check_template(where: str, key: str, value: Any, allowed: set[str]) -> str:
     if not isinstance(value, str):
         raise NotationError(f"{where}: '{key}' must be a string, got {value!r}")
-    names = _template_names(Template(value))
-    if names is None:
+    identifiers = template_identifiers(value)
+    if identifiers is None:
         raise NotationError(
             f"{where}: '{key}' = {value!r} has a stray '$'; write $$ for a literal dollar"
         )
-    unknown = names - allowed
+    unknown = set(identifiers) - allowed
     if unknown:
         allowed_text = choices("$" + a for a in allowed) if allowed else "none"
         raise NotationError(
