@@ -23,7 +23,7 @@ def test_assert_derivation_passes_and_fails_with_the_diagnosis() -> None:
 def test_plugin_is_registered_as_an_entry_point() -> None:
     data = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
     assert data["project"]["entry-points"]["pytest11"] == {
-        "symbackprop": "symbackprop.pytest_plugin"
+        "symbackprop": "symbackprop.verify.pytest_plugin"
     }
 
 
