@@ -189,7 +189,8 @@ CLOCK = time.perf_counter
 def per_epoch(
     runs: dict[str, Train], theta0: np.ndarray, epochs: int, batch: int, repeats: int
 ) -> dict[str, tuple[float, np.ndarray]]:
-    """Seconds per epoch (the median of the repeats, interleaved across the peers) and the final theta."""
+    """Seconds per epoch (the median of the repeats, interleaved across the peers) and the final
+    theta."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     thetas: dict[str, np.ndarray] = {}
     for _ in range(repeats):
@@ -234,7 +235,8 @@ def sklearn_run(X: np.ndarray, Y: np.ndarray, epochs: int, repeats: int) -> tupl
 
 
 def op_counts(spec: NetworkSpec, batch: int, chunks: int) -> tuple[float, float]:
-    """Arithmetic operations per sample: the generated loops (read off their structure) and textbook backprop.
+    """Arithmetic operations per sample: the generated loops (read off their structure) and
+    textbook backprop.
 
     An exp, a division, a multiplication or an addition each counts 1. Generated, per layer
     (n_in -> n): the bias copy (0), _affine (2 n_in n), the sigmoid (neg, exp, add, div) and
@@ -274,7 +276,8 @@ COLD = (
 def cold_compile() -> None:
     clock = CLOCK.__name__
     print(
-        f"cold compile of the loop module (empty Numba cache): the first train call, seconds of {clock}"
+        "cold compile of the loop module (empty Numba cache): the first train call, seconds of "
+        f"{clock}"
     )
     for text, acts, loss in (
         ("16-16-16-1", "sigmoid", "half_sse"),
@@ -292,7 +295,8 @@ def cold_compile() -> None:
                 check=True,
             )
             print(
-                f"  {text:<11} {acts:<16} {float(out.stdout):6.2f} s   {path.stat().st_size / 1024:5.1f} KiB source"
+                f"  {text:<11} {acts:<16} {float(out.stdout):6.2f} s   "
+                f"{path.stat().st_size / 1024:5.1f} KiB source"
             )
 
 
@@ -333,7 +337,8 @@ def main() -> None:
         X[:8], Y[:8], theta0.copy(), LR, 1, 4
     )  # compile (or load from the cache) before timing
     print(
-        f"digits {SIZES}, sigmoid, half SSE (mean over each batch), lr {LR}, {epochs} epochs, {len(X)} rows, "
+        f"digits {SIZES}, sigmoid, half SSE (mean over each batch), lr {LR}, {epochs} epochs, "
+        f"{len(X)} rows, "
         f"median of {repeats}; numba threads {__import__('numba').get_num_threads()}"
     )
     peers: dict[str, Train] = {
@@ -366,10 +371,12 @@ def main() -> None:
         diff = float(np.max(np.abs(theta - reference)))
         if diff > 1e-9 or abs(value - ref_loss) > 1e-9 * abs(ref_loss):
             raise SystemExit(
-                f"{name} disagrees with the generated module after one epoch: |dtheta| {diff:.1e}, loss {value!r} vs {ref_loss!r}"
+                f"{name} disagrees with the generated module after one epoch: |dtheta| "
+                f"{diff:.1e}, loss {value!r} vs {ref_loss!r}"
             )
     print(
-        f"one epoch from the same theta: every peer's loss and theta agree with the generated module to 1e-9 (loss {ref_loss:.6f})"
+        "one epoch from the same theta: every peer's loss and theta agree with the generated "
+        f"module to 1e-9 (loss {ref_loss:.6f})"
     )
     print("batch 32:")
     results = per_epoch(peers, theta0, epochs, 32, repeats)
@@ -377,13 +384,15 @@ def main() -> None:
     for name, (seconds, theta) in results.items():
         ratio = "" if name == "generated" else f"  {name} / generated = {seconds / base:5.2f}"
         print(
-            f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {accuracy(theta, data.test.X, data.test.Y):.3f}{ratio}"
+            f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy "
+            f"{accuracy(theta, data.test.X, data.test.Y):.3f}{ratio}"
         )
     if available("sklearn"):
         seconds, clf = sklearn_run(X, Y, epochs, repeats)
         acc = float(np.mean(clf.predict(data.test.X) == np.argmax(data.test.Y, axis=1)))  # type: ignore[attr-defined]
         print(
-            f"  {'scikit-learn MLP':<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {acc:.3f}  scikit-learn / generated = "
+            f"  {'scikit-learn MLP':<20} {seconds * 1e3:8.3f} ms/epoch   test accuracy {acc:.3f}  "
+            "scikit-learn / generated = "
             f"{seconds / base:5.2f}   (softmax + log-loss output, own init: time and accuracy only)"
         )
     else:
@@ -403,11 +412,13 @@ def main() -> None:
     for name, (seconds, _) in single.items():
         ratio = "" if name == "generated" else f"  {name} / generated = {seconds / gen1:5.2f}"
         print(
-            f"  {name:<20} {seconds * 1e3:8.3f} ms/epoch{ratio}{' (target >= 10)' if name.startswith('JAX') else ''}"
+            f"  {name:<20} {seconds * 1e3:8.3f} "
+            f"ms/epoch{ratio}{' (target >= 10)' if name.startswith('JAX') else ''}"
         )
     gen_ops, text_ops = op_counts(spec, 32, module.CHUNKS)
     print(
-        f"operations per sample at batch 32: generated {gen_ops:,.0f}, textbook backprop {text_ops:,.0f}, "
+        f"operations per sample at batch 32: generated {gen_ops:,.0f}, textbook backprop "
+        f"{text_ops:,.0f}, "
         f"ratio {gen_ops / text_ops:.3f} (target <= 1.5)"
     )
     if not (args.quick or args.skip_compile):

@@ -70,7 +70,8 @@ def torch_sgd(
 
 
 def jax_sgd_factory():  # type: ignore[no-untyped-def]
-    """A jitted function (theta, X, Y, lr, epochs) -> theta: the whole training in one lax.fori_loop."""
+    """A jitted function (theta, X, Y, lr, epochs) -> theta: the whole training in one
+    lax.fori_loop."""
     import jax
 
     jax.config.update("jax_enable_x64", True)

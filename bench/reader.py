@@ -1,6 +1,7 @@
 """Benchmark: how much of the four sources the verify reader takes, and the time per claim.
 
-    python bench/reader.py [--before /path/to/other/checkout] [--repeats 5] [--rounds 3] [--skip-audit]
+    python bench/reader.py [--before /path/to/other/checkout] [--repeats 5] [--rounds 3]
+                           [--skip-audit]
 
 For each source: its equations (maths segments with a relation, or that do not parse),
 how many parse verbatim, and how many audit steps are understood (holds, does not hold
@@ -159,7 +160,10 @@ def main() -> None:
         for name, row in run["sources"].items():
             share = f"{row['parsed']}/{row['equations']} parsed"
             if "steps" in row:
-                share += f", {row['understood']}/{row['steps']} audit steps understood ({100 * row['understood'] / row['steps']:.0f} %)"
+                share += (
+                    f", {row['understood']}/{row['steps']} audit steps understood "
+                    f"({100 * row['understood'] / row['steps']:.0f} %)"
+                )
                 share += f", audit {row['audit_seconds']:.1f} s"
             print(f"  {name:6} {share}")
         for what, t in run["times"].items():

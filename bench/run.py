@@ -28,13 +28,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import hand_xor  # noqa: E402
-import peers  # noqa: E402
+import hand_xor
+import peers
 
-from generated import xor_bias  # noqa: E402
+from generated import xor_bias
 from symbackprop.codegen.output import generate
 from symbackprop.codegen.render import render
-from symbackprop.model.spec import inline  # noqa: E402
+from symbackprop.model.spec import inline
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -100,7 +100,8 @@ def speed(repeats: int, epochs: int, slow_repeats: int) -> None:
     for key, (label, fn, n) in runs.items():
         medians[key], finals[key] = timed(fn, n)
         print(
-            f"{label:<28} {medians[key] * 1e3:10.3f} ms  {medians[key] / epochs * 1e9:10.1f} ns/epoch  (median of {n})"
+            f"{label:<28} {medians[key] * 1e3:10.3f} ms  {medians[key] / epochs * 1e9:10.1f} "
+            f"ns/epoch  (median of {n})"
         )
     reference = finals["generated"]
     for key, theta in finals.items():
@@ -123,8 +124,10 @@ def speed(repeats: int, epochs: int, slow_repeats: int) -> None:
 
 
 CALL = (
-    "import sys, time; t0 = time.perf_counter(); sys.path.insert(0, {folder!r}); import numpy as np; import {name} as m; "
-    "x = np.zeros(m.N_INPUTS); y = np.zeros(m.N_OUTPUTS); th = m.init(0); g = np.zeros(m.N_PARAMS); "
+    "import sys, time; t0 = time.perf_counter(); sys.path.insert(0, {folder!r}); import numpy as "
+    "np; import {name} as m; "
+    "x = np.zeros(m.N_INPUTS); y = np.zeros(m.N_OUTPUTS); th = m.init(0); g = "
+    "np.zeros(m.N_PARAMS); "
     "m.value_and_grad(x, y, th, g); m.train(x[None, :], y[None, :], th, 0.1, 1, 1); "
     "print(time.perf_counter() - t0)"
 )
@@ -145,7 +148,8 @@ def start_time(folder: Path, name: str, cache: str) -> float:
 
 def sizes() -> None:
     print(
-        "generation, size, cold compile (no cache), warm start (import + first calls, cache on disk):"
+        "generation, size, cold compile (no cache), warm start (import + first calls, cache on "
+        "disk):"
     )
     for text in ("2-2-1", "8-8-1", "16-16-16-1"):
         spec = inline(text)
@@ -157,7 +161,8 @@ def sizes() -> None:
             cold = start_time(Path(tmp), path.stem, cache)
             warm = start_time(Path(tmp), path.stem, cache)
         print(
-            f"  {text:<11} generate {gen:7.2f} s   {len(source.encode()) / 1024:8.1f} KiB  {source.count(chr(10)):6d} lines"
+            f"  {text:<11} generate {gen:7.2f} s   {len(source.encode()) / 1024:8.1f} KiB  "
+            f"{source.count(chr(10)):6d} lines"
             f"   cold {cold:7.2f} s   warm {warm:6.2f} s"
         )
 

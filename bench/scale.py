@@ -129,7 +129,8 @@ def table(
     from symbackprop.model.spec import inline
 
     print(
-        f"{'spec':<12}{'params':>8}  {'layer-wise':<18}{'generate':<18}{'style':<9}{'lines':>7}  direct diff"
+        f"{'spec':<12}{'params':>8}  {'layer-wise':<18}{'generate':<18}{'style':<9}{'lines':>7}  "
+        "direct diff"
     )
     points: dict[str, list[tuple[int, float]]] = {m: [] for m in METHODS}
     stopped: str | None = None
@@ -163,13 +164,17 @@ def report(points: dict[str, list[tuple[int, float]]]) -> None:
         big = exponent([(n, t) for n, t in pts if n >= 1000])
         fits = f"k = {k:.2f} over {len(pts)} sizes" if k is not None else "fewer than 2 sizes"
         if big is not None:
-            fits += f", k = {big:.2f} over the {sum(n >= 1000 for n, _ in pts)} sizes with >= 1000 parameters"
+            fits += (
+                f", k = {big:.2f} over the {sum(n >= 1000 for n, _ in pts)} sizes with >= 1000 "
+                "parameters"
+            )
         print(f"  {method:<12} {fits}")
     n_max = max(n for n, _ in points["layer-wise"])
     layer, gen = dict(points["layer-wise"])[n_max], dict(points["generate"])[n_max]
     verdict = "met" if layer + gen < TARGET_SECONDS else "NOT met"
     print(
-        f"largest size ({n_max} parameters): layer-wise {layer:.2f} s + generate {gen:.2f} s = {layer + gen:.2f} s"
+        f"largest size ({n_max} parameters): layer-wise {layer:.2f} s + generate {gen:.2f} s = "
+        f"{layer + gen:.2f} s"
         f"  (target for {LARGEST}: < {TARGET_SECONDS:g} s, {verdict})"
     )
 
@@ -185,7 +190,8 @@ def compile_time(text: str) -> None:
         cold = start_time(Path(tmp), path.stem, cache)
         warm = start_time(Path(tmp), path.stem, cache)
     print(
-        f"loop module of {text}: cold compile {cold:.2f} s (fresh cache folder), warm start {warm:.2f} s"
+        f"loop module of {text}: cold compile {cold:.2f} s (fresh cache folder), warm start "
+        f"{warm:.2f} s"
         f"  (from interpreter start: imports, init, value_and_grad, train)"
     )
 
@@ -207,7 +213,8 @@ def main() -> None:
     args = ap.parse_args()
     repeats, timeout = (1, 10.0) if args.quick else (args.repeats, args.timeout)
     print(
-        f"sigmoid, biases, half SSE; wall time (CPU time) in a fresh process, median of {repeats}; direct diff once"
+        "sigmoid, biases, half SSE; wall time (CPU time) in a fresh process, median of "
+        f"{repeats}; direct diff once"
     )
     report(table(QUICK if args.quick else SIZES, repeats, timeout))
     if not args.quick:

@@ -35,10 +35,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from symbackprop.model.spec import preset  # noqa: E402
-from symbackprop.train.data import load_data  # noqa: E402
-from symbackprop.train.runs import import_path, module_file  # noqa: E402
-from symbackprop.train.sweep import sweep  # noqa: E402
+from symbackprop.model.spec import preset
+from symbackprop.train.data import load_data
+from symbackprop.train.runs import import_path, module_file
+from symbackprop.train.sweep import sweep
 
 LOOP = 30_000_000  # iterations of one unit of the plain loop (a few seconds)
 

@@ -15,13 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from symbackprop._version import __version__
 
-if TYPE_CHECKING:  # the same names, for type checkers and IDEs
-    from symbackprop.api import Derivation, derive
-    from symbackprop.backprop.forms import Gradient, gradients
-    from symbackprop.errors import NotationError, SpecError, SymbackpropError
-    from symbackprop.model.network import Network, build
-    from symbackprop.model.notation import Notation, load_notation
-    from symbackprop.model.spec import NetworkSpec, inline, preset, resolve
+if TYPE_CHECKING:  # the same names, for type checkers and IDEs ("X as X": re-exported)
+    from symbackprop.api import Derivation as Derivation
+    from symbackprop.api import derive as derive
+    from symbackprop.backprop.forms import Gradient as Gradient
+    from symbackprop.backprop.forms import gradients as gradients
+    from symbackprop.errors import NotationError as NotationError
+    from symbackprop.errors import SpecError as SpecError
+    from symbackprop.errors import SymbackpropError as SymbackpropError
+    from symbackprop.model.network import Network as Network
+    from symbackprop.model.network import build as build
+    from symbackprop.model.notation import Notation as Notation
+    from symbackprop.model.notation import load_notation as load_notation
+    from symbackprop.model.spec import NetworkSpec as NetworkSpec
+    from symbackprop.model.spec import inline as inline
+    from symbackprop.model.spec import preset as preset
+    from symbackprop.model.spec import resolve as resolve
 
 EXPORTS = {
     "Derivation": "symbackprop.api",

@@ -25,4 +25,4 @@ class UsageError(SymbackpropError, ValueError):
 
 def choices(names: object) -> str:
     """Format valid choices for an error message."""
-    return ", ".join(sorted(str(n) for n in names))  # type: ignore[attr-defined]
+    return ", ".join(sorted(str(n) for n in names))

@@ -1,4 +1,5 @@
-"""For users' tests: ``assert_derivation`` and ``check_derivation`` (see :mod:`symbackprop.verify.testing`)."""
+"""For users' tests: ``assert_derivation`` and ``check_derivation`` (see
+:mod:`symbackprop.verify.testing`)."""
 
 from symbackprop.verify.testing import assert_derivation, check_derivation
 

@@ -13,17 +13,18 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symbackprop.backprop.forms import gradients
+from symbackprop.codegen.common import code_spec
+from symbackprop.codegen.output import generate
+from symbackprop.model.activations import to_elementary
+from symbackprop.model.network import Network, build
+from symbackprop.model.spec import NetworkSpec
+from symbackprop.train.runs import import_path
+
+# The repository root on sys.path, for the modules of generated/ (symbackprop is installed).
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from symbackprop.backprop.forms import gradients  # noqa: E402
-from symbackprop.codegen.common import code_spec
-from symbackprop.codegen.output import generate
-from symbackprop.model.activations import to_elementary  # noqa: E402
-from symbackprop.model.network import Network, build  # noqa: E402
-from symbackprop.model.spec import NetworkSpec  # noqa: E402
-from symbackprop.train.runs import import_path
 
 DPS = 50
 RTOL = 1e-9
@@ -117,7 +118,8 @@ class Reference:
 
 
 def assert_close(actual: np.ndarray | list[float], expected: list[float], what: str) -> None:
-    """Every component to RTOL relative, against the scale of the whole vector for near-zero ones."""
+    """Every component to RTOL relative, against the scale of the whole vector for near-zero
+    ones."""
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     scale = max(float(np.max(np.abs(e))), 1e-300)

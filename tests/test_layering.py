@@ -134,7 +134,7 @@ def test_no_import_circles() -> None:
             if t == "symbackprop" or t not in graph:
                 continue
             if state.get(t) == 1:
-                cycle = path[path.index(t) :] + [t]
+                cycle = [*path[path.index(t) :], t]
                 raise AssertionError("import circle: " + " -> ".join(cycle))
             if t not in state:
                 visit(t)

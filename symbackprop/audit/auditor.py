@@ -176,7 +176,8 @@ class Auditor:
                         piece.line,
                         part.text,
                         "unreadable",
-                        "a continuation row with no equation to continue (the prose between names other quantities)",
+                        "a continuation row with no equation to continue (the prose between names "
+                        "other quantities)",
                     )
                 )
                 return
@@ -210,7 +211,7 @@ class Auditor:
         numeric = written_as_number(scope, step.rhs)
         decimals = written_decimals(step.rhs) if numeric else None
         claim = Claim(latex=shown, source=f"line {line}", decimals=decimals or None)
-        rewritten = Step(doc.rewrite(step.lhs), step.rel, doc.rewrite(step.rhs))  # type: ignore[arg-type]
+        rewritten = Step(doc.rewrite(step.lhs), step.rel, doc.rewrite(step.rhs))
         try:
             check_size(shown, self.limits or DEFAULT_LIMITS)
             outcomes = self.judged(
@@ -274,11 +275,11 @@ class Auditor:
         """A numeric equation on a name: record the number the document wrote for it, or take
         it as the document's value when the document fixes none of what it depends on."""
         doc = self.doc
-        if sym_key(step.lhs) is None:
+        if step.lhs is None or sym_key(step.lhs) is None:
             return None
         try:
             res = doc.resolver()
-            quantity, value = res.expr(step.lhs), res.expr(step.rhs)  # type: ignore[arg-type]
+            quantity, value = res.expr(step.lhs), res.expr(step.rhs)
         except SymbackpropError:
             return None
         if not value.is_number:
@@ -293,7 +294,8 @@ class Auditor:
             line,
             shown,
             "fixes",
-            f"takes {doc.ctx.show(quantity)} = {decimal(value)} as the document's value for what follows: "
+            f"takes {doc.ctx.show(quantity)} = {decimal(value)} as the document's value for what "
+            "follows: "
             f"it fixes no value for {missing}",
             "equation",
             step.lhs,

@@ -31,7 +31,7 @@ rounded intermediates, the diagnosis says so.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
 import sympy as sp
 
@@ -49,8 +49,10 @@ from symbackprop.verify.values import templated
 
 
 def strip_lead(node: Node | None) -> tuple[Node | None, str]:
-    """``\\text{ where } h_2`` -> (h_2, 'where'); ``\\text{ where Prediction}`` -> (\\text{Prediction}, 'where');
-    ``\\text{ where prediction } (\\hat{y})`` -> (\\text{prediction}, 'where'): the other name is dropped."""
+    """``\\text{ where } h_2`` -> (h_2, 'where');
+    ``\\text{ where Prediction}`` -> (\\text{Prediction}, 'where');
+    ``\\text{ where prediction } (\\hat{y})`` -> (\\text{prediction}, 'where'): the other name
+    is dropped."""
     items = list(node.items) if isinstance(node, Prod) else [("", node)] if node is not None else []
     first = items[0][1] if items else None
     if not (isinstance(first, Sym) and first.kind == "name"):
@@ -62,7 +64,9 @@ def strip_lead(node: Node | None) -> tuple[Node | None, str]:
     if k == 0:
         return node, ""
     lead = " ".join(words[:k])
-    rest = [("", replace(first, head=" ".join(words[k:])))] if words[k:] else []
+    rest: list[tuple[str, Node]] = (
+        [("", replace(first, head=" ".join(words[k:])))] if words[k:] else []
+    )
     rest += items[1:]
     if len(rest) == 2 and isinstance(rest[1][1], Group) and rest[1][1].kind == "paren":
         rest = rest[:1]  # `prediction (\hat{y})`: the name, and another name for it in brackets
@@ -82,9 +86,9 @@ def _numbers(node: Node | None) -> tuple[sp.Expr, ...] | None:
     """A number (with its sign), or a tuple of numbers."""
     if isinstance(node, Num):
         return (node.value,)
-    if isinstance(node, Add) and len(node.terms) == 1 and isinstance(node.terms[0][1], Num):
-        sign, num = node.terms[0]
-        return (-num.value if sign == "-" else num.value,)  # type: ignore[union-attr]
+    if isinstance(node, Add) and len(node.terms) == 1 and isinstance(num := node.terms[0][1], Num):
+        sign = node.terms[0][0]
+        return (-num.value if sign == "-" else num.value,)
     if isinstance(node, Group) and node.kind == "tuple":
         out: list[sp.Expr] = []
         for item in node.items:
@@ -137,8 +141,15 @@ class DocumentScope:
             self.ctx, fixed=tuple(sorted(table.items(), key=lambda kv: sp.default_sort_key(kv[0])))
         )
 
+    @overload
+    def rewrite(self, node: Node) -> Node: ...
+    @overload
+    def rewrite(self, node: None) -> None: ...
+    @overload
+    def rewrite(self, node: Node | None) -> Node | None: ...
     def rewrite(self, node: Node | None) -> Node | None:
-        """Aliases spelled as the names they stand for; a product of two vectors as their dot product."""
+        """Aliases spelled as the names they stand for; a product of two vectors as their dot
+        product."""
         if node is None:
             return None
         return _rewrite(node, self.aliases, self.vectors)
@@ -157,7 +168,8 @@ class DocumentScope:
         return out
 
     def leaf(self, node: Node | None) -> Any:
-        """The parameter, input, target or rate a left side names (prose words or the map's accent included)."""
+        """The parameter, input, target or rate a left side names (prose words or the map's accent
+        included)."""
         if isinstance(node, Sym) and node.kind == "name":
             text = " ".join(node.head.lower().split())
             for words, cid in GLOSSARY.items():
@@ -180,7 +192,8 @@ class DocumentScope:
         return value if value in self.leaves else None
 
     def fix(self, line: int, lhs: Node | None, rhs: Node | None) -> str | None:
-        """Numbers the document fixes; None when the clause fixes nothing new (then it is a claim)."""
+        """Numbers the document fixes; None when the clause fixes nothing new (then it is a
+        claim)."""
         values = _numbers(rhs)
         if values is None:
             return None
@@ -213,23 +226,29 @@ class DocumentScope:
         """``name = expression`` for a name that is not the network's; None when the clause
         is not a definition. ``fresh``: the clause may define again a name defined before."""
         key = sym_key(lhs)
-        if key is None or rhs is None or not self._definable(key, lhs, fresh):  # type: ignore[arg-type]
+        # a name (sym_key) is a Sym
+        if key is None or rhs is None or not isinstance(lhs, Sym):
             return None
-        assert isinstance(lhs, Sym)
+        if not self._definable(key, lhs, fresh):
+            return None
         values = _numbers(rhs)
         if values is not None and isinstance(rhs, Group):
             self.vectors[key] = values
             self.defined.append((line, key, "vector"))
             return f"defines the vector {key} = ({', '.join(decimal(v) for v in values)})"
         target = sym_key(rhs) if isinstance(rhs, Sym) and rhs.sup is None else None
-        if target is not None and (target in self.scope.generic or self._known(rhs)):
-            self.aliases[key] = rhs  # type: ignore[assignment]
+        if (
+            target is not None
+            and isinstance(rhs, Sym)  # as target says
+            and (target in self.scope.generic or self._known(rhs))
+        ):
+            self.aliases[key] = rhs
             self.names.pop(key, None)
             self.undefined.pop(key, None)
             self.defined.append((line, key, "alias"))
             return f"defines {key} as another name for {target}"
         try:
-            value = self.resolver().expr(self.rewrite(rhs))  # type: ignore[arg-type]
+            value = self.resolver().expr(self.rewrite(rhs))
         except ResolveError as exc:
             self.names.pop(key, None)
             self.undefined[key] = (
@@ -260,10 +279,11 @@ class DocumentScope:
         return f"defines {key} = {self.ctx.show(value)}"
 
     def match(self, line: int, lhs: Node | None, rhs: Node | None) -> str | None:
-        """``o_1 = \\sigma(w_1v_1 + \\dots + w_\\delta v_\\delta + b)``: a quantity of the network written
-        with names the document has not defined binds those names by matching the network's own
-        definition of the quantity (one level down): w_k a weight from unit k, v_k the value of
-        unit k, b a bias. None when the clause is not such an equation or does not match."""
+        """``o_1 = \\sigma(w_1v_1 + \\dots + w_\\delta v_\\delta + b)``: a quantity of the network
+        written with names the document has not defined binds those names by matching the
+        network's own definition of the quantity (one level down): w_k a weight from unit k, v_k
+        the value of unit k, b a bias. None when the clause is not such an equation or does not
+        match."""
         unknown = self._unknown_keys(rhs)
         if not unknown or lhs is None or rhs is None:
             return None
@@ -286,7 +306,8 @@ class DocumentScope:
             for n, key in enumerate(sorted(unknown))
         }
         try:
-            pattern = resolver(self.scope, {}, {**self.names, **wilds}).expr(self.rewrite(rhs))  # type: ignore[arg-type]
+            res = resolver(self.scope, {}, {**self.names, **wilds})
+            pattern = res.expr(self.rewrite(rhs))
         except ResolveError:
             return None
         found = truth.match(pattern)
@@ -298,22 +319,26 @@ class DocumentScope:
             self.undefined.pop(key, None)
         self.defined.append((line, ", ".join(bound), "match"))
         shown = ", ".join(f"{key} = {self.ctx.show(v)}" for key, v in bound.items())
-        return f"defines {shown}: the equation is the network's definition of {self.ctx.show(quantity)}"
+        return (
+            f"defines {shown}: the equation is the network's definition of "
+            f"{self.ctx.show(quantity)}"
+        )
 
     def _unknown_keys(self, node: Node | None) -> set[str]:
-        """Names (and the members of an elided series over a count, w_1 .. w_\\delta) nobody defined."""
+        """Names (and the members of an elided series over a count, w_1 .. w_\\delta) nobody
+        defined."""
         res, out = self.resolver(), set()
         for n in walk(node) if node is not None else ():
             if not isinstance(n, Sym) or n.kind not in ("letter", "greek") or n.primes:
                 continue
-            variants = [n]
+            variants: list[Node] = [n]
             for letter in _count_letters(n):
                 if letter in self.scope.counts:
                     size = self.scope.spec.sizes[self.scope.counts[letter]]
-                    variants = [templated(n, letter, k) for k in range(1, size + 1)]  # type: ignore[misc]
+                    variants = [templated(n, letter, k) for k in range(1, size + 1)]
             for v in variants:
                 try:
-                    res.expr(v)  # type: ignore[arg-type]
+                    res.expr(v)
                 except UnknownName:
                     key = sym_key(v)
                     if key is not None and key not in self.aliases:
@@ -389,7 +414,7 @@ class DocumentScope:
             for n in walk(node) if node is not None else ():
                 key = sym_key(n) if isinstance(n, Sym) else None
                 if key in self.undefined:
-                    return self.undefined[key]  # type: ignore[index]
+                    return self.undefined[key]
         return ""
 
 
@@ -424,13 +449,13 @@ def _rewrite(node: Any, aliases: dict[str, Sym], vectors: dict[str, tuple[sp.Exp
                 and b in vectors
                 and items[k + 1][0] in ("*", "")
                 and len(vectors[a]) == len(vectors[b])
-            ):  # type: ignore[index]
+            ):
                 dot = Add(
                     tuple(
                         ("+", Prod((("", _num(x)), ("*", _num(y)))))
                         for x, y in zip(vectors[a], vectors[b])
                     )
-                )  # type: ignore[index]
+                )
                 items[k : k + 2] = [(items[k][0], Group("paren", (dot,)))]
                 return _rewrite(Prod(tuple(items)), aliases, vectors)
     if isinstance(node, tuple):
@@ -444,5 +469,5 @@ def _rewrite(node: Any, aliases: dict[str, Sym], vectors: dict[str, tuple[sp.Exp
 
 
 def _num(value: sp.Expr) -> Node:
-    num = Num(abs(value), str(abs(value)))  # type: ignore[arg-type]
+    num = Num(abs(value), str(abs(value)))
     return Add((("-", num),)) if value < 0 else num

@@ -1,7 +1,9 @@
-"""A document as text: equations found in prose, Markdown and LaTeX, table rows, continuation rows."""
+"""A document as text: equations found in prose, Markdown and LaTeX, table rows, continuation
+rows."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -64,7 +66,8 @@ def pieces(text: str) -> list[Piece]:
 
 
 def _heading(line: str) -> bool:
-    """A Markdown heading, ``\\section``, or a numbered title on its own line (``3 The Error Function``)."""
+    """A Markdown heading, ``\\section``, or a numbered title on its own line (``3 The Error
+    Function``)."""
     if line.startswith(("#", "\\section", "\\subsection")):
         return True
     number, _, title = line.partition(" ")
@@ -83,7 +86,7 @@ def _table_row(line: str, n: int) -> Iterator[Piece]:
     if "\t" not in line:
         return
     cells = [c.strip() for c in line.split("\t")]
-    for name, value in zip(cells, cells[1:]):
+    for name, value in itertools.pairwise(cells):
         numbers = value.split()
         if not (len(name) > 2 and name.startswith("$") and name.endswith("$")) or not numbers:
             continue

@@ -80,7 +80,8 @@ def values_from_toml(text: str, net: Network, param_id: Any, where: str = "value
         raise SymbackpropError(f"{where}: {len(x)} input cases but {len(y)} target cases")
     if len(x) > 1 and net.case is None:
         raise SymbackpropError(
-            f"{where}: {len(x)} cases given, but this spec's error is for one case; use a spec with mean = true (--mean)"
+            f"{where}: {len(x)} cases given, but this spec's error is for one case; use a spec "
+            "with mean = true (--mean)"
         )
     _check_targets(net, y, where)
     if not isinstance(data["params"], dict):
@@ -107,11 +108,13 @@ def _check_targets(net: Network, y: tuple[tuple[sp.Rational, ...], ...], where: 
     for r, row in enumerate(y, start=1):
         if any(not 0 <= v <= 1 for v in row):
             raise SymbackpropError(
-                f"{where}: cross_entropy targets must lie in [0, 1]; case {r} has {list(map(float, row))}"
+                f"{where}: cross_entropy targets must lie in [0, 1]; case {r} has "
+                f"{list(map(float, row))}"
             )
         if net.loss.target_sum is not None and sum(row) != net.loss.target_sum:
             raise SymbackpropError(
-                f"{where}: softmax cross_entropy targets must sum to 1 (one-hot); case {r} sums to {float(sum(row))}"
+                f"{where}: softmax cross_entropy targets must sum to 1 (one-hot); case {r} sums "
+                f"to {float(sum(row))}"
             )
 
 

@@ -16,6 +16,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
@@ -49,7 +50,8 @@ class Term:
 def _gather(
     factors: list[sp.Expr], coeff: sp.Expr = sp.S.One, rest: tuple[sp.Expr, ...] = ()
 ) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
-    """The numbers multiplied into ``coeff`` and the other factors appended to ``rest``, in order."""
+    """The numbers multiplied into ``coeff`` and the other factors appended to ``rest``, in
+    order."""
     out = list(rest)
     stack = list(factors)
     while stack:
@@ -74,7 +76,8 @@ def _assemble(coeff: sp.Expr, rest: tuple[sp.Expr, ...], plain: bool = False) ->
 
 
 def _unevaluated_mul(args: tuple[sp.Expr, ...], plain: bool = False) -> sp.Expr:
-    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its cache.
+    """``sympy.Mul(*args, evaluate=False)`` for arguments that are SymPy expressions, without its
+    cache.
 
     ``plain``: the caller knows every argument is ``_plain``, so there is nothing to check.
     """
@@ -84,8 +87,10 @@ def _unevaluated_mul(args: tuple[sp.Expr, ...], plain: bool = False) -> sp.Expr:
 
 
 def _plain(expr: sp.Expr) -> bool:
-    """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for matrices)."""
-    return bool(expr.is_commutative) and _plain_type(type(expr))
+    """Commutative, and no SymPy constructor postprocessor applies (SymPy registers them for
+    matrices)."""
+    cls: type = type(expr)  # mypy: type[Any] (of an untyped SymPy Expr) is not Hashable
+    return bool(expr.is_commutative) and _plain_type(cls)
 
 
 @cache
@@ -230,13 +235,13 @@ def chain_paths(
                 for m in range(1, net.spec.sizes[l + 1] + 1):
                     w = net.param(f"w{l + 1}_{m}_{i}").symbol
                     heads += [
-                        path + [Factor(net.z[l + 1][m - 1], node, w, w)] for path in down(l + 1, m)
+                        [*path, Factor(net.z[l + 1][m - 1], node, w, w)] for path in down(l + 1, m)
                     ]
-            paths += [head + [Factor(node, net.z[l][j - 1], value, shown)] for head in heads]
+            paths += [[*head, Factor(node, net.z[l][j - 1], value, shown)] for head in heads]
         return paths
 
     last = _last_factor(net, p)
-    return tuple(tuple(path + [last]) for path in down(p.layer, p.to_unit))
+    return tuple((*path, last) for path in down(p.layer, p.to_unit))
 
 
 def _last_factor(net: Network, p: Param) -> Factor:
@@ -253,10 +258,12 @@ def _last_value(net: Network, p: Param) -> sp.Expr:
 
 
 def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Term]:
-    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per network."""
+    """dE/dz^{(l)}_j for every unit, by the local recursion (per training case), computed once per
+    network."""
     if error_terms not in net.delta_memo:
         net.delta_memo[error_terms] = _deltas(net, error_terms)
-    return net.delta_memo[error_terms]  # type: ignore[return-value]
+    # the model stage cannot name this stage's types; only deltas() fills the memo
+    return cast("dict[tuple[int, int], Term]", net.delta_memo[error_terms])
 
 
 def _deltas(net: Network, error_terms: bool) -> dict[tuple[int, int], Term]:
@@ -353,7 +360,7 @@ class Scaled:
         if self.rest is None or not atom or not self.plain or x in self.free or not _plain(x):
             return self.delta.value * x
         i = bisect.bisect(self.keys, _args_sortkey(x))
-        args = self.rest[:i] + (x,) + self.rest[i:]
+        args = (*self.rest[:i], x, *self.rest[i:])
         return sp.Mul._from_args(args if self.coeff is None else (self.coeff, *args), True)
 
     def times(self, x: sp.Expr) -> Term:
@@ -366,7 +373,7 @@ def scaled(net: Network, l: int, j: int, error_terms: bool = False) -> Scaled:
     key = (error_terms, l, j)
     if key not in net.scaled_memo:
         net.scaled_memo[key] = Scaled.of(deltas(net, error_terms)[(l, j)])
-    return net.scaled_memo[key]  # type: ignore[return-value]
+    return cast(Scaled, net.scaled_memo[key])  # only scaled() fills the memo
 
 
 def _compact_case(net: Network, p: Param, error_terms: bool) -> Term:

@@ -102,7 +102,8 @@ class Deriver:
         )
 
     def fold(self, pos: int, expr: sp.Expr) -> sp.Expr:
-        """Write act(z^{(l)}_j) back as a^{(l)}_j (the definition), and running indices as letters."""
+        """Write act(z^{(l)}_j) back as a^{(l)}_j (the definition), and running indices as
+        letters."""
         layer = self.layer(pos)
         applied = self.activation(pos, layer.index)
         if applied != layer.z[layer.index]:
@@ -158,7 +159,7 @@ class Deriver:
     def output_delta(self) -> tuple[list[Step], Term]:
         """delta^{(L)}_j: the factors from E down to z^{(L)}_j."""
         j = self.layer(self.top).index
-        steps = self.loss_steps() + [self.slope_step(self.top, self.s.outputs[j])]
+        steps = [*self.loss_steps(), self.slope_step(self.top, self.s.outputs[j])]
         shown = constants_first([st.display for st in steps], {self.s.gain})
         return steps, Term(sp.Mul(*[st.value for st in steps]), shown)
 
@@ -276,7 +277,7 @@ def param_formulas(
     for key, p in params:
         last = d.net_step(pos, j, p)
         if pos == d.top:
-            steps = delta_steps + [last]
+            steps = [*delta_steps, last]
             rows: tuple[Any, ...] = (_partials(steps), tuple(st.display for st in steps))
         else:
             nxt = d.layer(pos + 1)
@@ -326,7 +327,8 @@ def _concrete_labels(spec: NetworkSpec, notation: Notation) -> tuple[tuple[str, 
     for key, given in (("indices", letters), ("sizes", sizes)):
         if given and len(given) != n:
             raise IndexFormError(
-                f"notation {notation.name}: '{key}' has {len(given)} entries for {n} layers (input first)"
+                f"notation {notation.name}: '{key}' has {len(given)} entries for {n} layers "
+                "(input first)"
             )
     letters = letters or tuple(
         DEFAULT_LETTERS[l] if l < len(DEFAULT_LETTERS) else f"j_{{{l}}}" for l in range(n)
@@ -336,7 +338,8 @@ def _concrete_labels(spec: NetworkSpec, notation: Notation) -> tuple[tuple[str, 
 
 
 def _uniform(spec: NetworkSpec, notation: Notation) -> bool:
-    """One generic hidden layer l describes them all: same activation, gain and bias; one template."""
+    """One generic hidden layer l describes them all: same activation, gain and bias; one
+    template."""
     hidden = {(spec.activations[l], spec.gains[l], spec.biases[l]) for l in range(spec.depth - 1)}
     return spec.depth >= 2 and len(hidden) == 1 and not notation.layers
 
@@ -373,8 +376,9 @@ def _hidden_only(d: Deriver) -> list[Formula]:
         delta.display,
     )
     return [
-        Formula("delta", this.delta[j], rows, delta.value, this.label, tuple(steps))
-    ] + param_formulas(d, 1, steps, None)
+        Formula("delta", this.delta[j], rows, delta.value, this.label, tuple(steps)),
+        *param_formulas(d, 1, steps, None),
+    ]
 
 
 def _mean_formula(spec: NetworkSpec) -> Formula:
@@ -398,7 +402,8 @@ def index_form(spec: NetworkSpec, notation: Notation) -> IndexForm:
     ):
         raise IndexFormError(
             "--index-form covers per-unit activations with half_sse or sse; "
-            "softmax layers and cross_entropy are derived with the concrete forms (drop --index-form)"
+            "softmax layers and cross_entropy are derived with the concrete forms (drop "
+            "--index-form)"
         )
     residual = notation.residual or LOSSES[spec.loss].default_residual
     if residual not in RESIDUALS:
@@ -412,5 +417,3 @@ def index_form(spec: NetworkSpec, notation: Notation) -> IndexForm:
 
 
 # ---------------------------------------------------------------- concrete instances
-
-

@@ -86,7 +86,10 @@ def add_parsers(sub: Any, spec_args: Callable[..., None]) -> None:
         "--batch",
         type=int,
         default=1,
-        help="1: per-sample SGD (default); n: minibatches, each step lr times the batch's mean gradient",
+        help=(
+            "1: per-sample SGD (default); n: minibatches, each step lr times the batch's mean "
+            "gradient"
+        ),
     )
     t.add_argument(
         "--seed",
@@ -242,7 +245,8 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
         if result.diverged_at is not None:
             raise SymbackpropError(
                 f"training diverged at epoch {result.diverged_at}: the loss became "
-                f"{result.history[result.diverged_at - 1] if result.history is not None else 'nan'}; try a smaller --lr"
+                f"{result.history[result.diverged_at - 1] if result.history is not None else 'nan'}"
+                "; try a smaller --lr"
             )
         if args.plot:
             assert result.history is not None
@@ -251,7 +255,10 @@ def run_train(args: argparse.Namespace, spec_of: SpecOf) -> str:
                 if result.test_accuracy is None
                 else f", test accuracy {_percent(result.test_accuracy)}"
             )
-            title = f"{spec.label}: lr {args.lr}, batch size {args.batch_size}, seed {args.seed}{scored}"
+            title = (
+                f"{spec.label}: lr {args.lr}, batch size {args.batch_size}, seed {args.seed}"
+                f"{scored}"
+            )
             training.plot(args.plot, [result.history], title)
         return _single_report(args, spec, module, data, result, time.perf_counter() - started)
     bar = _bar(args.restarts, "restarts", show)
@@ -344,7 +351,8 @@ def _single_report(
             }
         )
     lines = [
-        f"{spec.label} on {data.source}: {args.epochs} epochs, lr {args.lr}, batch size {args.batch_size}, seed {args.seed}",
+        f"{spec.label} on {data.source}: {args.epochs} epochs, lr {args.lr}, batch size "
+        f"{args.batch_size}, seed {args.seed}",
         f"final loss (mean per case, last epoch): {result.final_loss:.6e}",
     ]
     if result.success is not None:
@@ -453,7 +461,8 @@ def _restarts_report(
     ]
     return "\n".join(
         [
-            f"{spec.label}: {summary.restarts} restarts (seeds {args.seed}..{args.seed + args.restarts - 1}), "
+            f"{spec.label}: {summary.restarts} restarts (seeds "
+            f"{args.seed}..{args.seed + args.restarts - 1}), "
             f"{args.epochs} epochs, lr {args.lr}, batch size {args.batch_size}",
             f"success rate (every case right at threshold 0.5): {rate}",
             f"median final loss: {med_loss}",

@@ -69,7 +69,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--index-form",
         action="store_true",
-        help="the general formulas with symbolic layer sizes (Indexed/Sum): deltas, weights, biases",
+        help=(
+            "the general formulas with symbolic layer sizes (Indexed/Sum): deltas, weights, biases"
+        ),
     )
     e = sub.add_parser("eval", help="numbers: forward pass, error, gradients, one update step")
     _spec_args(e)
@@ -108,7 +110,8 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
 def run_index_form(args: argparse.Namespace) -> str:
     if args.param or args.form != "compact" or args.format == "text":
         raise SymbackpropError(
-            "--index-form prints every general formula: drop --param and --form; --format latex or json"
+            "--index-form prints every general formula: drop --param and --form; --format latex "
+            "or json"
         )
     spec = spec_of(args)
     result = index_form(spec, load_notation(args.notation or spec.notation, spec.base_dir))
@@ -161,6 +164,7 @@ def run_eval(args: argparse.Namespace) -> str:
         f"  dE/d{names[k]:<22} {k:<10} = {_fmt(v, digits)}" for k, v in report.gradients.items()
     ]
     if report.updates:
+        assert values.lr is not None  # evaluate() gives updates only with a learning rate
         lines.append(
             f"one update step, p - {names['eta']} dE/dp with {names['eta']} = {float(values.lr):g}:"
         )

@@ -89,11 +89,11 @@ def run_verify(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
         cf = load_claims(args.claims)
         if cf.spec is not None and resolve(cf.spec) != spec:
             raise SymbackpropError(f"{args.claims} is about spec {cf.spec!r}, not {args.spec!r}")
-        values = file_values(
+        in_file = file_values(
             cf, ctx.scope.net, lambda t: ctx.scope.notation.param_id(t, ctx.scope.net)
         )
-        if values is not None or cf.learning_rate is not None:
-            ctx = Context(ctx.scope, values or ctx.values, ctx.learning_rate or cf.learning_rate)
+        if in_file is not None or cf.learning_rate is not None:
+            ctx = Context(ctx.scope, in_file or ctx.values, ctx.learning_rate or cf.learning_rate)
         claims = list(cf.claims)
     else:
         claims = [
@@ -195,7 +195,8 @@ def run_audit(args: argparse.Namespace, spec: NetworkSpec) -> tuple[str, int]:
     share = shares(rows)
     percent = 100 * share["understood"] // max(share["found"], 1)
     lines.append(
-        f"equations: found {share['found']}, read {share['read']}, understood {share['understood']} ({percent} %)"
+        f"equations: found {share['found']}, read {share['read']}, understood "
+        f"{share['understood']} ({percent} %)"
     )
     unjudged = [r for r in rows if r.status in ("unreadable", "undecided")]
     lines.append(f"not judged ({len(unjudged)}):")

@@ -71,7 +71,10 @@ def regenerate_command(spec: NetworkSpec, gain_value: float) -> str:
     )
     if _is_preset(spec):
         return f"python -m symbackprop generate {spec.name}{gain} -o {module_name(spec)}.py"
-    return f"save SPEC below as spec.toml, then: python -m symbackprop generate spec.toml{gain} -o {module_name(spec)}.py"
+    return (
+        "save SPEC below as spec.toml, then: "
+        f"python -m symbackprop generate spec.toml{gain} -o {module_name(spec)}.py"
+    )
 
 
 def _one_line(text: str) -> str:

@@ -211,7 +211,8 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
 
 
 def param_ids(spec: NetworkSpec) -> tuple[str, ...]:
-    """theta's ids in order, without building the symbolic network: w{l}_{j}_{k} row-major, then b{l}_{j}."""
+    """theta's ids in order, without building the symbolic network: w{l}_{j}_{k} row-major, then
+    b{l}_{j}."""
     ids: list[str] = []
     for l in range(1, len(spec.sizes)):
         n_in, n_out = spec.sizes[l - 1], spec.sizes[l]

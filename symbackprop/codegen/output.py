@@ -11,7 +11,6 @@ from symbackprop.codegen.render import render, render_package_init
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.spec import NetworkSpec, preset, preset_names
 
-
 MAX_NAME_BYTES = (
     200  # a file name (its temporary sibling adds a few characters; most systems allow 255)
 )
@@ -78,7 +77,8 @@ def preset_outputs(folder: str | Path) -> list[Output]:
 
 
 def write(outputs: list[Output]) -> list[Path]:
-    """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its cache)."""
+    """Write the outputs whose files differ (an unchanged file keeps its mtime, and Numba its
+    cache)."""
     written = []
     for o in outputs:
         files.remove_stale_temps(o.path)  # a killed run's temporary file, even if o is current
@@ -96,5 +96,6 @@ def stale(outputs: list[Output]) -> list[Path]:
 def generate(
     spec: NetworkSpec, out: str | Path, gain_value: float = 1.0, style: str = "auto"
 ) -> list[Path]:
-    """Write the gradient module of ``spec`` to ``out`` (a .py file or a folder); the paths written."""
+    """Write the gradient module of ``spec`` to ``out`` (a .py file or a folder); the paths
+    written."""
     return write([module_output(spec, out, gain_value, style)])

@@ -1,4 +1,5 @@
-"""Rendering: the Jinja environment (strict), the choice of unrolled or loop code, the module text."""
+"""Rendering: the Jinja environment (strict), the choice of unrolled or loop code, the module
+text."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def choose_style(spec: NetworkSpec, style: str = "auto") -> str:
     if style == "unrolled" and count > UNROLLED_HARD_LIMIT:
         raise SymbackpropError(
             f"refusing --unrolled for {spec.label}: {count} parameters would give about "
-            f"{unrolled_lines(spec):,} lines of straight-line code (limit {UNROLLED_HARD_LIMIT} parameters); use --loops"
+            f"{unrolled_lines(spec):,} lines of straight-line code (limit {UNROLLED_HARD_LIMIT} "
+            "parameters); use --loops"
         )
     if style == "auto":
         return "unrolled" if count <= UNROLLED_MAX_PARAMS else "loops"
@@ -80,7 +82,8 @@ def choose_style(spec: NetworkSpec, style: str = "auto") -> str:
 
 
 def render(spec: NetworkSpec, gain_value: float = 1.0, style: str = "auto") -> str:
-    """The source text of the gradient module of ``spec``: unrolled or loop code (``choose_style``)."""
+    """The source text of the gradient module of ``spec``: unrolled or loop code
+    (``choose_style``)."""
     chosen = choose_style(spec, style)
     forced = (
         "" if chosen == choose_style(spec) else f" --{chosen}"

@@ -65,7 +65,8 @@ class ModulePlan:
 
 
 def gradient_exprs(net: Network) -> list[sp.Expr]:
-    """dE_i/dp for every parameter in theta order: the compact per-case form, deltas computed once."""
+    """dE_i/dp for every parameter in theta order: the compact per-case form, deltas computed
+    once."""
     return [g.per_case.value for g in gradients(net)]
 
 

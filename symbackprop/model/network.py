@@ -36,7 +36,8 @@ class Param:
 
     @once
     def symbol(self) -> sp.Symbol:
-        """Made on first use: deriving the compact gradients of a layer needs no weight symbols of it."""
+        """Made on first use: deriving the compact gradients of a layer needs no weight symbols of
+        it."""
         return _sym(self.id)
 
 
@@ -91,8 +92,9 @@ class Network:
         )
 
     def to_closed(self, expr: sp.Expr) -> sp.Expr:
-        """Replace every intermediate by its closed form (computing only the closed forms it needs)."""
-        return expr.xreplace(self.closed)  # type: ignore[arg-type]
+        """Replace every intermediate by its closed form (computing only the closed forms it
+        needs)."""
+        return expr.xreplace(self.closed)
 
     @property
     def error(self) -> sp.Expr:
@@ -107,7 +109,8 @@ class Network:
         return sp.Sum(per_case, (self.case, 1, self.n_cases)) / self.n_cases
 
     def jacobian(self, l: int, i: int, j: int) -> tuple[sp.Expr, sp.Expr]:
-        """da^{(l)}_i / dz^{(l)}_j (1-based units), evaluated and for display, in terms of a and z."""
+        """da^{(l)}_i / dz^{(l)}_j (1-based units), evaluated and for display, in terms of a and
+        z."""
         act = ACTIVATIONS[self.spec.activations[l - 1]]
         if act.jacobian is not None:
             return act.jacobian(self.a[l], i - 1, j - 1)
@@ -341,4 +344,4 @@ class Intermediates:
             return self._activations(u.layer, True)[u.unit - 1]
         if u.kind == "o":
             return self.closed[self.a[u.layer][u.unit - 1]]
-        return self.definitions[key].xreplace(self.closed)  # type: ignore[arg-type]
+        return self.definitions[key].xreplace(self.closed)

@@ -156,7 +156,8 @@ class Notation:
             other = seen.setdefault(normalise(latex), cid)
             if other != cid and alias.get(cid) != other:
                 raise NotationError(
-                    f"notation {self.name}: {other} and {cid} are both written {latex!r} for this network; "
+                    f"notation {self.name}: {other} and {cid} are both written {latex!r} for this "
+                    "network; "
                     "give them distinct templates (use $j, $k, $l) or a [names] override"
                 )
 
@@ -236,7 +237,8 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
                     or not isinstance(table, dict)
                 ):
                     raise NotationError(
-                        f"{where}: [layers.{lkey}] must be a table keyed by a layer number 1, 2, ..."
+                        f"{where}: [layers.{lkey}] must be a table keyed by a layer number 1, 2, "
+                        "..."
                     )
                 layers[int(lkey)] = _layer_table(where, f"layers.{lkey}", table)
         elif key == "names":

@@ -69,7 +69,8 @@ class NetworkSpec:
             raise SpecError(f"NetworkSpec mean must be True or False, got {self.mean!r:.40}")
         if len(self.sizes) < 2:
             raise SpecError(
-                f"a network needs at least an input and an output layer, got sizes {list(self.sizes)}"
+                "a network needs at least an input and an output layer, got sizes "
+                f"{list(self.sizes)}"
             )
         for i, n in enumerate(self.sizes):
             if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
@@ -84,7 +85,8 @@ class NetworkSpec:
         ):
             if len(values) != n_layers:
                 raise SpecError(
-                    f"{len(values)} {label} entries for {n_layers} non-input layers: give one, or one per layer"
+                    f"{len(values)} {label} entries for {n_layers} non-input layers: give one, or "
+                    "one per layer"
                 )
             for l, v in enumerate(values, start=1):
                 if not isinstance(v, kind):
@@ -108,7 +110,8 @@ class NetworkSpec:
         for l, act in enumerate(self.activations, start=1):
             if ACTIVATIONS[act].layerwise and self.sizes[l] < 2:
                 raise SpecError(
-                    f"layer {l} is a softmax of one unit (the constant 1); give it two or more units"
+                    f"layer {l} is a softmax of one unit (the constant 1); give it two or more "
+                    "units"
                 )
         if self.loss not in USER_LOSSES:
             raise SpecError(f"unknown loss {self.loss!r}; choose from {choices(USER_LOSSES)}")
@@ -256,7 +259,8 @@ def inline(
     mean: bool = False,
     notation: str | None = None,
 ) -> NetworkSpec:
-    """Build a spec from ``2-3-2``: sigmoid, biases, half_sse and the canonical notation by default."""
+    """Build a spec from ``2-3-2``: sigmoid, biases, half_sse and the canonical notation by
+    default."""
     parts = text.split("-")
     if not INLINE.fullmatch(text) or not text.isascii() or any(p == "" for p in parts):
         raise SpecError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from string import Template
+from typing import TYPE_CHECKING
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -19,16 +20,23 @@ from symbackprop.model.notation import Notation
 FORMS = ("compact", "chain", "exact", "all")
 
 
-class SumsOnce:
-    """A printer mixin: a sum prints the same wherever it stands, so each is printed once per printer
-    (a unit's delta, shared by every gradient of its parameters)."""
+if TYPE_CHECKING:
+    # what SumsOnce is mixed into, so that mypy knows the _print_Add its super() calls
+    from sympy.printing.printer import Printer as _Printer
+else:
+    _Printer = object
+
+
+class SumsOnce(_Printer):
+    """A printer mixin: a sum prints the same wherever it stands, so each is printed once per
+    printer (a unit's delta, shared by every gradient of its parameters)."""
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         sums: dict[sp.Expr, str] = self.__dict__.setdefault("_sums", {})
         if order is not None:
-            return super()._print_Add(expr, order)  # type: ignore[misc]
+            return super()._print_Add(expr, order)
         if expr not in sums:
-            sums[expr] = super()._print_Add(expr)  # type: ignore[misc]
+            sums[expr] = super()._print_Add(expr)
         return sums[expr]
 
 
@@ -167,7 +175,8 @@ def render(
     names: dict[str, str] | None = None,
     printer: NotationPrinter | None = None,
 ) -> Rendered:
-    """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across gradients."""
+    """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across
+    gradients."""
     return Rendered(gradient, notation, names or notation.symbol_names(gradient.net), printer)
 
 

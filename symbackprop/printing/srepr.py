@@ -1,4 +1,5 @@
-"""``srepr`` for JSON output: SymPy's repr in canonical argument order, each function and sum once."""
+"""``srepr`` for JSON output: SymPy's repr in canonical argument order, each function and sum
+once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from symbackprop.printing.latex import SumsOnce
 
 
 class ReprPrinter(SumsOnce, SympyReprPrinter):
-    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function and sum printed once."""
+    """``sympy.srepr`` in the expressions' own (canonical) argument order, each function and sum
+    printed once."""
 
     def __init__(self) -> None:
         super().__init__({"order": "none"})

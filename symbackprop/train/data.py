@@ -1,4 +1,5 @@
-"""Training data: XOR, CSV, NPZ and scikit-learn's digits, each checked against the network's shape."""
+"""Training data: XOR, CSV, NPZ and scikit-learn's digits, each checked against the network's
+shape."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def _finite(name: str, values: np.ndarray, where: str) -> None:
     if bad.size:
         row, col = int(bad[0][0]), int(bad[0][1])
         raise SymbackpropError(
-            f"{where}: {name} row {row + 1}, column {col + 1} is {float(values[row, col])!r}: every value must be a finite number"
+            f"{where}: {name} row {row + 1}, column {col + 1} is {float(values[row, col])!r}: "
+            "every value must be a finite number"
         )
 
 
@@ -62,7 +64,8 @@ def _shape_error(
     where: str, have: str, n_inputs: int, n_outputs: int, hint: str = ""
 ) -> SymbackpropError:
     return SymbackpropError(
-        f"{where}: {have}, but the network has {_count(n_inputs, 'input')} and {_count(n_outputs, 'output')}{hint}"
+        f"{where}: {have}, but the network has {_count(n_inputs, 'input')} and "
+        f"{_count(n_outputs, 'output')}{hint}"
     )
 
 
@@ -135,7 +138,8 @@ def load_csv(
     if inputs is None and targets is None:
         if width != n_inputs + n_outputs:
             raise SymbackpropError(
-                f"{where}: {width} columns, but the network needs {n_inputs} inputs + {n_outputs} targets "
+                f"{where}: {width} columns, but the network needs {n_inputs} inputs + {n_outputs} "
+                "targets "
                 f"= {n_inputs + n_outputs}; name the columns with --inputs and --targets"
             )
         in_cols, out_cols = list(range(n_inputs)), list(range(n_inputs, width))
@@ -249,14 +253,16 @@ DIGITS_TEST_SHARE = 0.2
 
 
 def digits_split(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers of the train and test parts: a PCG64 permutation (seed DIGITS_SPLIT_SEED), test first."""
+    """Row numbers of the train and test parts: a PCG64 permutation (seed DIGITS_SPLIT_SEED), test
+    first."""
     order = np.random.Generator(np.random.PCG64(DIGITS_SPLIT_SEED)).permutation(n_rows)
-    n_test = int(round(DIGITS_TEST_SHARE * n_rows))
+    n_test = round(DIGITS_TEST_SHARE * n_rows)
     return order[n_test:], order[:n_test]
 
 
 def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
-    """scikit-learn's bundled 8x8 digits: pixels scaled to [0, 1], one-hot targets, a fixed 80/20 split.
+    """scikit-learn's bundled 8x8 digits: pixels scaled to [0, 1], one-hot targets, a fixed 80/20
+    split.
 
     The split is a permutation from NumPy's PCG64 with seed DIGITS_SPLIT_SEED, so it is
     the same on every machine; ``.test`` holds the 20 %.
@@ -274,8 +280,14 @@ def load_digits(n_inputs: int = 64, n_outputs: int = 10) -> Dataset:
     Y = np.zeros((labels.size, 10))
     Y[np.arange(labels.size), labels] = 1.0
     if n_inputs != X.shape[1] or n_outputs != Y.shape[1]:
-        have = f"the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets (classes 0-9)"
-        hint = "; use a spec 64-...-10, for example: train 64-32-10 --activation sigmoid,softmax --loss cross_entropy"
+        have = (
+            f"the digits are {X.shape[1]} inputs (8x8 pixels) and {Y.shape[1]} one-hot targets "
+            "(classes 0-9)"
+        )
+        hint = (
+            "; use a spec 64-...-10, for example: "
+            "train 64-32-10 --activation sigmoid,softmax --loss cross_entropy"
+        )
         raise _shape_error(where, have, n_inputs, n_outputs, hint)
     train, test = digits_split(labels.size)
     held_out = _check(X[test], Y[test], n_inputs, n_outputs, f"{where} (test split)")
@@ -328,9 +340,12 @@ def check_targets(spec: NetworkSpec, data: Dataset) -> None:
             if rows:
                 r = rows[0]
                 raise SymbackpropError(
-                    f"{part.source}: the targets of data row {r + 1} are {_row(Y[r])} (sum {sums[r]:.6g}): categorical "
-                    f"cross_entropy with a softmax output needs every target row to be one-hot or a "
-                    f"probability vector (non-negative, summing to 1); {len(rows)} of {len(Y)} rows are not"
+                    f"{part.source}: the targets of data row {r + 1} are {_row(Y[r])} (sum "
+                    f"{sums[r]:.6g}): categorical "
+                    "cross_entropy with a softmax output needs every target row to be one-hot or "
+                    "a "
+                    f"probability vector (non-negative, summing to 1); {len(rows)} of {len(Y)} "
+                    "rows are not"
                 )
         elif bad.size:
             r, c = int(bad[0][0]), int(bad[0][1])

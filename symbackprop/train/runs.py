@@ -77,7 +77,8 @@ def module_file(spec: NetworkSpec, gain_value: float = 1.0) -> Path:
         except (OSError, SymbackpropError):
             continue
     raise SymbackpropError(
-        f"cannot write the generated module to {cache_dir()}; set SYMBACKPROP_CACHE to a writable folder"
+        f"cannot write the generated module to {cache_dir()}; set SYMBACKPROP_CACHE to a writable "
+        "folder"
     )
 
 
@@ -252,9 +253,8 @@ def run_restart(job: RestartJob) -> RunResult:
     """One random start (in a worker process or in this one)."""
     module = import_path(Path(job.path))
     if not job.threads and hasattr(module, "PARALLEL"):
-        module.PARALLEL = (
-            False  # a loop module's threaded minibatches would oversubscribe the cores
-        )
+        # a loop module's threaded minibatches would oversubscribe the cores
+        vars(module)["PARALLEL"] = False  # a ModuleType has no typed attributes to assign
     theta = module.init(job.seed)
     return run(
         module,

@@ -39,7 +39,8 @@ from symbackprop.verify.values import (
 
 
 class FreePrinter(NotationPrinter):
-    """The notation's printer, with free indexed variables written w_{k} (not as per-case quantities)."""
+    """The notation's printer, with free indexed variables written w_{k} (not as per-case
+    quantities)."""
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         if str(expr.base.label) in self.names:
@@ -60,7 +61,8 @@ def calculus(
     original: UnknownName,
     defined: dict[str, sp.Expr],
 ) -> Outcome:
-    """The verdict on a step read as a statement of calculus; ``original`` is raised if it is not one."""
+    """The verdict on a step read as a statement of calculus; ``original`` is raised if it is not
+    one."""
     if step.lhs is None:
         raise original
     reading = res.free_reading()
@@ -83,6 +85,7 @@ def calculus(
         return replace(
             base, kind="definition", verdict=Verdict.HOLDS, remark=f"defines {show(ctx, lhs)}"
         )
+    assert reading.record is not None  # a free reading keeps a record
     if reading.record.vectors:
         raise ResolveError(
             f"{reading.record.vectors[0]} is a vector this statement does not define"
@@ -106,7 +109,8 @@ def _definition(reading: Resolver, step: Step, lhs: sp.Expr, rhs: sp.Expr) -> st
 
 
 def _mentions_vector(reading: Resolver, node: Node) -> bool:
-    """Whether the right-hand side uses an undefined vector (the left one, if any, is being defined)."""
+    """Whether the right-hand side uses an undefined vector (the left one, if any, is being
+    defined)."""
     probe = replace(reading, record=FreeRecord())
     probe.expr(node)
     assert probe.record is not None
@@ -116,7 +120,8 @@ def _mentions_vector(reading: Resolver, node: Node) -> bool:
 def compare(
     ctx: Context, base: Outcome, lhs: sp.Expr, rhs: sp.Expr, dependent: set[object]
 ) -> Outcome:
-    """lhs = rhs for every value of the variables and every function f, g (vectors component-wise)."""
+    """lhs = rhs for every value of the variables and every function f, g (vectors
+    component-wise)."""
     if is_vector(lhs) or is_vector(rhs):
         return compare_vectors(ctx, base, lhs, rhs, dependent)
     diff = lhs - rhs
@@ -192,7 +197,8 @@ def compare_vectors(
 
 
 def evaluated(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> bool:
-    """Whether the two sides evaluate to numbers at a random point (so that a zero difference means something)."""
+    """Whether the two sides evaluate to numbers at a random point (so that a zero difference means
+    something)."""
     point = _point(ctx, sp.Tuple(lhs, rhs), random.Random(0))
     try:
         return bool(sp.N((lhs - rhs).doit().xreplace(point), 15).is_number)
@@ -223,7 +229,8 @@ def samples(expr: sp.Expr) -> dict[object, sp.Lambda]:
 
 
 def counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str:
-    """Polynomials for the functions and random rationals for the variables where the sides differ."""
+    """Polynomials for the functions and random rationals for the variables where the sides
+    differ."""
     table = samples(lhs - rhs)
     left, right = (e.subs(table).doit() for e in (lhs, rhs))
     for seed in range(POINTS):
@@ -264,7 +271,8 @@ def _unsigned(node: Node | None) -> tuple[bool, Node | None]:
 
 
 def nabla_parts(node: Node | None) -> tuple[bool, Node, Group | None] | None:
-    """``\\nabla F`` or ``\\nabla F(a_1, ..., a_N)`` (optionally negated): (negated, F, arguments)."""
+    """``\\nabla F`` or ``\\nabla F(a_1, ..., a_N)`` (optionally negated): (negated, F,
+    arguments)."""
     negated, inner = _unsigned(node)
     if (
         not isinstance(inner, Prod)
@@ -282,9 +290,10 @@ def nabla_parts(node: Node | None) -> tuple[bool, Node, Group | None] | None:
 
 
 def gradient_vector(ctx: Context, res: Resolver, claim: Claim, step: Step, binding: str) -> Outcome:
-    """``\\nabla F(a_1, ..., a_N) = (∂F/∂a_1, ..., ∂F/∂a_N)`` checked as the definition it is (component k
-    is ∂F/∂ of argument k, elisions in the same places), and ``\\nabla E = [∂E/∂w_1, ...]`` without an
-    argument list against the network: every component a distinct ∂E/∂p, the \\dots standing for the rest."""
+    """``\\nabla F(a_1, ..., a_N) = (∂F/∂a_1, ..., ∂F/∂a_N)`` checked as the definition it is
+    (component k is ∂F/∂ of argument k, elisions in the same places), and
+    ``\\nabla E = [∂E/∂w_1, ...]`` without an argument list against the network: every component
+    a distinct ∂E/∂p, the \\dots standing for the rest."""
     parts = nabla_parts(step.lhs)
     assert parts is not None
     negated, function, args = parts
@@ -322,7 +331,9 @@ def _by_definition(base: Outcome, function: Node, args: list[Node], items: list[
     return replace(
         base,
         verdict=Verdict.HOLDS,
-        remark="the definition of the gradient: component k is the partial derivative by argument k",
+        remark=(
+            "the definition of the gradient: component k is the partial derivative by argument k"
+        ),
     )
 
 

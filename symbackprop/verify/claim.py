@@ -1,4 +1,5 @@
-"""What a claim is: its text, steps, left-hand side and bindings; the verdict types and the context."""
+"""What a claim is: its text, steps, left-hand side and bindings; the verdict types and the
+context."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ class Outcome:
     )
 
     def to_json(self) -> dict[str, str]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     def _repr_latex_(self) -> str:
         """The claim, its verdict and (when it fails) the correct form, for Jupyter."""
@@ -208,7 +209,7 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
             return None
         top = res.value(num.body)
         if top == ERROR:
-            pid = scope.param_of(res.value(den.body))  # type: ignore[arg-type]
+            pid = scope.param_of(res.value(den.body))
             if pid is not None:
                 return Lhs("gradient", pid)
         return None
@@ -220,7 +221,7 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
             and not head.scripted
             and res.lookup("\\Delta", None, None) is None
         ):
-            pid = scope.param_of(res.value(node.items[1][1]))  # type: ignore[arg-type]
+            pid = scope.param_of(res.value(node.items[1][1]))
             if pid is not None:
                 return Lhs("update", pid)
     iterated = (
@@ -229,9 +230,13 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
     if iterated or (isinstance(node, Sym) and (node.primes == 1 or node.scripted)):
         value = res.value(node)
         for p in scope.net.params:
-            if isinstance(value, sp.Basic) and value != p.symbol and p.symbol in value.free_symbols:
-                if sp.expand(value - p.symbol - scope.update_mid(p.id)) == 0:
-                    return Lhs("new", p.id)
+            if (
+                isinstance(value, sp.Basic)
+                and value != p.symbol
+                and p.symbol in value.free_symbols
+                and sp.expand(value - p.symbol - scope.update_mid(p.id)) == 0
+            ):
+                return Lhs("new", p.id)
     return None
 
 

@@ -2,7 +2,8 @@
 
     spec = "sears-xor"               # optional: the spec the claims are about
     source = "Sears (2017)"          # optional: the document
-    learning_rate = 1                # optional: a learning rate the source fixes (the essay's p' = p - dE/dp)
+    learning_rate = 1                # optional: a learning rate the source fixes
+                                     # (the essay's p' = p - dE/dp)
     [values]                         # optional: numbers for numeric claims (as for `eval`)
     x = [2, 3]
     y = [1]

@@ -210,7 +210,8 @@ def zero_partials(ctx: Context, res: Resolver, node: Node) -> str:
             num, den = res.expr(n.num.body), res.variable(n.den.body)
             if res.derivative(num, den) == 0:
                 found.append(
-                    f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not depend on {ctx.show(den)}"
+                    f"the factor {ctx.printer.partial(num, den)} is 0: {ctx.show(num)} does not "
+                    f"depend on {ctx.show(den)}"
                 )
         except ResolveError:
             continue
@@ -245,7 +246,10 @@ def factor_text(ctx: Context, kind: str, pid: str, ratio: sp.Expr) -> str:
         if cost > sp.count_ops(value) + 2:
             continue
         num, den = f.num.xreplace(scope.canon), f.den.xreplace(scope.canon)
-        text = f"the factor {printer.partial(num, den)} is {ctx.show(claimed)} in the claim where {ctx.show(value)} belongs"
+        text = (
+            f"the factor {printer.partial(num, den)} is {ctx.show(claimed)} in the claim where "
+            f"{ctx.show(value)} belongs"
+        )
         if best is None or cost < best[0]:
             best = (cost, text)
     return best[1] if best else ""

@@ -68,7 +68,7 @@ class FunctionReading:
     """Function names applied to arguments, for the resolver."""
 
     def function_marker(
-        self: "Resolver",
+        self: Resolver,
         head: str,
         kind: str,
         sup: Script | None,
@@ -105,7 +105,7 @@ class FunctionReading:
             )
         return FuncMarker(head, primes, undefined, power, layer, shown)
 
-    def apply_function(self: "Resolver", marker: FuncMarker, arg: sp.Expr) -> sp.Expr:
+    def apply_function(self: Resolver, marker: FuncMarker, arg: sp.Expr) -> sp.Expr:
         head, key = marker.head, self.scope.function_key
         if marker.power == -1 and head in INVERSES and head != key:
             return INVERSES[head](arg)
@@ -123,7 +123,7 @@ class FunctionReading:
         return value if marker.power is None else value**marker.power
 
     def activation(
-        self: "Resolver", arg: sp.Expr, primes: int, layer: int | None = None
+        self: Resolver, arg: sp.Expr, primes: int, layer: int | None = None
     ) -> sp.Expr:
         """The activation of a unit (φ(net_1) is φ_1) or its slope: the layer is the argument's
         (a net input, named or written out in full), the tag's, or the only one there is."""
@@ -149,7 +149,7 @@ class FunctionReading:
             return act.slope(self.scope.reverse.get(value, value), arg, gain)
         raise ResolveError("only a first derivative σ' of the activation is read")
 
-    def layer_of(self: "Resolver", arg: sp.Expr) -> int | None:
+    def layer_of(self: Resolver, arg: sp.Expr) -> int | None:
         """The layer whose net input (or activation) ``arg`` is; a net input written out in full
         (w_1 x_1 + w_2 x_2 + b) is found by its definition."""
         net, defs = self.scope.net, self.scope.definitions
@@ -165,7 +165,7 @@ class FunctionReading:
         return None
 
     def subscripted_function(
-        self: "Resolver", node: Sym, items: tuple[tuple[str, Node], ...], i: int
+        self: Resolver, node: Sym, items: tuple[tuple[str, Node], ...], i: int
     ) -> FuncMarker | None:
         """``f'_j(\\text{net}_j)``: a function name with a unit subscript, applied to an argument
         (only when the whole name is not a name of the notation)."""
@@ -181,7 +181,7 @@ class FunctionReading:
             return self.function_marker(node.head, node.kind, node.sup, node.primes, node.text)
         return None
 
-    def indicator_of(self: "Resolver", node: Node, nxt: Node | None) -> sp.Expr | None:
+    def indicator_of(self: Resolver, node: Node, nxt: Node | None) -> sp.Expr | None:
         """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``: the indicator of a condition."""
         is_one = (isinstance(node, Num) and node.value == 1) or (
             isinstance(node, Sym) and node.head in INDICATORS and not node.scripted

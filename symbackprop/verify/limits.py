@@ -144,13 +144,13 @@ def _serve(work: Callable[[], object], writer: object, memory_mb: int) -> None:
         result = ("memory", None)
     except RecursionError:
         result = ("error", SymbackpropError("the claim is nested too deeply to judge"))
-    except Exception as exc:  # noqa: BLE001 - re-raised in the caller, as if run there
+    except Exception as exc:
         result = ("error", exc)
     try:
         writer.send(result)  # type: ignore[attr-defined]  # multiprocessing's Connection
     except (MemoryError, OSError):
         pass
-    except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
+    except Exception:
         writer.send(("error", RuntimeError(repr(result[1]))))  # type: ignore[attr-defined]
     os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
 

@@ -1,4 +1,5 @@
-"""Numbers behind the verdicts: exact proofs of zero, 50-digit evaluation at random points, counterexamples."""
+"""Numbers behind the verdicts: exact proofs of zero, 50-digit evaluation at random points,
+counterexamples."""
 
 from __future__ import annotations
 
@@ -28,9 +29,7 @@ MAX_PROOF_OPS = (
 
 
 def symbols_of(expr: sp.Expr) -> set[Any]:
-    return {
-        s for s in expr.free_symbols if not (isinstance(s, sp.Symbol) and s.name == "i" and False)
-    } | set(expr.atoms(sp.Indexed))
+    return set(expr.free_symbols) | set(expr.atoms(sp.Indexed))
 
 
 def is_zero(diff: sp.Expr) -> bool:
@@ -139,7 +138,8 @@ def evaluate_at(
 
 
 def unroll(expr: sp.Expr) -> sp.Expr:
-    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms: slow)."""
+    """Sums with whole-number limits written out term by term (``Sum.doit`` tries closed forms:
+    slow)."""
 
     def terms(s: sp.Sum) -> sp.Expr:
         (var, lo, hi), *rest = s.limits

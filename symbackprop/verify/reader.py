@@ -50,16 +50,16 @@ __all__ = [  # the nodes are read from here by the rest of the package
     "Num",
     "Partial",
     "Prod",
+    "ReadError",
     "Row",
     "Script",
     "Scripted",
     "Sqrt",
     "Sym",
     "Transpose",
-    "walk",
-    "ReadError",
     "parse",
     "text_of_namecmd",
+    "walk",
 ]
 
 MAX_LENGTH = 4000
@@ -122,7 +122,7 @@ TERMINAL_NAMES = {
 def _expected(names: set[str]) -> str:
     shown = sorted({TERMINAL_NAMES.get(n, n.strip("_").lower()) for n in names})
     if len(shown) > 8:
-        shown = shown[:8] + ["..."]
+        shown = [*shown[:8], "..."]
     return ", ".join(shown)
 
 
@@ -141,12 +141,14 @@ def parse(text: str) -> Document:
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
         col = exc.column if isinstance(exc.column, int) else len(text)
         raise ReadError(
-            f"cannot read the LaTeX at column {col}: unexpected {shown}; expected {_expected(set(exc.expected))}",
+            f"cannot read the LaTeX at column {col}: unexpected {shown}; expected "
+            f"{_expected(set(exc.expected))}",
             col,
         ) from None
     except UnexpectedCharacters as exc:
         col = exc.column
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = cast(int, exc.pos_in_stream)  # lark: Optional in general, set by the lexer here
+        ch = text[pos] if pos < len(text) else ""
         raise ReadError(
             f"cannot read the LaTeX at column {col}: unexpected character {ch!r}; "
             f"expected {_expected(set(exc.allowed or ()))}",
@@ -314,7 +316,8 @@ def _product(items: list[tuple[str, Node]]) -> Node:
 
 
 def _alternatives(items: list[tuple[str, Node]]) -> Node:
-    """A product split at ``\\text{ or }`` into alternatives (Sears' = \\varphi_1 \\text{ or } \\varphi_2)."""
+    """A product split at ``\\text{ or }`` into alternatives (Sears' = \\varphi_1 \\text{ or }
+    \\varphi_2)."""
     if not any(_is_or(node) for _, node in items):
         return _product(items)
     options: list[list[tuple[str, Node]]] = [[]]
@@ -416,6 +419,7 @@ def _node(t: Tree | Token) -> Node:
         return Transpose(node) if transposed else node
     if data == "accent":
         acc, arg = ch
+        acc = cast(Token, acc)  # the grammar: ACCENT sarg -> accent
         inner = "".join(text for _, text in _tokens(arg))
         return Sym(
             "accent",

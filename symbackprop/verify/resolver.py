@@ -119,7 +119,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         return values[0] if len(values) == 1 else None
 
     def free_symbol(self, head: str, sub: Script | None) -> sp.Expr:
-        """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be summed)."""
+        """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be
+        summed)."""
         name = head if "{" in head else head.lstrip("\\")  # \\vec{w} stays, \\beta -> beta
         if sub is None:
             base: sp.Expr = sp.Symbol(name, real=True)
@@ -327,7 +328,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
             return value if marker.power is None else value**marker.power
         if is_vector(arg):
             raise ResolveError(
-                f"{marker.head} is applied to a vector; it takes one number (write it for each entry)"
+                f"{marker.head} is applied to a vector; it takes one number (write it for each "
+                "entry)"
             )
         return self.apply_function(marker, arg)
 
@@ -340,34 +342,35 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
                 value, i = slash
                 yield op, value
                 continue
-            if isinstance(node, Partial) and i + 2 < len(items) + 1 and node.body is not None:
-                # \partial y / \partial x
-                if (
-                    i + 1 < len(items)
-                    and items[i + 1][0] == "/"
-                    and isinstance(items[i + 1][1], Partial)
-                ):
-                    den_node = items[i + 1][1]
-                    assert isinstance(den_node, Partial) and den_node.body is not None
-                    yield op, self.derivative(self.expr(node.body), self.variable(den_node.body))
-                    i += 2
-                    continue
+            if (  # \partial y / \partial x
+                isinstance(node, Partial)
+                and i + 2 < len(items) + 1
+                and node.body is not None
+                and i + 1 < len(items)
+                and items[i + 1][0] == "/"
+                and isinstance(items[i + 1][1], Partial)
+            ):
+                den_node = items[i + 1][1]
+                assert isinstance(den_node, Partial) and den_node.body is not None
+                yield op, self.derivative(self.expr(node.body), self.variable(den_node.body))
+                i += 2
+                continue
             if isinstance(node, Sym) and node.kind == "letter":
                 j = i + 1
                 run = [node]
                 while (
                     j < len(items)
                     and items[j][0] == ""
-                    and isinstance(items[j][1], Sym)
-                    and items[j][1].kind == "letter"
+                    and isinstance(nxt := items[j][1], Sym)
+                    and nxt.kind == "letter"
                     and not run[-1].scripted
-                    and run[-1].end == items[j][1].start
+                    and run[-1].end == nxt.start
                 ):
-                    run.append(items[j][1])  # type: ignore[arg-type]
+                    run.append(nxt)
                     j += 1
             if isinstance(node, Sym) and node.kind == "letter" and len(run) > 1:
                 first = True
-                value: Value = sp.Integer(1)
+                value = sp.Integer(1)
                 for value in self._segment(run):
                     yield (op if first else ""), value
                     first = False
@@ -424,7 +427,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         return Powered(self.expr(node.base), self.expr(node.sup.expr))
 
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
-        """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function of."""
+        """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
+        of."""
         if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
             return 1
         return 0

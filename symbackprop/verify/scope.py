@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from string import Template
-from typing import Union
 
 import sympy as sp
 
@@ -61,7 +60,7 @@ class ResolveError(SymbackpropError):
     """A claim that reads but does not make sense in this spec's notation."""
 
 
-class UnknownName(ResolveError):
+class UnknownName(ResolveError):  # noqa: N818 - a public name, raised and caught by callers
     """A name the notation does not know (perhaps another notation's)."""
 
 
@@ -85,7 +84,7 @@ class DeltaOp:
     pass
 
 
-Value = Union[sp.Expr, FuncMarker, DerivOp, DeltaOp]
+Value = sp.Expr | FuncMarker | DerivOp | DeltaOp
 
 
 def script_key(script: Script | None, env: Mapping[str, int | str] | None = None) -> str:
@@ -139,7 +138,7 @@ def latex_key(latex: str) -> str | None:
     if isinstance(node, Prod) and all(
         op == "" and isinstance(n, Sym) and n.kind == "letter" for op, n in node.items
     ):
-        syms = [n for _, n in node.items]
+        syms = [n for _, n in node.items if isinstance(n, Sym)]  # all are, as just checked
         if all(not s.scripted for s in syms[:-1]):
             return name_key("".join(s.head for s in syms), syms[-1].sub, syms[-1].sup)
     return None
@@ -207,7 +206,8 @@ class Scope:
         )
 
     def unit_activation(self, expr: sp.Expr) -> sp.Expr | None:
-        """The activation of the unit a quantity belongs to (its error term, net input or activation)."""
+        """The activation of the unit a quantity belongs to (its error term, net input or
+        activation)."""
         net = self.net
         for j, e in enumerate(net.errors):
             if expr == e:
@@ -258,7 +258,8 @@ class Scope:
 
     @cached_property
     def counts(self) -> dict[str, int]:
-        """Size letters -> their layer: the ``sizes`` list, and [counts] (negative: from the output)."""
+        """Size letters -> their layer: the ``sizes`` list, and [counts] (negative: from the
+        output)."""
         out = {
             latex_key(s) or s: l
             for l, s in enumerate(self.notation.letters("sizes"))
@@ -297,7 +298,8 @@ class Scope:
         kinds = {"parameter": ("weight", "bias"), "weight": ("weight",), "bias": ("bias",)}
         if kind not in kinds or (layer and not layer.isdigit()):
             raise ResolveError(
-                f"notation {self.notation.name}: generic class {cls!r}; use parameter, weight, bias or weight:L"
+                f"notation {self.notation.name}: generic class {cls!r}; use parameter, weight, "
+                "bias or weight:L"
             )
         chosen = [
             p
@@ -329,7 +331,8 @@ class Scope:
         return defs
 
     def define(self, symbol: sp.Symbol, value: sp.Expr) -> None:
-        """A name a document defines (:mod:`symbackprop.document`): expanded like an intermediate."""
+        """A name a document defines (:mod:`symbackprop.document`): expanded like an
+        intermediate."""
         self.definitions[symbol] = value
 
     @cached_property
@@ -392,7 +395,8 @@ class Scope:
     def unknown(self, shown: str, whole: bool = True) -> UnknownName:
         """An unknown name; when another built-in notation writes it, say the claim mixes notations.
 
-        ``whole`` is False when ``shown`` is only part of what was written (a superscript was dropped).
+        ``whole`` is False when ``shown`` is only part of what was written (a superscript was
+        dropped).
         """
         here = self.notation.name
         for other in notation_names() if whole else ():

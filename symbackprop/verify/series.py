@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 class SeriesReading:
     """Series, vectors and sums, for the resolver."""
 
-    def series(self: "Resolver", node: Add) -> sp.Expr:
+    def series(self: Resolver, node: Add) -> sp.Expr:
         """``a_1 + a_2 + \\dots + a_N`` (with any other terms before or after): the terms follow
         the first ones up to a count N, a layer size from the notation's [counts], the number of
         cases n, or (in a statement of calculus) a free count: a SymPy Sum. An elision among
@@ -62,7 +62,7 @@ class SeriesReading:
             total = plus(total, self.expr(term), sign)
         return total
 
-    def elision(self: "Resolver", nodes: list[Node]) -> tuple[int, int, str]:
+    def elision(self: Resolver, nodes: list[Node]) -> tuple[int, int, str]:
         """(first term, position of the \\dots, count letter) of the one series in ``nodes``."""
         dots = [k for k, n in enumerate(nodes) if is_dots(n)]
         if len(dots) != 1 or dots[0] == 0 or dots[0] == len(nodes) - 1:
@@ -80,7 +80,7 @@ class SeriesReading:
             "an elided series (\\dots) whose terms do not follow one index up to its last term"
         )
 
-    def series_value(self: "Resolver", last: Node, count: str, vector: bool) -> sp.Expr:
+    def series_value(self: Resolver, last: Node, count: str, vector: bool) -> sp.Expr:
         """The series' sum (or, for a vector, its components) from its last term and count letter."""
         cases = self.scope.notation.get("cases") or "n"
         net = self.scope.net
@@ -104,14 +104,14 @@ class SeriesReading:
             return sp.SeqFormula(body, (SERIES_INDEX, 1, upper))
         return sp.Sum(body, (SERIES_INDEX, 1, upper))
 
-    def note_written(self: "Resolver", nodes: list[Node]) -> None:
+    def note_written(self: Resolver, nodes: list[Node]) -> None:
         """In a free reading, the written first terms of a series are read too: a network quantity
         among them makes the statement one about the network (their values come from the last term)."""
         if self.free:
             for n in nodes:
                 self.expr(n)
 
-    def vector(self: "Resolver", node: Group) -> sp.Expr:
+    def vector(self: Resolver, node: Group) -> sp.Expr:
         """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
         nodes = list(node.items)
         if not any(is_dots(n) for n in nodes):
@@ -122,7 +122,7 @@ class SeriesReading:
             raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
         return self.series_value(nodes[-1], count, vector=True)
 
-    def sum_range(self: "Resolver", node: BigSum) -> tuple[sp.Expr, sp.Expr]:
+    def sum_range(self: Resolver, node: BigSum) -> tuple[sp.Expr, sp.Expr]:
         """A sum's limits: as written; ``\\sum_k`` runs over the layer index k belongs to,
         ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
         letter nobody defined (m, N, P) is the size of the index's layer."""
@@ -156,7 +156,7 @@ class SeriesReading:
             return lo, sp.Integer(self.scope.spec.sizes[layer])  # \sum_{k=1}^{m}: k's layer
         return lo, self.expr(hi_node)
 
-    def bigsum(self: "Resolver", node: BigSum) -> sp.Expr:
+    def bigsum(self: Resolver, node: BigSum) -> sp.Expr:
         lo, hi = self.sum_range(node)
         if self.free and not (
             lo.is_Integer and hi.is_Integer

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 
 import sympy as sp
 
@@ -174,7 +175,8 @@ def verify_steps(
                 kind, pid = "equation", ""
                 if claim.kind not in (None, "equation"):
                     raise SymbackpropError(
-                        f"the left-hand side is not a gradient ∂E/∂p, an update Δp or a new value p_{{new}}, "
+                        "the left-hand side is not a gradient ∂E/∂p, an update Δp or a new value "
+                        "p_{new}, "
                         f"but --kind is {claim.kind}"
                     )
             elif lhs is not None:
@@ -195,9 +197,8 @@ def verify_steps(
                     raise SymbackpropError("an equation claim needs its left-hand side")
             matched = True
             try:
-                judged = _either(
-                    step, lambda s: _check(ctx, res, claim, s, kind, pid, shown_binding)
-                )
+                check = partial(_check, ctx, res, claim, kind=kind, pid=pid, binding=shown_binding)
+                judged = _either(step, check)
                 outcomes.append(replace(judged, step=number))
             except UnknownName as exc:
                 outcomes.append(
@@ -310,10 +311,15 @@ def _check(
         verdict=Verdict.UNDECIDED,
     )
     rhs = res.expr(step.rhs)
-    lhs = truth_mid(scope, kind, pid) if kind != "equation" else res.expr(step.lhs)  # type: ignore[arg-type]
+    if kind == "equation":
+        assert step.lhs is not None  # verify_steps: an equation has its left-hand side
+        lhs = res.expr(step.lhs)
+    else:
+        lhs = truth_mid(scope, kind, pid)
     if is_vector(lhs) or is_vector(rhs):
         raise ResolveError(
-            "a vector where a quantity of the network is compared (vectors are read in statements of calculus)"
+            "a vector where a quantity of the network is compared (vectors are read in statements "
+            "of calculus)"
         )
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
@@ -346,7 +352,8 @@ def _check(
 
 
 def written_as_number(scope: Scope, node: Node) -> bool:
-    """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric claim."""
+    """A claim written in numbers only (functions such as \\sigma(-0.04) allowed): a numeric
+    claim."""
     allowed = {scope.function_key, "e", *FUNCTION_HEADS}
     return not any(
         isinstance(n, Sym) and (n.head not in allowed or n.sub is not None) for n in walk(node)
@@ -382,7 +389,11 @@ def _check_number(
         shown = f"exact {true_n}, claimed {claimed_n}"
     else:
         ok = rounded(sp.N(true, DPS), decimals) == rounded(sp.N(claimed, DPS), decimals)
-        shown = f"exact {true_n} (to {decimals} decimals {float(rounded(sp.N(true, DPS), decimals)):.{decimals}f}), claimed {claimed_n}"
+        to_decimals = float(rounded(sp.N(true, DPS), decimals))
+        shown = (
+            f"exact {true_n} (to {decimals} decimals {to_decimals:.{decimals}f}), "
+            f"claimed {claimed_n}"
+        )
     remark = "" if ok and decimals is None else shown
     if (
         ok
@@ -391,7 +402,7 @@ def _check_number(
     ):
         remark += "; equal only after rounding"
     return replace(
-        base, verdict=Verdict.HOLDS if ok else "does not hold", remark=remark, correct=str(true_n)
+        base, verdict=Verdict.HOLDS if ok else Verdict.FAILS, remark=remark, correct=str(true_n)
     )
 
 

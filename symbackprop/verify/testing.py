@@ -3,7 +3,12 @@
     from symbackprop.testing import assert_derivation
 
     def test_my_output_gradient():
-        assert_derivation("sears-xor", "w_{1}", r"\\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} (1 - \\varphi_{\\hat{y}}) \\varphi_1", kind="update")
+        assert_derivation(
+            "sears-xor",
+            "w_{1}",
+            r"\\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} (1 - \\varphi_{\\hat{y}}) \\varphi_1",
+            kind="update",
+        )
 
 The pytest plugin (registered as an entry point) gives the same as a fixture,
 ``derivation``, whose call takes the same arguments.

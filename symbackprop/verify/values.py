@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 import sympy as sp
 
@@ -28,6 +29,9 @@ from symbackprop.verify.scope import (
     Scope,
     name_key,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 def mentions(value: sp.Expr, atoms: frozenset[sp.Expr]) -> bool:
@@ -67,7 +71,8 @@ def undefined_function(head: str, arg: sp.Expr, primes: int) -> sp.Expr:
 
 def dependencies(pairs: list[tuple[sp.Expr, sp.Expr]]) -> dict[sp.Expr, sp.Expr]:
     """Free names a statement differentiates (∂y/∂u, ∂u/∂x) as undefined functions of what they
-    are differentiated by, through the shortest links: y -> y(u(x)), u -> u(x) (the chain rule's reading)."""
+    are differentiated by, through the shortest links: y -> y(u(x)), u -> u(x) (the chain rule's
+    reading)."""
     edges: dict[sp.Expr, set[sp.Expr]] = {}
     for num, den in pairs:
         edges.setdefault(num, set()).add(den)
@@ -211,9 +216,10 @@ def templated(node: Node, count: str, k: int | None, text: str | None = None) ->
             (kind, value) if t == count and typ in ("LETTER", "GREEK") else (typ, t)
             for typ, t in sc.tokens
         )
-        return Script(tokens, walk(sc.expr) if sc.expr is not None else None)
+        # rewriting a node gives a node
+        return Script(tokens, cast(Node, rewrite(sc.expr)) if sc.expr is not None else None)
 
-    def walk(n: object) -> object:
+    def rewrite(n: object) -> object:
         if isinstance(n, Sym):
             if n.head == count and not n.scripted:
                 return Num(sp.Integer(k), value) if k is not None else replace(n, head=value)
@@ -221,12 +227,14 @@ def templated(node: Node, count: str, k: int | None, text: str | None = None) ->
         if isinstance(n, Script):
             return script(n)
         if isinstance(n, tuple):
-            return tuple(walk(item) for item in n)
+            return tuple(rewrite(item) for item in n)
         if hasattr(n, "__dataclass_fields__"):
-            return replace(n, **{f: walk(getattr(n, f)) for f in n.__dataclass_fields__})  # type: ignore[arg-type]
+            fields = {f: rewrite(getattr(n, f)) for f in n.__dataclass_fields__}
+            # hasattr does not narrow to the protocol replace() asks for; the nodes are dataclasses
+            return replace(cast("DataclassInstance", n), **fields)
         return n
 
-    return walk(node)  # type: ignore[return-value]
+    return cast(Node, rewrite(node))  # rewriting a node gives a node
 
 
 def shape_of(node: object) -> object:
@@ -240,14 +248,14 @@ def shape_of(node: object) -> object:
     if isinstance(node, tuple):
         return tuple(shape_of(item) for item in node)
     if hasattr(node, "__dataclass_fields__"):
-        return (type(node).__name__,) + tuple(
-            shape_of(getattr(node, f)) for f in node.__dataclass_fields__
-        )
+        fields = node.__dataclass_fields__
+        return (type(node).__name__, *(shape_of(getattr(node, f)) for f in fields))
     return node
 
 
 def as_partial(node: Node) -> Node:
-    """A numerator ``\\partial v_{h,o} * H_h`` or ``\\partial \\sum ...`` is ∂ of the whole numerator."""
+    """A numerator ``\\partial v_{h,o} * H_h`` or ``\\partial \\sum ...`` is ∂ of the whole
+    numerator."""
     if isinstance(node, Prod) and node.items and isinstance(node.items[0][1], Partial):
         first = node.items[0][1]
         rest = list(node.items[1:])
@@ -315,7 +323,7 @@ def free_variables(
                 visit(item, bound)
             return
         if hasattr(node, "__dataclass_fields__"):
-            for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            for name in node.__dataclass_fields__:
                 visit(getattr(node, name), bound)
 
     for n in nodes:
@@ -328,6 +336,7 @@ def bindings(free: dict[str, tuple[int | str, ...]]) -> list[dict[str, int | str
     combos = list(itertools.islice(itertools.product(*(free[k] for k in keys)), MAX_BINDINGS + 1))
     if len(combos) > MAX_BINDINGS:
         raise ResolveError(
-            f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; give --bind"
+            f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; give "
+            "--bind"
         )
     return [dict(zip(keys, c)) for c in combos]

@@ -49,7 +49,8 @@ def y_hat() -> mpmath.mpf:
 
 def test_numbers_the_document_fixes_inputs_target_table_and_prose_rate() -> None:
     rows = note_audit(
-        "$$w_{6,new} = w_{6,old} - \\alpha \\Delta h_2 \\quad (\\text{we guess the learning rate} = 0.05)$$\n"
+        "$$w_{6,new} = w_{6,old} - \\alpha \\Delta h_2 \\quad (\\text{we guess the learning rate} "
+        "= 0.05)$$\n"
     )
     fixed = [r.detail for r in rows if r.status == "fixes"]
     assert fixed[:2] == ["fixes x_{1} = 2, x_{2} = 3", "fixes \\bar{y} = 1"]
@@ -85,7 +86,8 @@ def test_values_never_fixed_are_reported_missing() -> None:
 def test_a_claim_right_only_with_the_documents_rounded_values_says_so() -> None:
     # exact: w_6 - 0.05 (0.191 - 1) 0.48 = 0.169416; with the note's rounded 0.19: 0.16944
     rows = note_audit(
-        "$$\\hat{y} = 0.19$$\n\n$$w_{6,new} = w_{6,old} - \\alpha \\Delta h_2 \\quad (\\text{the learning rate} = 0.05)$$\n\n"
+        "$$\\hat{y} = 0.19$$\n\n$$w_{6,new} = w_{6,old} - \\alpha \\Delta h_2 \\quad (\\text{the "
+        "learning rate} = 0.05)$$\n\n"
         "$$= 0.16944$$\n"
     )
     last = rows[-1]
@@ -95,9 +97,11 @@ def test_a_claim_right_only_with_the_documents_rounded_values_says_so() -> None:
 
 def test_where_clauses_define_or_check_and_never_become_the_left_side() -> None:
     rows = note_audit(
-        "$$\\frac{\\partial \\text{Error}}{\\partial w_6} = (\\text{prediction} - \\text{actual}) \\cdot h_2 ; \\text{ where } h_2 = x_1 w_2 + x_2 w_4$$\n\n"
+        "$$\\frac{\\partial \\text{Error}}{\\partial w_6} = (\\text{prediction} - \\text{actual}) "
+        "\\cdot h_2 ; \\text{ where } h_2 = x_1 w_2 + x_2 w_4$$\n\n"
         "$$= \\Delta h_2 ; \\text{ where } \\Delta = \\text{Prediction} - \\text{actual}$$\n\n"
-        "$$= (\\text{prediction} - \\text{actual}) \\cdot q ; \\text{ where } q = x_1 w_2 + x_2 w_4$$\n"
+        "$$= (\\text{prediction} - \\text{actual}) \\cdot q ; \\text{ where } q = x_1 w_2 + x_2 "
+        "w_4$$\n"
     ).copy()
     body = [r for r in rows if r.line >= BODY]
     assert [(r.status, r.kind) for r in body] == [
@@ -113,7 +117,8 @@ def test_where_clauses_define_or_check_and_never_become_the_left_side() -> None:
 def test_local_names_alias_and_chain_rule_definitions() -> None:
     doc = (
         "If we define $y = u^2$, $u = \\hat{y} - \\bar{y}$, and $x = w_6$, then "
-        "$\\frac{\\partial y}{\\partial x} = \\frac{\\partial y}{\\partial u} \\cdot \\frac{\\partial u}{\\partial x}$ "
+        "$\\frac{\\partial y}{\\partial x} = \\frac{\\partial y}{\\partial u} \\cdot "
+        "\\frac{\\partial u}{\\partial x}$ "
         "and $\\frac{\\partial y}{\\partial x} = 3u h_2$.\n"
     )
     rows = audit(context(preset("note")), doc)
@@ -131,7 +136,10 @@ def test_local_names_alias_and_chain_rule_definitions() -> None:
 
 
 def test_sections_and_neq_end_local_names() -> None:
-    doc = "$q = h_1$\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n# Next\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n"
+    doc = (
+        "$q = h_1$\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n# "
+        "Next\n\n$$\\frac{\\partial q}{\\partial w_1} = x_1$$\n\n"
+    )
     doc += "$r = w_1$, and then $r \\neq w_1$, so $\\frac{\\partial r}{\\partial w_1} = 1$\n"
     rows = audit(context(preset("note")), doc)
     assert [r.status for r in rows] == [
@@ -148,7 +156,8 @@ def test_sections_and_neq_end_local_names() -> None:
 
 def test_continuation_rows_keep_their_equation_unless_the_text_moved_on() -> None:
     rows = note_audit(
-        "- $h_1 = x_1 w_1 + x_2 w_3$ ; multiplied\n $= (2 \\times 0.11) + (3 \\times 0.21)$\n $= 0.85$\n\n$$h_2 = x_1 w_2 + x_2 w_4$$\n\n"
+        "- $h_1 = x_1 w_1 + x_2 w_3$ ; multiplied\n $= (2 \\times 0.11) + (3 \\times 0.21)$\n $= "
+        "0.85$\n\n$$h_2 = x_1 w_2 + x_2 w_4$$\n\n"
         "This is like $[a] = b$ here.\n\n$$= 0.86$$\n\nNow about $w_5$ and $w_6$.\n\n$$= 0.11$$\n"
     )
     body = [r for r in rows if r.line >= BODY]
@@ -166,8 +175,10 @@ def test_continuation_rows_keep_their_equation_unless_the_text_moved_on() -> Non
 def test_vectors_the_document_fixes_and_their_dot_product() -> None:
     doc = (
         "Take $\\vec{u} = (0.7, 0.1, 0.4)$ and $b = -0.5$ and $\\vec{w} = (0.6, 1.2, -0.2)$.\n\n"
-        "$$\\begin{aligned} v &= \\sigma(\\vec{w} \\cdot \\vec{u} + b) \\\\ v &= \\sigma\\left(\\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix}\\right) \\\\"
-        " v &= \\sigma(-0.04) \\\\ v &\\approx 0.490 \\\\ v &\\approx 0.49 \\\\ v &= 0.48 \\end{aligned}$$\n"
+        "$$\\begin{aligned} v &= \\sigma(\\vec{w} \\cdot \\vec{u} + b) \\\\ v &= "
+        "\\sigma\\left(\\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix}\\right) \\\\"
+        " v &= \\sigma(-0.04) \\\\ v &\\approx 0.490 \\\\ v &\\approx 0.49 \\\\ v &= 0.48 "
+        "\\end{aligned}$$\n"
     )
     rows = audit(context(preset("essay")), doc)
     statuses = [r.status for r in rows]
@@ -189,7 +200,10 @@ def test_vectors_the_document_fixes_and_their_dot_product() -> None:
 
 
 def test_pieces_tables_headings_and_asides() -> None:
-    text = "# Title\n\nA\t$w_1$\t0.1 0.2\n\n3 The Error Function\n\n$$a = b \\quad (\\text{the learning rate} = 0.5)$$\n"
+    text = (
+        "# Title\n\nA\t$w_1$\t0.1 0.2\n\n3 The Error Function\n\n$$a = b \\quad (\\text{the "
+        "learning rate} = 0.5)$$\n"
+    )
     kinds = [(p.line, p.kind, p.text) for p in pieces(text)]
     assert kinds[0] == (1, "heading", "# Title")
     assert kinds[1][:2] == (3, "table") and kinds[1][2] == "w_1 = 0.2"

@@ -1,4 +1,5 @@
-"""Softmax outputs and cross-entropy: the textbook dE/dz_j = a_j - y_j comes out of the derivation."""
+"""Softmax outputs and cross-entropy: the textbook dE/dz_j = a_j - y_j comes out of the
+derivation."""
 
 from __future__ import annotations
 
@@ -162,7 +163,8 @@ BINARY = ["2-2-1", "--loss", "cross_entropy"]
         (
             BINARY,
             "w2_1_1",
-            r"\frac{\partial}{\partial w^{(2)}_{1,1}} \left(-y_1 \ln a^{(2)}_1 - (1-y_1)\ln(1-a^{(2)}_1)\right)",
+            r"\frac{\partial}{\partial w^{(2)}_{1,1}} \left(-y_1 \ln a^{(2)}_1 - "
+            r"(1-y_1)\ln(1-a^{(2)}_1)\right)",
             0,
         ),
         (BINARY, "w2_1_1", r"(a^{(2)}_{1} - y_{1}) a^{(1)}_{1}", 0),

@@ -47,7 +47,8 @@ def _units(block: Block, net: Network, layer_of: dict[str, int]) -> list[dict[st
 def _check(
     block: Block, net: Network, error_terms: bool, layer_of: dict[str, int] | None = None
 ) -> int:
-    """Each delta and gradient formula equals the concrete one, for every unit; returns the count."""
+    """Each delta and gradient formula equals the concrete one, for every unit; returns the
+    count."""
     layer_of = layer_of or {}
     per_case = {g.param.id: g.per_case.value for g in gradients(net, error_terms=error_terms)}
     checked = 0
@@ -61,11 +62,12 @@ def _check(
             pos = [lay.label for lay in block.scheme.layers].index(f.layer)
             j = units[f.layer]
             k = units[block.scheme.layers[pos - 1].label]
-            want = {
-                "w": lambda: per_case[f"w{layer}_{j}_{k}"],
-                "b": lambda: per_case[f"b{layer}_{j}"],
-                "delta": lambda: deltas(net, error_terms)[(layer, j)].value,
-            }[kind]()
+            if kind == "w":
+                want = per_case[f"w{layer}_{j}_{k}"]
+            elif kind == "b":
+                want = per_case[f"b{layer}_{j}"]
+            else:
+                want = deltas(net, error_terms)[(layer, j)].value
             assert sp.expand(got - want) == 0, (f.key, units)
             checked += 1
     return checked
@@ -73,7 +75,7 @@ def _check(
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_every_layer_matches_the_concrete_network(name: str) -> None:
-    spec, net, form, et = _setup(name)
+    _spec, net, form, et = _setup(name)
     assert _check(form.blocks[0], net, et) > 0
 
 
@@ -88,7 +90,7 @@ def test_generic_layer_l_matches_every_layer(name: str) -> None:
 
 
 def test_maren_formulas_equal_the_exact_derivative() -> None:
-    spec, net, form, et = _setup("maren")
+    _spec, net, form, et = _setup("maren")
     block = form.blocks[0]
     exact = {g.param.id: g.exact for g in gradients(net)}
     point = random_point(net, seed=5)
@@ -113,8 +115,8 @@ def test_maren_reproduces_eq_6_30_and_derives_the_hidden_formula(
         r"\frac{\partial SSE}{\partial v_{h,o}} &= \frac{\partial SSE}{\partial E_{o}}" in out
     )  # 6.28
     assert (
-        r"&= E_{o} \cdot \left(-1\right) \cdot \left(\alpha \mathcal{F}_{o} \left(1 - \mathcal{F}_{o}\right)\right) \cdot H_{h}"
-        in out
+        r"&= E_{o} \cdot \left(-1\right) \cdot \left(\alpha \mathcal{F}_{o} \left(1 - "
+        r"\mathcal{F}_{o}\right)\right) \cdot H_{h}" in out
     )  # 6.29
     assert (
         r"&= - \alpha E_{o} \mathcal{F}_{o} \left(1 - \mathcal{F}_{o}\right) H_{h}" in out
@@ -125,17 +127,19 @@ def test_maren_reproduces_eq_6_30_and_derives_the_hidden_formula(
     )  # 6.17
     assert r"\frac{\partial E_{o}}{\partial A_{o}}" in out and "&= -1\n" in out  # 6.21
     hidden = (
-        r"&= - \alpha \left(\sum_{o=1}^{O} E_{o} \mathcal{F}_{o} \left(1 - \mathcal{F}_{o}\right) v_{h,o}\right) "
+        r"&= - \alpha \left(\sum_{o=1}^{O} E_{o} \mathcal{F}_{o} \left(1 - \mathcal{F}_{o}\right) "
+        r"v_{h,o}\right) "
         r"\alpha H_{h} \left(1 - H_{h}\right) I_{i}"
     )
     assert hidden in out
 
 
 def test_the_chapters_upper_limit_O_in_eq_6_3_is_a_slip(capsys: pytest.CaptureFixture[str]) -> None:
-    """Eqs. 6.3 and 6.9 write NdInpt_o = sum_{h=1}^{O} v_{h,o} H_h; the derived net input runs to H."""
+    """Eqs. 6.3 and 6.9 write NdInpt_o = sum_{h=1}^{O} v_{h,o} H_h; the derived net input runs to
+    H."""
     out = _maren_latex(capsys)
     assert r"NdInpt_{o} = \sum_{h'=1}^{H} v_{h',o} H_{h'}" in out
-    spec, net, form, et = _setup("maren")
+    _spec, net, form, _et = _setup("maren")
     block = form.blocks[0]
     out_layer, hidden = block.scheme.layers[2], block.scheme.layers[1]
     h, o = hidden.running, out_layer.index
@@ -165,13 +169,14 @@ def test_inline_any_depth_and_the_mean(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert r"\delta^{(l)}_{j} &= \frac{\partial E}{\partial z^{(l)}_{j}}" in out
     assert (
-        r"\left(\sum_{m=1}^{N_{l+1}} \delta^{(l+1)}_{m} w^{(l+1)}_{m,j}\right) a^{(l)}_{j} \left(1 - a^{(l)}_{j}\right)"
-        in out
+        r"\left(\sum_{m=1}^{N_{l+1}} \delta^{(l+1)}_{m} w^{(l+1)}_{m,j}\right) a^{(l)}_{j} "
+        r"\left(1 - a^{(l)}_{j}\right)" in out
     )
     assert main(["derive", "essay", "--index-form"]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().endswith(
-        r"\frac{\partial E}{\partial p} = \frac{1}{n} \sum_{i=1}^{n} \frac{\partial E_{i}}{\partial p}"
+        r"\frac{\partial E}{\partial p} = \frac{1}{n} \sum_{i=1}^{n} \frac{\partial "
+        r"E_{i}}{\partial p}"
     )
     assert r"&= 2 \left(o_{j} - d_{j}\right) v^{(L)}_{j} \left(1 - v^{(L)}_{j}\right)" in out
 

@@ -32,7 +32,8 @@ def _last(net: Network, p: Param) -> sp.Expr:
 
 
 def _same(got: sp.Expr, want: sp.Expr) -> bool:
-    """Structurally identical: the same classes and arguments in the same order, all the way down."""
+    """Structurally identical: the same classes and arguments in the same order, all the way
+    down."""
     if (
         type(got) is not type(want)
         or got.is_commutative != want.is_commutative
@@ -48,8 +49,8 @@ def _same(got: sp.Expr, want: sp.Expr) -> bool:
 @pytest.mark.parametrize("error_terms", [False, True], ids=["plain", "error-terms"])
 def test_compact_gradients_are_sympys_own_products(spec: NetworkSpec, error_terms: bool) -> None:
     """Each delta * dz/dp is built once per unit and sorted into place per parameter: it must be
-    exactly what ``sympy.Mul`` builds (value) and what ``product`` with ``sympy.Mul(evaluate=False)``
-    builds (display), argument for argument."""
+    exactly what ``sympy.Mul`` builds (value) and what ``product`` with
+    ``sympy.Mul(evaluate=False)`` builds (display), argument for argument."""
     net = build(spec)
     table = deltas(net, error_terms)
     for g in gradients(net, error_terms=error_terms):
@@ -70,7 +71,8 @@ def test_the_comparison_sees_argument_order() -> None:
 
 
 def _count_flattens(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """Count SymPy's evaluations of sums and products from now on (its cache cleared, so none hides)."""
+    """Count SymPy's evaluations of sums and products from now on (its cache cleared, so none
+    hides)."""
     calls = [0]
     for cls in (sp.Mul, sp.Add):
         original = cls.flatten.__func__  # type: ignore[attr-defined]

@@ -54,7 +54,8 @@ def test_generated_package_imports_from_the_repository() -> None:
 
 def test_output_is_the_same_under_another_hash_seed() -> None:
     code = (
-        "import sys; from symbackprop.codegen import render; from symbackprop.model.spec import preset; "
+        "import sys; from symbackprop.codegen import render; from symbackprop.model.spec import "
+        "preset; "
         "sys.stdout.write(render(preset('essay')) + render(preset('maren')))"
     )
     texts = []
@@ -156,7 +157,7 @@ def test_hostile_names_are_sanitised_never_code(tmp_path: Path) -> None:
 
 
 def test_non_python_output_name_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SymbackpropError, match="must end in .py"):
+    with pytest.raises(SymbackpropError, match=r"must end in \.py"):
         codegen.generate(preset("note"), tmp_path / "note.txt")
 
 

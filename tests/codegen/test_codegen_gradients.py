@@ -1,4 +1,5 @@
-"""Generated value_and_grad (jitted and .py_func) against SymPy's exact gradient and mpmath differences."""
+"""Generated value_and_grad (jitted and .py_func) against SymPy's exact gradient and mpmath
+differences."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ ACTS = ("sigmoid", "tanh", "linear", "relu", "softplus")
 
 
 def random_specs(count: int = 10, seed: int = 2024) -> list[NetworkSpec]:
-    """Small random architectures: 1-3 hidden layers; every activation, bias on/off and loss appear."""
+    """Small random architectures: 1-3 hidden layers; every activation, bias on/off and loss
+    appear."""
     rnd = random.Random(seed)
     specs = []
     for i in range(count):
@@ -165,7 +167,8 @@ def test_random_architecture_gradients(
 def test_classification_head_gradients(
     spec: NetworkSpec, modules: dict[str, ModuleType], folder: Path
 ) -> None:
-    """Softmax layers (stable, shifted by the largest net input) and cross-entropy, for targets it is defined on."""
+    """Softmax layers (stable, shifted by the largest net input) and cross-entropy, for targets it
+    is defined on."""
     check_gradients(spec, modules, folder, seed=3)
 
 

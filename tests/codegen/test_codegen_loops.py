@@ -1,4 +1,5 @@
-"""Loop modules (generate --loops): the same gradients as the unrolled modules and sympy.diff, the size rule."""
+"""Loop modules (generate --loops): the same gradients as the unrolled modules and sympy.diff, the
+size rule."""
 
 from __future__ import annotations
 
@@ -152,7 +153,8 @@ def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> Non
 def numpy_backprop(
     spec: NetworkSpec, x: np.ndarray, y: np.ndarray, theta: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Hand-written textbook backprop for sigmoid hidden layers and a softmax / cross-entropy output."""
+    """Hand-written textbook backprop for sigmoid hidden layers and a softmax / cross-entropy
+    output."""
     ws, bs, index = [], [], 0
     for l in range(1, len(spec.sizes)):
         n_in, n_out = spec.sizes[l - 1], spec.sizes[l]
@@ -171,7 +173,7 @@ def numpy_backprop(
     d = acts[-1] - y
     grads = []
     for l in range(len(ws) - 1, -1, -1):
-        grads = [np.outer(d, acts[l]).ravel(), d] + grads
+        grads = [np.outer(d, acts[l]).ravel(), d, *grads]
         if l:
             d = (ws[l].T @ d) * acts[l] * (1 - acts[l])
     return error, np.concatenate(grads)
@@ -223,7 +225,8 @@ def train_runs(
 def test_parallel_train_is_bitwise_serial_train(
     wide: tuple[NetworkSpec, ModuleType], batch_size: int
 ) -> None:
-    """Chunks of fixed bounds summed in chunk order: threads change nothing, not even the last bit."""
+    """Chunks of fixed bounds summed in chunk order: threads change nothing, not even the last
+    bit."""
     spec, module = wide
     X, Y = digits_like(
         spec, 101
@@ -245,10 +248,12 @@ from pathlib import Path
 m = import_path(Path({path!r}))
 m.PARALLEL = True
 rng = np.random.default_rng(8)
-X = rng.uniform(0, 1, size=(101, m.N_INPUTS)); Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=101)]
+X = rng.uniform(0, 1, size=(101, m.N_INPUTS))
+Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=101)]
 theta = m.init(3)
 m.train(X, Y, theta, 0.5, 3, 32)
-print(numba.get_num_threads(), m.uses_parallel(32, 101), hashlib.sha256(theta.tobytes()).hexdigest())
+digest = hashlib.sha256(theta.tobytes()).hexdigest()
+print(numba.get_num_threads(), m.uses_parallel(32, 101), digest)
 """
 
 
@@ -282,13 +287,15 @@ def test_code_size_does_not_depend_on_widths() -> None:
     sig = render(inline("64-32-10"), style="loops")
     assert sig.count("math.exp(") == 1 and "a*(1 - a)" in sig  # the sigmoid's slope from its value
     soft = render(inline("64-32-10", activation="softplus"), style="loops")
-    # softplus: value and slope from one exp per unit (in each layer's unit loop), none recomputed for the delta
+    # softplus: value and slope from one exp per unit (in each layer's unit loop), none recomputed
+    # for the delta
     assert soft.count("math.exp(") == 2 and "_sigmoid" not in soft and "_softplus" not in soft
 
 
 @pytest.mark.parametrize("name", ["sears-xor", "maren", "essay"])
 def test_parameter_tables_built_at_import(name: str, tmp_path: Path) -> None:
-    """PARAM_IDS and PARAM_NAMES of a loop module (built from the layer templates and [names]) are the unrolled ones."""
+    """PARAM_IDS and PARAM_NAMES of a loop module (built from the layer templates and [names]) are
+    the unrolled ones."""
     spec = preset(name)
     (path,) = generate(spec, tmp_path, style="loops")
     text = path.read_text()

@@ -25,7 +25,8 @@ SOURCES = {
     "note": ("003", None),
 }
 
-# Claims-file steps whose audit verdict differs, with the reason (claim where, step) -> audit statuses.
+# Claims-file steps whose audit verdict differs, with the reason (claim where, step) -> audit
+# statuses.
 KNOWN: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {
     "sears": {
         # the document writes `= \varphi_1 \text{ or } \varphi_2`; the claims file splits it in two
@@ -47,7 +48,8 @@ KNOWN: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {
         ("§5, Case 2, the derivative of w_z v_z (inline)", 1): ("unreadable",),
         ("§5, Case 2, the derivative of w_z v_z (inline)", 2): ("unreadable",),
         ("§5, Case 2: w_z feeds the output node (final equation)", 1): ("unreadable",),
-        # for every w_z (deep ones too) the difference is zero at every point, but too large to cancel
+        # for every w_z (deep ones too) the difference is zero at every point, but too large to
+        # cancel
         ("§5, after substituting the sigmoid's derivative, row 1", 1): ("undecided",),
         # holds for the biases of the case the prose names, not for the others: undecided
         ("§5, biases, second case (final equation)", 1): ("undecided",),

@@ -70,7 +70,7 @@ def verdict(net: Network, eq: Eq) -> bool:
     return symbolic
 
 
-# --- 000 Sears (2017): 2-2-1 XOR, sigmoid phi, E = 1/2 (y - y-hat)^2, learning rate alpha -----------------
+# --- 000 Sears (2017): 2-2-1 XOR, sigmoid phi, E = 1/2 (y - y-hat)^2, learning rate alpha ---------
 ALPHA = S(
     "alpha_lr", positive=True
 )  # Sears' alpha is a learning rate (a plain symbol, not the gain)
@@ -81,7 +81,8 @@ def _phi(net: Network, unit: str) -> sp.Expr:
 
 
 def _sears_hidden_update(j: int, k: int) -> Eq:
-    """Delta w_{kj} = -Delta w_yhat phi_j (1 - phi_j) i_k with Delta w_yhat = alpha (y - yhat) phi_yhat (1 - phi_yhat) phi_j."""
+    """Delta w_{kj} = -Delta w_yhat phi_j (1 - phi_j) i_k with Delta w_yhat = alpha (y - yhat)
+    phi_yhat (1 - phi_yhat) phi_j."""
 
     def claim(net: Network) -> sp.Expr:
         y, yhat, phi_out, phi_j = (
@@ -98,9 +99,11 @@ def _sears_hidden_update(j: int, k: int) -> Eq:
         claim,
         lambda net: -ALPHA * grad(net, f"w1_{j}_{k}"),
         holds=False,
-        # derived: Delta w_{kj} = alpha (y - yhat) phi_yhat (1 - phi_yhat) w_j phi_j (1 - phi_j) i_k.
+        # derived: Delta w_{kj} = alpha (y - yhat) phi_yhat (1 - phi_yhat) w_j phi_j (1 - phi_j)
+        # i_k.
         # The claim has the opposite sign and phi_j where the output weight w_j belongs: its chain
-        # keeps dnet_yhat/dw_yhat = phi_j and invents dw_yhat/dnet_i instead of dnet_yhat/dphi_j = w_j.
+        # keeps dnet_yhat/dw_yhat = phi_j and invents dw_yhat/dnet_i instead of dnet_yhat/dphi_j =
+        # w_j.
         why="ratio claim/true = -phi_j / w_j",
     )
 
@@ -189,7 +192,8 @@ SEARS = [
         lambda net: -ALPHA * grad(net, "w2_1_2"),
         True,
     ),
-    # "dw_yhat/dnet_i = phi_i (1 - phi_i)": a weight does not depend on a net input (its derivative is 0);
+    # "dw_yhat/dnet_i = phi_i (1 - phi_i)": a weight does not depend on a net input (its derivative
+    # is 0);
     # phi_i (1 - phi_i) is dphi_i/dnet_i.
     Eq(
         "000 sec. 2.2, dw_yhat/dnet_1 = phi_1 (1 - phi_1)",
@@ -204,7 +208,7 @@ SEARS = [
 ]
 
 
-# --- 001 Maren (2020): 4-3-2, sigmoid with gain alpha, SSE = 1/2 sum_o (Desired_o - Actual_o)^2 ----------
+# --- 001 Maren (2020): 4-3-2, sigmoid with gain alpha, SSE = 1/2 sum_o (Desired_o - Actual_o)^2 ---
 def _maren_output_gradient(h: int, o: int) -> Eq:
     return Eq(
         f"001 eq. 6.30, dSSE/dv_{{{h},{o}}} = -alpha E_o F_o [1 - F_o] H_h",
@@ -282,14 +286,16 @@ MAREN = [
         lambda net: sym(net, "z2_1"),
         True,
     ),
-    # The sum's upper limit is O (outputs), not H (hidden units): with H = 3 and O = 2 it drops v_{3,o} H_3.
+    # The sum's upper limit is O (outputs), not H (hidden units): with H = 3 and O = 2 it drops
+    # v_{3,o} H_3.
     Eq(
         "001 eq. 6.3/6.9, NdInpt_o = sum_{h=1}^{O} v_{h,o} H_h",
         lambda net: _ndinpt(net, 1, 2),
         lambda net: sym(net, "z2_1"),
         False,
     ),
-    # Inside the sum over q it writes H_h instead of H_q; the sum is not NdInpt_o (its derivative, 6.27, still is H_h).
+    # Inside the sum over q it writes H_h instead of H_q; the sum is not NdInpt_o (its derivative,
+    # 6.27, still is H_h).
     Eq(
         "001 eq. 6.26, NdInpt_o = sum_q v_{q,o} H_h (h = 1)",
         lambda net: _ndinpt(net, 1, 3, h_inside=1),
@@ -299,7 +305,7 @@ MAREN = [
 ] + [_maren_output_gradient(h, o) for h in (1, 2, 3) for o in (1, 2)]
 
 
-# --- 002 IB essay: 3-2-2-4 with biases, sigmoid, E_i = sum (o - d)^2, E = mean over cases --------------
+# --- 002 IB essay: 3-2-2-4 with biases, sigmoid, E_i = sum (o - d)^2, E = mean over cases ---------
 def _dsigma(u: sp.Expr) -> sp.Expr:
     return sp.exp(-u) / (1 + sp.exp(-u)) ** 2
 
@@ -410,12 +416,13 @@ ESSAY = [
 ]
 
 
-# --- 003 handwritten note: 2-2-1 linear, Error = 1/2 (yhat - ybar)^2, rate 0.05 ---------------------------
+# --- 003 handwritten note: 2-2-1 linear, Error = 1/2 (yhat - ybar)^2, rate 0.05 -------------------
 ETA = S("alpha_lr", positive=True)
 
 
 def _note_update(pid: str, written: str, x: str) -> Eq:
-    """w_{new} = w_{old} - alpha Delta {written} {x}, with Delta = prediction - actual, as the note writes it."""
+    """w_{new} = w_{old} - alpha Delta {written} {x}, with Delta = prediction - actual, as the note
+    writes it."""
     return Eq(
         f"003 step 4, {pid} new = old - alpha Delta {written} {x}",
         lambda net: (
@@ -476,8 +483,9 @@ NOTE = [
     ),
     _note_output_update("w2_1_2", "a1_2"),
     _note_output_update("w2_1_1", "a1_1"),
-    # derived: w_{1,new} = w_1 - alpha Delta w_5 x_1 (and w_6, w_5, w_6 for w_2, w_3, w_4); the note writes
-    # w_{k,old} where the output weight belongs, so these four update rules are wrong (ratio w_k / w_5 or w_6).
+    # derived: w_{1,new} = w_1 - alpha Delta w_5 x_1 (and w_6, w_5, w_6 for w_2, w_3, w_4); the note
+    # writes w_{k,old} where the output weight belongs, so these four update rules are wrong
+    # (ratio w_k / w_5 or w_6).
     _note_update("w1_1_1", "w1_1_1", "x1"),  # w_1 = w1_1_1 (ids: w1_{to}_{from})
     _note_update("w1_2_1", "w1_2_1", "x1"),
     _note_update("w1_1_2", "w1_1_2", "x2"),

@@ -203,7 +203,7 @@ def test_diagnoses_of_the_wrong_equations(source: tuple[str, list[Outcome]]) -> 
 
 def test_rounding_is_reported_when_it_hides_a_slip() -> None:
     outcomes = _run("note")
-    line = [o for o in outcomes if o.source == "STEP 4, new w_1 ('To sum up')" and o.step == 2][0]
+    line = next(o for o in outcomes if o.source == "STEP 4, new w_1 ('To sum up')" and o.step == 2)
     assert (
         line.verdict == H
         and "0.11567" in line.remark

@@ -47,7 +47,8 @@ def test_wheel_carries_data_and_runs(tmp_path: Path) -> None:
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "import symbackprop; print(symbackprop.__file__); "
-            "from symbackprop.cli.main import main; raise SystemExit(main(['derive', 'sears-xor', '--param', 'w_{1}']))",
+            "from symbackprop.cli.main import main; raise SystemExit(main(['derive', 'sears-xor', "
+            "'--param', 'w_{1}']))",
             str(wheel),
         ],
         capture_output=True,

@@ -1,4 +1,5 @@
-"""The printed LaTeX is right: the verify reader takes every compact gradient the tool prints, and it holds.
+"""The printed LaTeX is right: the verify reader takes every compact gradient the tool prints, and
+it holds.
 
 Two independent paths meet here: the printer (derive -> NotationPrinter) and the reader
 (lark grammar -> names through the notation -> SymPy), judged against sympy.diff of E.

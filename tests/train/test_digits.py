@@ -1,4 +1,5 @@
-"""Real data: scikit-learn's digits, accuracy, cross-entropy target checks and `train --data digits`."""
+"""Real data: scikit-learn's digits, accuracy, cross-entropy target checks and `train --data
+digits`."""
 
 from __future__ import annotations
 
@@ -186,7 +187,7 @@ def test_cross_entropy_targets_are_checked(
     # the same targets are fine for half_sse, and the check covers a held-out split too
     training.check_targets(inline("2-2-3", activation=activations), data)
     good = training.Dataset(data.X[:1], np.eye(3)[:1], "train.csv", test=data)
-    with pytest.raises(SymbackpropError, match="cases.csv"):
+    with pytest.raises(SymbackpropError, match=r"cases\.csv"):
         training.check_targets(spec, good)
 
 
@@ -212,7 +213,8 @@ def test_three_epochs_learn_far_above_chance(
 def _numpy_epochs(
     theta: np.ndarray, X: np.ndarray, Y: np.ndarray, lr: float, epochs: int, batch: int
 ) -> np.ndarray:
-    """Hand-vectorised minibatch descent of 64-32-10 sigmoid/softmax/cross-entropy: theta - lr * batch mean."""
+    """Hand-vectorised minibatch descent of 64-32-10 sigmoid/softmax/cross-entropy: theta - lr *
+    batch mean."""
     W1, b1 = theta[:2048].reshape(32, 64).copy(), theta[2048:2080].copy()
     W2, b2 = theta[2080:2400].reshape(10, 32).copy(), theta[2400:].copy()
     for _ in range(epochs):
@@ -234,7 +236,8 @@ def _numpy_epochs(
 def test_minibatch_steps_are_lr_times_the_batch_mean(
     softmax_net: ModuleType, digits: training.Dataset
 ) -> None:
-    """1438 rows at batch 32: 44 full batches and one of 30, each step lr times its own mean gradient."""
+    """1438 rows at batch 32: 44 full batches and one of 30, each step lr times its own mean
+    gradient."""
     assert softmax_net.PARAM_IDS[1] == "w1_1_2" and softmax_net.PARAM_IDS[2048] == "b1_1"
     assert softmax_net.PARAM_IDS[2080] == "w2_1_1" and softmax_net.PARAM_IDS[2400] == "b2_1"
     theta = softmax_net.init(3)

@@ -114,7 +114,8 @@ def test_numeric_claim_needs_values() -> None:
 def test_numeric_claim_with_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     values = tmp_path / "v.toml"
     values.write_text(
-        "x = [2, 3]\ny = [1]\nlr = 0.05\n[params]\nw_1 = 0.11\nw_2 = 0.12\nw_3 = 0.21\nw_4 = 0.08\nw_5 = 0.14\nw_6 = 0.15\n"
+        "x = [2, 3]\ny = [1]\nlr = 0.05\n[params]\nw_1 = 0.11\nw_2 = 0.12\nw_3 = 0.21\nw_4 = "
+        "0.08\nw_5 = 0.14\nw_6 = 0.15\n"
     )
     code, out, _ = run(
         capsys,
@@ -209,12 +210,16 @@ def test_malformed_latex_reports_position_token_and_expectation() -> None:
 @pytest.mark.parametrize(
     "latex",
     [
-        r"\frac{\partial SSE}{\partial v_{h,o}} = \frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial A_o} \frac{\partial A_o}{\partial v_{h,o}} \quad (6.7)",
+        r"\frac{\partial SSE}{\partial v_{h,o}} = \frac{\partial SSE}{\partial E_o} "
+        r"\frac{\partial E_o}{\partial A_o} \frac{\partial A_o}{\partial v_{h,o}} \quad (6.7)",
         r"\text{net}_{\hat{y}} = \varphi(\text{net}_1)w_1 + \varphi(\text{net}_2)w_2",
-        r"\begin{aligned} \Delta w_{11} &= -\Delta w_{\hat{y}} \varphi_1(1 - \varphi_1) i_1 \\ \Delta w_{12} &= x \end{aligned}",
-        r"\frac{\partial}{\partial u} (\sigma(u)) = -(1 + e^{-u})^{-2} (-e^{-u}), \text{ by the chain rule}",
+        r"\begin{aligned} \Delta w_{11} &= -\Delta w_{\hat{y}} \varphi_1(1 - \varphi_1) i_1 \\ "
+        r"\Delta w_{12} &= x \end{aligned}",
+        r"\frac{\partial}{\partial u} (\sigma(u)) = -(1 + e^{-u})^{-2} (-e^{-u}), \text{ by the "
+        r"chain rule}",
         r"y = \frac{1}{1 + \exp(-\alpha x)} = (1 + \exp(-\alpha x))^{-1}. \quad (6.1)",
-        r"\frac{\partial E}{\partial p} = \frac{1}{n} \left(\frac{\partial E_1}{\partial p} + \dots + \frac{\partial E_n}{\partial p} \right)",
+        r"\frac{\partial E}{\partial p} = \frac{1}{n} \left(\frac{\partial E_1}{\partial p} + "
+        r"\dots + \frac{\partial E_n}{\partial p} \right)",
         r"w_{6,\text{new}} = 0.15 - 0.05 \cdot (0.19 - 1) \cdot 0.48 \approx 0.17",
         r"\partial y / \partial x = \alpha y [1 - y]",
         r"p' = p - \dfrac{\partial E}{\partial p}",

@@ -31,7 +31,10 @@ def verdicts(spec: str, latex: str, **kw: object) -> list[str]:
     return [o.verdict for o in verify(CTX[spec], Claim(latex, **kw), strict=False)]  # type: ignore[arg-type]
 
 
-def sig(x: mpmath.mpf, a: mpmath.mpf = mpmath.mpf(1)) -> mpmath.mpf:
+ONE = mpmath.mpf(1)
+
+
+def sig(x: mpmath.mpf, a: mpmath.mpf = ONE) -> mpmath.mpf:
     return 1 / (1 + mpmath.exp(-a * x))
 
 
@@ -171,7 +174,8 @@ def test_wrong_chain_rule_counterexample_names_the_functions() -> None:
 
 def test_chain_rule_with_dependent_names_holds() -> None:
     for latex in (
-        r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial u}{\partial x}",
+        r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial "
+        r"u}{\partial x}",
         r"dy/dx = dy/du \cdot du/dx",
     ):
         assert verdicts("essay", latex) == ["holds"]
@@ -216,7 +220,10 @@ def test_a_typo_in_a_network_equation_stays_an_unknown_name() -> None:
 
 
 def test_maren_se_and_summation_index_set_to_o() -> None:
-    claim = r"\frac{\partial SSE}{\partial E_o} = \frac{\partial SE}{\partial E_o} = \frac{1}{2} \frac{\partial E_{q=o}^2}{\partial E_o} = E_o"
+    claim = (
+        r"\frac{\partial SSE}{\partial E_o} = \frac{\partial SE}{\partial E_o} = \frac{1}{2} "
+        r"\frac{\partial E_{q=o}^2}{\partial E_o} = E_o"
+    )
     outcomes = verify(CTX["maren"], Claim(claim))
     assert len(outcomes) == 6 and {o.verdict for o in outcomes} == {"holds"}
     assert verdicts("maren", r"\frac{\partial SE}{\partial E_o} = 2 E_o") == ["does not hold"] * 2
@@ -225,8 +232,12 @@ def test_maren_se_and_summation_index_set_to_o() -> None:
 @pytest.mark.parametrize(
     "chain",
     [
-        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} \frac{\partial \mathcal{F}}{\partial (NdInpt_o)} \frac{\partial (NdInpt_o)}{\partial v_{h,o}}",
-        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} \frac{\partial \mathcal{F}(NdInpt_o)}{\partial NdInpt_o} \frac{\partial NdInpt_o}{\partial v_{h,o}}",
+        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} "
+        r"\frac{\partial \mathcal{F}}{\partial (NdInpt_o)} \frac{\partial (NdInpt_o)}{\partial "
+        r"v_{h,o}}",
+        r"\frac{\partial SSE}{\partial E_o} \frac{\partial E_o}{\partial \mathcal{F}} "
+        r"\frac{\partial \mathcal{F}(NdInpt_o)}{\partial NdInpt_o} \frac{\partial "
+        r"NdInpt_o}{\partial v_{h,o}}",
     ],
 )
 def test_maren_bare_function_chain_equals_central_differences(chain: str) -> None:
@@ -251,7 +262,10 @@ def test_maren_bare_function_with_a_wrong_sign_is_caught() -> None:
 
 
 def test_alternatives_hold_for_the_matching_binding() -> None:
-    claim = r"\frac{\partial \text{net}_{\hat{y}}}{\partial w_{\hat{y}}} = \varphi_1 \text{ or } \varphi_2"
+    claim = (
+        r"\frac{\partial \text{net}_{\hat{y}}}{\partial w_{\hat{y}}} = \varphi_1 \text{ or } "
+        r"\varphi_2"
+    )
     outcomes = verify(CTX["sears-xor"], Claim(claim))
     assert [(o.binding, o.verdict) for o in outcomes] == [
         ("w_{\\hat{y}}=w_{1}", "holds"),
@@ -270,16 +284,19 @@ def test_alternatives_hold_for_the_matching_binding() -> None:
     ("latex", "verdict"),
     [
         (
-            r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) + (-0.5) = 0.6 \cdot 0.7 + 1.2 \cdot 0.1 + (-0.2) \cdot 0.4 - 0.5",
+            r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) + (-0.5) = 0.6 \cdot 0.7 + 1.2 \cdot 0.1 + "
+            r"(-0.2) \cdot 0.4 - 0.5",
             "holds",
         ),
         (r"(0.6, 1.2, -0.2) \cdot (0.7, 0.1, 0.4) = -0.04", "does not hold"),
         (
-            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + w_nc_n",
+            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + "
+            r"w_nc_n",
             "holds",
         ),
         (
-            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + w_nc_n + 1",
+            r"(w_1, w_2, \dots, w_n) \cdot (c_1, c_2, \dots, c_n) = w_1c_1 + w_2c_2 + \dots + "
+            r"w_nc_n + 1",
             "does not hold",
         ),
         (
@@ -312,11 +329,13 @@ def test_symbolic_dot_product_is_a_sum_over_n() -> None:
 def test_mean_over_cases_and_its_derivative() -> None:
     assert verdicts(
         "essay",
-        r"E(w_1, w_2, \dots, w_\alpha, b_1, b_2, \dots, b_\beta) = \frac{1}{n}(E_1 + E_2 + \dots + E_n)",
+        r"E(w_1, w_2, \dots, w_\alpha, b_1, b_2, \dots, b_\beta) = \frac{1}{n}(E_1 + E_2 + \dots "
+        r"+ E_n)",
     ) == ["holds"]
     claim = (
         r"\frac{\partial}{\partial p} \left(\frac{1}{n}(E_1 + E_2 + \dots + E_n) \right)"
-        r" = \frac{1}{n} \left(\frac{\partial E_1}{\partial p} + \frac{\partial E_2}{\partial p} + \dots + \frac{\partial E_n}{\partial p} \right)"
+        r" = \frac{1}{n} \left(\frac{\partial E_1}{\partial p} + \frac{\partial E_2}{\partial p} "
+        r"+ \dots + \frac{\partial E_n}{\partial p} \right)"
     )
     assert set(verdicts("essay", claim)) == {"holds"}
     assert set(verdicts("essay", claim.replace(r"\frac{1}{n} \left(", r"\left("))) == {
@@ -328,13 +347,20 @@ def test_mean_over_cases_and_its_derivative() -> None:
 
 
 def test_gradient_by_definition() -> None:
-    good = r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \frac{\partial f}{\partial x_2}, \dots, \frac{\partial f}{\partial x_n} \right)"
+    good = (
+        r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \frac{\partial "
+        r"f}{\partial x_2}, \dots, \frac{\partial f}{\partial x_n} \right)"
+    )
     assert verdicts("essay", good) == ["holds"]
     assert verdicts("essay", good.replace(r"\partial x_2}", r"\partial x_1}")) == ["does not hold"]
 
 
 def test_gradient_over_the_network_parameters() -> None:
-    sears = r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \frac{\partial E}{\partial w_2}, \frac{\partial E}{\partial w_{11}}, \dots, \frac{\partial E}{\partial w_{22}} \right]"
+    sears = (
+        r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \frac{\partial E}{\partial "
+        r"w_2}, \frac{\partial E}{\partial w_{11}}, \dots, \frac{\partial E}{\partial w_{22}} "
+        r"\right]"
+    )
     (o,) = verify(CTX["sears-xor"], Claim(sears))
     assert o.verdict == "holds" and "stands for w_{21}, w_{12}" in o.remark
     assert verdicts("sears-xor", sears.replace(r"\equiv -", r"\equiv")) == ["does not hold"]
@@ -389,7 +415,8 @@ def test_network_names_in_a_series_keep_it_a_network_equation() -> None:
 
 def test_column_vectors_and_vector_definitions() -> None:
     claim = (
-        r"z = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \\ -0.2 \end{bmatrix} \cdot \begin{bmatrix} 0.7 \\ 0.1 \\ 0.4 \end{bmatrix}"
+        r"z = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \\ -0.2 \end{bmatrix} \cdot \begin{bmatrix} "
+        r"0.7 \\ 0.1 \\ 0.4 \end{bmatrix}"
         r" + (-0.5)\right) = \sigma(-0.04) \approx 0.490"
     )
     outcomes = verify(CTX["essay"], Claim(claim))
@@ -404,7 +431,8 @@ def test_an_aside_in_parentheses_parses_and_is_not_read() -> None:
     from symbackprop.verify.reader import Group, parse
 
     doc = parse(
-        r"w_{6,\text{new}} = w_{6,\text{old}} - \alpha \Delta h_2 \quad (\text{Here, the learning rate} = 0.05)"
+        r"w_{6,\text{new}} = w_{6,\text{old}} - \alpha \Delta h_2 \quad (\text{Here, the learning "
+        r"rate} = 0.05)"
     )
     aside = doc.rows[0].clauses[1].sides[0]
     assert isinstance(aside, Group) and aside.kind == "aside"
@@ -415,7 +443,10 @@ def test_derivative_by_a_local_name_whose_value_is_an_expression() -> None:
         ("u", "o_1 - d_1"),
         ("p", r"w^{(3)}_{1,1}"),
     )  # as the document scope binds u = o_1 - d_1
-    rule = r"\frac{\partial}{\partial p}(u^2) = \frac{\partial}{\partial u}(u^2) \cdot \frac{\partial}{\partial p}(u) = 2u \cdot \frac{\partial}{\partial p}(u)"
+    rule = (
+        r"\frac{\partial}{\partial p}(u^2) = \frac{\partial}{\partial u}(u^2) \cdot "
+        r"\frac{\partial}{\partial p}(u) = 2u \cdot \frac{\partial}{\partial p}(u)"
+    )
     assert verdicts("essay", rule, bind=bind) == ["holds", "holds"]
     (o,) = verify(
         CTX["essay"],

@@ -116,12 +116,16 @@ SEARS = [
 CALCULUS = [
     r"[f(g(x))]' = f'(g(x)) \cdot g'(x)",
     r"\frac{1}{2} \frac{dx^2}{dx} = 2 * \frac{1}{2} x = x",
-    r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial u}{\partial x}",
+    r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u} \cdot \frac{\partial "
+    r"u}{\partial x}",
     r"(w_1, w_2, \dots, w_n) \cdot (u_1, u_2, \dots, u_n) = w_1u_1 + w_2u_2 + \dots + w_nu_n + b",
-    r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \dots, \frac{\partial f}{\partial x_n} \right)",
+    r"\nabla f(x_1, x_2, \dots, x_n) = \left(\frac{\partial f}{\partial x_1}, \dots, "
+    r"\frac{\partial f}{\partial x_n} \right)",
     r"\frac{\partial \text{net}_{\hat{y}}}{\partial w_{\hat{y}}} = \varphi_1 \text{ or } \varphi_2",
-    r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \dots, \frac{\partial E}{\partial w_{22}} \right]",
-    r"v = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \end{bmatrix} \cdot \begin{bmatrix} 0.7 \\ 0.1 \end{bmatrix}\right) \approx 0.6",
+    r"-\nabla E \equiv - \left[ \frac{\partial E}{\partial w_1}, \dots, \frac{\partial "
+    r"E}{\partial w_{22}} \right]",
+    r"v = \sigma\left(\begin{bmatrix} 0.6 \\ 1.2 \end{bmatrix} \cdot \begin{bmatrix} 0.7 \\ 0.1 "
+    r"\end{bmatrix}\right) \approx 0.6",
 ]
 CTX = context(preset("sears-xor"))
 LIMIT = 2.0
@@ -151,7 +155,7 @@ def test_random_token_soup(text: str) -> None:
     st.sampled_from(SEARS),
     st.integers(0, 80),
     st.integers(0, 6),
-    st.sampled_from(TOKENS + ["", "@", "}}", "\\"]),
+    st.sampled_from([*TOKENS, "", "@", "}}", "\\"]),
 )
 def test_mutated_source_equations(base: str, at: int, cut: int, insert: str) -> None:
     at = min(at, len(base))
@@ -165,7 +169,7 @@ def test_mutated_source_equations(base: str, at: int, cut: int, insert: str) -> 
     st.sampled_from(CALCULUS),
     st.integers(0, 120),
     st.integers(0, 6),
-    st.sampled_from(TOKENS + ["", "@", "}}", "\\"]),
+    st.sampled_from([*TOKENS, "", "@", "}}", "\\"]),
 )
 def test_mutated_statements_of_calculus(base: str, at: int, cut: int, insert: str) -> None:
     at = min(at, len(base))

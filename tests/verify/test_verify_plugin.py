@@ -1,4 +1,5 @@
-"""symbackprop.verify.testing and the pytest plugin's `derivation` fixture, as a user's test file uses them."""
+"""symbackprop.verify.testing and the pytest plugin's `derivation` fixture, as a user's test file
+uses them."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from symbackprop.model.network import Network, build
 from symbackprop.model.spec import NetworkSpec, inline, preset
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.steps import verify
-from tests.helpers import DPS, central_difference, close, random_point, value
+from tests.helpers import central_difference, close, random_point, value
 
 HOLDS, FAILS = "holds", "does not hold"
 
