@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
+from typing import cast
 
 import sympy as sp
 from lark import Lark, Token, Tree
