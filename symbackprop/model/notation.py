@@ -34,7 +34,10 @@ TOP_KEYS: dict[str, set[str]] = {
     "target": {"j"},
     "output": {"j"},
     "error_term": {"j"},
+    # how a name of several letters (SSE, NdInpt) prints: mathit (default), mathrm or plain
+    "multiletter": set(),
 }
+MULTILETTER_STYLES = ("mathit", "mathrm", "plain")
 LAYER_KEYS: dict[str, set[str]] = {
     "weight": {"l", "j", "k"},
     "bias": {"l", "j"},
@@ -223,6 +226,11 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             lists[key] = _letter_list(where, key, value)
         elif key in TOP_KEYS:
             top[key] = _check_template(where, key, value, TOP_KEYS[key])
+            if key == "multiletter" and value not in MULTILETTER_STYLES:
+                raise NotationError(
+                    f"{where}: 'multiletter' must be one of {choices(MULTILETTER_STYLES)}, "
+                    f"got {value!r:.40}"
+                )
         elif key in READER_KEYS:
             reader[key] = _reader_table(where, key, value)
         elif key in ("layer", "layers", "names") and not isinstance(value, dict):

@@ -10,7 +10,7 @@ import sympy as sp
 from symbackprop.backprop.indexform import CASE_ERROR, Block, IndexForm
 from symbackprop.backprop.indexscheme import Formula, Partial, Scheme
 from symbackprop.model.notation import Notation
-from symbackprop.printing.latex import NotationPrinter
+from symbackprop.printing.latex import NotationPrinter, styled
 from symbackprop.printing.srepr import srepr
 
 
@@ -37,7 +37,8 @@ class IndexPrinter(NotationPrinter):
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         template = self.scheme.templates[expr.base]
         shown = [self._print(i) for i in expr.indices]
-        return Template(template).substitute(j=shown[0], k=shown[-1])
+        name = Template(template).substitute(j=shown[0], k=shown[-1])
+        return styled(name, self._settings["multiletter"])
 
     def _print_Partial(self, expr: Partial) -> str:
         den = self._print(expr.den)

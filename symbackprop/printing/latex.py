@@ -7,9 +7,10 @@ differences keep the source's orientation: ``(y - \\hat{y})``, ``1 - \\varphi``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from string import Template
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -40,12 +41,32 @@ class SumsOnce(_Printer):
         return sums[expr]
 
 
+MULTILETTER = re.compile(r"^([A-Za-z]{2,})(?=[_^]|$)")
+
+
+def styled(name: str, style: str) -> str:
+    """A name whose head is several letters (SSE, NdInpt_{1}) as one word: ``\\mathit{SSE}``
+    (or ``\\mathrm``), so that LaTeX does not typeset it as a product S S E."""
+    if style == "plain":
+        return name
+    return MULTILETTER.sub(lambda m: rf"\{style}{{{m.group(1)}}}", name, count=1)
+
+
 class NotationPrinter(SumsOnce, LatexPrinter):
-    """A LaTeX printer that writes every symbol as the notation names it."""
+    """A LaTeX printer that writes every symbol as the notation names it.
+
+    Setting ``multiletter``: how a name of several letters prints (``mathit``, the default;
+    ``mathrm``; ``plain``); the notation file's ``multiletter`` key gives it."""
+
+    _default_settings: ClassVar[dict[str, Any]] = {
+        **LatexPrinter._default_settings,
+        "multiletter": "mathit",
+    }
 
     def __init__(self, names: dict[str, str], notation: Notation, case_error: bool = False) -> None:
-        super().__init__({"order": "none", "mul_symbol": None})
-        self.names = names
+        style = notation.get("multiletter") or "mathit"
+        super().__init__({"order": "none", "mul_symbol": None, "multiletter": style})
+        self.names = {key: styled(name, style) for key, name in names.items()}
         self.notation = notation
         self.case_error = case_error
         self._seen: dict[sp.Expr, str] = {}

@@ -1,9 +1,11 @@
 """Hard limits on the verifier: input size checked at once, time and memory enforced in a worker.
 
 A claim is judged in a forked worker process that inherits everything the caller has built
-(the network, its derivations) and sends back only the outcomes. The caller waits at most
-``Limits.seconds``; a worker still busy then is killed and the claim is *undecided*
-("exceeded the 10 s limit"), never a hang. The worker's address space is capped at the
+(the network, its derivations) and sends back only the outcomes. The worker may use
+``Limits.seconds`` of CPU time (the kernel stops it there, so a loaded machine does not cut a
+claim short); a worker that waits without computing is killed after a wall-clock backstop of
+``3 * seconds + 5``. Either way the claim is *undecided* ("exceeded the 10 s limit"), never a
+hang. The worker's address space is capped at the
 caller's size plus ``Limits.memory_mb``, so a claim that blows up SymPy's expressions ends
 as *undecided* too, without taking the machine with it.
 
@@ -16,10 +18,14 @@ and memory limits; the size limits still hold.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import multiprocessing
 import os
+import pickle
 import re
 import resource
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +59,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class InputTooLarge(SymbackpropError):
+class InputTooLargeError(SymbackpropError):
     """A claim over a size limit: refused before any work."""
 
 
@@ -76,7 +82,7 @@ EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\s*\d+)")
 def check_size(latex: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse LaTeX over a size limit, naming the limit."""
     if len(latex) > limits.max_chars:
-        raise InputTooLarge(
+        raise InputTooLargeError(
             f"the claim has {len(latex)} characters; the limit is {limits.max_chars}"
         )
     depth = deepest = 0
@@ -85,42 +91,50 @@ def check_size(latex: str, limits: Limits = DEFAULT_LIMITS) -> None:
         depth -= ch in "})]"
         deepest = max(deepest, depth)
     if deepest > limits.max_depth:
-        raise InputTooLarge(
+        raise InputTooLargeError(
             f"the claim nests brackets {deepest} deep; the limit is {limits.max_depth}"
         )
     for match in DIGITS.finditer(latex):
         digits = sum(c.isdigit() for c in match.group())
         if digits > limits.max_digits:
-            raise InputTooLarge(
+            raise InputTooLargeError(
                 f"the number {match.group()[:12]}... has {digits} digits; "
                 f"the limit is {limits.max_digits}"
             )
     for match in EXPONENT.finditer(latex):
         power = abs(int(match.group(1).replace(" ", "")))
         if power > limits.max_exponent:
-            raise InputTooLarge(f"the exponent {power} is over the limit of {limits.max_exponent}")
+            raise InputTooLargeError(
+                f"the exponent {power} is over the limit of {limits.max_exponent}"
+            )
     if re.search(r"\^\s*\{[^{}]*\^", latex):
-        raise InputTooLarge("a power of a power (a tower such as 10^{10^{10}}) is not judged")
+        raise InputTooLargeError("a power of a power (a tower such as 10^{10^{10}}) is not judged")
 
 
 IN_WORKER = False  # set in the worker: a nested call runs directly
+WALL_FACTOR, WALL_SLACK = 3, 5.0  # the wall-clock backstop: 3 * seconds + 5
 
 
 def run_limited(work: Callable[[], T], limits: Limits = DEFAULT_LIMITS) -> Done[T] | Exceeded:
     """``work()`` in a forked worker under the time and memory limits."""
     if IN_WORKER or "fork" not in multiprocessing.get_all_start_methods():
         return Done(work())
+    classes = exception_classes()  # the worker names its exception's class by id: see rebuilt
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
-    worker = context.Process(target=_serve, args=(work, writer, limits.memory_mb), daemon=True)
+    worker = context.Process(target=_serve, args=(work, writer, limits), daemon=True)
     worker.start()
     writer.close()
+    late = Exceeded(f"exceeded the {limits.seconds:g} s limit")
     try:
-        if not reader.poll(limits.seconds):
-            return Exceeded(f"exceeded the {limits.seconds:g} s limit")
+        if not reader.poll(WALL_FACTOR * limits.seconds + WALL_SLACK):
+            return late
         try:
             status, payload = reader.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # the worker died without a word: which limit?
+            worker.join()
+            if worker.exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+                return late
             return Exceeded(f"exceeded the {limits.memory_mb} MiB memory limit")
     finally:
         if worker.is_alive():
@@ -130,14 +144,15 @@ def run_limited(work: Callable[[], T], limits: Limits = DEFAULT_LIMITS) -> Done[
     if status == "memory":
         return Exceeded(f"exceeded the {limits.memory_mb} MiB memory limit")
     if status == "error":
-        raise payload
+        raise rebuilt(payload, classes)
     return Done(payload)
 
 
-def _serve(work: Callable[[], object], writer: object, memory_mb: int) -> None:
+def _serve(work: Callable[[], object], writer: object, limits: Limits) -> None:
     global IN_WORKER
     IN_WORKER = True
-    _cap_memory(memory_mb)
+    _cap_memory(limits.memory_mb)
+    _cap_cpu(limits.seconds)
     try:
         result: tuple[str, object] = ("ok", work())
     except MemoryError:
@@ -146,13 +161,62 @@ def _serve(work: Callable[[], object], writer: object, memory_mb: int) -> None:
         result = ("error", SymbackpropError("the claim is nested too deeply to judge"))
     except Exception as exc:
         result = ("error", exc)
-    try:
+    if result[0] == "error":
+        result = ("error", portable(result[1]))  # type: ignore[arg-type]
+    with contextlib.suppress(MemoryError, OSError):  # the caller then reports the limit
         writer.send(result)  # type: ignore[attr-defined]  # multiprocessing's Connection
-    except (MemoryError, OSError):
-        pass
-    except Exception:
-        writer.send(("error", RuntimeError(repr(result[1]))))  # type: ignore[attr-defined]
     os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
+
+
+def exception_classes() -> dict[int, type[BaseException]]:
+    """Every exception class alive in this process, by id. A forked worker shares these objects,
+    so it can name its exception's class by id: pickling by module path would fail for a class
+    whose module was imported again since (the tests do that), and raise a stranger instead."""
+    found: dict[int, type[BaseException]] = {}
+    todo: list[type[BaseException]] = [BaseException]
+    while todo:
+        cls = todo.pop()
+        if id(cls) not in found:
+            found[id(cls)] = cls
+            todo.extend(cls.__subclasses__())
+    return found
+
+
+def portable(exc: BaseException) -> tuple[int, tuple[object, ...], dict[str, object], str]:
+    """An exception as (its class's id, args, attributes, text), each part picklable."""
+    state = {k: v for k, v in vars(exc).items() if _picklable(v)}
+    args = exc.args if _picklable(exc.args) else (str(exc),)
+    return id(type(exc)), args, state, str(exc)
+
+
+def rebuilt(
+    payload: tuple[int, tuple[object, ...], dict[str, object], str],
+    classes: dict[int, type[BaseException]],
+) -> BaseException:
+    """The worker's exception again, of the very class it was."""
+    class_id, args, state, text = payload
+    cls = classes.get(class_id)
+    if cls is None:
+        return RuntimeError(text)
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True
+
+
+def _cap_cpu(seconds: float) -> None:
+    """SIGXCPU (which ends the process) after ``seconds`` of CPU time, SIGKILL a second later."""
+    soft = max(1, math.ceil(seconds))
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
 
 
 def _cap_memory(memory_mb: int) -> None:

@@ -112,7 +112,7 @@ def test_maren_reproduces_eq_6_30_and_derives_the_hidden_formula(
 ) -> None:
     out = _maren_latex(capsys)
     assert (
-        r"\frac{\partial SSE}{\partial v_{h,o}} &= \frac{\partial SSE}{\partial E_{o}}" in out
+        r"\frac{\partial \mathit{SSE}}{\partial v_{h,o}} &= \frac{\partial \mathit{SSE}}{\partial E_{o}}" in out
     )  # 6.28
     assert (
         r"&= E_{o} \cdot \left(-1\right) \cdot \left(\alpha \mathcal{F}_{o} \left(1 - "
@@ -122,7 +122,7 @@ def test_maren_reproduces_eq_6_30_and_derives_the_hidden_formula(
         r"&= - \alpha E_{o} \mathcal{F}_{o} \left(1 - \mathcal{F}_{o}\right) H_{h}" in out
     )  # 6.30
     assert (
-        r"\frac{\partial SSE}{\partial E_{o}} &= \frac{\partial}{\partial E_{o}}" in out
+        r"\frac{\partial \mathit{SSE}}{\partial E_{o}} &= \frac{\partial}{\partial E_{o}}" in out
         and "&= E_{o}\n" in out
     )  # 6.17
     assert r"\frac{\partial E_{o}}{\partial A_{o}}" in out and "&= -1\n" in out  # 6.21
@@ -138,7 +138,7 @@ def test_the_chapters_upper_limit_O_in_eq_6_3_is_a_slip(capsys: pytest.CaptureFi
     """Eqs. 6.3 and 6.9 write NdInpt_o = sum_{h=1}^{O} v_{h,o} H_h; the derived net input runs to
     H."""
     out = _maren_latex(capsys)
-    assert r"NdInpt_{o} = \sum_{h'=1}^{H} v_{h',o} H_{h'}" in out
+    assert r"\mathit{NdInpt}_{o} = \sum_{h'=1}^{H} v_{h',o} H_{h'}" in out
     _spec, net, form, _et = _setup("maren")
     block = form.blocks[0]
     out_layer, hidden = block.scheme.layers[2], block.scheme.layers[1]

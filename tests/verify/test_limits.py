@@ -11,7 +11,7 @@ from symbackprop import preset
 from symbackprop.cli import main
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import Claim, Context, Verdict, context
-from symbackprop.verify.limits import Done, Exceeded, InputTooLarge, Limits, run_limited
+from symbackprop.verify.limits import Done, Exceeded, InputTooLargeError, Limits, run_limited
 from symbackprop.verify.steps import verify
 from symbackprop.verify.testing import check_derivation
 
@@ -30,7 +30,9 @@ def test_a_claim_past_the_time_limit_is_undecided_and_stops_on_time(sears: Conte
     elapsed = time.perf_counter() - start
     assert [o.verdict for o in out] == [Verdict.UNDECIDED]
     assert out[0].remark == "exceeded the 2 s limit"
-    assert elapsed < 6  # the worker is killed at the limit, not left to finish
+    assert (
+        elapsed < 3 * 2 + 5 + 3
+    )  # stopped at the limit (CPU time, wall backstop), not left to finish
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,7 @@ def test_a_claim_past_the_time_limit_is_undecided_and_stops_on_time(sears: Conte
 )
 def test_oversized_input_is_refused_at_once(sears: Context, latex: str, words: str) -> None:
     start = time.perf_counter()
-    with pytest.raises(InputTooLarge, match=words):
+    with pytest.raises(InputTooLargeError, match=words):
         verify(sears, Claim(latex, param="w_{1}", kind="gradient"))
     assert time.perf_counter() - start < 1
 
@@ -110,6 +112,20 @@ def test_audit_applies_the_limit_per_equation_and_carries_on(
 
 def test_assert_derivation_keeps_the_limits() -> None:
     start = time.perf_counter()
-    with pytest.raises(InputTooLarge):
+    with pytest.raises(InputTooLargeError):
         check_derivation("sears-xor", "w_{1}", r"(1+\varphi_1)^{5000}")
     assert time.perf_counter() - start < 5
+
+
+def test_an_exception_comes_back_as_its_own_class() -> None:
+    class Local(SymbackpropError):  # not importable by name: pickle could not send it by path
+        def __init__(self, message: str, column: int) -> None:
+            super().__init__(message)
+            self.column = column
+
+    def bad() -> None:
+        raise Local("read error", 7)
+
+    with pytest.raises(Local, match="read error") as caught:
+        run_limited(bad, Limits(seconds=5))
+    assert caught.value.column == 7

@@ -574,7 +574,7 @@ DIAGNOSES = {
     (
         "maren",
         "-\\alpha \\sum_{o \\in \\text{outputs}} E_o \\mathcal{F}_o (1-\\mathcal{F}_o) v_{h,o} H_h (1 - H_h) I_i",
-    ): "missing: \\alpha (of \\frac{\\partial H_{2}}{\\partial NdInpt^{H}_{2}} = H_{2} \\alpha \\left(1 - H_{2}\\right))",
+    ): "missing: \\alpha (of \\frac{\\partial H_{2}}{\\partial \\mathit{NdInpt}^{H}_{2}} = H_{2} \\alpha \\left(1 - H_{2}\\right))",
     (
         "maren",
         "-\\alpha \\sum_o E_o \\mathcal{F}_o v_{h,o} \\alpha H_h (1 - H_h) I_i",
