@@ -27,16 +27,36 @@ The spec's error is the mean over n cases, E = (1/n) sum_i E_i: loss and
 value_and_grad give one case's E_i, and full-batch train descends E itself.
 """
 
+import gc
 import math
+import sys
+import types
 
 import numba
 import numpy as np
+
+
+def _importable():
+    """Whether Numba can import this module by its name, as loading its cached code does.
+
+    A module loaded from its path without a sys.modules entry registers itself; under a name
+    that another module holds it is not importable and runs without the disk cache.
+    """
+    here = globals()
+    held = sys.modules.get(__name__)
+    if held is None:
+        found = [m for m in gc.get_referrers(here) if isinstance(m, types.ModuleType) and m.__dict__ is here]
+        if len(found) != 1:
+            return False
+        sys.modules[__name__] = held = found[0]
+    return getattr(held, "__dict__", None) is here
+
 
 # The one jit policy: compiled on first call, cached on disk, strict IEEE arithmetic (no fastmath).
 # The disk cache only with Numba 0.68 or later, which keys it on a SHA-256 of this file; older
 # versions key it on the file's path, size and mtime, and would run the machine code of an older
 # module regenerated with the same size and mtime (another GAIN, say).
-CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68)
+CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68) and _importable()
 jit = numba.njit(cache=CACHE)
 
 SPEC = 'name = "essay"\ndescription = "3-2-2-4 sigmoid network with biases, E_i = sum (o - d)^2, E the mean over n cases"\nsource = "002_33b08071c14ecca5.txt (IB Extended Essay)"\nlayers = [\n    3,\n    2,\n    2,\n    4,\n]\nactivation = [\n    "sigmoid",\n    "sigmoid",\n    "sigmoid",\n]\nbias = [\n    true,\n    true,\n    true,\n]\ngain = [\n    false,\n    false,\n    false,\n]\nloss = "sse"\nmean = true\nnotation = "essay"\n'

@@ -27,16 +27,36 @@ GAIN is the sigmoid gain alpha, fixed when the module is generated (Numba freeze
 globals at compile time): regenerate with --gain-value to change it.
 """
 
+import gc
 import math
+import sys
+import types
 
 import numba
 import numpy as np
+
+
+def _importable():
+    """Whether Numba can import this module by its name, as loading its cached code does.
+
+    A module loaded from its path without a sys.modules entry registers itself; under a name
+    that another module holds it is not importable and runs without the disk cache.
+    """
+    here = globals()
+    held = sys.modules.get(__name__)
+    if held is None:
+        found = [m for m in gc.get_referrers(here) if isinstance(m, types.ModuleType) and m.__dict__ is here]
+        if len(found) != 1:
+            return False
+        sys.modules[__name__] = held = found[0]
+    return getattr(held, "__dict__", None) is here
+
 
 # The one jit policy: compiled on first call, cached on disk, strict IEEE arithmetic (no fastmath).
 # The disk cache only with Numba 0.68 or later, which keys it on a SHA-256 of this file; older
 # versions key it on the file's path, size and mtime, and would run the machine code of an older
 # module regenerated with the same size and mtime (another GAIN, say).
-CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68)
+CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68) and _importable()
 jit = numba.njit(cache=CACHE)
 
 SPEC = 'name = "maren"\ndescription = "4-3-2 sigmoid network with gain alpha, no biases, SSE = 1/2 sum_o (Desired_o - Actual_o)^2"\nsource = "001_c019515880ad17b0.txt (Maren 2020, chapter 6)"\nlayers = [\n    4,\n    3,\n    2,\n]\nactivation = [\n    "sigmoid",\n    "sigmoid",\n]\nbias = [\n    false,\n    false,\n]\ngain = [\n    true,\n    true,\n]\nloss = "half_sse"\nmean = false\nnotation = "maren"\n'

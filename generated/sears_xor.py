@@ -24,16 +24,36 @@ lr >= 0, 0 <= epochs <= MAX_EPOCHS, batch_size >= 1) and raises ValueError namin
 argument; the jitted kernels behind them (_forward, ...) trust their arguments.
 """
 
+import gc
 import math
+import sys
+import types
 
 import numba
 import numpy as np
+
+
+def _importable():
+    """Whether Numba can import this module by its name, as loading its cached code does.
+
+    A module loaded from its path without a sys.modules entry registers itself; under a name
+    that another module holds it is not importable and runs without the disk cache.
+    """
+    here = globals()
+    held = sys.modules.get(__name__)
+    if held is None:
+        found = [m for m in gc.get_referrers(here) if isinstance(m, types.ModuleType) and m.__dict__ is here]
+        if len(found) != 1:
+            return False
+        sys.modules[__name__] = held = found[0]
+    return getattr(held, "__dict__", None) is here
+
 
 # The one jit policy: compiled on first call, cached on disk, strict IEEE arithmetic (no fastmath).
 # The disk cache only with Numba 0.68 or later, which keys it on a SHA-256 of this file; older
 # versions key it on the file's path, size and mtime, and would run the machine code of an older
 # module regenerated with the same size and mtime (another GAIN, say).
-CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68)
+CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68) and _importable()
 jit = numba.njit(cache=CACHE)
 
 SPEC = 'name = "sears-xor"\ndescription = "XOR learned by a 2-2-1 sigmoid network without biases, E = 1/2 (y - y-hat)^2"\nsource = "000_f8a59a32590a939b.txt (Sears 2017)"\nlayers = [\n    2,\n    2,\n    1,\n]\nactivation = [\n    "sigmoid",\n    "sigmoid",\n]\nbias = [\n    false,\n    false,\n]\ngain = [\n    false,\n    false,\n]\nloss = "half_sse"\nmean = false\nnotation = "sears"\n'
