@@ -592,25 +592,37 @@ def _check(fn, *args, min_rows=0):
     if the function writes into it."""
     rows, first = None, ""
     for name, a, shape, writes in args:
-        want = f"{fn}: {name} must be a C-contiguous float64 array of shape {_shape_text(shape, 'n' if rows is None else rows)}"
-        if not isinstance(a, np.ndarray):
-            raise ValueError(f"{want}; got {type(a).__name__}")
-        got = f"; got shape {a.shape} dtype {a.dtype}"
-        if a.dtype != _F64 or not a.dtype.isnative:
-            raise ValueError(want + got)
-        if a.ndim != len(shape) or any(d is not None and d != e for d, e in zip(shape, a.shape)):
-            raise ValueError(want + got)
-        if None in shape:
-            if rows is None:
-                rows, first = a.shape[0], name
-                if rows < min_rows:
-                    raise ValueError(f"{want} with n >= {min_rows}{got}")
-            elif a.shape[0] != rows:
-                raise ValueError(f"{fn}: {name} must have as many rows as {first} ({rows}){got}")
-        if not a.flags.c_contiguous:
-            raise ValueError(f"{want}{got}, not C-contiguous (pass np.ascontiguousarray({name}))")
-        if writes and not a.flags.writeable:
-            raise ValueError(f"{want}{got}, read-only ({fn} writes into it)")
+        problem = _problem(a, shape, rows, min_rows, writes)
+        if problem is not None:
+            want = f"{fn}: {name} must be a C-contiguous float64 array of shape {_shape_text(shape, 'n' if rows is None else rows)}"
+            if problem == "rows":
+                want = f"{fn}: {name} must have as many rows as {first} ({rows})"
+            elif problem == "few":
+                want += f" with n >= {min_rows}"
+            if not isinstance(a, np.ndarray):
+                raise ValueError(f"{want}; got {type(a).__name__}")
+            got = f"; got shape {a.shape} dtype {a.dtype}"
+            raise ValueError(want + got + {"layout": ", not C-contiguous (pass np.ascontiguousarray(" + name + "))", "read-only": f", read-only ({fn} writes into it)"}.get(problem, ""))
+        if None in shape and rows is None:
+            rows, first = a.shape[0], name
+
+
+def _problem(a, shape, rows, min_rows, writes):
+    """What is wrong with one argument of _check, or None."""
+    if not isinstance(a, np.ndarray) or a.dtype != _F64 or not a.dtype.isnative:
+        return "type"
+    if a.ndim != len(shape) or any(d is not None and d != e for d, e in zip(shape, a.shape)):
+        return "shape"
+    if None in shape:
+        if rows is None and a.shape[0] < min_rows:
+            return "few"
+        if rows is not None and a.shape[0] != rows:
+            return "rows"
+    if not a.flags.c_contiguous:
+        return "layout"
+    if writes and not a.flags.writeable:
+        return "read-only"
+    return None
 
 
 def _integer(fn, name, value, low, high):
@@ -631,38 +643,42 @@ def _rate(fn, name, value):
 
 def forward(x, theta, out):
     """The outputs of one case x into out (length N_OUTPUTS)."""
-    if not (type(x) is np.ndarray and x.dtype is _F64 and x.shape == _X and x.flags.c_contiguous and type(theta) is np.ndarray and theta.dtype is _F64 and theta.shape == _THETA and theta.flags.c_contiguous and type(out) is np.ndarray and out.dtype is _F64 and out.shape == _Y and out.flags.c_contiguous and out.flags.writeable):
+    if not (type(x) is np.ndarray and (x.dtype is _F64 or x.dtype == _F64) and x.shape == _X and x.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous and type(out) is np.ndarray and (out.dtype is _F64 or out.dtype == _F64) and out.shape == _Y and out.flags.c_contiguous and out.flags.writeable):
         _check("forward", ("x", x, _X, False), ("theta", theta, _THETA, False), ("out", out, _Y, True))
     _forward(x, theta, out)
 
 
 def loss(x, y, theta):
     """The error E of one case."""
-    if not (type(x) is np.ndarray and x.dtype is _F64 and x.shape == _X and x.flags.c_contiguous and type(y) is np.ndarray and y.dtype is _F64 and y.shape == _Y and y.flags.c_contiguous and type(theta) is np.ndarray and theta.dtype is _F64 and theta.shape == _THETA and theta.flags.c_contiguous):
+    if not (type(x) is np.ndarray and (x.dtype is _F64 or x.dtype == _F64) and x.shape == _X and x.flags.c_contiguous and type(y) is np.ndarray and (y.dtype is _F64 or y.dtype == _F64) and y.shape == _Y and y.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous):
         _check("loss", ("x", x, _X, False), ("y", y, _Y, False), ("theta", theta, _THETA, False))
     return _loss(x, y, theta)
 
 
 def value_and_grad(x, y, theta, grad):
     """The error E of one case; writes dE/dtheta into grad and returns E."""
-    if not (type(x) is np.ndarray and x.dtype is _F64 and x.shape == _X and x.flags.c_contiguous and type(y) is np.ndarray and y.dtype is _F64 and y.shape == _Y and y.flags.c_contiguous and type(theta) is np.ndarray and theta.dtype is _F64 and theta.shape == _THETA and theta.flags.c_contiguous and type(grad) is np.ndarray and grad.dtype is _F64 and grad.shape == _THETA and grad.flags.c_contiguous and grad.flags.writeable):
+    if not (type(x) is np.ndarray and (x.dtype is _F64 or x.dtype == _F64) and x.shape == _X and x.flags.c_contiguous and type(y) is np.ndarray and (y.dtype is _F64 or y.dtype == _F64) and y.shape == _Y and y.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous and type(grad) is np.ndarray and (grad.dtype is _F64 or grad.dtype == _F64) and grad.shape == _THETA and grad.flags.c_contiguous and grad.flags.writeable):
         _check("value_and_grad", ("x", x, _X, False), ("y", y, _Y, False), ("theta", theta, _THETA, False), ("grad", grad, _THETA, True))
     return _value_and_grad(x, y, theta, grad)
 
 
 def predict(X, theta):
     """The outputs of every row of X, as an array of shape (n, N_OUTPUTS)."""
-    if not (type(X) is np.ndarray and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == N_INPUTS and X.flags.c_contiguous and type(theta) is np.ndarray and theta.dtype is _F64 and theta.shape == _THETA and theta.flags.c_contiguous):
+    if not (type(X) is np.ndarray and (X.dtype is _F64 or X.dtype == _F64) and X.ndim == 2 and X.shape[1] == N_INPUTS and X.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous):
         _check("predict", ("X", X, (None, N_INPUTS), False), ("theta", theta, _THETA, False))
     return _predict(X, theta)
 
 
 def train(X, Y, theta, lr, epochs, batch_size):
     """Gradient descent on the rows of (X, Y), theta updated in place; the mean error per epoch."""
-    _check("train", ("X", X, (None, N_INPUTS), False), ("Y", Y, (None, N_OUTPUTS), False), ("theta", theta, _THETA, True), min_rows=1)
-    lr = _rate("train", "lr", lr)
-    epochs = _integer("train", "epochs", epochs, 0, MAX_EPOCHS)
-    batch_size = _integer("train", "batch_size", batch_size, 1, MAX_BATCH)
+    if not (type(X) is np.ndarray and (X.dtype is _F64 or X.dtype == _F64) and X.ndim == 2 and X.shape[1] == N_INPUTS and X.flags.c_contiguous and type(Y) is np.ndarray and (Y.dtype is _F64 or Y.dtype == _F64) and Y.ndim == 2 and Y.shape[1] == N_OUTPUTS and Y.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous and theta.flags.writeable and 0 < X.shape[0] == Y.shape[0]):
+        _check("train", ("X", X, (None, N_INPUTS), False), ("Y", Y, (None, N_OUTPUTS), False), ("theta", theta, _THETA, True), min_rows=1)
+    if not (type(lr) is float and 0.0 <= lr < math.inf):
+        lr = _rate("train", "lr", lr)
+    if not (type(epochs) is int and 0 <= epochs <= MAX_EPOCHS):
+        epochs = _integer("train", "epochs", epochs, 0, MAX_EPOCHS)
+    if not (type(batch_size) is int and 1 <= batch_size <= MAX_BATCH):
+        batch_size = _integer("train", "batch_size", batch_size, 1, MAX_BATCH)
     return _train(X, Y, theta, lr, epochs, batch_size)
 
 

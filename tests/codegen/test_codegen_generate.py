@@ -120,7 +120,7 @@ def test_failed_write_leaves_the_old_file_intact(
     def refuse(src: str, dst: str) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(codegen.os, "replace", refuse)
+    monkeypatch.setattr(codegen.output.os, "replace", refuse)
     with pytest.raises(SymbackpropError, match="nothing was changed"):
         codegen.generate(preset("note"), path)
     assert path.read_text() == "old\n"
