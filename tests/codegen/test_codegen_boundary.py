@@ -35,13 +35,14 @@ def module_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 # Runs in the subprocess: the good call first (it must work), then every wrong case of one
 # function; one JSON line per case. A crash ends the process with the cases so far printed.
 SCRIPT = r"""
-import importlib.util, json, math, sys
+import json, math, sys
+from pathlib import Path
 import numpy as np
 sys.path.insert(0, {root!r})
-spec = importlib.util.spec_from_file_location("boundary_module", {path!r})
-m = importlib.util.module_from_spec(spec)
-sys.modules["boundary_module"] = m
-spec.loader.exec_module(m)
+from symbackprop.train.runs import import_path
+# one module name per file in every process: Numba's cached code imports the module by the
+# name it was compiled under
+m = import_path(Path({path!r}))
 fn = {fn!r}
 NI, NO, NP = m.N_INPUTS, m.N_OUTPUTS, m.N_PARAMS
 
