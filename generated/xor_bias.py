@@ -18,15 +18,43 @@ layer: the weights w{l}_{j}_{k} row by row, then that layer's biases b{l}_{j}).
   the last parameters reached.
 - predict(X, theta) -> float64[n, N_OUTPUTS]: the outputs of every row.
 - init(seed) -> theta: Glorot-uniform weights, zero biases (seeds Numba's random state).
+
+Each of them checks its arguments first (float64, C-contiguous, the lengths above; a finite
+lr >= 0, 0 <= epochs <= MAX_EPOCHS, batch_size >= 1) and raises ValueError naming the
+argument; the jitted kernels behind them (_forward, ...) trust their arguments.
 """
 
+import gc
 import math
+import sys
+import types
 
 import numba
 import numpy as np
 
+
+def _importable():
+    """Whether Numba can import this module by its name, as loading its cached code does.
+
+    A module loaded from its path without a sys.modules entry registers itself; under a name
+    that another module holds it is not importable and runs without the disk cache.
+    """
+    here = globals()
+    held = sys.modules.get(__name__)
+    if held is None:
+        found = [m for m in gc.get_referrers(here) if isinstance(m, types.ModuleType) and m.__dict__ is here]
+        if len(found) != 1:
+            return False
+        sys.modules[__name__] = held = found[0]
+    return getattr(held, "__dict__", None) is here
+
+
 # The one jit policy: compiled on first call, cached on disk, strict IEEE arithmetic (no fastmath).
-jit = numba.njit(cache=True)
+# The disk cache only with Numba 0.68 or later, which keys it on a SHA-256 of this file; older
+# versions key it on the file's path, size and mtime, and would run the machine code of an older
+# module regenerated with the same size and mtime (another GAIN, say).
+CACHE = tuple(int(v) for v in numba.__version__.split(".")[:2]) >= (0, 68) and _importable()
+jit = numba.njit(cache=CACHE)
 
 SPEC = 'name = "xor-bias"\ndescription = "The XOR network with a bias on every unit: 2-2-1, sigmoid, half_sse"\nlayers = [\n    2,\n    2,\n    1,\n]\nactivation = [\n    "sigmoid",\n    "sigmoid",\n]\nbias = [\n    true,\n    true,\n]\ngain = [\n    false,\n    false,\n]\nloss = "half_sse"\nmean = false\nnotation = "canonical"\n'
 PARAM_IDS = (
@@ -63,7 +91,7 @@ def _sigmoid(z):
 
 
 @jit
-def forward(x, theta, out):
+def _forward(x, theta, out):
     """The outputs of one case x into out (length N_OUTPUTS)."""
     w1_1_1 = theta[0]
     w1_1_2 = theta[1]
@@ -86,7 +114,7 @@ def forward(x, theta, out):
 
 
 @jit
-def loss(x, y, theta):
+def _loss(x, y, theta):
     """The error E of one case."""
     w1_1_1 = theta[0]
     w1_1_2 = theta[1]
@@ -110,7 +138,7 @@ def loss(x, y, theta):
 
 
 @jit
-def value_and_grad(x, y, theta, grad):
+def _value_and_grad(x, y, theta, grad):
     """The error E of one case; writes dE/dtheta into grad and returns E."""
     w1_1_1 = theta[0]
     w1_1_2 = theta[1]
@@ -149,7 +177,7 @@ def value_and_grad(x, y, theta, grad):
 
 
 @jit
-def predict(X, theta):
+def _predict(X, theta):
     """The outputs of every row of X, as an array of shape (n, N_OUTPUTS)."""
     out = np.empty((X.shape[0], N_OUTPUTS))
     w1_1_1 = theta[0]
@@ -175,7 +203,7 @@ def predict(X, theta):
 
 
 @jit
-def train(X, Y, theta, lr, epochs, batch_size):
+def _train(X, Y, theta, lr, epochs, batch_size):
     """Gradient descent on the rows of (X, Y), theta updated in place; the mean error per epoch."""
     n = X.shape[0]
     if X.shape[1] != N_INPUTS or Y.shape[1] != N_OUTPUTS or Y.shape[0] != n or n == 0:
@@ -253,7 +281,7 @@ def train(X, Y, theta, lr, epochs, batch_size):
             stop = min(start + batch_size, n)
             batch[:] = 0.0
             for i in range(start, stop):
-                total += value_and_grad(X[i], Y[i], theta, grad)
+                total += _value_and_grad(X[i], Y[i], theta, grad)
                 for k in range(N_PARAMS):
                     batch[k] += grad[k]
             step = lr / (stop - start)
@@ -266,7 +294,7 @@ def train(X, Y, theta, lr, epochs, batch_size):
 
 
 @jit
-def init(seed):
+def _init(seed):
     """A starting theta: Glorot-uniform weights per layer, zero biases."""
     np.random.seed(seed)
     theta = np.zeros(N_PARAMS)
@@ -275,3 +303,119 @@ def init(seed):
     for i in range(6, 8):
         theta[i] = np.random.uniform(-1.4142135623730951, 1.4142135623730951)
     return theta
+
+# ---------------------------------------------------------------- the boundary
+# Every public function checks its arguments here, once per call (never per case), and then
+# calls its jitted kernel (the same name with a leading underscore): a wrong length, dtype or
+# layout is a ValueError naming the argument, never a crash or a silently wrong number.
+_F64 = np.dtype(np.float64)
+_X = (N_INPUTS,)
+_Y = (N_OUTPUTS,)
+_THETA = (N_PARAMS,)
+MAX_EPOCHS = 100_000_000  # train returns one float per epoch: at most 800 MB
+MAX_BATCH = 2**62
+
+
+def _shape_text(shape, rows):
+    return "(" + ", ".join(str(rows if d is None else d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _check(fn, *args, min_rows=0):
+    """The slow path: raise ValueError for the first argument (name, value, shape, writes) that
+    is not a C-contiguous float64 ndarray of that shape (None: the rows the arrays share), writable
+    if the function writes into it."""
+    rows, first = None, ""
+    for name, a, shape, writes in args:
+        problem = _problem(a, shape, rows, min_rows, writes)
+        if problem is not None:
+            want = f"{fn}: {name} must be a C-contiguous float64 array of shape {_shape_text(shape, 'n' if rows is None else rows)}"
+            if problem == "rows":
+                want = f"{fn}: {name} must have as many rows as {first} ({rows})"
+            elif problem == "few":
+                want += f" with n >= {min_rows}"
+            if not isinstance(a, np.ndarray):
+                raise ValueError(f"{want}; got {type(a).__name__}")
+            got = f"; got shape {a.shape} dtype {a.dtype}"
+            raise ValueError(want + got + {"layout": ", not C-contiguous (pass np.ascontiguousarray(" + name + "))", "read-only": f", read-only ({fn} writes into it)"}.get(problem, ""))
+        if None in shape and rows is None:
+            rows, first = a.shape[0], name
+
+
+def _problem(a, shape, rows, min_rows, writes):
+    """What is wrong with one argument of _check, or None."""
+    if not isinstance(a, np.ndarray) or a.dtype != _F64 or not a.dtype.isnative:
+        return "type"
+    if a.ndim != len(shape) or any(d is not None and d != e for d, e in zip(shape, a.shape)):
+        return "shape"
+    if None in shape:
+        if rows is None and a.shape[0] < min_rows:
+            return "few"
+        if rows is not None and a.shape[0] != rows:
+            return "rows"
+    if not a.flags.c_contiguous:
+        return "layout"
+    if writes and not a.flags.writeable:
+        return "read-only"
+    return None
+
+
+def _integer(fn, name, value, low, high):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{fn}: {name} must be an integer from {low} to {high}; got {type(value).__name__} {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{fn}: {name} must be an integer from {low} to {high}; got {value!r}")
+    return int(value)
+
+
+def _rate(fn, name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{fn}: {name} must be a finite number >= 0; got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{fn}: {name} must be a finite number >= 0; got {value!r}")
+    return float(value)
+
+
+def forward(x, theta, out):
+    """The outputs of one case x into out (length N_OUTPUTS)."""
+    if not (type(x) is np.ndarray and (x.dtype is _F64 or x.dtype == _F64) and x.shape == _X and x.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous and type(out) is np.ndarray and (out.dtype is _F64 or out.dtype == _F64) and out.shape == _Y and out.flags.c_contiguous and out.flags.writeable):
+        _check("forward", ("x", x, _X, False), ("theta", theta, _THETA, False), ("out", out, _Y, True))
+    _forward(x, theta, out)
+
+
+def loss(x, y, theta):
+    """The error E of one case."""
+    if not (type(x) is np.ndarray and (x.dtype is _F64 or x.dtype == _F64) and x.shape == _X and x.flags.c_contiguous and type(y) is np.ndarray and (y.dtype is _F64 or y.dtype == _F64) and y.shape == _Y and y.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous):
+        _check("loss", ("x", x, _X, False), ("y", y, _Y, False), ("theta", theta, _THETA, False))
+    return _loss(x, y, theta)
+
+
+def value_and_grad(x, y, theta, grad):
+    """The error E of one case; writes dE/dtheta into grad and returns E."""
+    if not (type(x) is np.ndarray and (x.dtype is _F64 or x.dtype == _F64) and x.shape == _X and x.flags.c_contiguous and type(y) is np.ndarray and (y.dtype is _F64 or y.dtype == _F64) and y.shape == _Y and y.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous and type(grad) is np.ndarray and (grad.dtype is _F64 or grad.dtype == _F64) and grad.shape == _THETA and grad.flags.c_contiguous and grad.flags.writeable):
+        _check("value_and_grad", ("x", x, _X, False), ("y", y, _Y, False), ("theta", theta, _THETA, False), ("grad", grad, _THETA, True))
+    return _value_and_grad(x, y, theta, grad)
+
+
+def predict(X, theta):
+    """The outputs of every row of X, as an array of shape (n, N_OUTPUTS)."""
+    if not (type(X) is np.ndarray and (X.dtype is _F64 or X.dtype == _F64) and X.ndim == 2 and X.shape[1] == N_INPUTS and X.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous):
+        _check("predict", ("X", X, (None, N_INPUTS), False), ("theta", theta, _THETA, False))
+    return _predict(X, theta)
+
+
+def train(X, Y, theta, lr, epochs, batch_size):
+    """Gradient descent on the rows of (X, Y), theta updated in place; the mean error per epoch."""
+    if not (type(X) is np.ndarray and (X.dtype is _F64 or X.dtype == _F64) and X.ndim == 2 and X.shape[1] == N_INPUTS and X.flags.c_contiguous and type(Y) is np.ndarray and (Y.dtype is _F64 or Y.dtype == _F64) and Y.ndim == 2 and Y.shape[1] == N_OUTPUTS and Y.flags.c_contiguous and type(theta) is np.ndarray and (theta.dtype is _F64 or theta.dtype == _F64) and theta.shape == _THETA and theta.flags.c_contiguous and theta.flags.writeable and 0 < X.shape[0] == Y.shape[0]):
+        _check("train", ("X", X, (None, N_INPUTS), False), ("Y", Y, (None, N_OUTPUTS), False), ("theta", theta, _THETA, True), min_rows=1)
+    if not (type(lr) is float and 0.0 <= lr < math.inf):
+        lr = _rate("train", "lr", lr)
+    if not (type(epochs) is int and 0 <= epochs <= MAX_EPOCHS):
+        epochs = _integer("train", "epochs", epochs, 0, MAX_EPOCHS)
+    if not (type(batch_size) is int and 1 <= batch_size <= MAX_BATCH):
+        batch_size = _integer("train", "batch_size", batch_size, 1, MAX_BATCH)
+    return _train(X, Y, theta, lr, epochs, batch_size)
+
+
+def init(seed):
+    """A starting theta: Glorot-uniform weights per layer, zero biases (seeds Numba's random state)."""
+    return _init(_integer("init", "seed", seed, 0, 2**32 - 1))

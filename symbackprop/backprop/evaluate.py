@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from symbackprop.backprop.forms import gradients
 from symbackprop.errors import SymbackpropError
 from symbackprop.files import big, parse_toml, read_text
+from symbackprop.model.losses import loss_for
 from symbackprop.model.network import Network
 
 DIGITS = 40
@@ -163,7 +165,7 @@ def evaluate(net: Network, values: Values, error_terms: bool = False) -> Report:
             subs[e] = net.definitions[e].xreplace(subs).evalf(DIGITS)
             known[_name(o)] = subs[o]
         forward.append(known)
-        errors.append(net.case_error.xreplace(subs).evalf(DIGITS))
+        errors.append(_case_error(net, subs))
         for g in grads:
             sums[g.param.id] += g.per_case.value.xreplace(subs).evalf(DIGITS)
     n = len(values.x)
@@ -176,6 +178,38 @@ def evaluate(net: Network, values: Values, error_terms: bool = False) -> Report:
             for pid, g in grad_values.items()
         }
     return Report(tuple(forward), (sp.Add(*errors) * scale).evalf(DIGITS), grad_values, updates)
+
+
+def _case_error(net: Network, subs: Mapping[sp.Expr, sp.Expr]) -> sp.Expr:
+    """E of one case. Cross-entropy from the output net inputs z: an output rounded to 1 at DIGITS
+    digits (a sigmoid of z = 100) would make (1 - y) log(1 - a) = 0 log 0 = nan, where the loss is
+    y softplus(-z) + (1 - y) softplus(z), or, over a softmax, sum_j y_j (zmax - z_j + log1p(s)),
+    s = sum over the other units of exp(z_k - zmax); log1p keeps a tiny loss to full precision."""
+    spec = net.spec
+    loss = loss_for(spec.loss, spec.activations[-1])
+    if loss.name not in ("binary_cross_entropy", "cross_entropy"):
+        return net.case_error.xreplace(subs).evalf(DIGITS)
+    with mpmath.workdps(DIGITS + 10):
+        zs = [mpmath.mpf(str(subs[z])) for z in net.z[net.depth]]
+        ys = [mpmath.mpf(str(sp.Float(subs[y], DIGITS + 10))) for y in net.targets]
+        if loss.name == "binary_cross_entropy":
+            if spec.gains[-1] and net.gain is not None:
+                zs = [mpmath.mpf(str(sp.Float(subs[net.gain], DIGITS + 10))) * z for z in zs]
+            total = mpmath.fsum(
+                (y * _softplus(-z) if y else 0) + ((1 - y) * _softplus(z) if y != 1 else 0)
+                for z, y in zip(zs, ys)
+            )
+        else:
+            top = max(range(len(zs)), key=lambda k: zs[k])
+            rest = mpmath.fsum(mpmath.exp(z - zs[top]) for k, z in enumerate(zs) if k != top)
+            lse = mpmath.log1p(rest)
+            total = mpmath.fsum(y * (zs[top] - z + lse) for z, y in zip(zs, ys) if y)
+        return sp.Float(total, DIGITS)
+
+
+def _softplus(z: Any) -> Any:
+    """log(1 + exp(z)) in mpmath, to full relative precision for every z."""
+    return max(z, 0) + mpmath.log1p(mpmath.exp(-abs(z)))
 
 
 def _name(e: sp.Expr) -> str:

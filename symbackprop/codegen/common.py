@@ -5,13 +5,16 @@ from __future__ import annotations
 import keyword
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sympy as sp
 
 from symbackprop._version import __version__
+from symbackprop.codegen.numba_printer import BinaryCrossEntropy, SoftmaxCrossEntropy
 from symbackprop.errors import SymbackpropError
+from symbackprop.model.losses import Loss
 from symbackprop.model.spec import NetworkSpec, preset, preset_names
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -105,6 +108,30 @@ def init_ranges(spec: NetworkSpec) -> tuple[InitRange, ...]:
         out.append(InitRange(index, index + n_weights, repr(limit)))
         index += n_weights + (sizes[l] if spec.biases[l - 1] else 0)
     return tuple(out)
+
+
+def stable_error(
+    loss: Loss,
+    zs: Sequence[sp.Expr],
+    ys: Sequence[sp.Expr],
+    gain: sp.Expr | None,
+    zmax: sp.Symbol,
+    zsum: sp.Symbol,
+) -> sp.Expr | None:
+    """The cross-entropy of the outputs from their net inputs zs, finite wherever the true loss is.
+
+    Computed from the activations, -y log a gives NaN once a confident prediction rounds a to 0
+    (0 log 0) or to 1 (log(1 - a) = log 0). From z: the sigmoid's binary cross-entropy is
+    y softplus(-z) + (1 - y) softplus(z) (``BinaryCrossEntropy``), and the softmax's
+    -log a_j = (zmax - z_j) + log(zsum), with zmax and zsum = sum_k exp(z_k - zmax) of the
+    stable softmax, each term y_j times that with 0 (anything) = 0 (``SoftmaxCrossEntropy``). None for the
+    other losses, whose printed maths is already finite.
+    """
+    if loss.name == "binary_cross_entropy":
+        return sp.Add(*[BinaryCrossEntropy(z if gain is None else gain * z, y) for z, y in zip(zs, ys)])
+    if loss.name == "cross_entropy":
+        return sp.Add(*[SoftmaxCrossEntropy(y, z, zmax, zsum) for z, y in zip(zs, ys)])
+    return None
 
 
 def check_gain_value(gain_value: float) -> None:

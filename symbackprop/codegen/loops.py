@@ -30,6 +30,7 @@ from symbackprop.codegen.common import (
     code_spec,
     header_fields,
     init_ranges,
+    stable_error,
 )
 from symbackprop.codegen.numba_printer import NumbaPrinter, helpers_needed
 from symbackprop.model.activations import ACTIVATIONS, Activation
@@ -40,6 +41,8 @@ from symbackprop.model.spec import NetworkSpec
 LOOP_TEMPLATE = "loops.py.j2"
 Z, A, Y, G, S = sp.symbols("z a y g s", real=True)  # S: the slope da/dz the forward pass stored
 GAIN = sp.Symbol("alpha", positive=True)
+# The output softmax's largest net input and sum_k exp(z_k - zmax): locals of _pass after the forward pass.
+ZMAX, ZSUM = sp.Symbol("zmax", real=True), sp.Symbol("total", positive=True)
 SOFTMAX_PROBE = 3  # units of the instance on which a layer-wise output delta is derived
 # Minibatches are split into at most CHUNKS fixed chunks whose gradient sums are added in
 # chunk order: the same arithmetic whether the chunks run on one thread or several.
@@ -91,7 +94,7 @@ class LoopPlan:
     gain: str | None
     scalars: tuple[str, ...]  # the stable scalar helpers the printed code calls (_sigmoid)
     layers: tuple[LayerCode, ...]
-    error_term: str  # E of one output unit, in a and y
+    error_term: str  # E of one output unit, in a and y (cross-entropy: in z and y, and zmax, total)
     out_delta: str  # dE/dz (or dE/da when out_softmax) of one output unit, in z, a and y
     out_softmax: bool  # dE/da of the outputs then the softmax Jacobian (no per-unit delta)
     depth: int
@@ -177,7 +180,9 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
     layers, used = _layers(cspec)
     out_act = ACTIVATIONS[cspec.activations[-1]]
     loss = loss_for(cspec.loss, out_act.name)
-    term = loss_term(loss)
+    term = stable_error(loss, [Z], [Y], GAIN if cspec.gains[-1] else None, ZMAX, ZSUM)
+    if term is None:
+        term = loss_term(loss)
     delta = output_delta(loss, out_act, cspec.gains[-1])
     out_softmax = delta is None
     if delta is None:

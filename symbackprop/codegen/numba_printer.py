@@ -20,6 +20,21 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 GAIN_NAME = "GAIN"
 
 
+class BinaryCrossEntropy(sp.Function):
+    """-y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)) of (z, y), from z: printed as ``_bce(z, y)``,
+    a helper of softplus terms that is finite for every finite z and takes 0 log 0 as 0."""
+
+    nargs = 2
+
+
+class SoftmaxCrossEntropy(sp.Function):
+    """-y log(a) of a softmax output a = exp(z - zmax)/zsum, of (y, z, zmax, zsum): printed as
+    ``_xmul(y, (zmax - z) + math.log(zsum))``, in that order (no cancellation when z = zmax is
+    large), with 0 (anything) = 0 (the 0 log 0 = 0 of cross-entropy)."""
+
+    nargs = 4
+
+
 class NumbaPrinter(PythonCodePrinter):
     """Prints one expression of the network's symbols as Numba-compilable Python."""
 
@@ -55,6 +70,13 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_Softplus(self, expr: sp.Function) -> str:
         return f"_softplus({self._print(expr.args[0])})"
 
+    def _print_BinaryCrossEntropy(self, expr: sp.Function) -> str:
+        return f"_bce({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_SoftmaxCrossEntropy(self, expr: sp.Function) -> str:
+        y, z, zmax, zsum = (self._print(a) for a in expr.args)
+        return f"_xmul({y}, ({zmax} - {z}) + math.log({zsum}))"
+
     def _print_ReLU(self, expr: sp.Function) -> str:
         return f"max({self._print(expr.args[0])}, 0.0)"
 
@@ -74,4 +96,8 @@ def helpers_needed(exprs: list[sp.Expr]) -> tuple[str, ...]:
             names.add("sigmoid")
         if e.has(Softplus):
             names.add("softplus")
+        if e.has(BinaryCrossEntropy):
+            names.add("bce")
+        if e.has(SoftmaxCrossEntropy):
+            names.add("xmul")
     return tuple(sorted(names))

@@ -26,9 +26,11 @@ from symbackprop.codegen.common import (
     code_spec,
     header_fields,
     init_ranges,
+    stable_error,
 )
 from symbackprop.codegen.numba_printer import NumbaPrinter, helpers_needed
 from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.model.losses import loss_for
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import load_notation
 from symbackprop.model.spec import NetworkSpec
@@ -111,18 +113,35 @@ def _softmax_lines(net: Network, l: int, printer: NumbaPrinter) -> list[Line]:
     return lines
 
 
+def _error(net: Network) -> sp.Expr:
+    """E of one case as printed: the maths, or its cross-entropy from the output net inputs
+    (``stable_error``: finite wherever the true loss is, 0 log 0 = 0)."""
+    spec, l = net.spec, net.depth
+    act = ACTIVATIONS[spec.activations[-1]]
+    gain = net.gain if spec.gains[-1] else None
+    stable = stable_error(
+        loss_for(spec.loss, act.name),
+        net.z[l],
+        net.targets,
+        gain,
+        sp.Symbol(f"zmax{l}", real=True),  # the names of _softmax_lines
+        sp.Symbol(f"zsum{l}", positive=True),
+    )
+    return net.case_error if stable is None else stable
+
+
 def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
     """Derive and print everything a module of this spec needs."""
     check_gain_value(gain_value)
     net = build(code_spec(spec))
     printer = NumbaPrinter(net.gain)
     outputs = {o: net.a[net.depth][j] for j, o in enumerate(net.outputs)}
-    error = net.case_error.xreplace(outputs)
+    error = _error(net).xreplace(outputs)
     grads = [g.xreplace(outputs) for g in gradient_exprs(net)]
     notation = load_notation(spec.notation, spec.base_dir)
     names = notation.symbol_names(net)
     joint = _cse_block([error, *grads], printer)
-    used = [net.definitions[a] for layer in net.a[1:] for a in layer] + grads
+    used = [net.definitions[a] for layer in net.a[1:] for a in layer] + grads + [error]
     return ModulePlan(
         **header_fields(spec, gain_value),
         param_ids=tuple(p.id for p in net.params),

@@ -118,7 +118,7 @@ def check_gradients(
     ref = Reference(spec, gain)
     for x, y, theta in points(ref, mod, seed):
         plain = np.full(mod.N_PARAMS, np.nan)
-        e_plain = mod.value_and_grad.py_func(
+        e_plain = mod._value_and_grad.py_func(
             x, y, theta, plain
         )  # un-jitted first: Python tracebacks
         grad = np.full(mod.N_PARAMS, np.nan)
@@ -135,7 +135,7 @@ def check_gradients(
         )
         error = ref.error_value(x, y, theta)
         assert_close(
-            [e_plain, e_jit, mod.loss(x, y, theta), mod.loss.py_func(x, y, theta)], [error] * 4, "E"
+            [e_plain, e_jit, mod.loss(x, y, theta), mod._loss.py_func(x, y, theta)], [error] * 4, "E"
         )
         out = np.full(mod.N_OUTPUTS, np.nan)
         mod.forward(x, theta, out)
@@ -209,7 +209,7 @@ def test_sigmoid_is_stable_for_huge_inputs(modules: dict[str, ModuleType], folde
             assert f(-700.0) > 0.0 and abs(f(-30.0) / tiny - 1) < 1e-14
         theta = np.full(mod.N_PARAMS, 1e4)
         x, y = np.array([1.0, -1.0]), np.array([1.0])
-        for vg in (mod.value_and_grad, mod.value_and_grad.py_func):
+        for vg in (mod.value_and_grad, mod._value_and_grad.py_func):
             grad = np.zeros(mod.N_PARAMS)
             assert np.isfinite(vg(x, y, theta, grad)) and np.all(np.isfinite(grad))
 

@@ -101,7 +101,7 @@ def test_value_and_grad_matches_unrolled_and_sympy(pair: tuple) -> None:
     expected_e = ref.error_value(x, y, theta)
     want = np.empty(unrolled.N_PARAMS)
     e_unrolled = unrolled.value_and_grad(x, y, theta, want)
-    for f in (loops.value_and_grad, loops.value_and_grad.py_func):
+    for f in (loops.value_and_grad, loops._value_and_grad.py_func):
         grad = np.full(loops.N_PARAMS, np.nan)
         e = f(x, y, theta, grad)
         assert_close([e], [expected_e], "E")

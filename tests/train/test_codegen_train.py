@@ -78,7 +78,7 @@ def test_sgd_is_value_and_grad_step_by_step(xor_bias: ModuleType) -> None:
             total += xor_bias.value_and_grad(x, y, expected, grad)
             expected -= 0.5 * grad
         losses.append(total / 4)
-    for train in (xor_bias.train.py_func, xor_bias.train):
+    for train in (xor_bias._train.py_func, xor_bias.train):
         theta = theta0.copy()
         history = train(XOR_X, XOR_Y, theta, 0.5, 3, 1)
         np.testing.assert_allclose(theta, expected, rtol=1e-14, atol=1e-16)
