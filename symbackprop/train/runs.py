@@ -249,6 +249,18 @@ class RestartJob:
     threads: bool = True  # False in worker processes: the restarts already use every core
 
 
+def use_threads(module: ModuleType, threads: int) -> None:
+    """Run a loop module's minibatches on ``threads`` of Numba's threads (1: serial, its default).
+    Unrolled modules have no threaded path; a count over the machine's is capped by Numba's."""
+    if not hasattr(module, "PARALLEL"):
+        return
+    vars(module)["PARALLEL"] = threads > 1  # a ModuleType has no typed attributes to assign
+    if threads > 1:
+        import numba  # only a threaded run sets Numba's thread count
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
 def run_restart(job: RestartJob) -> RunResult:
     """One random start (in a worker process or in this one)."""
     module = import_path(Path(job.path))
