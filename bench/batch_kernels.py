@@ -640,6 +640,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32, 128, 0], help="0 = full batch")
     ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--report", action="store_true", help="print the tables of the last run (bench/results/batch_kernels.json)")
     ap.add_argument("--threads", type=int, default=2, help="NUMBA_NUM_THREADS in the workers (for the bit-identity test)")
     args = ap.parse_args()
     if args.worker:
@@ -651,6 +652,11 @@ def main() -> None:
     env["NUMBA_NUM_THREADS"] = str(args.threads)
     subprocess.run([sys.executable, __file__, "--worker", "--rounds", "1", "--epochs", "1", "--batches", "8"],
                    env=env, capture_output=True)  # fill Numba's cache first: compile time stays out of the figures
+    save = HERE / "results" / "batch_kernels.json"
+    save.parent.mkdir(exist_ok=True)
+    if args.report:
+        report(json.loads(save.read_text()), args)
+        return
     results = []
     for _ in range(args.processes):
         out = subprocess.run(argv, env=env, capture_output=True, text=True)
@@ -658,6 +664,7 @@ def main() -> None:
             sys.stderr.write(out.stderr[-4000:])
             raise SystemExit("worker failed")
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        save.write_text(json.dumps(results))
     report(results, args)
 
 

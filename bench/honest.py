@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import statistics
 import sys
 import time
@@ -347,14 +348,17 @@ def main() -> None:
     ap.add_argument("--losses", nargs="+", default=["sse", "ce"])
     ap.add_argument("--no-compile", action="store_true", help="leave torch.compile out")
     ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--report", action="store_true", help="print the tables of the last run (bench/results/*.json)")
     args = ap.parse_args()
     if args.epochs is None:
         args.epochs = 5 if args.which == "digits" else 10_000
     if args.worker:
         method.worker_main(lambda: (digits_worker if args.which == "digits" else xor_worker)(args))
         return
-    argv = [sys.executable, __file__, *[a for a in sys.argv[1:]], "--worker"]
-    results = method.run_workers(argv, args.processes)
+    argv = [sys.executable, __file__, *[a for a in sys.argv[1:] if a != "--report"], "--worker"]
+    save = HERE / "results" / f"honest_{args.which}.json"
+    save.parent.mkdir(exist_ok=True)
+    results = json.loads(save.read_text()) if args.report else method.run_workers(argv, args.processes, save=str(save))
     print(f"command: {method.command_line()}")
     print("method: " + method.METHOD.format(processes=len(results)))
     pools = results[0]["pools"]

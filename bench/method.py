@@ -34,7 +34,7 @@ OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 METHOD = ("process CPU time (time.process_time); BLAS/OpenMP/XLA/PyTorch/Numba limited to one thread "
           "(OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, "
           "XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1, threadpoolctl limit 1, "
-          "torch.set_num_threads(1), Numba serial code); {OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE} unset; interleaved rounds within a "
+          "torch.set_num_threads(1), Numba serial code); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; interleaved rounds within a "
           "process, median of the rounds; median over {processes} separate processes (min..max of the process medians)")
 
 
@@ -53,11 +53,11 @@ def apply_one_thread() -> None:
         os.environ.pop(key, None)
 
 
-def limit_pools() -> list[dict]:
+def limit_pools(user_api: str | None = None) -> list[dict]:
     """threadpoolctl's limit to one thread; returns what threadpoolctl sees (the BLAS kernels)."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    threadpool_limits(1)
+    threadpool_limits(1, user_api=user_api)
     return [{k: d.get(k) for k in ("internal_api", "num_threads", "version", "architecture", "threading_layer", "filepath")}
             for d in threadpool_info()]
 
@@ -84,9 +84,10 @@ def worker_main(work: Callable[[], dict]) -> None:
     sys.stdout.flush()
 
 
-def run_workers(argv: list[str], processes: int, env: dict[str, str] | None = None, echo: bool = False) -> list[dict]:
-    """Run ``argv`` ``processes`` times, one after the other, and collect each one's JSON result."""
-    results = []
+def run_workers(argv: list[str], processes: int, env: dict[str, str] | None = None, echo: bool = False,
+                save: str | None = None) -> list[dict]:
+    """Run ``argv`` ``processes`` times, one after the other, and collect each one's JSON result (saved to ``save``)."""
+    results: list[dict] = []
     for p in range(processes):
         out = subprocess.run(argv, env=one_thread_env(env), capture_output=True, text=True)
         if out.returncode != 0:
@@ -95,6 +96,9 @@ def run_workers(argv: list[str], processes: int, env: dict[str, str] | None = No
         if echo:
             sys.stderr.write(out.stderr[-2000:])
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if save:
+            with open(save, "w") as f:
+                json.dump(results, f)
     return results
 
 
@@ -107,4 +111,6 @@ def combine(results: Iterable[dict[str, float]]) -> dict[str, tuple[float, float
 
 
 def command_line() -> str:
-    return "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    import shlex
+
+    return "python " + shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
