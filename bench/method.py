@@ -79,7 +79,9 @@ def interleaved(runs: dict[str, Callable[[], object]], rounds: int) -> dict[str,
 
 def worker_main(work: Callable[[], dict]) -> None:
     """A worker prints one JSON line (its results) as the last line of stdout."""
+    before = os.getloadavg()[0]
     result = work()
+    result["loadavg_1min"] = [before, os.getloadavg()[0]]  # the machine is shared: say how busy it was
     sys.stdout.write("\n" + json.dumps(result) + "\n")
     sys.stdout.flush()
 
@@ -114,3 +116,11 @@ def command_line() -> str:
     import shlex
 
     return "python " + shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
+
+
+def load_line(results: list[dict]) -> str:
+    loads = [v for r in results for v in r.get("loadavg_1min", [])]
+    if not loads:
+        return "1-min load average: not recorded"
+    return (f"1-min load average at worker start/end: {min(loads):.1f}..{max(loads):.1f} on 2 cores "
+            "(other sessions' jobs share this machine; CPU time counts only this process, but caches and memory are shared)")

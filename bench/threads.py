@@ -154,6 +154,8 @@ def main() -> None:
                         break
                     res.append(__import__("json").loads(r.stdout.strip().splitlines()[-1]))
                 results[(load, layer)] = res
+                (HERE / "results").mkdir(exist_ok=True)
+                (HERE / "results" / "threads.json").write_text(__import__("json").dumps({f"{k[0]}|{k[1]}": v for k, v in results.items()}))
             finally:
                 if spinner is not None:
                     spinner.kill()
@@ -162,10 +164,13 @@ def main() -> None:
     print(f"method: WALL time (time.perf_counter) per epoch, median of {args.rounds} interleaved rounds (serial, threaded) "
           f"of {args.epochs}-epoch train calls, median over {args.processes} processes; NUMBA_NUM_THREADS=2 on 2 cores; "
           "BLAS limited to one thread; 'loaded' = one `python -c \"while True: pass\"` beside the worker")
+    print(method.load_line([r for rs in results.values() for r in rs]))
     base = {load: results[(load, "serial-only")] for load in ("idle", "loaded") if (load, "serial-only") in results}
     n = next(r for rs in results.values() for r in rs if "n" in r)["n"]
     for load in ("idle", "loaded"):
-        print(f"\n{load}: ms per epoch of the 64-32-10 generated module ({n} rows); threaded / serial-only; serial-after-parallel / serial-only")
+        print(f"\n{load}: ms per epoch of the 64-32-10 generated module ({n} rows); thr = threaded, x = threaded / serial-only; "
+              "(same process x = threaded / serial in the same worker, interleaved: robust to the load drifting between processes); "
+              "ser x = serial-after-parallel / serial-only")
         for layer in args.layers:
             res = results.get((load, layer), [])
             if not res or "error" in res[0]:
@@ -181,7 +186,9 @@ def main() -> None:
                 else:
                     thr = statistics.median(r[f"t/threaded/{b}"] for r in res)
                     bit = all(r[f"bitident/{b}"] == 1.0 for r in res)
-                    cells.append(f"b{b}: thr {thr * 1e3:.2f} x{thr / ser0:.2f}, ser x{ser / ser0:.2f}{'' if bit else ' NOT BIT-IDENTICAL'}")
+                    own = statistics.median(r[f"t/threaded/{b}"] / r[f"t/serial/{b}"] for r in res)
+                    cells.append(f"b{b}: thr {thr * 1e3:.2f} x{thr / ser0:.2f} (same process x{own:.2f}), ser x{ser / ser0:.2f}"
+                                 f"{'' if bit else ' NOT BIT-IDENTICAL'}")
             name = layer if layer == "serial-only" else f"{layer} ({res[0].get('layer')})"
             print(f"  {name:<24} " + " | ".join(cells))
     if not args.no_cold:
