@@ -41,19 +41,20 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import method  # noqa: E402
+import method
 
 if __name__ == "__main__" and "--worker" in sys.argv:
     method.apply_one_thread()
 
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
+import numba
+import numpy as np
 
 NI, NH, NO = 64, 32, 10
-import regtile  # noqa: E402
+import regtile
 
 regtile.emit(NI, NH, NO)
-import _regtile_gen as rg  # noqa: E402
+import _regtile_gen as rg
+
 LR = 0.5
 FLOP_PER_SAMPLE = 2 * (NI * NH + NH * NO) * 2 + 2 * NH * NO  # forward + dW, plus the hidden deltas
 
@@ -314,12 +315,16 @@ def _tiled(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D
 
 @numba.njit(cache=True)
 def step_tile4(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
-    return _tiled(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax, 4)
+    return _tiled(
+        X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax, 4
+    )
 
 
 @numba.njit(cache=True)
 def step_tile8k(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
-    return _tiled(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax, 8)
+    return _tiled(
+        X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax, 8
+    )
 
 
 # ---------------------------------------------------------------- threaded, bit-identical to tile4
@@ -328,7 +333,9 @@ TASKS = 2  # fixed blocks of batch rows and of dW rows: the bounds do not depend
 
 @numba.njit(cache=True, parallel=True)
 def step_tile4_mt(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
-    for q in numba.prange(TASKS):  # rows of the batch: each row's forward pass and delta are independent
+    for q in numba.prange(
+        TASKS
+    ):  # rows of the batch: each row's forward pass and delta are independent
         a = (m * q // TASKS) // 4 * 4
         b = m if q == TASKS - 1 else (m * (q + 1) // TASKS) // 4 * 4
         i = a
@@ -352,7 +359,9 @@ def step_tile4_mt(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D
         while i < b:
             _delta_row(i, W2, D2, S1, D1)
             i += 1
-    for q in numba.prange(TASKS + 1):  # dW: task q owns input rows of G1t (whole sums over the batch)
+    for q in numba.prange(
+        TASKS + 1
+    ):  # dW: task q owns input rows of G1t (whole sums over the batch)
         if q == TASKS:
             _grad_small(m, H, D1, D2, G2, gb1, gb2)
         else:
@@ -405,7 +414,9 @@ def step_reg_mt(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1,
     E = _output(Y, lo, m, O, D2, softmax)
     for q in numba.prange(TASKS):
         rg.back1(D2, W2, S1, D1, m * q // TASKS, m * (q + 1) // TASKS)
-    for q in numba.prange(TASKS + 1):  # dW split by its rows: every sum over the batch stays whole and in order
+    for q in numba.prange(
+        TASKS + 1
+    ):  # dW split by its rows: every sum over the batch stays whole and in order
         if q == TASKS:
             rg.grad2(D2, H, m, G2, 0, NO)
             _bias_grads(m, D1, D2, gb1, gb2)
@@ -417,7 +428,7 @@ def step_reg_mt(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1,
 # ---------------------------------------------------------------- blas: np.dot inside njit
 @numba.njit(cache=True)
 def step_blas(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
-    x = X[lo:lo + m]
+    x = X[lo : lo + m]
     h = H[:m]
     np.dot(x, Wt1, h)
     for i in range(m):
@@ -457,21 +468,24 @@ def step_blas(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O
 # arithmetic that LLVM vectorises, within 1 ulp of libm's exp (measured: max relative
 # difference 2.2e-16 over [-700, 700]); the sigmoid built on it stays within 3.1e-16 of
 # 1/(1 + math.exp(-z)). Strict IEEE still (no fastmath): the same bits on every run.
-from llvmlite import ir  # noqa: E402
-from numba import types  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 
 @intrinsic
 def _bits_to_f64(typingctx, x):  # type: ignore[no-untyped-def]
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         return builder.bitcast(args[0], ir.DoubleType())
+
     return types.float64(types.int64), codegen
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
 def vexp(x):  # type: ignore[no-untyped-def]
-    x = x if x > -708.0 else -708.0  # exp(-708) ~ 3e-308: below it 1 + exp(..) and softmax sums do not change
+    x = (
+        x if x > -708.0 else -708.0
+    )  # exp(-708) ~ 3e-308: below it 1 + exp(..) and softmax sums do not change
     x = x if x < 708.0 else 708.0
     k = np.floor(x * 1.4426950408889634 + 0.5)
     r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
@@ -528,7 +542,7 @@ def _output_v(Y, lo, m, O, D2, softmax):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True, error_model="numpy")
 def step_blas_v(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
-    x = X[lo:lo + m]
+    x = X[lo : lo + m]
     h = H[:m]
     np.dot(x, Wt1, h)
     for i in range(m):
@@ -616,12 +630,12 @@ def exp_floor_v(X, buf, epochs, softmax):  # type: ignore[no-untyped-def]
 def train(step, X, Y, theta, lr, epochs, batch, softmax):  # type: ignore[no-untyped-def]
     n = X.shape[0]
     w2 = NH * NI + NH
-    W1 = theta[:NH * NI].reshape((NH, NI))
+    W1 = theta[: NH * NI].reshape((NH, NI))
     Wt1 = np.ascontiguousarray(W1.T)
-    b1 = theta[NH * NI:w2].copy()
-    W2 = theta[w2:w2 + NO * NH].reshape((NO, NH)).copy()
+    b1 = theta[NH * NI : w2].copy()
+    W2 = theta[w2 : w2 + NO * NH].reshape((NO, NH)).copy()
     W2t = np.ascontiguousarray(W2.T)
-    b2 = theta[w2 + NO * NH:].copy()
+    b2 = theta[w2 + NO * NH :].copy()
     G1t, gb1, G2, gb2 = np.empty((NI, NH)), np.empty(NH), np.empty((NO, NH)), np.empty(NO)
     bmax = min(batch, n)
     H, S1, D1 = np.empty((bmax, NH)), np.empty((bmax, NH)), np.empty((bmax, NH))
@@ -631,7 +645,9 @@ def train(step, X, Y, theta, lr, epochs, batch, softmax):  # type: ignore[no-unt
         total = 0.0
         for lo in range(0, n, batch):
             m = min(batch, n - lo)
-            total += step(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax)
+            total += step(
+                X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax
+            )
             s = lr / m
             for k in range(NI):
                 for j in range(NH):
@@ -644,16 +660,25 @@ def train(step, X, Y, theta, lr, epochs, batch, softmax):  # type: ignore[no-unt
                     W2t[k, j] = W2[j, k]
                 b2[j] -= s * gb2[j]
         history[epoch] = total / n
-    theta[:NH * NI] = Wt1.T.copy().ravel()
-    theta[NH * NI:w2] = b1
-    theta[w2:w2 + NO * NH] = W2.ravel()
-    theta[w2 + NO * NH:] = b2
+    theta[: NH * NI] = Wt1.T.copy().ravel()
+    theta[NH * NI : w2] = b1
+    theta[w2 : w2 + NO * NH] = W2.ravel()
+    theta[w2 + NO * NH :] = b2
     return history
 
 
-STEPS = {"rows": step_rows, "tile4": step_tile4, "tile8k": step_tile8k, "blas": step_blas, "tile4_mt": step_tile4_mt,
-         "tile4_vexp": step_tile4_v, "blas_vexp": step_blas_v}
-if os.environ.get("BENCH_REG"):  # scalar-accumulator tiles: 21 s (reg) and 62 s (reg_mt) of compile, and slower than tile4
+STEPS = {
+    "rows": step_rows,
+    "tile4": step_tile4,
+    "tile8k": step_tile8k,
+    "blas": step_blas,
+    "tile4_mt": step_tile4_mt,
+    "tile4_vexp": step_tile4_v,
+    "blas_vexp": step_blas_v,
+}
+if os.environ.get(
+    "BENCH_REG"
+):  # scalar-accumulator tiles: 21 s (reg) and 62 s (reg_mt) of compile, and slower than tile4
     STEPS |= {"reg": step_reg, "reg_mt": step_reg_mt}
 
 
@@ -672,15 +697,15 @@ def exp_floor(X, buf, epochs, softmax):  # type: ignore[no-untyped-def]
 def numpy_train(X, Y, theta, lr, epochs, batch, softmax):  # type: ignore[no-untyped-def]
     """The NumPy peer: BLAS matmuls, the same arithmetic (bench/honest.py uses the same code)."""
     w2 = NH * NI + NH
-    W1 = theta[:NH * NI].reshape(NH, NI).copy()
-    b1 = theta[NH * NI:w2].copy()
-    W2 = theta[w2:w2 + NO * NH].reshape(NO, NH).copy()
-    b2 = theta[w2 + NO * NH:].copy()
+    W1 = theta[: NH * NI].reshape(NH, NI).copy()
+    b1 = theta[NH * NI : w2].copy()
+    W2 = theta[w2 : w2 + NO * NH].reshape(NO, NH).copy()
+    b2 = theta[w2 + NO * NH :].copy()
     history = np.empty(epochs)
     for e in range(epochs):
         total = 0.0
         for lo in range(0, len(X), batch):
-            x, y = X[lo:lo + batch], Y[lo:lo + batch]
+            x, y = X[lo : lo + batch], Y[lo : lo + batch]
             h = 1.0 / (1.0 + np.exp(-(x @ W1.T + b1)))
             z = h @ W2.T + b2
             if softmax:
@@ -709,15 +734,18 @@ def dgemm_peak() -> float:
     a, b = np.random.rand(1024, 1024), np.random.rand(1024, 1024)
     a @ b
     best = min(method.cpu_time(lambda: a @ b)[0] for _ in range(5))
-    return 2 * 1024 ** 3 / best / 1e9
+    return 2 * 1024**3 / best / 1e9
 
 
 def generated_module(softmax: bool):  # type: ignore[no-untyped-def]
     from symbackprop.spec import inline
     from symbackprop.training import import_path, module_file
 
-    spec = inline("64-32-10", activation=["sigmoid", "softmax"] if softmax else "sigmoid",
-                  loss="cross_entropy" if softmax else "half_sse")
+    spec = inline(
+        "64-32-10",
+        activation=["sigmoid", "softmax"] if softmax else "sigmoid",
+        loss="cross_entropy" if softmax else "half_sse",
+    )
     module = import_path(module_file(spec))
     module.PARALLEL = False
     return module
@@ -734,6 +762,7 @@ def worker(args: argparse.Namespace) -> dict:
     pools = method.limit_pools()
     t0 = time.process_time()
     import scipy.linalg.cython_blas  # noqa: F401  (what np.dot inside njit loads)
+
     scipy_import = time.process_time() - t0
     X, Y = data()
     out: dict[str, float] = {"scipy_import_cpu_s": scipy_import, "peak": dgemm_peak(), "n": len(X)}
@@ -751,21 +780,31 @@ def worker(args: argparse.Namespace) -> dict:
             gen.train(Xc, Yc, ref, LR, ce, b)
             ref3 = theta0.copy()
             gen.train(X, Y, ref3, LR, 3, b)
-            runs = {"generated": lambda: gen.train(X, Y, theta0.copy(), LR, args.epochs, b),
-                    "NumPy": lambda: numpy_train(X, Y, theta0.copy(), LR, args.epochs, b, softmax)}
+            runs = {
+                "generated": lambda: gen.train(X, Y, theta0.copy(), LR, args.epochs, b),
+                "NumPy": lambda: numpy_train(X, Y, theta0.copy(), LR, args.epochs, b, softmax),
+            }
             for name, fn in STEPS.items():
                 th = theta0.copy()
                 t = time.process_time()
-                train(fn, Xc, Yc, th, LR, ce, b, softmax)  # compiles (or loads the cache) and checks
+                train(
+                    fn, Xc, Yc, th, LR, ce, b, softmax
+                )  # compiles (or loads the cache) and checks
                 out.setdefault(f"first_call_cpu_s/{name}/{tag}", time.process_time() - t)
                 rel = float(np.max(np.abs(th - ref)) / np.max(np.abs(ref)))
                 th3 = theta0.copy()
                 train(fn, X, Y, th3, LR, 3, b, softmax)
-                out[f"rel3/{name}/{tag}/{b}"] = float(np.max(np.abs(th3 - ref3)) / np.max(np.abs(ref3)))
+                out[f"rel3/{name}/{tag}/{b}"] = float(
+                    np.max(np.abs(th3 - ref3)) / np.max(np.abs(ref3))
+                )
                 out[f"rel/{name}/{tag}/{b}"] = rel
                 if rel > 1e-12:
-                    raise SystemExit(f"{name} ({tag}, batch {b}) disagrees with the generated module: {rel:.2e}")
-                runs[name] = (lambda fn=fn: train(fn, X, Y, theta0.copy(), LR, args.epochs, b, softmax))
+                    raise SystemExit(
+                        f"{name} ({tag}, batch {b}) disagrees with the generated module: {rel:.2e}"
+                    )
+                runs[name] = lambda fn=fn: train(
+                    fn, X, Y, theta0.copy(), LR, args.epochs, b, softmax
+                )
             th = theta0.copy()
             numpy_train(Xc, Yc, th, LR, ce, b, softmax)
             out[f"rel/NumPy/{tag}/{b}"] = float(np.max(np.abs(th - ref)) / np.max(np.abs(ref)))
@@ -776,11 +815,17 @@ def worker(args: argparse.Namespace) -> dict:
                 for threads in (1, 2):
                     if threads <= numba.config.NUMBA_NUM_THREADS:
                         numba.set_num_threads(threads)
-                        for ser, par in (("tile4", step_tile4_mt), ("reg", step_reg_mt)) if "reg" in STEPS else (("tile4", step_tile4_mt),):
+                        for ser, par in (
+                            (("tile4", step_tile4_mt), ("reg", step_reg_mt))
+                            if "reg" in STEPS
+                            else (("tile4", step_tile4_mt),)
+                        ):
                             a1, a2 = theta0.copy(), theta0.copy()
                             train(par, X, Y, a1, LR, 2, b, softmax)
                             train(STEPS[ser], X, Y, a2, LR, 2, b, softmax)
-                            out[f"bitident_{ser}_mt{threads}/{tag}/{b}"] = float(np.array_equal(a1, a2))
+                            out[f"bitident_{ser}_mt{threads}/{tag}/{b}"] = float(
+                                np.array_equal(a1, a2)
+                            )
                 numba.set_num_threads(1)
             buf = np.empty((len(X), NH + NO))
             exp_floor(X, buf, 1, softmax)
@@ -798,20 +843,43 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32, 128, 0], help="0 = full batch")
+    ap.add_argument(
+        "--batches", type=int, nargs="+", default=[1, 8, 32, 128, 0], help="0 = full batch"
+    )
     ap.add_argument("--worker", action="store_true")
-    ap.add_argument("--report", action="store_true", help="print the tables of the last run (bench/results/batch_kernels.json)")
-    ap.add_argument("--threads", type=int, default=2, help="NUMBA_NUM_THREADS in the workers (for the bit-identity test)")
+    ap.add_argument(
+        "--report",
+        action="store_true",
+        help="print the tables of the last run (bench/results/batch_kernels.json)",
+    )
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="NUMBA_NUM_THREADS in the workers (for the bit-identity test)",
+    )
     args = ap.parse_args()
     if args.worker:
         method.worker_main(lambda: worker(args))
         return
-    argv = [sys.executable, __file__, "--worker", "--rounds", str(args.rounds), "--epochs", str(args.epochs),
-            "--batches", *map(str, args.batches)]
+    argv = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--rounds",
+        str(args.rounds),
+        "--epochs",
+        str(args.epochs),
+        "--batches",
+        *map(str, args.batches),
+    ]
     env = method.one_thread_env()
     env["NUMBA_NUM_THREADS"] = str(args.threads)
-    subprocess.run([sys.executable, __file__, "--worker", "--rounds", "1", "--epochs", "1", "--batches", "8"],
-                   env=env, capture_output=True)  # fill Numba's cache first: compile time stays out of the figures
+    subprocess.run(
+        [sys.executable, __file__, "--worker", "--rounds", "1", "--epochs", "1", "--batches", "8"],
+        env=env,
+        capture_output=True,
+    )  # fill Numba's cache first: compile time stays out of the figures
     save = HERE / "results" / "batch_kernels.json"
     save.parent.mkdir(exist_ok=True)
     if args.report:
@@ -830,21 +898,40 @@ def main() -> None:
 
 def report(results: list[dict], args: argparse.Namespace) -> None:
     print(f"command: {method.command_line()}")
-    print("method: " + method.METHOD.format(processes=len(results)) + f"; Numba threads for tile4_mt: NUMBA_NUM_THREADS={args.threads} "
-          "(the _mt variants are timed with numba.set_num_threads(1), i.e. their overhead on one thread); epochs per timed call " + str(args.epochs))
+    print(
+        "method: "
+        + method.METHOD.format(processes=len(results))
+        + f"; Numba threads for tile4_mt: NUMBA_NUM_THREADS={args.threads} "
+        "(the _mt variants are timed with numba.set_num_threads(1), i.e. their overhead on one thread); epochs per timed call "
+        + str(args.epochs)
+    )
     print(method.load_line(results))
     pools = results[0]["pools"]
-    print("threadpoolctl: " + "; ".join(f"{p['internal_api']} {p['version']} kernel {p['architecture']} threads {p['num_threads']}" for p in pools))
+    print(
+        "threadpoolctl: "
+        + "; ".join(
+            f"{p['internal_api']} {p['version']} kernel {p['architecture']} threads {p['num_threads']}"
+            for p in pools
+        )
+    )
     med = lambda key: statistics.median(r[key] for r in results)  # noqa: E731
     peak = med("peak")
-    print(f"one-thread dgemm peak (NumPy 1024^3, best of 5, per process; median over processes): {peak:.1f} GFLOP/s "
-          "(processes: " + ", ".join(f"{r['peak']:.1f}" for r in results) + ")")
-    print(f"SciPy BLAS import (scipy.linalg.cython_blas, CPU s, median): {med('scipy_import_cpu_s'):.3f}")
+    print(
+        f"one-thread dgemm peak (NumPy 1024^3, best of 5, per process; median over processes): {peak:.1f} GFLOP/s "
+        "(processes: " + ", ".join(f"{r['peak']:.1f}" for r in results) + ")"
+    )
+    print(
+        f"SciPy BLAS import (scipy.linalg.cython_blas, CPU s, median): {med('scipy_import_cpu_s'):.3f}"
+    )
     names = ["generated", "NumPy", *STEPS, "exp floor", "vexp floor"]
     n = int(results[0]["n"])
     for tag, title in (("sse", "sigmoid / half_sse"), ("ce", "sigmoid / softmax / cross_entropy")):
-        print(f"\n64-32-10 {title}: ms per epoch ({n} rows, the digits training split); GFLOP/s (10,112 matmul flop/sample) and % of dgemm peak; NumPy / x")
-        batches = sorted({int(k.split('/')[-1]) for k in results[0] if k.startswith(f't/generated/{tag}/')})
+        print(
+            f"\n64-32-10 {title}: ms per epoch ({n} rows, the digits training split); GFLOP/s (10,112 matmul flop/sample) and % of dgemm peak; NumPy / x"
+        )
+        batches = sorted(
+            {int(k.split("/")[-1]) for k in results[0] if k.startswith(f"t/generated/{tag}/")}
+        )
         print(f"  {'batch':>6} " + " ".join(f"{name:>22}" for name in names))
         for b in batches:
             cells = []
@@ -852,16 +939,41 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
                 t = med(f"t/{name}/{tag}/{b}")
                 g = n * FLOP_PER_SAMPLE / t / 1e9
                 ratio = med(f"t/NumPy/{tag}/{b}") / t
-                cells.append(f"{t * 1e3:6.2f} ms" if name.endswith("exp floor") else f"{t * 1e3:6.2f} {g:5.1f} {100 * g / peak:3.0f}% x{ratio:4.2f}")
+                cells.append(
+                    f"{t * 1e3:6.2f} ms"
+                    if name.endswith("exp floor")
+                    else f"{t * 1e3:6.2f} {g:5.1f} {100 * g / peak:3.0f}% x{ratio:4.2f}"
+                )
             print(f"  {b:>6} " + " ".join(f"{c:>22}" for c in cells))
-        rel = {n: max(r[k] for r in results for k in r if k.startswith(f"rel/{n}/{tag}/")) for n in [*STEPS, "NumPy"]}
-        print("  max relative |dtheta| vs generated after 3 steps (checked <= 1e-12): " + ", ".join(f"{n} {v:.1e}" for n, v in rel.items()))
-        rel3 = {n: max(r[k] for r in results for k in r if k.startswith(f"rel3/{n}/{tag}/")) for n in [*STEPS, "NumPy"]}
-        print("  max relative |dtheta| vs generated after 3 epochs (SGD amplifies rounding; not checked): "
-              + ", ".join(f"{n} {v:.1e}" for n, v in rel3.items()))
+        rel = {
+            n: max(r[k] for r in results for k in r if k.startswith(f"rel/{n}/{tag}/"))
+            for n in [*STEPS, "NumPy"]
+        }
+        print(
+            "  max relative |dtheta| vs generated after 3 steps (checked <= 1e-12): "
+            + ", ".join(f"{n} {v:.1e}" for n, v in rel.items())
+        )
+        rel3 = {
+            n: max(r[k] for r in results for k in r if k.startswith(f"rel3/{n}/{tag}/"))
+            for n in [*STEPS, "NumPy"]
+        }
+        print(
+            "  max relative |dtheta| vs generated after 3 epochs (SGD amplifies rounding; not checked): "
+            + ", ".join(f"{n} {v:.1e}" for n, v in rel3.items())
+        )
         bit = [k for k in results[0] if k.startswith("bitident") and f"/{tag}/" in k]
-        print("  threaded == serial bit for bit (variant, threads, batch): " + ", ".join(f"{k.split('/')[0][9:]} b{k.split('/')[-1]}: {all(r[k] == 1.0 for r in results)}" for k in bit))
-    first = {k.split('/')[1]: med(k) for k in results[0] if k.startswith("first_call_cpu_s") and k.endswith("/sse")}
+        print(
+            "  threaded == serial bit for bit (variant, threads, batch): "
+            + ", ".join(
+                f"{k.split('/')[0][9:]} b{k.split('/')[-1]}: {all(r[k] == 1.0 for r in results)}"
+                for k in bit
+            )
+        )
+    first = {
+        k.split("/")[1]: med(k)
+        for k in results[0]
+        if k.startswith("first_call_cpu_s") and k.endswith("/sse")
+    }
     print("\nfirst call (cache warm) CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in first.items()))
 
 

@@ -45,12 +45,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import method  # noqa: E402
+import method
 
 if __name__ == "__main__" and "--worker" in sys.argv:
     method.apply_one_thread()
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 LR = 0.5
 NI, NH, NO = 64, 32, 10
@@ -58,8 +58,12 @@ NI, NH, NO = 64, 32, 10
 
 def split(theta: np.ndarray) -> list[np.ndarray]:
     w2 = NH * NI + NH
-    return [theta[:NH * NI].reshape(NH, NI).copy(), theta[NH * NI:w2].copy(),
-            theta[w2:w2 + NO * NH].reshape(NO, NH).copy(), theta[w2 + NO * NH:].copy()]
+    return [
+        theta[: NH * NI].reshape(NH, NI).copy(),
+        theta[NH * NI : w2].copy(),
+        theta[w2 : w2 + NO * NH].reshape(NO, NH).copy(),
+        theta[w2 + NO * NH :].copy(),
+    ]
 
 
 def join(params) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -90,10 +94,13 @@ def jax_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int):  # type:
     step = jax.jit(update)
     n = len(X)
     full = n // batch
-    xs = [jnp.asarray(X[s:s + batch]) for s in range(0, n, batch)]
-    ys = [jnp.asarray(Y[s:s + batch]) for s in range(0, n, batch)]
-    Xb, Yb = jnp.asarray(X[:full * batch].reshape(full, batch, NI)), jnp.asarray(Y[:full * batch].reshape(full, batch, NO))
-    Xr, Yr = jnp.asarray(X[full * batch:]), jnp.asarray(Y[full * batch:])
+    xs = [jnp.asarray(X[s : s + batch]) for s in range(0, n, batch)]
+    ys = [jnp.asarray(Y[s : s + batch]) for s in range(0, n, batch)]
+    Xb, Yb = (
+        jnp.asarray(X[: full * batch].reshape(full, batch, NI)),
+        jnp.asarray(Y[: full * batch].reshape(full, batch, NO)),
+    )
+    Xr, Yr = jnp.asarray(X[full * batch :]), jnp.asarray(Y[full * batch :])
 
     def run_step(theta0: np.ndarray, epochs: int) -> np.ndarray:
         params = tuple(jnp.asarray(p) for p in split(theta0))
@@ -125,8 +132,8 @@ def torch_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int, compile
 
     torch.set_num_threads(1)
     n = len(X)
-    xs = [torch.from_numpy(X[s:s + batch]) for s in range(0, n, batch)]
-    ys = [torch.from_numpy(Y[s:s + batch]) for s in range(0, n, batch)]
+    xs = [torch.from_numpy(X[s : s + batch]) for s in range(0, n, batch)]
+    ys = [torch.from_numpy(Y[s : s + batch]) for s in range(0, n, batch)]
 
     def loss(params, x, y):  # type: ignore[no-untyped-def]
         W1, b1, W2, b2 = params
@@ -148,6 +155,7 @@ def torch_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int, compile
                             p -= rate * p.grad
                             p.grad = None
             return join(p.detach().numpy() for p in params)
+
         return run
 
     peers = {"PyTorch eager": make(loss)}
@@ -162,13 +170,28 @@ def sklearn_peer(X: np.ndarray, Y: np.ndarray, batch: int):  # type: ignore[no-u
     from sklearn.neural_network import MLPClassifier
 
     labels = np.argmax(Y, axis=1)
-    clf = MLPClassifier(hidden_layer_sizes=(NH,), activation="logistic", solver="sgd", batch_size=batch,
-                        learning_rate_init=LR, learning_rate="constant", momentum=0.0, nesterovs_momentum=False,
-                        alpha=0.0, max_iter=1, shuffle=False, tol=0.0, n_iter_no_change=10 ** 9,
-                        warm_start=True, random_state=0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(NH,),
+        activation="logistic",
+        solver="sgd",
+        batch_size=batch,
+        learning_rate_init=LR,
+        learning_rate="constant",
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        max_iter=1,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        warm_start=True,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.partial_fit(X, labels, classes=np.arange(NO))  # sets the estimator up (untimed); theta is replaced below
+        clf.partial_fit(
+            X, labels, classes=np.arange(NO)
+        )  # sets the estimator up (untimed); theta is replaced below
 
     def run(theta0: np.ndarray, epochs: int) -> np.ndarray:
         clf.max_iter = epochs
@@ -218,6 +241,7 @@ def digits_worker(args: argparse.Namespace) -> dict:
                     th = th0.copy()
                     bk.train(step, X, Y, th, LR, e, b, softmax)
                     return th
+
                 return run
 
             def numpy_run(th0, e, b=b):  # type: ignore[no-untyped-def]
@@ -225,8 +249,13 @@ def digits_worker(args: argparse.Namespace) -> dict:
                 bk.numpy_train(X, Y, th, LR, e, b, softmax)
                 return th
 
-            peers = {"generated": generated, "hand Numba": hand, "kernel tile4": kernel(bk.step_tile4),
-                     "kernel blas": kernel(bk.step_blas), "NumPy": numpy_run}
+            peers = {
+                "generated": generated,
+                "hand Numba": hand,
+                "kernel tile4": kernel(bk.step_tile4),
+                "kernel blas": kernel(bk.step_blas),
+                "NumPy": numpy_run,
+            }
             jstep, jtrain = jax_peers(X, Y, softmax, b)
             peers["JAX jit step"] = jstep
             peers["JAX jit train"] = jtrain
@@ -240,7 +269,7 @@ def digits_worker(args: argparse.Namespace) -> dict:
                 t = time.process_time()
                 try:
                     th = fn(theta0, 1)
-                except Exception as exc:  # noqa: BLE001 - a peer that cannot run here is reported, not hidden
+                except Exception as exc:
                     out[f"error/{name}/{tag}/{b}"] = f"{type(exc).__name__}: {str(exc)[:300]}"
                     del peers[name]
                     continue
@@ -248,7 +277,9 @@ def digits_worker(args: argparse.Namespace) -> dict:
                 rel = float(np.max(np.abs(th - ref)) / scale)
                 out[f"rel/{name}/{tag}/{b}"] = rel
                 if not rel <= 1e-9:
-                    raise SystemExit(f"{name} ({tag}, batch {b}) disagrees with the generated module after 1 epoch: {rel:.2e}")
+                    raise SystemExit(
+                        f"{name} ({tag}, batch {b}) disagrees with the generated module after 1 epoch: {rel:.2e}"
+                    )
             runs = {name: (lambda fn=fn: fn(theta0, epochs)) for name, fn in peers.items()}
             for name, sec in method.interleaved(runs, args.rounds).items():
                 out[f"t/{name}/{tag}/{b}"] = sec / epochs
@@ -265,7 +296,6 @@ def jax_xor_idiomatic(epochs: int, unroll: bool = False):  # type: ignore[no-unt
 
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
-
     import peers
 
     Xc, Yc = jnp.asarray(XOR_X), jnp.asarray(XOR_Y)
@@ -281,7 +311,9 @@ def jax_xor_idiomatic(epochs: int, unroll: bool = False):  # type: ignore[no-unt
 
     @jax.jit
     def train(p):  # type: ignore[no-untyped-def]
-        return jax.lax.fori_loop(0, epochs, lambda _, q: jax.lax.scan(sample, q, (Xc, Yc), unroll=unroll)[0], p)
+        return jax.lax.fori_loop(
+            0, epochs, lambda _, q: jax.lax.scan(sample, q, (Xc, Yc), unroll=unroll)[0], p
+        )
 
     def run(theta: np.ndarray) -> np.ndarray:
         p = tuple(jnp.asarray(a) for a in peers.unpack(theta))
@@ -317,7 +349,8 @@ def xor_worker(args: argparse.Namespace) -> dict:
     idiomatic = {e: jax_xor_idiomatic(e) for e in (10, E)}
     unrolled = {e: jax_xor_idiomatic(e, True) for e in (10, E)}
     runs_for = {
-        "generated": (generated, E), "hand Numba": (hand, E),
+        "generated": (generated, E),
+        "hand Numba": (hand, E),
         "JAX fori (bench/peers.py)": (lambda e: as_peers(XOR_X, XOR_Y, theta0, LR, e), E),
         "JAX jit scan-in-fori": (lambda e: idiomatic[e](theta0), E),
         "JAX jit scan(unroll)-in-fori": (lambda e: unrolled[e](theta0), E),
@@ -332,7 +365,9 @@ def xor_worker(args: argparse.Namespace) -> dict:
         rel = float(np.max(np.abs(th - ref)) / np.max(np.abs(ref)))
         out[f"rel/{name}"] = rel
         if not rel <= 1e-9:
-            raise SystemExit(f"{name} disagrees with the generated module after 10 epochs: {rel:.2e}")
+            raise SystemExit(
+                f"{name} disagrees with the generated module after 10 epochs: {rel:.2e}"
+            )
     runs = {name: (lambda fn=fn, e=e: fn(e)) for name, (fn, e) in runs_for.items()}
     for name, sec in method.interleaved(runs, args.rounds).items():
         out[f"t/{name}"] = sec / runs_for[name][1]
@@ -351,7 +386,11 @@ def main() -> None:
     ap.add_argument("--losses", nargs="+", default=["sse", "ce"])
     ap.add_argument("--no-compile", action="store_true", help="leave torch.compile out")
     ap.add_argument("--worker", action="store_true")
-    ap.add_argument("--report", action="store_true", help="print the tables of the last run (bench/results/*.json)")
+    ap.add_argument(
+        "--report",
+        action="store_true",
+        help="print the tables of the last run (bench/results/*.json)",
+    )
     args = ap.parse_args()
     if args.epochs is None:
         args.epochs = 5 if args.which == "digits" else 10_000
@@ -361,12 +400,22 @@ def main() -> None:
     argv = [sys.executable, __file__, *[a for a in sys.argv[1:] if a != "--report"], "--worker"]
     save = HERE / "results" / f"honest_{args.which}.json"
     save.parent.mkdir(exist_ok=True)
-    results = json.loads(save.read_text()) if args.report else method.run_workers(argv, args.processes, save=str(save))
+    results = (
+        json.loads(save.read_text())
+        if args.report
+        else method.run_workers(argv, args.processes, save=str(save))
+    )
     print(f"command: {method.command_line()}")
     print("method: " + method.METHOD.format(processes=len(results)))
     print(method.load_line(results))
     pools = results[0]["pools"]
-    print("threadpoolctl: " + "; ".join(f"{p['internal_api']} {p['version']} kernel {p['architecture']} threads {p['num_threads']}" for p in pools))
+    print(
+        "threadpoolctl: "
+        + "; ".join(
+            f"{p['internal_api']} {p['version']} kernel {p['architecture']} threads {p['num_threads']}"
+            for p in pools
+        )
+    )
     med = lambda key: statistics.median(r[key] for r in results)  # noqa: E731
     spread = lambda key: (min(r[key] for r in results), max(r[key] for r in results))  # noqa: E731
     for r in results[:1]:
@@ -374,32 +423,46 @@ def main() -> None:
             if k.startswith("error/"):
                 print(f"  could not run {k[6:]}: {v}")
     if args.which == "xor":
-        print(f"XOR 2-2-1 per-sample SGD, lr {LR}: microseconds per epoch (4 samples); {args.epochs} epochs per call "
-              f"({args.slow_epochs} for NumPy and PyTorch)")
+        print(
+            f"XOR 2-2-1 per-sample SGD, lr {LR}: microseconds per epoch (4 samples); {args.epochs} epochs per call "
+            f"({args.slow_epochs} for NumPy and PyTorch)"
+        )
         base = med("t/generated")
         names = [k[2:] for k in results[0] if k.startswith("t/")]
         for name in names:
             lo, hi = spread(f"t/{name}")
-            print(f"  {name:<28} {med(f't/{name}') * 1e6:10.3f} us  ({lo * 1e6:.3f}..{hi * 1e6:.3f})   "
-                  f"{name} / generated = {med(f't/{name}') / base:8.2f}   rel |dtheta| {max(r[f'rel/{name}'] for r in results):.1e}")
+            print(
+                f"  {name:<28} {med(f't/{name}') * 1e6:10.3f} us  ({lo * 1e6:.3f}..{hi * 1e6:.3f})   "
+                f"{name} / generated = {med(f't/{name}') / base:8.2f}   rel |dtheta| {max(r[f'rel/{name}'] for r in results):.1e}"
+            )
         best = min(med(f"t/{k}") for k in names if k.startswith("JAX"))
-        print(f"  targets: fastest JAX / generated >= 2: {best / base:.2f}; "
-              f"generated / hand <= 1.02: {base / med('t/hand Numba'):.3f}")
+        print(
+            f"  targets: fastest JAX / generated >= 2: {best / base:.2f}; "
+            f"generated / hand <= 1.02: {base / med('t/hand Numba'):.3f}"
+        )
         return
     n = results[0]["n"]
     for tag in args.losses:
         for batch in args.batches:
             b = n if batch == 0 else batch
-            print(f"\ndigits 64-32-10 {'sigmoid / half_sse' if tag == 'sse' else 'softmax / cross_entropy'}, batch {b}"
-                  f"{' (full)' if batch == 0 else ''}: ms per epoch ({n} rows), peer / generated, first call (compile) CPU s, "
-                  "max rel |dtheta| after 1 epoch")
+            print(
+                f"\ndigits 64-32-10 {'sigmoid / half_sse' if tag == 'sse' else 'softmax / cross_entropy'}, batch {b}"
+                f"{' (full)' if batch == 0 else ''}: ms per epoch ({n} rows), peer / generated, first call (compile) CPU s, "
+                "max rel |dtheta| after 1 epoch"
+            )
             base = med(f"t/generated/{tag}/{b}")
-            names = [k.split("/")[1] for k in results[0] if k.startswith("t/") and k.endswith(f"/{tag}/{b}")]
+            names = [
+                k.split("/")[1]
+                for k in results[0]
+                if k.startswith("t/") and k.endswith(f"/{tag}/{b}")
+            ]
             for name in names:
                 key = f"t/{name}/{tag}/{b}"
                 lo, hi = spread(key)
-                print(f"  {name:<16} {med(key) * 1e3:9.3f} ms ({lo * 1e3:.3f}..{hi * 1e3:.3f})  x{med(key) / base:6.2f}"
-                      f"   first {med(f'first/{name}/{tag}/{b}'):6.2f} s   rel {max(r[f'rel/{name}/{tag}/{b}'] for r in results):.1e}")
+                print(
+                    f"  {name:<16} {med(key) * 1e3:9.3f} ms ({lo * 1e3:.3f}..{hi * 1e3:.3f})  x{med(key) / base:6.2f}"
+                    f"   first {med(f'first/{name}/{tag}/{b}'):6.2f} s   rel {max(r[f'rel/{name}/{tag}/{b}'] for r in results):.1e}"
+                )
 
 
 if __name__ == "__main__":

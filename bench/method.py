@@ -31,11 +31,13 @@ ONE_THREAD = {
 # Processor-specific OpenBLAS overrides that some machines set: unset together for a fair NumPy.
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
-METHOD = ("process CPU time (time.process_time); BLAS/OpenMP/XLA/PyTorch/Numba limited to one thread "
-          "(OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, "
-          "XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1, threadpoolctl limit 1, "
-          "torch.set_num_threads(1), Numba serial code); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; interleaved rounds within a "
-          "process, median of the rounds; median over {processes} separate processes (min..max of the process medians)")
+METHOD = (
+    "process CPU time (time.process_time); BLAS/OpenMP/XLA/PyTorch/Numba limited to one thread "
+    "(OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, "
+    "XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1, threadpoolctl limit 1, "
+    "torch.set_num_threads(1), Numba serial code); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; interleaved rounds within a "
+    "process, median of the rounds; median over {processes} separate processes (min..max of the process medians)"
+)
 
 
 def one_thread_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -58,8 +60,20 @@ def limit_pools(user_api: str | None = None) -> list[dict]:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     threadpool_limits(1, user_api=user_api)
-    return [{k: d.get(k) for k in ("internal_api", "num_threads", "version", "architecture", "threading_layer", "filepath")}
-            for d in threadpool_info()]
+    return [
+        {
+            k: d.get(k)
+            for k in (
+                "internal_api",
+                "num_threads",
+                "version",
+                "architecture",
+                "threading_layer",
+                "filepath",
+            )
+        }
+        for d in threadpool_info()
+    ]
 
 
 def cpu_time(fn: Callable[[], object]) -> tuple[float, object]:
@@ -81,13 +95,21 @@ def worker_main(work: Callable[[], dict]) -> None:
     """A worker prints one JSON line (its results) as the last line of stdout."""
     before = os.getloadavg()[0]
     result = work()
-    result["loadavg_1min"] = [before, os.getloadavg()[0]]  # the machine is shared: say how busy it was
+    result["loadavg_1min"] = [
+        before,
+        os.getloadavg()[0],
+    ]  # the machine is shared: say how busy it was
     sys.stdout.write("\n" + json.dumps(result) + "\n")
     sys.stdout.flush()
 
 
-def run_workers(argv: list[str], processes: int, env: dict[str, str] | None = None, echo: bool = False,
-                save: str | None = None) -> list[dict]:
+def run_workers(
+    argv: list[str],
+    processes: int,
+    env: dict[str, str] | None = None,
+    echo: bool = False,
+    save: str | None = None,
+) -> list[dict]:
     """Run ``argv`` ``processes`` times, one after the other, and collect each one's JSON result (saved to ``save``)."""
     results: list[dict] = []
     for p in range(processes):
@@ -108,8 +130,14 @@ def combine(results: Iterable[dict[str, float]]) -> dict[str, tuple[float, float
     """Per key: (median, min, max) over the processes."""
     results = list(results)
     keys = [k for k in results[0]]
-    return {k: (statistics.median(r[k] for r in results), min(r[k] for r in results), max(r[k] for r in results))
-            for k in keys}
+    return {
+        k: (
+            statistics.median(r[k] for r in results),
+            min(r[k] for r in results),
+            max(r[k] for r in results),
+        )
+        for k in keys
+    }
 
 
 def command_line() -> str:
@@ -122,5 +150,7 @@ def load_line(results: list[dict]) -> str:
     loads = [v for r in results for v in r.get("loadavg_1min", [])]
     if not loads:
         return "1-min load average: not recorded"
-    return (f"1-min load average at worker start/end: {min(loads):.1f}..{max(loads):.1f} on 2 cores "
-            "(other sessions' jobs share this machine; CPU time counts only this process, but caches and memory are shared)")
+    return (
+        f"1-min load average at worker start/end: {min(loads):.1f}..{max(loads):.1f} on 2 cores "
+        "(other sessions' jobs share this machine; CPU time counts only this process, but caches and memory are shared)"
+    )

@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import method  # noqa: E402
+import method
 
 LR = 0.5
 LAYERS = {
@@ -53,10 +53,9 @@ LAYERS = {
 
 def worker(args: argparse.Namespace) -> dict:
     method.limit_pools("blas")
+    import batch_kernels as bk
     import numba
     import numpy as np
-
-    import batch_kernels as bk
 
     X, Y = bk.data()
     module = bk.generated_module(False)
@@ -77,6 +76,7 @@ def worker(args: argparse.Namespace) -> dict:
             module.PARALLEL = par
             module.train(X, Y, theta0.copy(), LR, epochs, b)
             module.PARALLEL = False
+
         return go
 
     for batch in args.batches:
@@ -103,9 +103,11 @@ def worker(args: argparse.Namespace) -> dict:
     return out
 
 
-COLD = ("import sys, time; sys.path[:0] = [{root!r}, {here!r}]; import batch_kernels as bk; "
-        "X, Y = bk.data(); m = bk.generated_module(False); m.PARALLEL = {par}; m.PARALLEL_MIN_BATCH = 1; "
-        "th = m.init(0); t = time.process_time(); m.train(X[:64], Y[:64], th, 0.5, 1, 32); print(time.process_time() - t)")
+COLD = (
+    "import sys, time; sys.path[:0] = [{root!r}, {here!r}]; import batch_kernels as bk; "
+    "X, Y = bk.data(); m = bk.generated_module(False); m.PARALLEL = {par}; m.PARALLEL_MIN_BATCH = 1; "
+    "th = m.init(0); t = time.process_time(); m.train(X[:64], Y[:64], th, 0.5, 1, 32); print(time.process_time() - t)"
+)
 
 
 def cold(par: bool, processes: int) -> list[float]:
@@ -113,9 +115,16 @@ def cold(par: bool, processes: int) -> list[float]:
     for _ in range(processes):
         with tempfile.TemporaryDirectory() as cache:
             env = method.one_thread_env()
-            env.update(NUMBA_CACHE_DIR=cache, NUMBA_NUM_THREADS="2", NUMBA_THREADING_LAYER="workqueue")
-            r = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), here=str(HERE), par=par)],
-                               env=env, capture_output=True, text=True, check=True)
+            env.update(
+                NUMBA_CACHE_DIR=cache, NUMBA_NUM_THREADS="2", NUMBA_THREADING_LAYER="workqueue"
+            )
+            r = subprocess.run(
+                [sys.executable, "-c", COLD.format(root=str(ROOT), here=str(HERE), par=par)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             out.append(float(r.stdout.strip().splitlines()[-1]))
     return out
 
@@ -133,7 +142,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.worker:
         method.apply_one_thread()
-        os.environ.pop("OMP_NUM_THREADS", None)  # Numba's omp layer must keep its 2 threads; BLAS stays at 1
+        os.environ.pop(
+            "OMP_NUM_THREADS", None
+        )  # Numba's omp layer must keep its 2 threads; BLAS stays at 1
         method.worker_main(lambda: worker(args))
         return
     results: dict[tuple[str, str], list[dict]] = {}
@@ -142,9 +153,24 @@ def main() -> None:
             env = method.one_thread_env()
             env.pop("OMP_NUM_THREADS")
             env.update(LAYERS[layer], NUMBA_NUM_THREADS="2")
-            argv = [sys.executable, __file__, "--worker", "--layer", layer, "--rounds", str(args.rounds),
-                    "--epochs", str(args.epochs), "--batches", *map(str, args.batches)]
-            spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if load == "loaded" else None
+            argv = [
+                sys.executable,
+                __file__,
+                "--worker",
+                "--layer",
+                layer,
+                "--rounds",
+                str(args.rounds),
+                "--epochs",
+                str(args.epochs),
+                "--batches",
+                *map(str, args.batches),
+            ]
+            spinner = (
+                subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                if load == "loaded"
+                else None
+            )
             try:
                 res = []
                 for _ in range(args.processes):
@@ -155,22 +181,32 @@ def main() -> None:
                     res.append(__import__("json").loads(r.stdout.strip().splitlines()[-1]))
                 results[(load, layer)] = res
                 (HERE / "results").mkdir(exist_ok=True)
-                (HERE / "results" / "threads.json").write_text(__import__("json").dumps({f"{k[0]}|{k[1]}": v for k, v in results.items()}))
+                (HERE / "results" / "threads.json").write_text(
+                    __import__("json").dumps({f"{k[0]}|{k[1]}": v for k, v in results.items()})
+                )
             finally:
                 if spinner is not None:
                     spinner.kill()
                     spinner.wait()
     print(f"command: {method.command_line()}")
-    print(f"method: WALL time (time.perf_counter) per epoch, median of {args.rounds} interleaved rounds (serial, threaded) "
-          f"of {args.epochs}-epoch train calls, median over {args.processes} processes; NUMBA_NUM_THREADS=2 on 2 cores; "
-          "BLAS limited to one thread; 'loaded' = one `python -c \"while True: pass\"` beside the worker")
+    print(
+        f"method: WALL time (time.perf_counter) per epoch, median of {args.rounds} interleaved rounds (serial, threaded) "
+        f"of {args.epochs}-epoch train calls, median over {args.processes} processes; NUMBA_NUM_THREADS=2 on 2 cores; "
+        "BLAS limited to one thread; 'loaded' = one `python -c \"while True: pass\"` beside the worker"
+    )
     print(method.load_line([r for rs in results.values() for r in rs]))
-    base = {load: results[(load, "serial-only")] for load in ("idle", "loaded") if (load, "serial-only") in results}
+    base = {
+        load: results[(load, "serial-only")]
+        for load in ("idle", "loaded")
+        if (load, "serial-only") in results
+    }
     n = next(r for rs in results.values() for r in rs if "n" in r)["n"]
     for load in ("idle", "loaded"):
-        print(f"\n{load}: ms per epoch of the 64-32-10 generated module ({n} rows); thr = threaded, x = threaded / serial-only; "
-              "(same process x = threaded / serial in the same worker, interleaved: robust to the load drifting between processes); "
-              "ser x = serial-after-parallel / serial-only")
+        print(
+            f"\n{load}: ms per epoch of the 64-32-10 generated module ({n} rows); thr = threaded, x = threaded / serial-only; "
+            "(same process x = threaded / serial in the same worker, interleaved: robust to the load drifting between processes); "
+            "ser x = serial-after-parallel / serial-only"
+        )
         for layer in args.layers:
             res = results.get((load, layer), [])
             if not res or "error" in res[0]:
@@ -187,15 +223,19 @@ def main() -> None:
                     thr = statistics.median(r[f"t/threaded/{b}"] for r in res)
                     bit = all(r[f"bitident/{b}"] == 1.0 for r in res)
                     own = statistics.median(r[f"t/threaded/{b}"] / r[f"t/serial/{b}"] for r in res)
-                    cells.append(f"b{b}: thr {thr * 1e3:.2f} x{thr / ser0:.2f} (same process x{own:.2f}), ser x{ser / ser0:.2f}"
-                                 f"{'' if bit else ' NOT BIT-IDENTICAL'}")
+                    cells.append(
+                        f"b{b}: thr {thr * 1e3:.2f} x{thr / ser0:.2f} (same process x{own:.2f}), ser x{ser / ser0:.2f}"
+                        f"{'' if bit else ' NOT BIT-IDENTICAL'}"
+                    )
             name = layer if layer == "serial-only" else f"{layer} ({res[0].get('layer')})"
             print(f"  {name:<24} " + " | ".join(cells))
     if not args.no_cold:
         s, p = cold(False, args.processes), cold(True, args.processes)
-        print(f"\ncold compile, first train call, empty NUMBA_CACHE_DIR, process CPU s, median of {args.processes}: "
-              f"serial only {statistics.median(s):.2f} ({', '.join(f'{v:.2f}' for v in s)}); "
-              f"with the parallel version {statistics.median(p):.2f} ({', '.join(f'{v:.2f}' for v in p)})")
+        print(
+            f"\ncold compile, first train call, empty NUMBA_CACHE_DIR, process CPU s, median of {args.processes}: "
+            f"serial only {statistics.median(s):.2f} ({', '.join(f'{v:.2f}' for v in s)}); "
+            f"with the parallel version {statistics.median(p):.2f} ({', '.join(f'{v:.2f}' for v in p)})"
+        )
 
 
 if __name__ == "__main__":
