@@ -94,7 +94,7 @@ def _output(Y, lo, m, O, D2, softmax):  # type: ignore[no-untyped-def]
     return E
 
 
-# ---------------------------------------------------------------- rows: plain per-row loops
+# ---------------------------------------- rows: plain per-row loops
 @numba.njit(cache=True)
 def step_rows(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
     for i in range(m):
@@ -143,7 +143,7 @@ def step_rows(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O
     return E
 
 
-# ---------------------------------------------------------------- tile4: register tiles
+# ---------------------------------------- tile4: register tiles
 @numba.njit(cache=True, inline="always")
 def _forward_tile(X, lo, i, Wt1, b1, H):  # type: ignore[no-untyped-def]
     for j in range(NH):
@@ -327,7 +327,7 @@ def step_tile8k(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1,
     )
 
 
-# ---------------------------------------------------------------- threaded, bit-identical to tile4
+# ---------------------------------------- threaded, bit-identical to tile4
 TASKS = 2  # fixed blocks of batch rows and of dW rows: the bounds do not depend on the thread count
 
 
@@ -369,7 +369,7 @@ def step_tile4_mt(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D
     return E
 
 
-# ---------------------------------------------------------------- reg: scalar-accumulator register tiles (bench/regtile.py)
+# ---------------------------------------- reg: scalar-accumulator register tiles (bench/regtile.py)
 @numba.njit(cache=True, inline="always")
 def _sigmoid_rows(H, S1, r0, r1):  # type: ignore[no-untyped-def]
     for i in range(r0, r1):
@@ -425,7 +425,7 @@ def step_reg_mt(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1,
     return E
 
 
-# ---------------------------------------------------------------- blas: np.dot inside njit
+# ---------------------------------------- blas: np.dot inside njit
 @numba.njit(cache=True)
 def step_blas(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O, D2, softmax):  # type: ignore[no-untyped-def]
     x = X[lo : lo + m]
@@ -460,7 +460,7 @@ def step_blas(X, Y, lo, m, Wt1, b1, W2, W2t, b2, G1t, gb1, G2, gb2, H, S1, D1, O
     return E
 
 
-# ---------------------------------------------------------------- vexp: a vectorisable exp, error_model="numpy"
+# ---------------------------------------- vexp: a vectorisable exp, error_model="numpy"
 # Numba's default error_model="python" checks every float division for zero (to raise
 # ZeroDivisionError): that branch, and the call to libm's exp, keep the elementwise loops
 # scalar. vexp is exp by Cody-Waite reduction (x = k ln2 + r, |r| <= ln2/2) and a degree-13
@@ -625,7 +625,7 @@ def exp_floor_v(X, buf, epochs, softmax):  # type: ignore[no-untyped-def]
                 buf[i, NH + j] = vexp(X[i, j] - e) if softmax else _sigv(X[i, j] - e)
 
 
-# ---------------------------------------------------------------- the training loop around a step
+# ---------------------------------------- the training loop around a step
 @numba.njit(cache=True)
 def train(step, X, Y, theta, lr, epochs, batch, softmax):  # type: ignore[no-untyped-def]
     n = X.shape[0]
@@ -684,7 +684,10 @@ if os.environ.get(
 
 @numba.njit(cache=True)
 def exp_floor(X, buf, epochs, softmax):  # type: ignore[no-untyped-def]
-    """The elementwise part alone, stored (no reduction): n NH sigmoids and slopes, n NO sigmoids (or exps) per epoch."""
+    """The elementwise part alone, stored (no reduction).
+
+    Per epoch: n NH sigmoids and slopes, n NO sigmoids (or exps).
+    """
     for e in range(epochs):
         for i in range(X.shape[0]):
             for j in range(NH):
@@ -772,17 +775,24 @@ def worker(args: argparse.Namespace) -> dict:
         theta0 = gen.init(0)
         for batch in args.batches:
             b = len(X) if batch == 0 else batch
-            # agreement: 3 steps (the first 3 batches, or 3 full-batch epochs) to 1e-12 relative; longer runs
-            # drift apart by rounding that SGD amplifies (reported as rel3/..., 3 epochs, not checked)
+            # agreement: 3 steps (the first 3 batches, or 3 full-batch epochs) to 1e-12 relative;
+            # longer runs drift apart by rounding that SGD amplifies (reported as rel3/...,
+            # 3 epochs, not checked)
             rows, ce = (min(len(X), 3 * b), 1) if 3 * b <= len(X) else (len(X), 3)
             Xc, Yc = X[:rows], Y[:rows]
             ref = theta0.copy()
             gen.train(Xc, Yc, ref, LR, ce, b)
             ref3 = theta0.copy()
             gen.train(X, Y, ref3, LR, 3, b)
+            # each closure below binds this iteration's gen/theta0/b/softmax/buf (B023): they
+            # are all called by method.interleaved at the end of this same iteration
             runs = {
-                "generated": lambda: gen.train(X, Y, theta0.copy(), LR, args.epochs, b),
-                "NumPy": lambda: numpy_train(X, Y, theta0.copy(), LR, args.epochs, b, softmax),
+                "generated": lambda gen=gen, theta0=theta0, b=b: gen.train(
+                    X, Y, theta0.copy(), LR, args.epochs, b
+                ),
+                "NumPy": lambda theta0=theta0, b=b, softmax=softmax: numpy_train(
+                    X, Y, theta0.copy(), LR, args.epochs, b, softmax
+                ),
             }
             for name, fn in STEPS.items():
                 th = theta0.copy()
@@ -802,7 +812,7 @@ def worker(args: argparse.Namespace) -> dict:
                     raise SystemExit(
                         f"{name} ({tag}, batch {b}) disagrees with the generated module: {rel:.2e}"
                     )
-                runs[name] = lambda fn=fn: train(
+                runs[name] = lambda fn=fn, theta0=theta0, b=b, softmax=softmax: train(
                     fn, X, Y, theta0.copy(), LR, args.epochs, b, softmax
                 )
             th = theta0.copy()
@@ -830,8 +840,12 @@ def worker(args: argparse.Namespace) -> dict:
             buf = np.empty((len(X), NH + NO))
             exp_floor(X, buf, 1, softmax)
             exp_floor_v(X, buf, 1, softmax)
-            runs["exp floor"] = lambda: exp_floor(X, buf, args.epochs, softmax)
-            runs["vexp floor"] = lambda: exp_floor_v(X, buf, args.epochs, softmax)
+            runs["exp floor"] = lambda buf=buf, softmax=softmax: exp_floor(
+                X, buf, args.epochs, softmax
+            )
+            runs["vexp floor"] = lambda buf=buf, softmax=softmax: exp_floor_v(
+                X, buf, args.epochs, softmax
+            )
             for name, sec in method.interleaved(runs, args.rounds).items():
                 out[f"t/{name}/{tag}/{b}"] = sec / args.epochs
     out["pools"] = pools  # type: ignore[assignment]
@@ -902,32 +916,36 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
         "method: "
         + method.METHOD.format(processes=len(results))
         + f"; Numba threads for tile4_mt: NUMBA_NUM_THREADS={args.threads} "
-        "(the _mt variants are timed with numba.set_num_threads(1), i.e. their overhead on one thread); epochs per timed call "
-        + str(args.epochs)
+        "(the _mt variants are timed with numba.set_num_threads(1), i.e. their overhead on one "
+        "thread); epochs per timed call " + str(args.epochs)
     )
     print(method.load_line(results))
     pools = results[0]["pools"]
     print(
         "threadpoolctl: "
         + "; ".join(
-            f"{p['internal_api']} {p['version']} kernel {p['architecture']} threads {p['num_threads']}"
+            f"{p['internal_api']} {p['version']} kernel {p['architecture']} "
+            f"threads {p['num_threads']}"
             for p in pools
         )
     )
     med = lambda key: statistics.median(r[key] for r in results)  # noqa: E731
     peak = med("peak")
     print(
-        f"one-thread dgemm peak (NumPy 1024^3, best of 5, per process; median over processes): {peak:.1f} GFLOP/s "
+        "one-thread dgemm peak (NumPy 1024^3, best of 5, per process; median over processes): "
+        f"{peak:.1f} GFLOP/s "
         "(processes: " + ", ".join(f"{r['peak']:.1f}" for r in results) + ")"
     )
     print(
-        f"SciPy BLAS import (scipy.linalg.cython_blas, CPU s, median): {med('scipy_import_cpu_s'):.3f}"
+        "SciPy BLAS import (scipy.linalg.cython_blas, CPU s, median): "
+        f"{med('scipy_import_cpu_s'):.3f}"
     )
     names = ["generated", "NumPy", *STEPS, "exp floor", "vexp floor"]
     n = int(results[0]["n"])
     for tag, title in (("sse", "sigmoid / half_sse"), ("ce", "sigmoid / softmax / cross_entropy")):
         print(
-            f"\n64-32-10 {title}: ms per epoch ({n} rows, the digits training split); GFLOP/s (10,112 matmul flop/sample) and % of dgemm peak; NumPy / x"
+            f"\n64-32-10 {title}: ms per epoch ({n} rows, the digits training split); "
+            "GFLOP/s (10,112 matmul flop/sample) and % of dgemm peak; NumPy / x"
         )
         batches = sorted(
             {int(k.split("/")[-1]) for k in results[0] if k.startswith(f"t/generated/{tag}/")}
@@ -958,7 +976,8 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
             for n in [*STEPS, "NumPy"]
         }
         print(
-            "  max relative |dtheta| vs generated after 3 epochs (SGD amplifies rounding; not checked): "
+            "  max relative |dtheta| vs generated after 3 epochs "
+            "(SGD amplifies rounding; not checked): "
             + ", ".join(f"{n} {v:.1e}" for n, v in rel3.items())
         )
         bit = [k for k in results[0] if k.startswith("bitident") and f"/{tag}/" in k]

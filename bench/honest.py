@@ -70,7 +70,7 @@ def join(params) -> np.ndarray:  # type: ignore[no-untyped-def]
     return np.concatenate([np.asarray(p, dtype=np.float64).ravel() for p in params])
 
 
-# ------------------------------------------------------------------------------------------ JAX
+# ---------------------------------------------------------------------------------- JAX
 def jax_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int):  # type: ignore[no-untyped-def]
     import jax
 
@@ -126,7 +126,7 @@ def jax_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int):  # type:
     return run_step, run_train
 
 
-# ------------------------------------------------------------------------------------------ PyTorch
+# ---------------------------------------------------------------------------------- PyTorch
 def torch_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int, compile_: bool):  # type: ignore[no-untyped-def]
     import torch
 
@@ -159,12 +159,14 @@ def torch_peers(X: np.ndarray, Y: np.ndarray, softmax: bool, batch: int, compile
         return run
 
     peers = {"PyTorch eager": make(loss)}
-    if compile_:  # the documented use: compile the model (forward + its autograd graph), backward and step as usual
+    # the documented use: compile the model (forward + its autograd graph),
+    # backward and step as usual
+    if compile_:
         peers["PyTorch compile"] = make(torch.compile(loss))
     return peers
 
 
-# ------------------------------------------------------------------------------------------ scikit-learn
+# ---------------------------------------------------------------------------------- scikit-learn
 def sklearn_peer(X: np.ndarray, Y: np.ndarray, batch: int):  # type: ignore[no-untyped-def]
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -207,7 +209,7 @@ def sklearn_peer(X: np.ndarray, Y: np.ndarray, batch: int):  # type: ignore[no-u
     return run
 
 
-# ------------------------------------------------------------------------------------------ digits worker
+# ---------------------------------------------------------------------------------- digits worker
 def digits_worker(args: argparse.Namespace) -> dict:
     pools = method.limit_pools()
     import numba
@@ -226,25 +228,27 @@ def digits_worker(args: argparse.Namespace) -> dict:
             b = len(X) if batch == 0 else batch
             epochs = args.epochs if b > 1 else max(1, args.epochs // 5)
 
-            def generated(th0, e, b=b):  # type: ignore[no-untyped-def]
+            # the peers bind this iteration's gen/b/softmax as defaults (B023); they are all
+            # called within this same iteration (agreement check, then method.interleaved)
+            def generated(th0, e, b=b, gen=gen):  # type: ignore[no-untyped-def]
                 th = th0.copy()
                 gen.train(X, Y, th, LR, e, b)
                 return th
 
-            def hand(th0, e, b=b):  # type: ignore[no-untyped-def]
+            def hand(th0, e, b=b, softmax=softmax):  # type: ignore[no-untyped-def]
                 th = th0.copy()
                 hand_digits.train(X, Y, th, LR, e, b, softmax)
                 return th
 
-            def kernel(step):  # type: ignore[no-untyped-def]
-                def run(th0, e, b=b):  # type: ignore[no-untyped-def]
+            def kernel(step, b=b, softmax=softmax):  # type: ignore[no-untyped-def]
+                def run(th0, e, b=b, softmax=softmax):  # type: ignore[no-untyped-def]
                     th = th0.copy()
                     bk.train(step, X, Y, th, LR, e, b, softmax)
                     return th
 
                 return run
 
-            def numpy_run(th0, e, b=b):  # type: ignore[no-untyped-def]
+            def numpy_run(th0, e, b=b, softmax=softmax):  # type: ignore[no-untyped-def]
                 th = th0.copy()
                 bk.numpy_train(X, Y, th, LR, e, b, softmax)
                 return th
@@ -278,15 +282,19 @@ def digits_worker(args: argparse.Namespace) -> dict:
                 out[f"rel/{name}/{tag}/{b}"] = rel
                 if not rel <= 1e-9:
                     raise SystemExit(
-                        f"{name} ({tag}, batch {b}) disagrees with the generated module after 1 epoch: {rel:.2e}"
+                        f"{name} ({tag}, batch {b}) disagrees with the generated module "
+                        f"after 1 epoch: {rel:.2e}"
                     )
-            runs = {name: (lambda fn=fn: fn(theta0, epochs)) for name, fn in peers.items()}
+            runs = {
+                name: (lambda fn=fn, theta0=theta0, epochs=epochs: fn(theta0, epochs))
+                for name, fn in peers.items()
+            }
             for name, sec in method.interleaved(runs, args.rounds).items():
                 out[f"t/{name}/{tag}/{b}"] = sec / epochs
     return out
 
 
-# ------------------------------------------------------------------------------------------ xor worker
+# ---------------------------------------------------------------------------------- xor worker
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
@@ -374,7 +382,7 @@ def xor_worker(args: argparse.Namespace) -> dict:
     return out
 
 
-# ------------------------------------------------------------------------------------------ driver
+# ---------------------------------------------------------------------------------- driver
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("which", choices=["digits", "xor"])
@@ -412,7 +420,8 @@ def main() -> None:
     print(
         "threadpoolctl: "
         + "; ".join(
-            f"{p['internal_api']} {p['version']} kernel {p['architecture']} threads {p['num_threads']}"
+            f"{p['internal_api']} {p['version']} kernel {p['architecture']} "
+            f"threads {p['num_threads']}"
             for p in pools
         )
     )
@@ -424,7 +433,8 @@ def main() -> None:
                 print(f"  could not run {k[6:]}: {v}")
     if args.which == "xor":
         print(
-            f"XOR 2-2-1 per-sample SGD, lr {LR}: microseconds per epoch (4 samples); {args.epochs} epochs per call "
+            f"XOR 2-2-1 per-sample SGD, lr {LR}: microseconds per epoch (4 samples); "
+            f"{args.epochs} epochs per call "
             f"({args.slow_epochs} for NumPy and PyTorch)"
         )
         base = med("t/generated")
@@ -432,8 +442,10 @@ def main() -> None:
         for name in names:
             lo, hi = spread(f"t/{name}")
             print(
-                f"  {name:<28} {med(f't/{name}') * 1e6:10.3f} us  ({lo * 1e6:.3f}..{hi * 1e6:.3f})   "
-                f"{name} / generated = {med(f't/{name}') / base:8.2f}   rel |dtheta| {max(r[f'rel/{name}'] for r in results):.1e}"
+                f"  {name:<28} {med(f't/{name}') * 1e6:10.3f} us  "
+                f"({lo * 1e6:.3f}..{hi * 1e6:.3f})   "
+                f"{name} / generated = {med(f't/{name}') / base:8.2f}   "
+                f"rel |dtheta| {max(r[f'rel/{name}'] for r in results):.1e}"
             )
         best = min(med(f"t/{k}") for k in names if k.startswith("JAX"))
         print(
@@ -446,8 +458,10 @@ def main() -> None:
         for batch in args.batches:
             b = n if batch == 0 else batch
             print(
-                f"\ndigits 64-32-10 {'sigmoid / half_sse' if tag == 'sse' else 'softmax / cross_entropy'}, batch {b}"
-                f"{' (full)' if batch == 0 else ''}: ms per epoch ({n} rows), peer / generated, first call (compile) CPU s, "
+                "\ndigits 64-32-10 "
+                f"{'sigmoid / half_sse' if tag == 'sse' else 'softmax / cross_entropy'}, batch {b}"
+                f"{' (full)' if batch == 0 else ''}: ms per epoch ({n} rows), peer / generated, "
+                "first call (compile) CPU s, "
                 "max rel |dtheta| after 1 epoch"
             )
             base = med(f"t/generated/{tag}/{b}")
@@ -460,8 +474,10 @@ def main() -> None:
                 key = f"t/{name}/{tag}/{b}"
                 lo, hi = spread(key)
                 print(
-                    f"  {name:<16} {med(key) * 1e3:9.3f} ms ({lo * 1e3:.3f}..{hi * 1e3:.3f})  x{med(key) / base:6.2f}"
-                    f"   first {med(f'first/{name}/{tag}/{b}'):6.2f} s   rel {max(r[f'rel/{name}/{tag}/{b}'] for r in results):.1e}"
+                    f"  {name:<16} {med(key) * 1e3:9.3f} ms ({lo * 1e3:.3f}..{hi * 1e3:.3f})  "
+                    f"x{med(key) / base:6.2f}"
+                    f"   first {med(f'first/{name}/{tag}/{b}'):6.2f} s   "
+                    f"rel {max(r[f'rel/{name}/{tag}/{b}'] for r in results):.1e}"
                 )
 
 

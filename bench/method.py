@@ -1,4 +1,6 @@
-"""The one measuring method of the issue-13 benchmarks (bench/honest.py, bench/batch_kernels.py, bench/threads.py).
+"""The one measuring method of the issue-13 benchmarks.
+
+Used by bench/honest.py, bench/batch_kernels.py and bench/threads.py.
 
 - Every BLAS, OpenMP and XLA pool is limited to one thread *before* NumPy, JAX or
   PyTorch is imported (``one_thread_env``), and again with threadpoolctl after import.
@@ -34,9 +36,12 @@ OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 METHOD = (
     "process CPU time (time.process_time); BLAS/OpenMP/XLA/PyTorch/Numba limited to one thread "
     "(OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, "
-    "XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1, threadpoolctl limit 1, "
-    "torch.set_num_threads(1), Numba serial code); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; interleaved rounds within a "
-    "process, median of the rounds; median over {processes} separate processes (min..max of the process medians)"
+    "XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1, "
+    "threadpoolctl limit 1, "
+    "torch.set_num_threads(1), Numba serial code); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; "
+    "interleaved rounds within a "
+    "process, median of the rounds; median over {processes} separate processes "
+    "(min..max of the process medians)"
 )
 
 
@@ -110,7 +115,10 @@ def run_workers(
     echo: bool = False,
     save: str | None = None,
 ) -> list[dict]:
-    """Run ``argv`` ``processes`` times, one after the other, and collect each one's JSON result (saved to ``save``)."""
+    """Run ``argv`` ``processes`` times, one after the other.
+
+    Collect each one's JSON result (saved to ``save``).
+    """
     results: list[dict] = []
     for p in range(processes):
         out = subprocess.run(argv, env=one_thread_env(env), capture_output=True, text=True)
@@ -143,7 +151,7 @@ def combine(results: Iterable[dict[str, float]]) -> dict[str, tuple[float, float
 def command_line() -> str:
     import shlex
 
-    return "python " + shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    return "python " + shlex.join([os.path.relpath(sys.argv[0]), *sys.argv[1:]])
 
 
 def load_line(results: list[dict]) -> str:
@@ -152,5 +160,6 @@ def load_line(results: list[dict]) -> str:
         return "1-min load average: not recorded"
     return (
         f"1-min load average at worker start/end: {min(loads):.1f}..{max(loads):.1f} on 2 cores "
-        "(other sessions' jobs share this machine; CPU time counts only this process, but caches and memory are shared)"
+        "(other sessions' jobs share this machine; CPU time counts only this process, "
+        "but caches and memory are shared)"
     )

@@ -105,8 +105,10 @@ def worker(args: argparse.Namespace) -> dict:
 
 COLD = (
     "import sys, time; sys.path[:0] = [{root!r}, {here!r}]; import batch_kernels as bk; "
-    "X, Y = bk.data(); m = bk.generated_module(False); m.PARALLEL = {par}; m.PARALLEL_MIN_BATCH = 1; "
-    "th = m.init(0); t = time.process_time(); m.train(X[:64], Y[:64], th, 0.5, 1, 32); print(time.process_time() - t)"
+    "X, Y = bk.data(); m = bk.generated_module(False); m.PARALLEL = {par}; "
+    "m.PARALLEL_MIN_BATCH = 1; "
+    "th = m.init(0); t = time.process_time(); m.train(X[:64], Y[:64], th, 0.5, 1, 32); "
+    "print(time.process_time() - t)"
 )
 
 
@@ -190,9 +192,12 @@ def main() -> None:
                     spinner.wait()
     print(f"command: {method.command_line()}")
     print(
-        f"method: WALL time (time.perf_counter) per epoch, median of {args.rounds} interleaved rounds (serial, threaded) "
-        f"of {args.epochs}-epoch train calls, median over {args.processes} processes; NUMBA_NUM_THREADS=2 on 2 cores; "
-        "BLAS limited to one thread; 'loaded' = one `python -c \"while True: pass\"` beside the worker"
+        "method: WALL time (time.perf_counter) per epoch, "
+        f"median of {args.rounds} interleaved rounds (serial, threaded) "
+        f"of {args.epochs}-epoch train calls, median over {args.processes} processes; "
+        "NUMBA_NUM_THREADS=2 on 2 cores; "
+        "BLAS limited to one thread; "
+        "'loaded' = one `python -c \"while True: pass\"` beside the worker"
     )
     print(method.load_line([r for rs in results.values() for r in rs]))
     base = {
@@ -203,8 +208,10 @@ def main() -> None:
     n = next(r for rs in results.values() for r in rs if "n" in r)["n"]
     for load in ("idle", "loaded"):
         print(
-            f"\n{load}: ms per epoch of the 64-32-10 generated module ({n} rows); thr = threaded, x = threaded / serial-only; "
-            "(same process x = threaded / serial in the same worker, interleaved: robust to the load drifting between processes); "
+            f"\n{load}: ms per epoch of the 64-32-10 generated module ({n} rows); "
+            "thr = threaded, x = threaded / serial-only; "
+            "(same process x = threaded / serial in the same worker, interleaved: "
+            "robust to the load drifting between processes); "
             "ser x = serial-after-parallel / serial-only"
         )
         for layer in args.layers:
@@ -224,7 +231,8 @@ def main() -> None:
                     bit = all(r[f"bitident/{b}"] == 1.0 for r in res)
                     own = statistics.median(r[f"t/threaded/{b}"] / r[f"t/serial/{b}"] for r in res)
                     cells.append(
-                        f"b{b}: thr {thr * 1e3:.2f} x{thr / ser0:.2f} (same process x{own:.2f}), ser x{ser / ser0:.2f}"
+                        f"b{b}: thr {thr * 1e3:.2f} x{thr / ser0:.2f} (same process x{own:.2f}), "
+                        f"ser x{ser / ser0:.2f}"
                         f"{'' if bit else ' NOT BIT-IDENTICAL'}"
                     )
             name = layer if layer == "serial-only" else f"{layer} ({res[0].get('layer')})"
@@ -232,9 +240,11 @@ def main() -> None:
     if not args.no_cold:
         s, p = cold(False, args.processes), cold(True, args.processes)
         print(
-            f"\ncold compile, first train call, empty NUMBA_CACHE_DIR, process CPU s, median of {args.processes}: "
+            "\ncold compile, first train call, empty NUMBA_CACHE_DIR, process CPU s, "
+            f"median of {args.processes}: "
             f"serial only {statistics.median(s):.2f} ({', '.join(f'{v:.2f}' for v in s)}); "
-            f"with the parallel version {statistics.median(p):.2f} ({', '.join(f'{v:.2f}' for v in p)})"
+            f"with the parallel version {statistics.median(p):.2f} "
+            f"({', '.join(f'{v:.2f}' for v in p)})"
         )
 
 
