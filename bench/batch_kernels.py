@@ -741,8 +741,8 @@ def dgemm_peak() -> float:
 
 
 def generated_module(softmax: bool):  # type: ignore[no-untyped-def]
-    from symbackprop.spec import inline
-    from symbackprop.training import import_path, module_file
+    from symbackprop.model.spec import inline
+    from symbackprop.train import import_path, module_file
 
     spec = inline(
         "64-32-10",
@@ -755,7 +755,7 @@ def generated_module(softmax: bool):  # type: ignore[no-untyped-def]
 
 
 def data():  # type: ignore[no-untyped-def]
-    from symbackprop.training import load_data
+    from symbackprop.train import load_data
 
     d = load_data("digits", NI, NO)
     return np.ascontiguousarray(d.X), np.ascontiguousarray(d.Y)
