@@ -38,6 +38,7 @@ from symbackprop.train.runs import (
     run_restart,
     save_run,
     summarise,
+    use_threads,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "run_restart",
     "save_run",
     "summarise",
+    "use_threads",
 ]

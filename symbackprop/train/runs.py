@@ -258,7 +258,8 @@ def use_threads(module: ModuleType, threads: int) -> None:
     if threads > 1:
         import numba  # only a threaded run sets Numba's thread count
 
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
+        numba.set_num_threads(min(threads, most))
 
 
 def run_restart(job: RestartJob) -> RunResult:
