@@ -278,3 +278,31 @@ def test_columns_by_number_and_npz_arrays_by_name(tmp_path: Path) -> None:
     assert not data.binary
     with pytest.raises(SymbackpropError, match="names array 'q'"):
         training.load_data(str(npz_path), 2, 1, "a,q", "t")
+
+
+def test_cli_threads_give_the_serial_result_bit_for_bit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loop modules run serially by default; --threads 2 opts in and changes no bit."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.uniform(-1, 1, (64, 3)), rng.uniform(0, 1, (64, 1))
+    data = tmp_path / "d.npz"
+    np.savez(data, X=X, Y=Y)
+    finals = []
+    for threads in ("1", "2"):
+        argv = ["train", "3-20-20-1", "--data", str(data), "--epochs", "3", "--batch-size", "32"]
+        assert main([*argv, "--threads", threads, "--format", "json", "--no-progress"]) == 0
+        finals.append(json.loads(capsys.readouterr().out)["final_loss"])
+    assert finals[0] == finals[1] and finals[0] is not None
+
+
+def test_loop_modules_are_serial_by_default(tmp_path: Path) -> None:
+    from symbackprop.codegen.render import render
+    from symbackprop.model.spec import inline
+
+    path = tmp_path / "wide.py"
+    path.write_text(render(inline("3-20-20-1"), style="loops"), "utf-8")
+    module = training.import_path(path)
+    assert module.PARALLEL is False and not module.uses_parallel(1000, 1000)
+    training.use_threads(module, 2)
+    assert module.PARALLEL is True
