@@ -128,7 +128,9 @@ def stable_error(
     other losses, whose printed maths is already finite.
     """
     if loss.name == "binary_cross_entropy":
-        return sp.Add(*[BinaryCrossEntropy(z if gain is None else gain * z, y) for z, y in zip(zs, ys)])
+        return sp.Add(
+            *[BinaryCrossEntropy(z if gain is None else gain * z, y) for z, y in zip(zs, ys)]
+        )
     if loss.name == "cross_entropy":
         return sp.Add(*[SoftmaxCrossEntropy(y, z, zmax, zsum) for z, y in zip(zs, ys)])
     return None

@@ -122,9 +122,7 @@ class FunctionReading:
             value = value.xreplace(self.scope.reverse)
         return value if marker.power is None else value**marker.power
 
-    def activation(
-        self: Resolver, arg: sp.Expr, primes: int, layer: int | None = None
-    ) -> sp.Expr:
+    def activation(self: Resolver, arg: sp.Expr, primes: int, layer: int | None = None) -> sp.Expr:
         """The activation of a unit (φ(net_1) is φ_1) or its slope: the layer is the argument's
         (a net input, named or written out in full), the tag's, or the only one there is."""
         spec, net = self.scope.spec, self.scope.net
