@@ -168,11 +168,14 @@ class DerivativeReading:
         ):  # a local name's value, held whole
             held = sp.Dummy("held", real=True)
             return sp.diff(num.xreplace({den: held}), held).xreplace({held: den})
-        if self.record is not None and isinstance(num, (sp.Symbol, sp.Indexed)) and num != den:
-            if not mentions(num, self.scope.network_atoms) and not mentions(
-                den, self.scope.network_atoms
-            ):
-                self.record.pairs.append((num, den))
+        if (
+            self.record is not None
+            and isinstance(num, (sp.Symbol, sp.Indexed))
+            and num != den
+            and not mentions(num, self.scope.network_atoms)
+            and not mentions(den, self.scope.network_atoms)
+        ):
+            self.record.pairs.append((num, den))
         pid = self.scope.param_of(den)
         if pid is not None and num == ERROR:
             return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller

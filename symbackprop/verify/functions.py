@@ -170,9 +170,10 @@ class FunctionReading:
         if node.sub is None or self.free or i + 1 >= len(items):
             return None
         op, nxt = items[i + 1]
-        if op != "" or not (isinstance(nxt, Group) and nxt.kind in ("paren", "bracket")):
-            if not (isinstance(nxt, Scripted) and isinstance(nxt.base, Group)):
-                return None
+        if (op != "" or not (isinstance(nxt, Group) and nxt.kind in ("paren", "bracket"))) and not (
+            isinstance(nxt, Scripted) and isinstance(nxt.base, Group)
+        ):
+            return None
         if self.lookup(node.head, node.sub, node.sup) is not None:
             return None
         if node.head == self.scope.function_key or node.head in ACTIVATION_NAMES:

@@ -208,7 +208,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         if head == "e" and sub is None and sup is not None and sup.expr is not None:
             return sp.exp(self.expr(sup.expr))
         if sub is None:
-            # in a statement of calculus f, g, h are any functions, even where the notation's activation is f
+            # in a statement of calculus f, g, h are any functions, even where the notation's
+            # activation is f
             marker = self.function_marker(head, kind, sup, primes, shown)
             if marker is not None:
                 return marker

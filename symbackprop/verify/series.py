@@ -81,7 +81,8 @@ class SeriesReading:
         )
 
     def series_value(self: Resolver, last: Node, count: str, vector: bool) -> sp.Expr:
-        """The series' sum (or, for a vector, its components) from its last term and count letter."""
+        """The series' sum (or, for a vector, its components) from its last term and count
+        letter."""
         cases = self.scope.notation.get("cases") or "n"
         net = self.scope.net
         if count == cases and net.case is not None and not vector and not self.free:
@@ -106,13 +107,15 @@ class SeriesReading:
 
     def note_written(self: Resolver, nodes: list[Node]) -> None:
         """In a free reading, the written first terms of a series are read too: a network quantity
-        among them makes the statement one about the network (their values come from the last term)."""
+        among them makes the statement one about the network (their values come from the last
+        term)."""
         if self.free:
             for n in nodes:
                 self.expr(n)
 
     def vector(self: Resolver, node: Group) -> sp.Expr:
-        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
+        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in
+        a free count."""
         nodes = list(node.items)
         if not any(is_dots(n) for n in nodes):
             return sp.Tuple(*[self.expr(n) for n in nodes])
@@ -138,7 +141,8 @@ class SeriesReading:
             if layer is None:
                 letters = ", ".join(self.scope.indices) or "none"
                 raise ResolveError(
-                    f"\\sum_{node.var} without limits: {node.var} is not an index letter of notation "
+                    f"\\sum_{node.var} without limits: {node.var} is not an index letter"
+                    " of notation "
                     f"{self.scope.notation.name} (its index letters: {letters}); write the limits"
                 )
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[layer])
