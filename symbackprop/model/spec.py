@@ -293,7 +293,7 @@ def inline(
 
 
 def resolve(
-    text: str,
+    text: str | os.PathLike[str],
     *,
     activation: Sequence[str] | str | None = None,
     loss: str | None = None,
