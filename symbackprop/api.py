@@ -147,7 +147,8 @@ def derive(
     spec = as_spec(spec)
     if notation is not None and not isinstance(notation, (str, Notation)):
         raise ArgumentError(
-            f"notation must be a notation name, a .toml path or a Notation, not {type(notation).__name__}"
+            f"notation must be a notation name, a .toml path or a Notation, not"
+            f" {type(notation).__name__}"
         )
     wanted = _check_params(params)
     if notation is None or isinstance(notation, str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class SymbackpropError(Exception):
     """Bad input: an unknown name, a malformed file, an impossible spec."""
@@ -23,6 +25,6 @@ class UsageError(SymbackpropError, ValueError):
     """A library function was given a value it does not take (an unknown form, say)."""
 
 
-def choices(names: object) -> str:
+def choices(names: Iterable[object]) -> str:
     """Format valid choices for an error message."""
     return ", ".join(sorted(str(n) for n in names))

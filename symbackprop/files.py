@@ -63,7 +63,8 @@ def big(n: int) -> str:
 
 
 def kind(path: str | os.PathLike[str]) -> str | None:
-    """``"file"``, ``"folder"``, ``"other"`` (FIFO, device...) or None (missing, unreadable, bad name)."""
+    """``"file"``, ``"folder"``, ``"other"`` (FIFO, device...) or None (missing, unreadable, bad
+    name)."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -221,7 +222,8 @@ def _alive(pid: int) -> bool:
 
 
 def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives 0600)."""
+    """The mode of the file being replaced, or what a plain open() would give (mkstemp gives
+    0600)."""
     try:
         return path.stat().st_mode & 0o7777
     except OSError:

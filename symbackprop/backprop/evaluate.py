@@ -71,7 +71,8 @@ def values_from_toml(text: str, net: Network, param_id: Any, where: str = "value
     unknown = set(data) - allowed
     if unknown:
         raise SymbackpropError(
-            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are {sorted(allowed)}"
+            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are"
+            f" {sorted(allowed)}"
         )
     for key in ("x", "y", "params"):
         if key not in data:

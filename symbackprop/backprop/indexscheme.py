@@ -176,7 +176,8 @@ def scheme(
 
 
 def _spec_layer(spec: NetworkSpec, label: str) -> int:
-    """The spec layer whose activation a scheme layer uses (0: none; generic layers: a hidden one)."""
+    """The spec layer whose activation a scheme layer uses (0: none; generic layers: a hidden
+    one)."""
     if label.isdigit():
         return int(label)
     return {"L": spec.depth, "l": 1}.get(label, 0)
@@ -195,7 +196,7 @@ def resolve(expr: sp.Expr, facts: frozenset[sp.Basic]) -> sp.Expr:
     """Collapse delta sums, then keep the in-range branch of each ``Piecewise``."""
 
     def branch(pw: sp.Piecewise) -> sp.Expr:
-        (first, cond), rest = pw.args[0], pw.args[1:]
+        first, cond = pw.args[0]
         truth = cond.xreplace(
             {rel: sp.true for rel in cond.atoms(Relational) if rel.canonical in facts}
         )
@@ -229,7 +230,7 @@ def pull_constants(s: sp.Sum) -> sp.Expr:
     args = list(s.function.args) if isinstance(s.function, sp.Mul) else [s.function]
     const = [a for a in args if dummy not in a.free_symbols]
     inner = [a for a in args if dummy in a.free_symbols]
-    return product(const + [sp.Sum(product(inner), *s.limits)]) if const else s
+    return product([*const, sp.Sum(product(inner), *s.limits)]) if const else s
 
 
 def constants_first(factors: list[sp.Expr], constants: set[sp.Symbol]) -> sp.Expr:

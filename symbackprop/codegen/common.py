@@ -124,11 +124,13 @@ def stable_error(
     (0 log 0) or to 1 (log(1 - a) = log 0). From z: the sigmoid's binary cross-entropy is
     y softplus(-z) + (1 - y) softplus(z) (``BinaryCrossEntropy``), and the softmax's
     -log a_j = (zmax - z_j) + log(zsum), with zmax and zsum = sum_k exp(z_k - zmax) of the
-    stable softmax, each term y_j times that with 0 (anything) = 0 (``SoftmaxCrossEntropy``). None for the
-    other losses, whose printed maths is already finite.
+    stable softmax, each term y_j times that with 0 (anything) = 0 (``SoftmaxCrossEntropy``).
+    None for the other losses, whose printed maths is already finite.
     """
     if loss.name == "binary_cross_entropy":
-        return sp.Add(*[BinaryCrossEntropy(z if gain is None else gain * z, y) for z, y in zip(zs, ys)])
+        return sp.Add(
+            *[BinaryCrossEntropy(z if gain is None else gain * z, y) for z, y in zip(zs, ys)]
+        )
     if loss.name == "cross_entropy":
         return sp.Add(*[SoftmaxCrossEntropy(y, z, zmax, zsum) for z, y in zip(zs, ys)])
     return None

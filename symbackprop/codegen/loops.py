@@ -41,7 +41,8 @@ from symbackprop.model.spec import NetworkSpec
 LOOP_TEMPLATE = "loops.py.j2"
 Z, A, Y, G, S = sp.symbols("z a y g s", real=True)  # S: the slope da/dz the forward pass stored
 GAIN = sp.Symbol("alpha", positive=True)
-# The output softmax's largest net input and sum_k exp(z_k - zmax): locals of _pass after the forward pass.
+# The output softmax's largest net input and sum_k exp(z_k - zmax): locals of _pass after the
+# forward pass.
 ZMAX, ZSUM = sp.Symbol("zmax", real=True), sp.Symbol("total", positive=True)
 SOFTMAX_PROBE = 3  # units of the instance on which a layer-wise output delta is derived
 # Minibatches are split into at most CHUNKS fixed chunks whose gradient sums are added in
@@ -109,7 +110,8 @@ def _printer() -> NumbaPrinter:
 
 
 def unit_lines(act: Activation, gain: bool) -> tuple[tuple[str, ...], list[sp.Expr]]:
-    """The lines from z to a and s = da/dz (from the value a where SymPy gives it so), and their maths."""
+    """The lines from z to a and s = da/dz (from the value a where SymPy gives it so), and their
+    maths."""
     if act.numba_lines:
         return act.numba_lines, []
     g = GAIN if gain else None

@@ -21,8 +21,9 @@ GAIN_NAME = "GAIN"
 
 
 class BinaryCrossEntropy(sp.Function):
-    """-y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)) of (z, y), from z: printed as ``_bce(z, y)``,
-    a helper of softplus terms that is finite for every finite z and takes 0 log 0 as 0."""
+    """-y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)) of (z, y), from z: printed as
+    ``_bce(z, y)``, a helper of softplus terms that is finite for every finite z and takes 0 log 0
+    as 0."""
 
     nargs = 2
 

@@ -331,7 +331,8 @@ def load_notation(ref: str, base_dir: str = "") -> Notation:
         return notation_from_toml(text, where=ref)
     if not ref.endswith(".toml"):
         raise NotationError(
-            f"unknown notation {ref!r:.60}; choose from {choices(notation_names())} or give a .toml file"
+            f"unknown notation {ref!r:.60}; choose from {choices(notation_names())}"
+            " or give a .toml file"
         )
     path = Path(base_dir, ref) if base_dir and not Path(ref).is_absolute() else Path(ref)
     text = read_text(path, "notation file", NotationError)

@@ -78,7 +78,7 @@ class NetworkSpec:
                     f"layer {i} has size {n!r:.40}: every layer size must be a positive integer"
                 )
         n_layers = len(self.sizes) - 1
-        for label, values, kind in (
+        for label, values, expected in (
             ("activation", self.activations, str),
             ("bias", self.biases, bool),
             ("gain", self.gains, bool),
@@ -89,8 +89,8 @@ class NetworkSpec:
                     "one per layer"
                 )
             for l, v in enumerate(values, start=1):
-                if not isinstance(v, kind):
-                    word = "a string" if kind is str else "True or False"
+                if not isinstance(v, expected):
+                    word = "a string" if expected is str else "True or False"
                     raise SpecError(f"the {label} of layer {l} must be {word}, got {v!r:.40}")
         if self.n_params > MAX_PARAMS:
             raise SpecError(
@@ -172,7 +172,8 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
     unknown = set(data) - SPEC_KEYS
     if unknown:
         raise SpecError(
-            f"{where}: unknown key(s) {choices(k[:40] for k in sorted(unknown)[:5])}; valid keys are {choices(SPEC_KEYS)}"
+            f"{where}: unknown key(s) {choices(k[:40] for k in sorted(unknown)[:5])}; valid keys"
+            f" are {choices(SPEC_KEYS)}"
         )
     if "layers" not in data:
         raise SpecError(f"{where}: missing 'layers', for example layers = [2, 2, 1]")
@@ -186,14 +187,14 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
         raise SpecError(
             f"{where}: a network needs at least an input and an output layer, got {sizes!r}"
         )
-    for key, kind in (
+    for key, expected in (
         ("name", str),
         ("description", str),
         ("source", str),
         ("loss", str),
         ("notation", str),
     ):
-        if key in data and not isinstance(data[key], kind):
+        if key in data and not isinstance(data[key], expected):
             raise SpecError(f"{where}: '{key}' must be a string, got {data[key]!r}")
     if not isinstance(data.get("mean", False), bool):
         raise SpecError(f"{where}: 'mean' must be true or false")
@@ -264,7 +265,8 @@ def inline(
     parts = text.split("-")
     if not INLINE.fullmatch(text) or not text.isascii() or any(p == "" for p in parts):
         raise SpecError(
-            f"inline spec {text[:60]!r}: write positive layer sizes joined by '-', for example 2-3-2"
+            f"inline spec {text[:60]!r}: write positive layer sizes joined by '-',"
+            " for example 2-3-2"
         )
     if any(len(p) > 12 for p in parts):
         raise SpecError(f"inline spec {text[:60]!r}: a layer size has more than 12 digits")
@@ -291,7 +293,7 @@ def inline(
 
 
 def resolve(
-    text: str,
+    text: str | os.PathLike[str],
     *,
     activation: Sequence[str] | str | None = None,
     loss: str | None = None,

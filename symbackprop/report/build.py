@@ -180,7 +180,7 @@ def outcome_item(anchor: str, number: int, where: str, group: list[Outcome]) -> 
         correct = math(highlight(worst.correct, factor_value(worst.factor)), display=True)
         if not correct.typeset:
             correct = math(worst.correct, display=True)
-    details = []
+    details: list[tuple[Segment, ...]] = []
     if worst.ratio:
         details.append((Segment("claim / truth = "), Segment("", math(worst.ratio))))
     for text in (

@@ -104,7 +104,8 @@ def row_item(row: AuditRow, n: int) -> Verdicted:
 def paragraphs(text: str) -> list[tuple[int, int, str, bool]]:
     """(first line, last line, text, is heading) for each paragraph and heading."""
     out: list[tuple[int, int, str, bool]] = []
-    start, buf = 0, []
+    start = 0
+    buf: list[str] = []
     display = False  # inside a $$ block that spans blank lines
     for n, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()

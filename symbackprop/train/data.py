@@ -178,7 +178,8 @@ def load_npz(
         for name in names:
             if name not in keys:
                 raise SymbackpropError(
-                    f"{where}: {flag} names array {name!r}; the archive holds {', '.join(keys) or 'no arrays'}"
+                    f"{where}: {flag} names array {name!r}; the archive holds"
+                    f" {', '.join(keys) or 'no arrays'}"
                 )
             arr = arrays[name]
             if arr.dtype.kind not in "fiub":
@@ -213,7 +214,8 @@ def read_npz(path: str | Path, what: str, limit: int = MAX_NPZ_BYTES) -> dict[st
             total = sum(i.file_size for i in infos)
             if total > limit:
                 raise SymbackpropError(
-                    f"{where}: the arrays would take {big(total)} bytes uncompressed (at most {big(limit)})"
+                    f"{where}: the arrays would take {big(total)} bytes uncompressed (at most"
+                    f" {big(limit)})"
                 )
             out: dict[str, np.ndarray] = {}
             for info in infos:
@@ -233,7 +235,8 @@ def read_npz(path: str | Path, what: str, limit: int = MAX_NPZ_BYTES) -> dict[st
                     nbytes = math.prod(shape) * dtype.itemsize
                     if nbytes > info.file_size:
                         raise SymbackpropError(
-                            f"{where}: array {name!r} declares {big(nbytes)} bytes but the archive holds {big(info.file_size)}"
+                            f"{where}: array {name!r} declares {big(nbytes)} bytes but the archive"
+                            f" holds {big(info.file_size)}"
                         )
                 with archive.open(info) as fh:
                     out[name] = np.lib.format.read_array(fh, allow_pickle=False)

@@ -261,7 +261,7 @@ def truth_display(scope: Scope, kind: str, pid: str) -> sp.Expr:
 
 def parse_bind(text: str) -> tuple[tuple[str, str], ...]:
     """``o=2,h=1`` -> (('o','2'), ('h','1')); a name may be bound too: ``w_{\\hat{y}}=w_1``."""
-    out = []
+    out: list[tuple[str, str]] = []
     depth, start, parts = 0, 0, []
     for i, ch in enumerate(text):
         depth += ch == "{"

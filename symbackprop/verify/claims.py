@@ -66,7 +66,8 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
     unknown = set(data) - FILE_KEYS
     if unknown:
         raise SymbackpropError(
-            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are {sorted(FILE_KEYS)}"
+            f"{where}: unknown key(s) {[k[:40] for k in sorted(unknown)][:5]}; valid keys are"
+            f" {sorted(FILE_KEYS)}"
         )
     entries = data.get("claim")
     if not isinstance(entries, list) or not entries:
@@ -79,7 +80,8 @@ def claims_from_toml(text: str, where: str = "claims") -> ClaimsFile:
         bad = set(entry) - CLAIM_KEYS
         if bad:
             raise SymbackpropError(
-                f"{label}: unknown key(s) {[k[:40] for k in sorted(bad)][:5]}; valid keys are {sorted(CLAIM_KEYS)}"
+                f"{label}: unknown key(s) {[k[:40] for k in sorted(bad)][:5]}; valid keys are"
+                f" {sorted(CLAIM_KEYS)}"
             )
         latex = entry.get("latex")
         if not isinstance(latex, str) or not latex.strip():

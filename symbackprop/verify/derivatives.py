@@ -6,8 +6,6 @@ resolver they are part of.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -22,6 +20,7 @@ from symbackprop.verify.reader import (
     Prod,
     Sym,
 )
+from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import (
     DerivOp,
     ResolveError,
@@ -34,16 +33,13 @@ from symbackprop.verify.values import (
     mentions,
 )
 
-if TYPE_CHECKING:
-    from symbackprop.verify.resolver import Resolver
-
 ITERATION_LETTERS = ("t", "n", "r", "k", "s", "\\tau")  # w^{(t+1)}, w_{ji}(n+1), w^{(r)}
 
 
-class DerivativeReading:
+class DerivativeReading(ResolverBase):
     """∂N/∂D, d/dx and primes, for the resolver."""
 
-    def _primed(self: Resolver, value: sp.Expr, primes: int) -> sp.Expr:
+    def _primed(self, value: sp.Expr, primes: int) -> sp.Expr:
         if primes == 0:
             return value
         pid = self.scope.param_of(value)
@@ -51,7 +47,7 @@ class DerivativeReading:
             return value + self.scope.update_mid(pid)
         raise ResolveError(f"a prime on {value} has no meaning here")
 
-    def iteration(self: Resolver, base: sp.Expr | None, node: Node | None) -> sp.Expr | None:
+    def iteration(self, base: sp.Expr | None, node: Node | None) -> sp.Expr | None:
         """A parameter at an iteration: ``w^{(t+1)}``, ``w_{ji}(n+1)`` is its new value,
         ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag)."""
         pid = self.scope.param_of(base) if base is not None else None
@@ -74,7 +70,7 @@ class DerivativeReading:
         assert base is not None
         return base + self.scope.update_mid(pid) if step else base
 
-    def frac(self: Resolver, node: Frac) -> Value:
+    def frac(self, node: Frac) -> Value:
         num_d, den_d = self.after_d(node.num), self.after_d(node.den)
         if num_d is not None and den_d is not None and den_d[0] is not None:
             return self.operator(
@@ -98,14 +94,14 @@ class DerivativeReading:
             return self.operator(num.body, den_node.body)
         return self.expr(node.num) / self.expr(node.den)
 
-    def operator(self: Resolver, num: Node | None, den: Node) -> Value:
+    def operator(self, num: Node | None, den: Node) -> Value:
         """d/dD (num None) or dN/dD."""
         variable = self.variable(den)
         if num is None:
             return DerivOp(variable)
         return self.derivative(self.expr(num), variable)
 
-    def after_d(self: Resolver, node: Node) -> tuple[Node | None] | None:
+    def after_d(self, node: Node) -> tuple[Node | None] | None:
         """``d`` (-> (None,)) or ``d`` followed by what it acts on (-> (rest,)); None if not an
         ordinary differential (a notation that names d keeps it)."""
         items = node.items if isinstance(node, Prod) else (("", node),)
@@ -126,10 +122,10 @@ class DerivativeReading:
             return None
         return (rest[0][1] if len(rest) == 1 else Prod((("", rest[0][1]), *rest[1:])),)
 
-    def bare_function(self: Resolver, node: Node) -> bool:
+    def bare_function(self, node: Node) -> bool:
         return isinstance(node, Sym) and node.head == self.scope.function_key and not node.scripted
 
-    def unit_activation(self: Resolver, expr: sp.Expr) -> sp.Expr:
+    def unit_activation(self, expr: sp.Expr) -> sp.Expr:
         found = self.scope.unit_activation(expr)
         if found is None:
             raise ResolveError(
@@ -137,7 +133,7 @@ class DerivativeReading:
             )
         return found
 
-    def variable(self: Resolver, node: Node) -> sp.Expr:
+    def variable(self, node: Node) -> sp.Expr:
         value = self.expr(node)
         value = self.scope.reverse.get(value, value)
         if (
@@ -152,7 +148,7 @@ class DerivativeReading:
             )
         return value
 
-    def primed_derivative(self: Resolver, base: sp.Expr, primes: int) -> sp.Expr:
+    def primed_derivative(self, base: sp.Expr, primes: int) -> sp.Expr:
         """``[f(g(x))]'``: the derivative in the statement's one free variable."""
         variables = sorted(free_variables_of(base, self.scope), key=str)
         if len(variables) != 1:
@@ -162,17 +158,20 @@ class DerivativeReading:
             )
         return sp.diff(base, variables[0], primes)
 
-    def derivative(self: Resolver, num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    def derivative(self, num: sp.Expr, den: sp.Expr) -> sp.Expr:
         if not isinstance(
             den, (sp.Symbol, sp.Indexed, AppliedUndef)
         ):  # a local name's value, held whole
             held = sp.Dummy("held", real=True)
             return sp.diff(num.xreplace({den: held}), held).xreplace({held: den})
-        if self.record is not None and isinstance(num, (sp.Symbol, sp.Indexed)) and num != den:
-            if not mentions(num, self.scope.network_atoms) and not mentions(
-                den, self.scope.network_atoms
-            ):
-                self.record.pairs.append((num, den))
+        if (
+            self.record is not None
+            and isinstance(num, (sp.Symbol, sp.Indexed))
+            and num != den
+            and not mentions(num, self.scope.network_atoms)
+            and not mentions(den, self.scope.network_atoms)
+        ):
+            self.record.pairs.append((num, den))
         pid = self.scope.param_of(den)
         if pid is not None and num == ERROR:
             return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
@@ -183,9 +182,7 @@ class DerivativeReading:
         result = result.xreplace(self.scope.unclosed)
         return result.xreplace(self.scope.reverse)
 
-    def slash_d(
-        self: Resolver, items: tuple[tuple[str, Node], ...], i: int
-    ) -> tuple[Value, int] | None:
+    def slash_d(self, items: tuple[tuple[str, Node], ...], i: int) -> tuple[Value, int] | None:
         """``dy/dx`` or ``d/dx`` written with a slash: (its value, the next item's position)."""
         if self.after_d(items[i][1]) is None:
             return None

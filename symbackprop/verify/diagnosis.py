@@ -181,7 +181,8 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
                 continue
             shown = ctx.show(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
             if len(shown) > MAX_RATIO:
-                shown = f"a sum of {len(sp.Add.make_args(sp.expand(base)))} terms (the sums differ term by term)"
+                terms = len(sp.Add.make_args(sp.expand(base)))
+                shown = f"a sum of {terms} terms (the sums differ term by term)"
             owner = [
                 f"{name} = {ctx.show(oriented(value))}"
                 for name, value in local

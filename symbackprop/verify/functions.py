@@ -9,16 +9,13 @@ resolver they are part of.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.reader import Group, Node, Num, Script, Scripted, Sym
+from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import FUNCTION_HEADS, FUNCTION_LETTERS, FuncMarker, ResolveError
-
-if TYPE_CHECKING:
-    from symbackprop.verify.resolver import Resolver
 
 ELEMENTARY = {
     "\\tanh": sp.tanh,
@@ -64,11 +61,11 @@ def indicator(lhs: sp.Expr, rel: str, rhs: sp.Expr) -> sp.Expr:
     return sp.Heaviside(arg, at_zero)
 
 
-class FunctionReading:
+class FunctionReading(ResolverBase):
     """Function names applied to arguments, for the resolver."""
 
     def function_marker(
-        self: Resolver,
+        self,
         head: str,
         kind: str,
         sup: Script | None,
@@ -105,7 +102,7 @@ class FunctionReading:
             )
         return FuncMarker(head, primes, undefined, power, layer, shown)
 
-    def apply_function(self: Resolver, marker: FuncMarker, arg: sp.Expr) -> sp.Expr:
+    def apply_function(self, marker: FuncMarker, arg: sp.Expr) -> sp.Expr:
         head, key = marker.head, self.scope.function_key
         if marker.power == -1 and head in INVERSES and head != key:
             return INVERSES[head](arg)
@@ -122,9 +119,7 @@ class FunctionReading:
             value = value.xreplace(self.scope.reverse)
         return value if marker.power is None else value**marker.power
 
-    def activation(
-        self: Resolver, arg: sp.Expr, primes: int, layer: int | None = None
-    ) -> sp.Expr:
+    def activation(self, arg: sp.Expr, primes: int, layer: int | None = None) -> sp.Expr:
         """The activation of a unit (φ(net_1) is φ_1) or its slope: the layer is the argument's
         (a net input, named or written out in full), the tag's, or the only one there is."""
         spec, net = self.scope.spec, self.scope.net
@@ -149,7 +144,7 @@ class FunctionReading:
             return act.slope(self.scope.reverse.get(value, value), arg, gain)
         raise ResolveError("only a first derivative σ' of the activation is read")
 
-    def layer_of(self: Resolver, arg: sp.Expr) -> int | None:
+    def layer_of(self, arg: sp.Expr) -> int | None:
         """The layer whose net input (or activation) ``arg`` is; a net input written out in full
         (w_1 x_1 + w_2 x_2 + b) is found by its definition."""
         net, defs = self.scope.net, self.scope.definitions
@@ -165,23 +160,24 @@ class FunctionReading:
         return None
 
     def subscripted_function(
-        self: Resolver, node: Sym, items: tuple[tuple[str, Node], ...], i: int
+        self, node: Sym, items: tuple[tuple[str, Node], ...], i: int
     ) -> FuncMarker | None:
         """``f'_j(\\text{net}_j)``: a function name with a unit subscript, applied to an argument
         (only when the whole name is not a name of the notation)."""
         if node.sub is None or self.free or i + 1 >= len(items):
             return None
         op, nxt = items[i + 1]
-        if op != "" or not (isinstance(nxt, Group) and nxt.kind in ("paren", "bracket")):
-            if not (isinstance(nxt, Scripted) and isinstance(nxt.base, Group)):
-                return None
+        if (op != "" or not (isinstance(nxt, Group) and nxt.kind in ("paren", "bracket"))) and not (
+            isinstance(nxt, Scripted) and isinstance(nxt.base, Group)
+        ):
+            return None
         if self.lookup(node.head, node.sub, node.sup) is not None:
             return None
         if node.head == self.scope.function_key or node.head in ACTIVATION_NAMES:
             return self.function_marker(node.head, node.kind, node.sup, node.primes, node.text)
         return None
 
-    def indicator_of(self: Resolver, node: Node, nxt: Node | None) -> sp.Expr | None:
+    def indicator_of(self, node: Node, nxt: Node | None) -> sp.Expr | None:
         """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``: the indicator of a condition."""
         is_one = (isinstance(node, Num) and node.value == 1) or (
             isinstance(node, Sym) and node.head in INDICATORS and not node.scripted

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
 
 import sympy as sp
 
 
 @dataclass(frozen=True)
 class Script:
-    """A sub- or superscript: its tokens (for names) and, if it is one expression, that expression."""
+    """A sub- or superscript: its tokens (for names) and, if it is one expression, that
+    expression."""
 
     tokens: tuple[tuple[str, str], ...]  # (terminal type, text)
     expr: Node | None
@@ -115,7 +115,7 @@ class Alt:
     options: tuple[Node, ...]
 
 
-Node = Union[Sym, Num, Group, Scripted, Frac, Sqrt, Partial, Prod, Add, BigSum, Alt, Transpose]
+Node = Sym | Num | Group | Scripted | Frac | Sqrt | Partial | Prod | Add | BigSum | Alt | Transpose
 
 
 @dataclass(frozen=True)
@@ -148,4 +148,4 @@ def walk(node: object) -> Iterator[object]:
             stack.extend(reversed(n))
         elif hasattr(n, "__dataclass_fields__"):
             yield n
-            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))  # type: ignore[attr-defined]
+            stack.extend(reversed([getattr(n, f) for f in n.__dataclass_fields__]))

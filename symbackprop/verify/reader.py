@@ -459,7 +459,7 @@ def _node(t: Tree | Token) -> Node:
     if data == "aside":
         return Group("aside", (_node(ch[0]), _node(ch[2])), str(ch[1]))
     if data == "number":
-        return _leaf(ch[0])
+        return _leaf(cast(Token, ch[0]))  # the grammar: number -> NUMBER | DIGIT
     if data == "primes":
         raise ReadError("primes alone are not an expression")
     if data == "sbody":

@@ -208,10 +208,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         if head == "e" and sub is None and sup is not None and sup.expr is not None:
             return sp.exp(self.expr(sup.expr))
         if sub is None:
-            # in a statement of calculus f, g, h are any functions, even where the notation's activation is f
-            marker = self.function_marker(head, kind, sup, primes, shown)
-            if marker is not None:
-                return marker
+            # in a statement of calculus f, g, h are any functions, even where the notation's
+            # activation is f
+            function = self.function_marker(head, kind, sup, primes, shown)
+            if function is not None:
+                return function
         if head == "\\Delta" and sub is None and sup is None:
             return DeltaOp()
         if sub is None and sup is None and head in self.scope.counts:
@@ -376,8 +377,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
                     first = False
                 i = j + self._arguments(value, items, j)
                 continue
-            nxt = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
-            ind = self.indicator_of(node, nxt)
+            after = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            ind = self.indicator_of(node, after)
             if ind is not None:
                 yield op, ind
                 i += 2

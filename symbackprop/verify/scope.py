@@ -408,7 +408,8 @@ class Scope:
                 continue
             if normalise(shown) in {normalise(latex) for latex in names.values()}:
                 return UnknownName(
-                    f"{shown} is notation {other}'s name, but this spec is written in notation {here}: "
+                    f"{shown} is notation {other}'s name, but this spec is written in"
+                    f" notation {here}: "
                     f"the claim mixes notations; write it as {here} does ({self.known_names()}), "
                     f"or write the whole claim and its --param in notation {other} "
                     f"and pass --notation {other}"

@@ -7,7 +7,6 @@ resolver they are part of.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -18,6 +17,7 @@ from symbackprop.verify.reader import (
     Node,
     Sym,
 )
+from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import (
     MAX_SUM,
     ResolveError,
@@ -37,14 +37,11 @@ from symbackprop.verify.values import (
 SETS = {"output": -1, "input": 0, "hidden": 1}
 SET_NAMES = ("\\text{outputs}", "\\text{inputs}", "\\text{hidden}")
 
-if TYPE_CHECKING:
-    from symbackprop.verify.resolver import Resolver
 
-
-class SeriesReading:
+class SeriesReading(ResolverBase):
     """Series, vectors and sums, for the resolver."""
 
-    def series(self: Resolver, node: Add) -> sp.Expr:
+    def series(self, node: Add) -> sp.Expr:
         """``a_1 + a_2 + \\dots + a_N`` (with any other terms before or after): the terms follow
         the first ones up to a count N, a layer size from the notation's [counts], the number of
         cases n, or (in a statement of calculus) a free count: a SymPy Sum. An elision among
@@ -62,7 +59,7 @@ class SeriesReading:
             total = plus(total, self.expr(term), sign)
         return total
 
-    def elision(self: Resolver, nodes: list[Node]) -> tuple[int, int, str]:
+    def elision(self, nodes: list[Node]) -> tuple[int, int, str]:
         """(first term, position of the \\dots, count letter) of the one series in ``nodes``."""
         dots = [k for k, n in enumerate(nodes) if is_dots(n)]
         if len(dots) != 1 or dots[0] == 0 or dots[0] == len(nodes) - 1:
@@ -80,8 +77,9 @@ class SeriesReading:
             "an elided series (\\dots) whose terms do not follow one index up to its last term"
         )
 
-    def series_value(self: Resolver, last: Node, count: str, vector: bool) -> sp.Expr:
-        """The series' sum (or, for a vector, its components) from its last term and count letter."""
+    def series_value(self, last: Node, count: str, vector: bool) -> sp.Expr:
+        """The series' sum (or, for a vector, its components) from its last term and count
+        letter."""
         cases = self.scope.notation.get("cases") or "n"
         net = self.scope.net
         if count == cases and net.case is not None and not vector and not self.free:
@@ -104,15 +102,17 @@ class SeriesReading:
             return sp.SeqFormula(body, (SERIES_INDEX, 1, upper))
         return sp.Sum(body, (SERIES_INDEX, 1, upper))
 
-    def note_written(self: Resolver, nodes: list[Node]) -> None:
+    def note_written(self, nodes: list[Node]) -> None:
         """In a free reading, the written first terms of a series are read too: a network quantity
-        among them makes the statement one about the network (their values come from the last term)."""
+        among them makes the statement one about the network (their values come from the last
+        term)."""
         if self.free:
             for n in nodes:
                 self.expr(n)
 
-    def vector(self: Resolver, node: Group) -> sp.Expr:
-        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in a free count."""
+    def vector(self, node: Group) -> sp.Expr:
+        """A tuple (0.7, 0.1, 0.4) or (w_1, w_2, \\dots, w_n): a SymPy Tuple, or a SeqFormula in
+        a free count."""
         nodes = list(node.items)
         if not any(is_dots(n) for n in nodes):
             return sp.Tuple(*[self.expr(n) for n in nodes])
@@ -122,7 +122,7 @@ class SeriesReading:
             raise ResolveError("a tuple with \\dots must read (a_1, a_2, \\dots, a_N)")
         return self.series_value(nodes[-1], count, vector=True)
 
-    def sum_range(self: Resolver, node: BigSum) -> tuple[sp.Expr, sp.Expr]:
+    def sum_range(self, node: BigSum) -> tuple[sp.Expr, sp.Expr]:
         """A sum's limits: as written; ``\\sum_k`` runs over the layer index k belongs to,
         ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
         letter nobody defined (m, N, P) is the size of the index's layer."""
@@ -138,7 +138,8 @@ class SeriesReading:
             if layer is None:
                 letters = ", ".join(self.scope.indices) or "none"
                 raise ResolveError(
-                    f"\\sum_{node.var} without limits: {node.var} is not an index letter of notation "
+                    f"\\sum_{node.var} without limits: {node.var} is not an index letter"
+                    " of notation "
                     f"{self.scope.notation.name} (its index letters: {letters}); write the limits"
                 )
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[layer])
@@ -156,7 +157,7 @@ class SeriesReading:
             return lo, sp.Integer(self.scope.spec.sizes[layer])  # \sum_{k=1}^{m}: k's layer
         return lo, self.expr(hi_node)
 
-    def bigsum(self: Resolver, node: BigSum) -> sp.Expr:
+    def bigsum(self, node: BigSum) -> sp.Expr:
         lo, hi = self.sum_range(node)
         if self.free and not (
             lo.is_Integer and hi.is_Integer

@@ -138,7 +138,8 @@ def _pairwise(
 
 
 def times(a: sp.Expr, b: sp.Expr, op: str) -> sp.Expr:
-    """a * b (op '', '*' or 'o' for \\odot) or a / b, with vectors: a scalar multiple, or the dot product ``\\vec{w} \\cdot \\vec{u}``."""
+    """a * b (op '', '*' or 'o' for \\odot) or a / b, with vectors: a scalar multiple, or the dot
+    product ``\\vec{w} \\cdot \\vec{u}``."""
     if not (is_vector(a) or is_vector(b)):
         return a / b if op == "/" else a * b
     if op == "/" and is_vector(b):

@@ -112,7 +112,8 @@ def test_maren_reproduces_eq_6_30_and_derives_the_hidden_formula(
 ) -> None:
     out = _maren_latex(capsys)
     assert (
-        r"\frac{\partial \mathit{SSE}}{\partial v_{h,o}} &= \frac{\partial \mathit{SSE}}{\partial E_{o}}" in out
+        r"\frac{\partial \mathit{SSE}}{\partial v_{h,o}} &= \frac{\partial \mathit{SSE}}{\partial"
+        r" E_{o}}" in out
     )  # 6.28
     assert (
         r"&= E_{o} \cdot \left(-1\right) \cdot \left(\alpha \mathcal{F}_{o} \left(1 - "

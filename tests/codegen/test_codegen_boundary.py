@@ -67,7 +67,8 @@ def bad_matrices(rows, cols):
     ro = good.copy()
     ro.flags.writeable = False
     return {{
-        "1-D": good.ravel(), "too few columns": good[:, :-1].copy() if cols > 1 else np.empty((rows, 0)),
+        "1-D": good.ravel(),
+        "too few columns": good[:, :-1].copy() if cols > 1 else np.empty((rows, 0)),
         "too many columns": np.full((rows, cols + 1), 0.5), "3-D": good.reshape(1, rows, cols),
         "float32": good.astype(np.float32), "int64": good.astype(np.int64),
         "column view": np.full((rows, 2 * cols), 0.5)[:, ::2], "list": good.tolist(), "None": None,
@@ -80,9 +81,14 @@ out, grad = np.empty(NO), np.empty(NP)
 calls = {{
     "forward": (lambda a: m.forward(*a), [("x", x), ("theta", theta), ("out", out)]),
     "loss": (lambda a: m.loss(*a), [("x", x), ("y", y), ("theta", theta)]),
-    "value_and_grad": (lambda a: m.value_and_grad(*a), [("x", x), ("y", y), ("theta", theta), ("grad", grad)]),
+    "value_and_grad": (
+        lambda a: m.value_and_grad(*a), [("x", x), ("y", y), ("theta", theta), ("grad", grad)]
+    ),
     "predict": (lambda a: m.predict(*a), [("X", X), ("theta", theta)]),
-    "train": (lambda a: m.train(*a), [("X", X), ("Y", Y), ("theta", theta), ("lr", 0.1), ("epochs", 2), ("batch_size", 4)]),
+    "train": (
+        lambda a: m.train(*a),
+        [("X", X), ("Y", Y), ("theta", theta), ("lr", 0.1), ("epochs", 2), ("batch_size", 4)],
+    ),
     "init": (lambda a: m.init(*a), [("seed", 3)]),
 }}
 call, args = calls[fn]
@@ -102,9 +108,15 @@ for i, (name, value) in enumerate(args):
             bad["other row count"] = np.full((len(value) - 1, value.shape[1]), 0.5)
             bad["no rows"] = np.empty((0, value.shape[1]))
     elif name == "lr":
-        bad = {{"nan": math.nan, "inf": math.inf, "negative": -0.1, "string": "0.1", "None": None, "bool": True}}
+        bad = {{
+            "nan": math.nan, "inf": math.inf, "negative": -0.1, "string": "0.1", "None": None,
+            "bool": True,
+        }}
     elif name == "epochs":
-        bad = {{"negative": -1, "fraction": 1.5, "huge": m.MAX_EPOCHS + 1, "bool": True, "None": None, "float": 2.0}}
+        bad = {{
+            "negative": -1, "fraction": 1.5, "huge": m.MAX_EPOCHS + 1, "bool": True, "None": None,
+            "float": 2.0,
+        }}
     elif name == "batch_size":
         bad = {{"zero": 0, "negative": -3, "fraction": 2.5, "huge": 2**64, "None": None}}
     else:
@@ -127,7 +139,9 @@ FUNCTIONS = ["forward", "loss", "value_and_grad", "predict", "train", "init"]
 
 @pytest.mark.parametrize("style", ["unrolled", "loops"])
 @pytest.mark.parametrize("fn", FUNCTIONS)
-def test_wrong_arguments_are_value_errors(module_paths: dict[str, Path], style: str, fn: str) -> None:
+def test_wrong_arguments_are_value_errors(
+    module_paths: dict[str, Path], style: str, fn: str
+) -> None:
     script = SCRIPT.format(root=str(REPO), path=str(module_paths[style]), fn=fn)
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=600
@@ -174,27 +188,36 @@ for call in (lambda: m.value_and_grad(x, y, theta, np.empty(2)),
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines() == [
-        "value_and_grad: grad must be a C-contiguous float64 array of shape (6,); got shape (2,) dtype float64",
-        "loss: theta must be a C-contiguous float64 array of shape (6,); got shape (4,) dtype float64",
-        "train: Y must be a C-contiguous float64 array of shape (4, 1); got shape (4,) dtype float64",
-        "forward: x must be a C-contiguous float64 array of shape (2,); got shape (2,) dtype float32",
-        "predict: X must be a C-contiguous float64 array of shape (n, 2); got shape (4, 2) dtype float64, "
+        "value_and_grad: grad must be a C-contiguous float64 array of shape (6,); "
+        "got shape (2,) dtype float64",
+        "loss: theta must be a C-contiguous float64 array of shape (6,); "
+        "got shape (4,) dtype float64",
+        "train: Y must be a C-contiguous float64 array of shape (4, 1); "
+        "got shape (4,) dtype float64",
+        "forward: x must be a C-contiguous float64 array of shape (2,); "
+        "got shape (2,) dtype float32",
+        "predict: X must be a C-contiguous float64 array of shape (n, 2); "
+        "got shape (4, 2) dtype float64, "
         "not C-contiguous (pass np.ascontiguousarray(X))",
     ]
 
 
 def test_valid_arrays_of_other_origins_pass(module_paths: dict[str, Path]) -> None:
-    """Arrays the kernels take correctly are not refused: numba-made, views of rows, int scalars of numpy."""
+    """Arrays the kernels take correctly are not refused: numba-made, views of rows, int scalars
+    of numpy."""
     from symbackprop.train.runs import import_path
 
     for path in module_paths.values():
         m = import_path(path)
-        theta = m.init(np.int64(2))  # a numba-made array: its dtype is not numpy's float64 singleton
+        # a numba-made array: its dtype is not numpy's float64 singleton
+        theta = m.init(np.int64(2))
         X = np.ascontiguousarray(np.linspace(0, 1, 8 * m.N_INPUTS).reshape(8, m.N_INPUTS))
         Y = np.tile(np.eye(m.N_OUTPUTS)[0], (8, 1))
         grad = np.empty(m.N_PARAMS)
         e = m.value_and_grad(X[3], Y[3], theta, grad)  # rows of a C array are contiguous
-        assert e == m.loss(X[3], Y[3], theta) or np.isclose(e, m.loss(X[3], Y[3], theta), rtol=1e-14)
+        assert e == m.loss(X[3], Y[3], theta) or np.isclose(
+            e, m.loss(X[3], Y[3], theta), rtol=1e-14
+        )
         history = m.train(X, Y, theta, np.float64(0.1), np.int32(3), np.int64(4))
         assert history.shape == (3,) and np.all(np.isfinite(history))
         assert m.train(X, Y, theta, 0.1, 0, 1).shape == (0,)

@@ -49,8 +49,11 @@ def edge_modules(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return out
 
 
-def mp_loss(case: tuple, ref: Reference, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> mpmath.mpf:
-    """The true loss at 60 digits from the output net inputs (mpmath's exponent range is unbounded)."""
+def mp_loss(
+    case: tuple, ref: Reference, x: np.ndarray, y: np.ndarray, theta: np.ndarray
+) -> mpmath.mpf:
+    """The true loss at 60 digits from the output net inputs (mpmath's exponent range is
+    unbounded)."""
     n_out = len(y)
     with mpmath.workdps(60):
         vals = ref.values(x, y, theta)
@@ -62,7 +65,9 @@ def mp_loss(case: tuple, ref: Reference, x: np.ndarray, y: np.ndarray, theta: np
             lse = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in z))
             return mpmath.fsum(tj * (lse - zj) for zj, tj in zip(z, t) if tj)
         if loss == "cross_entropy":
-            sp_ = lambda v: mpmath.log1p(mpmath.exp(v)) if v < 0 else v + mpmath.log1p(mpmath.exp(-v))  # noqa: E731
+            sp_ = lambda v: (  # noqa: E731
+                mpmath.log1p(mpmath.exp(v)) if v < 0 else v + mpmath.log1p(mpmath.exp(-v))
+            )
             return mpmath.fsum(tj * sp_(-zj) + (1 - tj) * sp_(zj) for zj, tj in zip(z, t))
         return mpmath.mpf(ref.error_value(x, y, theta))
 
@@ -80,8 +85,11 @@ def close(code: float, true: mpmath.mpf, what: str) -> None:
 
 @pytest.mark.parametrize("index", range(len(EDGE_SPECS)))
 @pytest.mark.parametrize("style", ["unrolled", "loops"])
-def test_confident_predictions_give_the_true_loss(edge_modules: dict, index: int, style: str) -> None:
-    """theta x 200 and inputs of 1e6: outputs round to exactly 0 or 1, the loss stays the true one."""
+def test_confident_predictions_give_the_true_loss(
+    edge_modules: dict, index: int, style: str
+) -> None:
+    """theta x 200 and inputs of 1e6: outputs round to exactly 0 or 1, the loss stays the true
+    one."""
     case = EDGE_SPECS[index]
     mod = edge_modules[(index, style)]
     ref = Reference(_spec(case))
@@ -143,7 +151,7 @@ def test_activations_finite_up_to_1e308(edge_modules: dict, style: str) -> None:
 def test_sigmoid_helpers_at_the_extremes(edge_modules: dict) -> None:
     mod = edge_modules[(2, "unrolled")]
     for f in (mod._sigmoid, mod._sigmoid.py_func):
-        assert f(1e308) == 1.0 and f(-1e308) == 0.0 or 0.0 <= f(-1e308) < 1e-300
+        assert (f(1e308) == 1.0 and f(-1e308) == 0.0) or 0.0 <= f(-1e308) < 1e-300
     for f in (mod._bce, mod._bce.py_func):
         assert f(1e308, 1.0) == 0.0 and f(-1e308, 0.0) == 0.0
         assert f(-1e308, 1.0) == 1e308 and f(800.0, 0.0) == 800.0
@@ -167,12 +175,14 @@ else:
     spec.loader.exec_module(m)
 m.PARALLEL = {parallel!r}
 rng = np.random.default_rng(8)
-X = rng.uniform(0, 1, size=(64, m.N_INPUTS)); Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=64)]
+X = rng.uniform(0, 1, size=(64, m.N_INPUTS))
+Y = np.eye(m.N_OUTPUTS)[rng.integers(m.N_OUTPUTS, size=64)]
 theta = m.init(3)
 h = m.train(X, Y, theta, 0.5, 2, 32)
 g = np.empty(m.N_PARAMS)
 e = m.value_and_grad(X[0], Y[0], theta, g)
-print(m.CACHE, m.uses_parallel(32, 64), hashlib.sha256(theta.tobytes() + h.tobytes() + g.tobytes() + m.predict(X, theta).tobytes()).hexdigest())
+state = theta.tobytes() + h.tobytes() + g.tobytes() + m.predict(X, theta).tobytes()
+print(m.CACHE, m.uses_parallel(32, 64), hashlib.sha256(state).hexdigest())
 """
 
 
@@ -195,7 +205,10 @@ def test_loop_module_however_loaded(tmp_path: Path) -> None:
         for run in ("cold", "warm", "warm threads off", "one thread"):
             env = dict(os.environ, NUMBA_NUM_THREADS="1" if run == "one thread" else "2")
             script = LOADER.format(
-                root=str(REPO), how=how, folder=str(folder), name=path.stem,
+                root=str(REPO),
+                how=how,
+                folder=str(folder),
+                name=path.stem,
                 parallel=run != "warm threads off",
             )
             cache, parallel, digest = _run(script, env).split()
@@ -214,7 +227,9 @@ def test_read_only_folder_caches_in_numba_cache_dir(tmp_path: Path) -> None:
     folder.chmod(0o555)
     try:
         env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-        script = LOADER.format(root=str(REPO), how="unregistered", folder=str(folder), name=path.stem, parallel=True)
+        script = LOADER.format(
+            root=str(REPO), how="unregistered", folder=str(folder), name=path.stem, parallel=True
+        )
         first, second = _run(script, env), _run(script, env)
         assert first == second
         assert not (folder / "__pycache__").exists()
@@ -235,8 +250,8 @@ m.forward(x, theta, out)
 plain = np.empty(m.N_OUTPUTS)
 m._forward.py_func(x, theta, plain)
 stats = m._forward.stats
-print(m.GAIN, m.CACHE, stats.cache_hits.get(m._forward.signatures[0], 0) if m._forward.signatures else 0,
-      repr(float(out[0])), repr(float(plain[0])))
+hits = stats.cache_hits.get(m._forward.signatures[0], 0) if m._forward.signatures else 0
+print(m.GAIN, m.CACHE, hits, repr(float(out[0])), repr(float(plain[0])))
 """
 
 

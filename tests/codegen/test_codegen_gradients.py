@@ -135,7 +135,9 @@ def check_gradients(
         )
         error = ref.error_value(x, y, theta)
         assert_close(
-            [e_plain, e_jit, mod.loss(x, y, theta), mod._loss.py_func(x, y, theta)], [error] * 4, "E"
+            [e_plain, e_jit, mod.loss(x, y, theta), mod._loss.py_func(x, y, theta)],
+            [error] * 4,
+            "E",
         )
         out = np.full(mod.N_OUTPUTS, np.nan)
         mod.forward(x, theta, out)

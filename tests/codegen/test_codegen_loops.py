@@ -307,7 +307,8 @@ def test_parameter_tables_built_at_import(name: str, tmp_path: Path) -> None:
 
 
 def test_softplus_lines_share_one_exp(tmp_path: Path) -> None:
-    """The printed softplus lines (value and slope from one exp) against mpmath, far into both tails."""
+    """The printed softplus lines (value and slope from one exp) against mpmath, far into both
+    tails."""
     body = "".join(f"    {line}\n" for line in ACTIVATIONS["softplus"].numba_lines)
     path = tmp_path / "softplus_unit.py"
     path.write_text(f"import math\n\n\ndef unit(z):\n{body}    return a, s\n")

@@ -44,11 +44,11 @@ Key = tuple[Any, ...]
 Vec = list[Any]
 
 
-class Undefined(Exception):
+class Undefined(Exception):  # noqa: N818 - public: the texts raise it, the oracle catches it
     """The claim's expression has no value at this binding (e.g. shapes do not conform)."""
 
 
-class StepDisagreement(Exception):
+class StepDisagreement(Exception):  # noqa: N818 - public: the corpus tests catch it
     """The two central-difference steps disagree: the point is too close to a kink."""
 
 

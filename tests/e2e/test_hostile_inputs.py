@@ -112,14 +112,16 @@ def npz_cases(tmp_path: Path) -> dict[str, Path]:
     cases["garbage"] = tmp_path / "garbage.npz"
     cases["garbage"].write_bytes(os.urandom(300))
     bomb = cases["bomb"] = tmp_path / "bomb.npz"
-    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        with z.open("X.npy", "w", force_zip64=True) as fh:
-            header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
-            header["shape"] = (2**28, 1)
-            np.lib.format.write_array_header_1_0(fh, header)
-            block = b"\0" * (1 << 24)
-            for _ in range(2**31 // len(block)):
-                fh.write(block)
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z,
+        z.open("X.npy", "w", force_zip64=True) as fh,
+    ):
+        header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
+        header["shape"] = (2**28, 1)
+        np.lib.format.write_array_header_1_0(fh, header)
+        block = b"\0" * (1 << 24)
+        for _ in range(2**31 // len(block)):
+            fh.write(block)
     return cases
 
 

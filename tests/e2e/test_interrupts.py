@@ -65,7 +65,7 @@ def test_signal_during_training_saves_what_was_reached(tmp_path: Path, sig: int)
     wait_for_training(proc, tmp_path)
     time.sleep(0.5)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     last = err.replace("\r", "\n").strip().splitlines()[-1]
     assert last.startswith("symbackprop: interrupted at epoch"), err
@@ -95,7 +95,7 @@ def test_signal_during_training_saves_what_was_reached(tmp_path: Path, sig: int)
         ],
         tmp_path,
     )
-    out, err = resumed.communicate(timeout=60)
+    _out, err = resumed.communicate(timeout=60)
     assert resumed.returncode == 0, err
     assert len(np.load(save)["history"]) == epochs + 5
 

@@ -118,14 +118,14 @@ def test_assert_derivation_keeps_the_limits() -> None:
 
 
 def test_an_exception_comes_back_as_its_own_class() -> None:
-    class Local(SymbackpropError):  # not importable by name: pickle could not send it by path
+    class LocalError(SymbackpropError):  # not importable by name: pickle could not send it by path
         def __init__(self, message: str, column: int) -> None:
             super().__init__(message)
             self.column = column
 
     def bad() -> None:
-        raise Local("read error", 7)
+        raise LocalError("read error", 7)
 
-    with pytest.raises(Local, match="read error") as caught:
+    with pytest.raises(LocalError, match="read error") as caught:
         run_limited(bad, Limits(seconds=5))
     assert caught.value.column == 7

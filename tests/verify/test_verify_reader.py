@@ -250,7 +250,8 @@ CASES = [
     Case(
         "2-3-2",
         W213,
-        rf"{ERR} \sigma'(w^{{(2)}}_{{1,1}} a^{{(1)}}_1 + w^{{(2)}}_{{1,2}} a^{{(1)}}_2 + w^{{(2)}}_{{1,3}} a^{{(1)}}_3 + b^{{(2)}}_1) {H}",
+        rf"{ERR} \sigma'(w^{{(2)}}_{{1,1}} a^{{(1)}}_1 + w^{{(2)}}_{{1,2}} a^{{(1)}}_2 +"
+        rf" w^{{(2)}}_{{1,3}} a^{{(1)}}_3 + b^{{(2)}}_1) {H}",
         "gradient",
         lambda q: g213(q) * dS(q.z(2, 1)) * q.a(1, 3),
     ),
@@ -337,21 +338,24 @@ CASES = [
     Case(
         "sears-xor",
         "w2_1_1",
-        r"w_{1}(n+1) = w_{1}(n) + \alpha (y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1",
+        r"w_{1}(n+1) = w_{1}(n) + \alpha (y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}})"
+        r" \varphi_1",
         "new",
         lambda q: q.w("w2_1_1") + q.lr * (q.y(1) - q.a(2, 1)) * dS(q.z(2, 1)) * q.a(1, 1),
     ),
     Case(
         "sears-xor",
         "w2_1_1",
-        r"w_{1}^{(t+1)} = w_{1}^{(t)} + \alpha (y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1",
+        r"w_{1}^{(t+1)} = w_{1}^{(t)} + \alpha (y - \hat{y}) \varphi_{\hat{y}} (1 -"
+        r" \varphi_{\hat{y}}) \varphi_1",
         "new",
         lambda q: q.w("w2_1_1") + q.lr * (q.y(1) - q.a(2, 1)) * dS(q.z(2, 1)) * q.a(1, 1),
     ),
     Case(
         "sears-xor",
         "w2_1_1",
-        r"w_{1}^{(r+1)} = w_{1}^{(r)} - \alpha (y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1",
+        r"w_{1}^{(r+1)} = w_{1}^{(r)} - \alpha (y - \hat{y}) \varphi_{\hat{y}} (1 -"
+        r" \varphi_{\hat{y}}) \varphi_1",
         "new",
         lambda q: q.w("w2_1_1") - q.lr * (q.y(1) - q.a(2, 1)) * dS(q.z(2, 1)) * q.a(1, 1),
     ),
@@ -422,7 +426,8 @@ CASES = [
     Case(
         "maren",
         "w1_2_1",
-        r"-\alpha \sum_{o=1}^{m} E_o \mathcal{F}_o (1-\mathcal{F}_o) v_{h,o} \alpha H_h (1 - H_h) I_i",
+        r"-\alpha \sum_{o=1}^{m} E_o \mathcal{F}_o (1-\mathcal{F}_o) v_{h,o} \alpha H_h (1 - H_h)"
+        r" I_i",
         "gradient",
         lambda q: (
             -(q.gain**2)
@@ -441,7 +446,8 @@ CASES = [
     Case(
         "maren",
         "w1_2_1",
-        r"-\alpha \sum_{o \in \text{outputs}} E_o \mathcal{F}_o (1-\mathcal{F}_o) v_{h,o} H_h (1 - H_h) I_i",
+        r"-\alpha \sum_{o \in \text{outputs}} E_o \mathcal{F}_o (1-\mathcal{F}_o) v_{h,o} H_h (1 -"
+        r" H_h) I_i",
         "gradient",
         lambda q: (
             -q.gain
@@ -498,39 +504,76 @@ DIAGNOSES = {
     (
         "2-3-2",
         "(a^{(2)}_{1} - y_{1}) \\sigma(z^{(2)}_{1})^2 a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\left(a^{(2)}_{1}\\right)^{2} in the claim where a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) belongs",
+    ): (
+        "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is"
+        " \\left(a^{(2)}_{1}\\right)^{2} in the claim where a^{(2)}_{1} \\left(1 -"
+        " a^{(2)}_{1}\\right) belongs"
+    ),
     (
         "2-3-2",
         "(a^{(2)}_{1} - y_{1}) (\\sigma(z^{(2)}_{1}) - \\sigma((z^{(2)}_{1})^2)) a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is a^{(2)}_{1} - \\sigma\\left(\\left(z^{(2)}_{1}\\right)^{2}\\right) in the claim where a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) belongs",
+    ): (
+        "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is a^{(2)}_{1} -"
+        " \\sigma\\left(\\left(z^{(2)}_{1}\\right)^{2}\\right) in the claim where a^{(2)}_{1}"
+        " \\left(1 - a^{(2)}_{1}\\right) belongs"
+    ),
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) (1 - \\tanh((z^{(2)}_{1})^2)) a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is 1 - \\tanh{\\left(\\left(z^{(2)}_{1}\\right)^{2} \\right)} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
+    ): (
+        "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is 1 -"
+        " \\tanh{\\left(\\left(z^{(2)}_{1}\\right)^{2} \\right)} in the claim where 1 -"
+        " \\left(a^{(2)}_{1}\\right)^{2} belongs"
+    ),
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) \\tanh^2(z^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\left(a^{(2)}_{1}\\right)^{2} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
+    ): (
+        "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is"
+        " \\left(a^{(2)}_{1}\\right)^{2} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2}"
+        " belongs"
+    ),
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) \\tanh^{-1}(a^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is \\operatorname{atanh}{\\left(a^{(2)}_{1} \\right)} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
+    ): (
+        "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is"
+        " \\operatorname{atanh}{\\left(a^{(2)}_{1} \\right)} in the claim where 1 -"
+        " \\left(a^{(2)}_{1}\\right)^{2} belongs"
+    ),
     (
         "2-3-2:tanh,sigmoid",
         "(a^{(2)}_{1} - y_{1}) g^{[1]\\prime}(z^{(2)}_{1}) a^{(1)}_{3}",
-    ): "missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 + \\tanh{\\left(z^{(2)}_{1} \\right)} and 1 - \\tanh{\\left(z^{(2)}_{1} \\right)}",
+    ): (
+        "missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor \\frac{\\partial"
+        " a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 + \\tanh{\\left(z^{(2)}_{1} \\right)} and"
+        " 1 - \\tanh{\\left(z^{(2)}_{1} \\right)}"
+    ),
     (
         "2-3-2",
         "(a^{(2)}_{1} - y_{1}) \\sigma'(a^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the net input z^{(2)}_{1}; missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 - \\sigma\\left(a^{(2)}_{1}\\right) and \\sigma\\left(a^{(2)}_{1}\\right)",
+    ): (
+        "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the"
+        " net input z^{(2)}_{1}; missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor"
+        " \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 -"
+        " \\sigma\\left(a^{(2)}_{1}\\right) and \\sigma\\left(a^{(2)}_{1}\\right)"
+    ),
     (
         "2-3-2:tanh,sigmoid",
         "(a^{(2)}_{1} - y_{1}) h'(a^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the net input z^{(2)}_{1}; missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 - \\sigma\\left(a^{(2)}_{1}\\right) and \\sigma\\left(a^{(2)}_{1}\\right)",
+    ): (
+        "the activation function is applied to the activation a^{(2)}_{1}: its slope belongs at the"
+        " net input z^{(2)}_{1}; missing: a^{(2)}_{1} \\left(1 - a^{(2)}_{1}\\right) (the factor"
+        " \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}}); extra: 1 -"
+        " \\sigma\\left(a^{(2)}_{1}\\right) and \\sigma\\left(a^{(2)}_{1}\\right)"
+    ),
     (
         "2-3-2",
         "\\sigma'(z^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial E}{\\partial a^{(2)}_{1}} is 1 in the claim where a^{(2)}_{1} - y_{1} belongs",
+    ): (
+        "the factor \\frac{\\partial E}{\\partial a^{(2)}_{1}} is 1 in the claim where a^{(2)}_{1}"
+        " - y_{1} belongs"
+    ),
     (
         "2-3-2",
         "-(a^{(2)}_{1} - y_{1}) \\sigma'(z^{(2)}_{1}) a^{(1)}_{3}",
@@ -542,41 +585,72 @@ DIAGNOSES = {
     (
         "2-3-2:tanh",
         "(a^{(2)}_{1} - y_{1}) (1 - a^{(2)}_{1}) a^{(1)}_{3}",
-    ): "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is 1 - a^{(2)}_{1} in the claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs",
+    ): (
+        "the factor \\frac{\\partial a^{(2)}_{1}}{\\partial z^{(2)}_{1}} is 1 - a^{(2)}_{1} in the"
+        " claim where 1 - \\left(a^{(2)}_{1}\\right)^{2} belongs"
+    ),
     (
         "sears-xor",
         "\\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} (1 - \\varphi_{\\hat{y}}) \\varphi_1 w_1",
-    ): "the factor \\frac{\\partial \\text{net}_{\\hat{y}}}{\\partial w_{1}} is \\varphi_{1} w_{1} in the claim where \\varphi_{1} belongs",
+    ): (
+        "the factor \\frac{\\partial \\text{net}_{\\hat{y}}}{\\partial w_{1}} is \\varphi_{1} w_{1}"
+        " in the claim where \\varphi_{1} belongs"
+    ),
     (
         "2-3-2",
-        "w^{(2)}_{1,3} \\leftarrow w^{(2)}_{1,3} + \\eta (a^{(2)}_{1} - y_{1}) \\sigma'(z^{(2)}_{1}) a^{(1)}_{3}",
+        "w^{(2)}_{1,3} \\leftarrow w^{(2)}_{1,3} + \\eta (a^{(2)}_{1} - y_{1})"
+        " \\sigma'(z^{(2)}_{1}) a^{(1)}_{3}",
     ): "the sign is wrong: the claim is the negative of the truth",
     (
         "sears-xor",
-        "w_{1}^{(r+1)} = w_{1}^{(r)} - \\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} (1 - \\varphi_{\\hat{y}}) \\varphi_1",
+        "w_{1}^{(r+1)} = w_{1}^{(r)} - \\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} (1 -"
+        " \\varphi_{\\hat{y}}) \\varphi_1",
     ): "the sign is wrong: the claim is the negative of the truth",
     (
         "sears-xor",
         "w_{1}(n+1) = w_{1}(n) + \\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} \\varphi_1",
-    ): "the factor \\frac{\\partial \\varphi_{\\hat{y}}}{\\partial \\text{net}_{\\hat{y}}} is \\varphi_{\\hat{y}} in the claim where \\varphi_{\\hat{y}} \\left(1 - \\varphi_{\\hat{y}}\\right) belongs",
+    ): (
+        "the factor \\frac{\\partial \\varphi_{\\hat{y}}}{\\partial \\text{net}_{\\hat{y}}} is"
+        " \\varphi_{\\hat{y}} in the claim where \\varphi_{\\hat{y}} \\left(1 -"
+        " \\varphi_{\\hat{y}}\\right) belongs"
+    ),
     (
         "2-3-2",
         "\\nabla_{a^{(2)}_{1}} E \\odot \\sigma'(z^{(2)}_{1})",
-    ): "the factor \\frac{\\partial z^{(2)}_{1}}{\\partial w^{(2)}_{1,3}} is 1 in the claim where a^{(1)}_{3} belongs",
+    ): (
+        "the factor \\frac{\\partial z^{(2)}_{1}}{\\partial w^{(2)}_{1,3}} is 1 in the claim where"
+        " a^{(1)}_{3} belongs"
+    ),
     (
         "2-3-2",
         "\\sum_{j=1}^{2} (a^{(2)}_{j} - y_{j}) \\sigma'(z^{(2)}_{j}) x_{1}",
-    ): "missing: a^{(1)}_{1} \\left(1 - a^{(1)}_{1}\\right) (the factor \\frac{\\partial a^{(1)}_{1}}{\\partial z^{(1)}_{1}}) and a sum of 8 terms (the sums differ term by term); extra: a sum of 8 terms (the sums differ term by term)",
+    ): (
+        "missing: a^{(1)}_{1} \\left(1 - a^{(1)}_{1}\\right) (the factor \\frac{\\partial"
+        " a^{(1)}_{1}}{\\partial z^{(1)}_{1}}) and a sum of 8 terms (the sums differ term by term);"
+        " extra: a sum of 8 terms (the sums differ term by term)"
+    ),
     (
         "sears-xor",
         "-\\alpha (y - \\hat{y}) \\varphi_{\\hat{y}} (1 - \\varphi_{\\hat{y}}) i_1",
-    ): "the sign is wrong; missing: w_{1} (the factor \\frac{\\partial \\text{net}_{\\hat{y}}}{\\partial \\varphi_{1}}) and \\varphi_{1} \\left(1 - \\varphi_{1}\\right) (the factor \\frac{\\partial \\varphi_{1}}{\\partial \\text{net}_{1}})",
+    ): (
+        "the sign is wrong; missing: w_{1} (the factor \\frac{\\partial"
+        " \\text{net}_{\\hat{y}}}{\\partial \\varphi_{1}}) and \\varphi_{1} \\left(1 -"
+        " \\varphi_{1}\\right) (the factor \\frac{\\partial \\varphi_{1}}{\\partial"
+        " \\text{net}_{1}})"
+    ),
     (
         "maren",
-        "-\\alpha \\sum_{o \\in \\text{outputs}} E_o \\mathcal{F}_o (1-\\mathcal{F}_o) v_{h,o} H_h (1 - H_h) I_i",
-    ): "missing: \\alpha (of \\frac{\\partial H_{2}}{\\partial \\mathit{NdInpt}^{H}_{2}} = H_{2} \\alpha \\left(1 - H_{2}\\right))",
+        "-\\alpha \\sum_{o \\in \\text{outputs}} E_o \\mathcal{F}_o (1-\\mathcal{F}_o) v_{h,o} H_h"
+        " (1 - H_h) I_i",
+    ): (
+        "missing: \\alpha (of \\frac{\\partial H_{2}}{\\partial \\mathit{NdInpt}^{H}_{2}} = H_{2}"
+        " \\alpha \\left(1 - H_{2}\\right))"
+    ),
     (
         "maren",
         "-\\alpha \\sum_o E_o \\mathcal{F}_o v_{h,o} \\alpha H_h (1 - H_h) I_i",
-    ): "the sign is wrong; missing: a sum of 4 terms (the sums differ term by term); extra: \\mathcal{F}_{1} E_{1} v_{2,1} + \\mathcal{F}_{2} E_{2} v_{2,2}",
+    ): (
+        "the sign is wrong; missing: a sum of 4 terms (the sums differ term by term); extra:"
+        " \\mathcal{F}_{1} E_{1} v_{2,1} + \\mathcal{F}_{2} E_{2} v_{2,2}"
+    ),
 }

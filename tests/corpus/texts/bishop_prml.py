@@ -44,7 +44,9 @@ NOTATION: dict[str, str] = {
     "output": "y_k",
     "input": "x_i",
     "data_index": "n (often dropped)",
-    "layer_index": "superscript (1), (2) on weights; unit letters i (input), j (hidden), k (output)",
+    "layer_index": (
+        "superscript (1), (2) on weights; unit letters i (input), j (hidden), k (output)"
+    ),
     "W_orientation": "receiving unit first",
 }
 
@@ -232,7 +234,8 @@ CASES = [
     ),
     case(
         "bishop-delta-chain",
-        r"\delta_j \equiv \frac{\partial E_n}{\partial a_j} = \sum_k \frac{\partial E_n}{\partial a_k}"
+        r"\delta_j \equiv \frac{\partial E_n}{\partial a_j} = \sum_k \frac{\partial E_n}{\partial"
+        r" a_k}"
         r"\frac{\partial a_k}{\partial a_j}",
         HOLDS,
         lambda net, b: (
@@ -342,14 +345,16 @@ CASES = [
     ),
     case(
         "bishop-jacobian",
-        r"J_{ki} = \frac{\partial y_k}{\partial x_i} = \sum_j w_{ji} \frac{\partial y_k}{\partial a_j}",
+        r"J_{ki} = \frac{\partial y_k}{\partial x_i} = \sum_j w_{ji} \frac{\partial y_k}{\partial"
+        r" a_j}",
         HOLDS,
         _jacobian,
         {"k": "output indices", "i": "input units x_1..x_D", "n": "data points"},
     ),
     case(
         "bishop-jacobian-backprop",
-        r"\frac{\partial y_k}{\partial a_j} = h'(a_j) \sum_l w_{lj} \frac{\partial y_k}{\partial a_l}",
+        r"\frac{\partial y_k}{\partial a_j} = h'(a_j) \sum_l w_{lj} \frac{\partial y_k}{\partial"
+        r" a_l}",
         HOLDS,
         _jacobian_back,
         {"k": "output indices", "j": "hidden units", "n": "data points"},

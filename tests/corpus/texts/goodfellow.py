@@ -47,7 +47,9 @@ NOTATION: dict[str, str] = {
     "activation": "h^{(k)} = f(a^{(k)})",
     "delta": "g (running gradient: \\nabla_{a^{(k)}} J after the f' step)",
     "error": "J = L(\\hat{y}, y) + \\lambda \\Omega(\\theta)",
-    "penalty": "\\Omega(\\theta) = \\frac{1}{2}\\sum_k \\|W^{(k)}\\|^2 (weights only); alpha in ch. 7",
+    "penalty": (
+        "\\Omega(\\theta) = \\frac{1}{2}\\sum_k \\|W^{(k)}\\|^2 (weights only); alpha in ch. 7"
+    ),
     "learning_rate": "\\epsilon",
     "target": "y",
     "output": "\\hat{y} = h^{(l)}",
@@ -288,8 +290,10 @@ CASES = [
     ),
     case(
         "goodfellow-regularised-gradient",
-        r"\nabla_{\boldsymbol{w}} \tilde{J}(\boldsymbol{w}; \boldsymbol{X}, \boldsymbol{y}) = \alpha"
-        r" \boldsymbol{w} + \nabla_{\boldsymbol{w}} J(\boldsymbol{w}; \boldsymbol{X}, \boldsymbol{y})",
+        r"\nabla_{\boldsymbol{w}} \tilde{J}(\boldsymbol{w}; \boldsymbol{X}, \boldsymbol{y}) ="
+        r" \alpha"
+        r" \boldsymbol{w} + \nabla_{\boldsymbol{w}} J(\boldsymbol{w}; \boldsymbol{X},"
+        r" \boldsymbol{y})",
         HOLDS,
         lambda net, b: (
             all_grad(net, ("loss",)),

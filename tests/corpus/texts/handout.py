@@ -328,7 +328,8 @@ CASES = [
     ),
     case(
         "handout-l2-db2",
-        r"\frac{\partial J}{\partial b^{(2)}_k} = \frac{1}{N} \sum_{n=1}^{N} (a^{(2)}_{k,n} - y_{k,n})",
+        r"\frac{\partial J}{\partial b^{(2)}_k} = \frac{1}{N} \sum_{n=1}^{N} (a^{(2)}_{k,n} -"
+        r" y_{k,n})",
         HOLDS,
         _l2_db2(False),
         K,
@@ -407,7 +408,8 @@ CASES = [
     ),
     case(
         "handout-l2-db2-penalised",
-        r"\frac{\partial J}{\partial b^{(2)}_k} = \frac{1}{N} \sum_{n=1}^{N} (a^{(2)}_{k,n} - y_{k,n})"
+        r"\frac{\partial J}{\partial b^{(2)}_k} = \frac{1}{N} \sum_{n=1}^{N} (a^{(2)}_{k,n} -"
+        r" y_{k,n})"
         r" + \lambda b^{(2)}_k",
         FAILS,
         _l2_db2(True),

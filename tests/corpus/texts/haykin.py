@@ -349,7 +349,8 @@ CASES = [
     ),
     case(
         "haykin-batch-update",
-        r"\Delta w_{ji} = -\frac{\eta}{N} \sum_{n=1}^{N} e_j(n) \frac{\partial e_j(n)}{\partial w_{ji}}",
+        r"\Delta w_{ji} = -\frac{\eta}{N} \sum_{n=1}^{N} e_j(n) \frac{\partial e_j(n)}{\partial"
+        r" w_{ji}}",
         HOLDS,
         _batch,
         {"j": "output neurons", "i": "inputs of j (0 = bias)"},

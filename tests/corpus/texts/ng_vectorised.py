@@ -389,7 +389,8 @@ CASES = [
     ),
     case(
         "ng-l2-cost",
-        r"J = -\frac{1}{m} \sum_{i=1}^{m} \sum_{k} \left( y_k^{(i)} \log a_k^{[L](i)} + (1 - y_k^{(i)})"
+        r"J = -\frac{1}{m} \sum_{i=1}^{m} \sum_{k} \left( y_k^{(i)} \log a_k^{[L](i)} + (1 -"
+        r" y_k^{(i)})"
         r" \log(1 - a_k^{[L](i)}) \right) + \frac{\lambda}{2m} \sum_{l} \|W^{[l]}\|_F^2",
         HOLDS,
         _cost,

@@ -407,7 +407,8 @@ CASES = [
     ),
     case(
         "nielsen-bp1-chain-rule",
-        r"\delta^L_j = \sum_k \frac{\partial C}{\partial a^L_k} \frac{\partial a^L_k}{\partial z^L_j}",
+        r"\delta^L_j = \sum_k \frac{\partial C}{\partial a^L_k} \frac{\partial a^L_k}{\partial"
+        r" z^L_j}",
         HOLDS,
         lambda net, b: (
             net.dz(net.L, b["j"], b["x"]),
