@@ -71,13 +71,13 @@ def histogram(
     plt: Any, values: list[float], anchor: str, title: str, xlabel: str, log: bool
 ) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    data = np.asarray([v for v in values if math.isfinite(v) and (v > 0 or not log)])
-    if len(data):
+    kept = [v for v in values if math.isfinite(v) and (v > 0 or not log)]
+    data = np.asarray(kept, dtype=np.float64)
+    if kept:
         bins: Any = 30
         if log:
-            bins = np.logspace(
-                np.log10(data.min()), np.log10(max(data.max(), data.min() * 1.01)), 30
-            )
+            low, high = min(kept), max(kept)
+            bins = np.logspace(math.log10(low), math.log10(max(high, low * 1.01)), 30)
             ax.set_xscale("log")
         ax.hist(data, bins=bins, color="C1")
     ax.set_xlabel(xlabel)
