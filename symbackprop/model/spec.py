@@ -172,7 +172,8 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
     unknown = set(data) - SPEC_KEYS
     if unknown:
         raise SpecError(
-            f"{where}: unknown key(s) {choices(k[:40] for k in sorted(unknown)[:5])}; valid keys"
+            f"{where}: unknown key(s) "
+            f"{choices(repr(k[:40]) for k in sorted(unknown)[:5])}; valid keys"
             f" are {choices(SPEC_KEYS)}"
         )
     if "layers" not in data:

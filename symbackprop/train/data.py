@@ -108,8 +108,13 @@ def _number(cell: str, where: str, row: int, col: int) -> float:
         return float(cell)
     except ValueError:
         raise SymbackpropError(
-            f"{where}: row {row}, column {col} is {cell!r}, not a number"
+            f"{where}: row {row}, column {col} is {shown(cell)}, not a number"
         ) from None
+
+
+def shown(cell: str, most: int = 40) -> str:
+    """A cell for a message: quoted, escaped, and cut after ``most`` characters."""
+    return repr(cell[:most]) + ("..." if len(cell) > most else "")
 
 
 def load_csv(
