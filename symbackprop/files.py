@@ -232,13 +232,20 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~mask
 
 
+def printable(path: object) -> str:
+    """A path for a one-line message: as it is, or quoted and escaped when it holds a line
+    break or another control character."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
 def write_atomic(path: Path, data: str | bytes, what: str = "") -> None:
     """Write through a temporary file in the same folder and ``os.replace``: all or nothing."""
-    label = f"{what} {path}".strip()
+    label = f"{what} {printable(path)}".strip()
     folder = path.parent
     if kind(folder) != "folder":
         problem = "is not a folder" if folder.exists() else "does not exist; create it first"
-        raise SymbackpropError(f"cannot write {label}: {folder} {problem}")
+        raise SymbackpropError(f"cannot write {label}: {printable(folder)} {problem}")
     remove_stale_temps(path)
     tmp: str | None = None
     try:
