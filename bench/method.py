@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import statistics
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def limit_pools(user_api: str | None = None) -> list[dict]:
     threadpool_limits(1, user_api=user_api)
     return [
         {
-            k: d.get(k)
+            k: Path(d[k]).name if k == "filepath" and d.get(k) else d.get(k)  # no machine paths
             for k in (
                 "internal_api",
                 "num_threads",

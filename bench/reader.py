@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # beside the repository
 SOURCES = [
     ("Sears", "000_f8a59a32590a939b.txt", "sears-xor", None),
     ("Maren", "001_c019515880ad17b0.txt", "maren", None),
@@ -106,7 +106,9 @@ def measure(repeats: int, audit_too: bool) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--before", help="another checkout to measure side by side (e.g. /work/main)")
+    ap.add_argument(
+        "--before", help="another checkout to measure side by side (e.g. ../other-checkout)"
+    )
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument(
         "--rounds",
