@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 ONE_THREAD = {
     "OMP_NUM_THREADS": "1",
