@@ -68,7 +68,7 @@ class Network:
     case_error: sp.Expr  # E (or E_i) in terms of outputs and targets
     roles: Mapping[str, str]
     display_memo: dict[sp.Expr, sp.Expr] = field(default_factory=dict, compare=False, repr=False)
-    delta_memo: dict[bool, object] = field(default_factory=dict, compare=False, repr=False)
+    delta_memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     scaled_memo: dict[tuple[bool, int, int], object] = field(
         default_factory=dict, compare=False, repr=False
     )
