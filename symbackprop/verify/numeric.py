@@ -194,7 +194,8 @@ def network_counterexample(
             return None
         if differs(claimed, true):
             shown = ", ".join(_quantities(ctx, lhs, rhs, point))
-            return f"at {shown}: claim {_digits(claimed)}, true {_digits(true)}"
+            at = f"at {shown}: " if shown else "at a random point: "
+            return f"{at}claim {_digits(claimed)}, true {_digits(true)}"
     return ""
 
 

@@ -158,6 +158,9 @@ class SeriesReading(ResolverBase):
         return lo, self.expr(hi_node)
 
     def bigsum(self, node: BigSum) -> sp.Expr:
+        over_cases = self.case_sum(node)
+        if over_cases is not None:
+            return over_cases
         lo, hi = self.sum_range(node)
         if self.free and not (
             lo.is_Integer and hi.is_Integer
