@@ -24,7 +24,7 @@ from symbackprop.files import check_range, strict_json
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import LOSSES, USER_LOSSES
 from symbackprop.model.notation import load_notation, notation_names
-from symbackprop.model.spec import NetworkSpec, preset, preset_names, resolve
+from symbackprop.model.spec import LossTerms, NetworkSpec, preset, preset_names, resolve
 from symbackprop.printing.indexform import index_json, index_latex
 from symbackprop.printing.latex import FORMS
 
@@ -45,9 +45,19 @@ def _spec_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument(
         "--gain", action="store_true", help="a symbolic sigmoid gain alpha (inline specs)"
     )
-    p.add_argument(
+    cases = p.add_mutually_exclusive_group()
+    cases.add_argument(
         "--mean", action="store_true", help="E is the mean of the loss over n symbolic cases"
     )
+    cases.add_argument(
+        "--sum", action="store_true", help="E is the sum of the loss over n symbolic cases"
+    )
+    p.add_argument(
+        "--l2",
+        metavar="LAMBDA",
+        help="add the L2 penalty (lambda/2) sum w^2 to E (a number such as 0.01 or 1/100)",
+    )
+    p.add_argument("--l2-biases", action="store_true", help="the L2 penalty covers the biases too")
     p.add_argument(
         "--notation", help=f"a built-in notation ({', '.join(notation_names())}) or a .toml file"
     )
@@ -104,6 +114,7 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
         gain=args.gain,
         mean=args.mean,
         notation=args.notation,
+        loss_terms=LossTerms(summed=args.sum, l2=args.l2, l2_biases=args.l2_biases),
     )
 
 
