@@ -169,7 +169,12 @@ def run_eval(args: argparse.Namespace) -> str:
             k: v for k, v in case.items() if not (k.startswith("o") and names[k] in activations)
         }
         lines += [f"  {names[k]:<28} {k:<10} = {_fmt(v, digits)}" for k, v in shown.items()]
-    lines.append(f"error {names['E']} = {_fmt(report.error, digits)}")
+    gathered = {"mean": "the mean over the cases", "sum": "the sum over the cases"}
+    parts = [gathered[net.spec.reduce]] if net.spec.reduce in gathered else []
+    if net.penalty is not None:
+        parts.append(f"the L2 penalty with {names['lambda']} = {net.spec.l2}")
+    note = f" ({' plus '.join(parts)})" if net.penalty is not None or net.spec.summed else ""
+    lines.append(f"error {names['E']} = {_fmt(report.error, digits)}{note}")
     lines.append("gradients:")
     lines += [
         f"  dE/d{names[k]:<22} {k:<10} = {_fmt(v, digits)}" for k, v in report.gradients.items()

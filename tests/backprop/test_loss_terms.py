@@ -4,15 +4,21 @@ the corpus oracle (mpmath only)."""
 
 from __future__ import annotations
 
+import json
+import random
+
 import pytest
 import sympy as sp
 
 from symbackprop.backprop.evaluate import Values, evaluate
 from symbackprop.backprop.forms import Gradient, gradients
+from symbackprop.cli.main import main
 from symbackprop.model.activations import to_elementary
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import load_notation
 from symbackprop.printing.latex import render
+from tests.corpus.oracle import Point
+from tests.helpers import REPO
 from tests.loss_terms import (
     VARIANTS,
     Variant,
@@ -120,3 +126,24 @@ def test_objective_has_the_penalty_once_and_the_case_sum() -> None:
     assert sp.expand(net.penalty_error() - lam / 2 * squares) == 0
     data = net.error - net.penalty_error()
     assert isinstance(data, sp.Sum) and data.limits == ((net.case, 1, net.n_cases),)
+
+
+def test_the_example_spec_evaluates_to_the_oracles_numbers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """examples/decay.toml at examples/decay-values.toml: E and dE/dp from the oracle's own
+    forward pass at those numbers (its random point overwritten)."""
+    argv = ["eval", str(REPO / "examples" / "decay.toml"), "--format", "json"]
+    assert main([*argv, "--values", str(REPO / "examples" / "decay-values.toml")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    spec = {"sizes": [2, 2, 1], "activations": ["sigmoid", "sigmoid"], "loss": "half_sse"}
+    pt = Point({**spec, "reduce": "mean", "l2": "0.01", "cases": 2}, random.Random(0))
+    pt.W = [[], [[0.5, -0.5], [0.25, 0.75]], [[1.0, -1.0]]]
+    pt.b = [[], [0.1, -0.1], [0.2]]
+    pt.X, pt.Y = [[0, 1], [1, 1]], [[1], [0]]
+    pt._base = [pt._forward_case(n, None) for n in range(2)]
+    assert data["error"] == pytest.approx(float(pt.loss()), rel=1e-14)
+    grads = data["gradients"]
+    assert grads["w2_1_1"]["value"] == pytest.approx(float(pt.dW(2, 0, 0)), rel=1e-12)
+    assert grads["w1_2_2"]["value"] == pytest.approx(float(pt.dW(1, 1, 1)), rel=1e-12)
+    assert grads["b2_1"]["value"] == pytest.approx(float(pt.db(2, 0)), rel=1e-12)
