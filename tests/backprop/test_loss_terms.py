@@ -12,14 +12,18 @@ import sympy as sp
 
 from symbackprop.backprop.evaluate import Values, evaluate
 from symbackprop.backprop.forms import Gradient, gradients
+from symbackprop.backprop.indexform import index_form
+from symbackprop.backprop.indexscheme import IndexFormError
 from symbackprop.cli.main import main
 from symbackprop.model.activations import to_elementary
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import load_notation
+from symbackprop.printing.indexform import index_latex
 from symbackprop.printing.latex import render
 from tests.corpus.oracle import Point
 from tests.helpers import REPO
 from tests.loss_terms import (
+    L2,
     VARIANTS,
     Variant,
     close,
@@ -147,3 +151,12 @@ def test_the_example_spec_evaluates_to_the_oracles_numbers(
     assert grads["w2_1_1"]["value"] == pytest.approx(float(pt.dW(2, 0, 0)), rel=1e-12)
     assert grads["w1_2_2"]["value"] == pytest.approx(float(pt.dW(1, 1, 1)), rel=1e-12)
     assert grads["b2_1"]["value"] == pytest.approx(float(pt.db(2, 0)), rel=1e-12)
+
+
+def test_index_form_gathers_a_sum_and_refuses_a_penalty() -> None:
+    notation = load_notation("canonical")
+    summed = index_form(Variant("sum", "0", False).spec(), notation)
+    assert summed.mean is not None and summed.mean.key == "sum"
+    assert r"\frac{1}{" not in index_latex(summed)[-1]
+    with pytest.raises(IndexFormError, match="covers E without an L2 penalty"):
+        index_form(Variant("mean", L2, False).spec(), notation)
