@@ -26,18 +26,23 @@ class Variant:
     reduce: str
     l2: str
     l2_biases: bool
+    l2_mean: bool = False  # the penalty divided by the number of cases
 
     @property
     def label(self) -> str:
         pen = "no penalty" if self.l2 == "0" else f"l2 {self.l2}"
-        return f"{self.reduce}, {pen}{', biases too' if self.l2_biases else ''}"
+        per = " over n" if self.l2_mean else ""
+        return f"{self.reduce}, {pen}{per}{', biases too' if self.l2_biases else ''}"
 
     @property
     def cases(self) -> int:
         return 1 if self.reduce == "none" else 3
 
     def spec(self, loss: str = "half_sse") -> NetworkSpec:
-        terms = LossTerms(summed=self.reduce == "sum", l2=self.l2, l2_biases=self.l2_biases)
+        terms = LossTerms(
+            summed=self.reduce == "sum", l2=self.l2, l2_biases=self.l2_biases,
+            l2_mean=self.l2_mean,
+        )  # fmt: skip
         text = "-".join(map(str, SIZES))
         return inline(
             text, activation=list(ACTIVATIONS), loss=loss, mean=self.reduce == "mean",
@@ -53,6 +58,7 @@ class Variant:
             "reduce": "sum" if self.reduce == "none" else self.reduce,
             "l2": self.l2,
             "l2_biases": self.l2_biases,
+            "l2_mean": self.l2_mean,
             "cases": self.cases,
             "seed": seed,
             "points": 1,
@@ -64,7 +70,7 @@ VARIANTS = [
     Variant(reduce, l2, biases)
     for reduce in ("mean", "sum", "none")
     for l2, biases in (("0", False), (L2, False), (L2, True))
-]
+] + [Variant("mean", L2, False, l2_mean=True), Variant("sum", L2, True, l2_mean=True)]
 
 
 def exact(v: Any) -> sp.Rational:

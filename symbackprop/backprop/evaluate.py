@@ -172,6 +172,8 @@ def evaluate(net: Network, values: Values, error_terms: bool = False) -> Report:
     n = len(values.x)
     scale = sp.Rational(1, n) if net.spec.mean else sp.Integer(1)
     penalty = {net.penalty: sp.Rational(net.spec.l2)} if net.penalty is not None else {}
+    if net.n_cases is not None:
+        penalty[net.n_cases] = sp.Integer(n)
     grad_values = {
         g.param.id: (
             sums[g.param.id] * scale + net.penalty_slope(g.param).xreplace(base | penalty)

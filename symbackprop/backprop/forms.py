@@ -170,8 +170,7 @@ def _penalised(net: Network, p: Param, gathered: Term) -> Term:
     slope = net.penalty_slope(p)
     if slope == 0:
         return gathered
-    assert net.penalty is not None
-    shown = sp.Mul(net.penalty, p.symbol, evaluate=False)
+    shown = net.penalty_display(p)
     if gathered.display == 0:
         return Term(slope, shown)
     return Term(gathered.value + slope, sp.Add(gathered.display, shown, evaluate=False))

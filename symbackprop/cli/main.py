@@ -59,6 +59,11 @@ def _spec_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     )
     p.add_argument("--l2-biases", action="store_true", help="the L2 penalty covers the biases too")
     p.add_argument(
+        "--l2-mean",
+        action="store_true",
+        help="divide the L2 penalty by the number of cases n: (lambda/2n) sum w^2",
+    )
+    p.add_argument(
         "--notation", help=f"a built-in notation ({', '.join(notation_names())}) or a .toml file"
     )
 
@@ -114,7 +119,9 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
         gain=args.gain,
         mean=args.mean,
         notation=args.notation,
-        loss_terms=LossTerms(summed=args.sum, l2=args.l2, l2_biases=args.l2_biases),
+        loss_terms=LossTerms(
+            summed=args.sum, l2=args.l2, l2_biases=args.l2_biases, l2_mean=args.l2_mean
+        ),
     )
 
 

@@ -60,7 +60,7 @@ def module_name(spec: NetworkSpec) -> str:
 def code_spec(spec: NetworkSpec) -> NetworkSpec:
     """The spec whose maths the code computes: one case without the penalty (``train`` takes the
     batch mean or sum and adds the penalty's gradient, ``Penalty``)."""
-    per_case = replace(spec, mean=False, summed=False, l2="0", l2_biases=False)
+    per_case = replace(spec, mean=False, summed=False, l2="0", l2_biases=False, l2_mean=False)
     return per_case if per_case != spec else spec
 
 
@@ -71,6 +71,7 @@ class Penalty:
 
     l2: str
     ranges: tuple[tuple[int, int], ...]
+    divided: bool  # l2_mean: each step divides the penalty by its batch's size (its n cases)
 
 
 def penalty_plan(spec: NetworkSpec) -> Penalty | None:
@@ -88,7 +89,7 @@ def penalty_plan(spec: NetworkSpec) -> Penalty | None:
         else:
             ranges.append((index, stop))
         index += n_weights + n_biases
-    return Penalty(repr(float(spec.l2_value)), tuple(ranges))
+    return Penalty(repr(float(spec.l2_value)), tuple(ranges), spec.l2_mean)
 
 
 def _is_preset(spec: NetworkSpec) -> bool:

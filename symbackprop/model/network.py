@@ -125,13 +125,27 @@ class Network:
         """(lambda/2) sum of the squares of the penalised parameters; 0 without a penalty."""
         if self.penalty is None:
             return sp.Integer(0)
-        return self.penalty / 2 * sp.Add(*[p.symbol**2 for p in self.penalised()])
+        return self.penalty_scale / 2 * sp.Add(*[p.symbol**2 for p in self.penalised()])
+
+    @property
+    def penalty_scale(self) -> sp.Expr:
+        """lambda, or lambda/n with l2_mean (the penalty divided by the number of cases)."""
+        assert self.penalty is not None
+        if self.spec.l2_mean:
+            assert self.n_cases is not None
+            return self.penalty / self.n_cases
+        return self.penalty
 
     def penalty_slope(self, p: Param) -> sp.Expr:
-        """d/dp of the penalty: lambda p, or 0."""
+        """d/dp of the penalty: lambda p (lambda p / n with l2_mean), or 0."""
         if self.penalty is None or not self.spec.penalised(p.kind):
             return sp.Integer(0)
-        return self.penalty * p.symbol
+        return self.penalty_scale * p.symbol
+
+    def penalty_display(self, p: Param) -> sp.Expr:
+        """The penalty's term of dE/dp as printed: lambda w, or (lambda/n) w."""
+        assert self.penalty is not None
+        return sp.Mul(self.penalty_scale, p.symbol, evaluate=False)
 
     def jacobian(self, l: int, i: int, j: int) -> tuple[sp.Expr, sp.Expr]:
         """da^{(l)}_i / dz^{(l)}_j (1-based units), evaluated and for display, in terms of a and

@@ -38,6 +38,7 @@ SPEC_KEYS = {
     "reduce",
     "l2",
     "l2_biases",
+    "l2_mean",
     "notation",
 }
 REDUCTIONS = ("mean", "sum")  # over n symbolic cases; without one, E is the loss of one case
@@ -63,6 +64,7 @@ class NetworkSpec:
     summed: bool = False  # E is the sum over n cases (``mean``: their mean)
     l2: str = "0"  # the L2 penalty's coefficient lambda, an exact rational as text ("1/100")
     l2_biases: bool = False  # the penalty covers the biases as well as the weights
+    l2_mean: bool = False  # the penalty is divided by the number of cases n: (lambda/2n) sum w^2
 
     def __post_init__(self) -> None:
         for key in ("sizes", "activations", "biases", "gains"):
@@ -76,7 +78,7 @@ class NetworkSpec:
                 raise SpecError(
                     f"NetworkSpec {key} must be a string, got {type(getattr(self, key)).__name__}"
                 )
-        for key in ("mean", "summed", "l2_biases"):
+        for key in ("mean", "summed", "l2_biases", "l2_mean"):
             if not isinstance(getattr(self, key), bool):
                 raise SpecError(
                     f"NetworkSpec {key} must be True or False, got {getattr(self, key)!r:.40}"
@@ -84,6 +86,11 @@ class NetworkSpec:
         if self.mean and self.summed:
             raise SpecError("E is either the mean or the sum over the cases, not both")
         object.__setattr__(self, "l2", penalty_text(self.l2, "NetworkSpec l2"))
+        if self.l2_mean and not self.over_cases:
+            raise SpecError(
+                "l2_mean divides the L2 penalty by the number of cases n: it needs reduce = "
+                "'mean' or 'sum'"
+            )
         if len(self.sizes) < 2:
             raise SpecError(
                 "a network needs at least an input and an output layer, got sizes "
@@ -193,6 +200,8 @@ class NetworkSpec:
             data["reduce"] = "sum"
         if self.l2_value:
             data |= {"l2": self.l2, "l2_biases": self.l2_biases}
+            if self.l2_mean:
+                data["l2_mean"] = True
         return tomli_w.dumps(data)
 
 
@@ -247,13 +256,15 @@ class LossTerms:
     summed: bool = False
     l2: str | float | None = None
     l2_biases: bool = False
+    l2_mean: bool = False
 
     def changes(self) -> dict[str, Any]:
         out: dict[str, Any] = {"summed": True, "mean": False} if self.summed else {}
         if self.l2 is not None:
             out["l2"] = penalty_text(self.l2, "--l2")
-        if self.l2_biases:
-            out["l2_biases"] = True
+        for key in ("l2_biases", "l2_mean"):
+            if getattr(self, key):
+                out[key] = True
         return out
 
 
@@ -299,8 +310,9 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
         if key in data and not isinstance(data[key], expected):
             raise SpecError(f"{where}: '{key}' must be a string, got {data[key]!r}")
     mean, summed = _reduction(data, where)
-    if not isinstance(data.get("l2_biases", False), bool):
-        raise SpecError(f"{where}: 'l2_biases' must be true or false")
+    for key in ("l2_biases", "l2_mean"):
+        if not isinstance(data.get(key, False), bool):
+            raise SpecError(f"{where}: '{key}' must be true or false")
     return NetworkSpec(
         sizes=tuple(sizes),
         activations=_per_layer(data.get("activation", "sigmoid"), n, "activation", str),
@@ -316,6 +328,7 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
         summed=summed,
         l2=penalty_text(data.get("l2", "0"), f"{where}: 'l2'"),
         l2_biases=data.get("l2_biases", False),
+        l2_mean=data.get("l2_mean", False),
     )
 
 

@@ -177,7 +177,7 @@ class Rendered:
         net, p = self.gradient.net, self.gradient.param
         if net.penalty_slope(p) == 0:
             return ""
-        return f" + {printer.doprint(sp.Mul(net.penalty, p.symbol, evaluate=False))}"
+        return f" + {printer.doprint(net.penalty_display(p))}"
 
     def _repr_latex_(self) -> str:
         return "$$" + self.equation("chain") + "$$"

@@ -69,7 +69,7 @@ def penalty_text(
     written = sp.expand(rhs - rhs.xreplace({lam: 0}))
     own = sp.expand(scale * net.penalty_slope(p))
     bare = lhs - own, rhs - written
-    unit = sp.Mul(lam, p.symbol, evaluate=False)
+    unit = net.penalty_display(p)
     if own == 0 and written != 0:
         return (
             f"extra: {_times(ctx, written / scale, unit)} (the L2 penalty covers the weights "
@@ -96,7 +96,7 @@ def _times(ctx: Context, expr: sp.Expr, unit: sp.Expr) -> str:
     if coeff == 1:
         return ctx.show(unit)
     if coeff.is_number:
-        return ctx.show(sp.Mul(coeff, *unit.args, evaluate=False))
+        return ctx.show(sp.Mul(coeff, unit, evaluate=False))
     return ctx.show(expr)
 
 

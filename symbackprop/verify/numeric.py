@@ -121,7 +121,7 @@ def evaluate_at(
         return memo[a]
 
     def value(e: sp.Expr) -> sp.Expr:
-        if net.n_cases is not None and e.has(sp.Sum):
+        if net.n_cases is not None and (e.has(sp.Sum) or e.has(net.n_cases)):
             e = unroll(e.xreplace({net.n_cases: sp.Integer(CASES)}))
         indexed = set(e.atoms(sp.Indexed))
         inner = {s for a in indexed for s in a.free_symbols if s != a}

@@ -98,9 +98,8 @@ def test_latex_shows_the_reduction_and_the_penalty(variant: Variant) -> None:
     names = notation.symbol_names(net)
     for g in gradients(net, ["w2_1_2", "b1_1"]):
         r = render(g, notation, names)
-        name = names[g.param.id]
-        term = rf"\lambda {name}"
         covered = variant.l2 != "0" and (g.param.kind == "weight" or variant.l2_biases)
+        term = r.printer.doprint(net.penalty_display(g.param)) if net.penalty else "lambda"
         for text in (r.compact(), r.exact(), r.equation("chain")):
             assert (term in text) == covered, (variant.label, g.param.id, text)
             assert (r"\frac{1}{n} \sum_{i=1}^{n}" in text) == (variant.reduce == "mean")

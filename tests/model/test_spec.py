@@ -138,6 +138,8 @@ BAD_LOSS_TERMS = [
     ("l2 = inf", "must be a finite number"),
     ("l2 = true", "must be a nonnegative number"),
     ("l2_biases = 'yes'", "'l2_biases' must be true or false"),
+    ("l2_mean = 1", "'l2_mean' must be true or false"),
+    ("l2 = 0.1\nl2_mean = true", "l2_mean divides the L2 penalty by the number of cases n"),
 ]
 
 
