@@ -112,6 +112,8 @@ class Derivation:
                 lines.append(f"{head} = {sp.sstr(g.compact.value)}{self._caveat()}")
             if form in ("chain", "all"):
                 paths = [" * ".join(f"({sp.sstr(f.value)})" for f in path) for path in g.chain]
+                penalty = self.net.penalty_slope(g.param)
+                paths += [sp.sstr(penalty)] if penalty != 0 else []
                 lines.append(f"{head} = " + " + ".join(paths))
             if form in ("exact", "all"):
                 lines.append(f"{head} = {sp.sstr(g.exact)}")

@@ -134,14 +134,15 @@ class Gradient:
 
     @once
     def compact(self) -> Term:
-        return _over_cases(self.net, self.per_case)
+        return _penalised(self.net, self.param, _over_cases(self.net, self.per_case))
 
     @once
     def exact_display(self) -> Term:
         """The compact display with every intermediate expanded: a closed form in chain order."""
         per_case = self.per_case
         shown = expand_display(per_case.display, self.net.displays, self.net.display_memo)
-        return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
+        gathered = _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
+        return _penalised(self.net, self.param, gathered)
 
     @once
     def chain(self) -> tuple[tuple[Factor, ...], ...]:
@@ -149,16 +150,30 @@ class Gradient:
 
     def chain_value(self) -> sp.Expr:
         per_case = sp.Add(*[sp.Mul(*[f.value for f in path]) for path in self.chain])
-        return self.net.over_cases(per_case)
+        return self.net.over_cases(per_case) + self.net.penalty_slope(self.param)
 
 
 def _over_cases(net: Network, per_case: Term) -> Term:
+    """The mean (1/n) sum_i or the sum sum_i of a per-case term; the term itself for one case."""
     if net.case is None:
         return per_case
     assert net.n_cases is not None
     limits = (net.case, 1, net.n_cases)
-    shown = sp.Mul(1 / net.n_cases, sp.Sum(per_case.display, limits), evaluate=False)
+    shown = sp.Sum(per_case.display, limits)
+    if net.spec.mean:
+        shown = sp.Mul(1 / net.n_cases, shown, evaluate=False)
     return Term(net.over_cases(per_case.value), shown)
+
+
+def _penalised(net: Network, p: Param, gathered: Term) -> Term:
+    """The gradient of the data term plus the L2 penalty's lambda p, when it covers p."""
+    slope = net.penalty_slope(p)
+    if slope == 0:
+        return gathered
+    shown = net.penalty_display(p)
+    if gathered.display == 0:
+        return Term(slope, shown)
+    return Term(gathered.value + slope, sp.Add(gathered.display, shown, evaluate=False))
 
 
 def expand_display(

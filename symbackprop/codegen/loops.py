@@ -26,10 +26,12 @@ import sympy as sp
 
 from symbackprop.codegen.common import (
     InitRange,
+    Penalty,
     check_gain_value,
     code_spec,
     header_fields,
     init_ranges,
+    penalty_plan,
     stable_error,
 )
 from symbackprop.codegen.numba_printer import NumbaPrinter, helpers_needed
@@ -101,6 +103,8 @@ class LoopPlan:
     depth: int
     init: tuple[InitRange, ...]
     mean_note: bool
+    summed: bool  # train steps on the sum of a batch's gradients (the mean otherwise)
+    penalty: Penalty | None
     chunks: int
     parallel_min_batch: int
 
@@ -212,6 +216,8 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         depth=len(layers),
         init=init_ranges(cspec),
         mean_note=spec.mean,
+        summed=spec.summed,
+        penalty=penalty_plan(spec),
         chunks=CHUNKS,
         parallel_min_batch=PARALLEL_MIN_BATCH,
     )

@@ -54,11 +54,13 @@ def is_zero(diff: sp.Expr) -> bool:
 
 
 def leaves(ctx: Context) -> list[Any]:
-    """The independent quantities: parameters, gain, learning rate, and each case's data."""
+    """The independent quantities: parameters, gain, learning rate, the L2 penalty's lambda, and
+    each case's data."""
     net = ctx.scope.net
     out: list[Any] = (
         [p.symbol for p in net.params] + ([net.gain] if net.gain is not None else []) + [net.lr]
     )
+    out += [net.penalty] if net.penalty is not None else []
     data = list(net.inputs) + list(net.targets)
     if net.case is None:
         return out + data
@@ -136,7 +138,7 @@ def evaluate_at(
         return memo[a]
 
     def value(e: sp.Expr) -> sp.Expr:
-        if net.n_cases is not None and e.has(sp.Sum):
+        if net.n_cases is not None and (e.has(sp.Sum) or e.has(net.n_cases)):
             e = unroll(e.xreplace({net.n_cases: sp.Integer(CASES)}))
         indexed = set(e.atoms(sp.Indexed))
         inner = {s for a in indexed for s in a.free_symbols if s != a}
