@@ -75,9 +75,11 @@ def write_modules(sizes: str, softmax: bool, folder: Path) -> tuple[Path, Path]:
 
 
 def speed_worker(args: argparse.Namespace) -> dict:
-    pools = method.limit_pools()
     import numba
     import numpy as np
+    import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS, which np.dot in Numba calls)
+
+    pools = method.limit_pools()
 
     numba.set_num_threads(1)
     from batch_kernels import data, dgemm_peak, numpy_train
