@@ -130,7 +130,8 @@ def test_forward_loss_predict_match_unrolled(pair: tuple) -> None:
 @pytest.mark.parametrize("batch_size", [1, 3, 8, 10, 21])
 def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> None:
     """Row by row (batch < BATCH_MIN) and a layer at a time over the batch (>= BATCH_MIN; 21
-    rows in batches of 8 end on a batch of 5, row by row): the steps of value_and_grad."""
+    rows in batches of 8 end on a batch of 5, in the batch pass too): the steps of
+    value_and_grad, i.e. of the row pass."""
     spec, _, loops, _ = pair
     n = 21
     rng = np.random.default_rng(11)
@@ -152,6 +153,27 @@ def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> Non
     history = loops.train(X, Y, theta, lr, 3, batch_size)
     np.testing.assert_allclose(theta, mine, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(history, totals, rtol=1e-12)
+
+
+def test_train_picks_the_pass_by_batch_size(pair: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BATCH_MIN is read when train is called: the batch pass from it up, the row pass below."""
+    spec, _, loops, _ = pair
+    X, Y = digits_like(spec, 12)
+    used = []
+    for name in ("_epochs_serial", "_epochs_batch_serial"):
+        run = getattr(loops, name)
+        monkeypatch.setattr(
+            loops, name, lambda *a, run=run, name=name: used.append(name) or run(*a)
+        )
+    for batch_size, batch_min in ((8, 8), (7, 8), (12, 13), (3, 1)):
+        monkeypatch.setattr(loops, "BATCH_MIN", batch_min)
+        loops.train(X, Y, loops.init(1), 0.1, 1, batch_size)
+    assert used == [
+        "_epochs_batch_serial",
+        "_epochs_serial",
+        "_epochs_serial",
+        "_epochs_batch_serial",
+    ]
 
 
 def batch_gradient(
