@@ -432,3 +432,23 @@ def test_unrolled_refusal(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "64-128-32-10", "--unrolled"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "12778 parameters" in err and "lines" in err and "--loops" in err
+
+
+def test_batch_pass_through_a_hidden_softmax(tmp_path: Path) -> None:
+    """A softmax hidden layer: the batch pass applies its Jacobian row by row, as the row pass."""
+    spec = inline("3-4-3-2", activation=["tanh", "softmax", "sigmoid"], loss="half_sse")
+    loops = load(spec, tmp_path, "loops", 1.0)
+    rng = np.random.default_rng(1)
+    X, Y = rng.uniform(-1, 1, (21, 3)), rng.uniform(0, 1, (21, 2))
+    theta = loops.init(3)
+    mine, grad = theta.copy(), np.empty(loops.N_PARAMS)
+    for _ in range(3):
+        for start in range(0, 21, 10):
+            stop = min(start + 10, 21)
+            batch = np.zeros(loops.N_PARAMS)
+            for i in range(start, stop):
+                loops.value_and_grad(X[i], Y[i], mine, grad)
+                batch += grad
+            mine -= 0.3 / (stop - start) * batch
+    loops.train(X, Y, theta, 0.3, 3, 10)
+    np.testing.assert_allclose(theta, mine, rtol=1e-12, atol=1e-14)
