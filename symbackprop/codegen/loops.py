@@ -54,6 +54,10 @@ CHUNKS = 2  # one per core of the machine it was measured on
 # 1.3-2x faster at batch 32 and 128 (64-32-10, 16-16-16-1, 256-128-10, 784-128-10) and
 # slower at batch 8 for 64-32-10 (the README's multi-core figures).
 PARALLEL_MIN_BATCH = 32
+# Batches from this size up are computed a layer at a time over the whole batch, the matrix
+# products by BLAS (np.dot): on 64-32-10 that was faster than the per-row loops from batch 8 up
+# (docs/performance.md, bench/batch.py).
+BATCH_MIN = 8
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class LoopPlan:
     penalty: Penalty | None
     chunks: int
     parallel_min_batch: int
+    batch_min: int
 
 
 def _printer() -> NumbaPrinter:
@@ -220,6 +225,7 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         penalty=penalty_plan(spec),
         chunks=CHUNKS,
         parallel_min_batch=PARALLEL_MIN_BATCH,
+        batch_min=BATCH_MIN,
     )
 
 
