@@ -15,15 +15,19 @@ from symbackprop.train.runs import import_path
 from tests.loss_terms import VARIANTS, Variant, data_arrays, oracle_gradient, param_values
 
 LR = 0.5
-STYLES = ("unrolled", "loops")
+STYLES = ("unrolled", "loops", "loops-batch")  # loops-batch: the layer-at-a-time batch pass
 # compiled too (each compile takes seconds): a sum with the biases penalised, a mean with the
 # weights penalised, one case with a penalty; every variant runs as .py_func
 JITTED = {"sum, l2 0.3, biases too", "mean, l2 0.3", "none, l2 0.3"}
 
 
 def module(variant: Variant, style: str, folder: Path) -> object:
+    kind = style.partition("-")[0]
     (path,) = generate(
-        variant.spec(), folder / f"{style}_{abs(hash(variant.label))}.py", 1.0, style
+        variant.spec(),
+        folder / f"{style.replace('-', '_')}_{abs(hash(variant.label))}.py",
+        1.0,
+        kind,
     )
     return import_path(path)
 
@@ -45,7 +49,9 @@ def one_step(mod: object, style: str, jitted: bool, x: np.ndarray, y: np.ndarray
         train = mod._train if jitted else mod._train.py_func  # type: ignore[attr-defined]
         train(x, y, theta, LR, 1, batch)
     else:
-        kernel = mod._epochs_serial  # type: ignore[attr-defined]
+        kernel = getattr(
+            mod, "_epochs_batch_serial" if style == "loops-batch" else "_epochs_serial"
+        )
         run = kernel if jitted else kernel.py_func
         run(x, y, theta, LR, 1, batch, np.full(1, np.nan))
     return theta
