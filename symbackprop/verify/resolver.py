@@ -93,7 +93,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         value = self.names.get(key)
         if value is None:
             cid = self.scope.table.get(key)
-            value = self.scope.objects[cid] if cid is not None else None
+            value = self.scope.object(cid) if cid is not None else None
         if (
             value is not None
             and self.record is not None
@@ -470,7 +470,7 @@ def resolver(
     scope: Scope, binding: Mapping[str, int | str], named: Mapping[str, sp.Expr] | None = None
 ) -> Resolver:
     """A resolver for one binding: index letters to unit numbers, generic names to parameters."""
-    env = {k: v for k, v in binding.items() if isinstance(v, int)}
+    env = {**scope.layer_env, **{k: v for k, v in binding.items() if isinstance(v, int)}}
     names = dict(named or {})
     for key, pid in binding.items():
         if isinstance(pid, str):

@@ -17,7 +17,7 @@ from string import Template
 
 import sympy as sp
 
-from symbackprop.backprop.forms import ERROR, Gradient
+from symbackprop.backprop.forms import ERROR, Gradient, deltas
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
@@ -95,6 +95,8 @@ def script_key(script: Script | None, env: Mapping[str, int | str] | None = None
     tokens = script.tokens
     if len(tokens) > 2 and tokens[0][0] == "LETTER" and tokens[1] == ("REL", "="):
         tokens = tokens[2:]  # E_{q=o}: the summation index q set to o
+    if any(t == "SIGN" for t, _ in tokens):
+        tokens = index_arithmetic(tokens, env)
     for typ, text in tokens:
         if typ == "LETTER" and isinstance(env.get(text), int):
             parts.append(str(env[text]))
@@ -108,6 +110,37 @@ def script_key(script: Script | None, env: Mapping[str, int | str] | None = None
         else:
             parts.append(text)
     return "".join(parts)
+
+
+def index_arithmetic(
+    tokens: tuple[tuple[str, str], ...], env: Mapping[str, int | str]
+) -> tuple[tuple[str, str], ...]:
+    """``l+1``, ``L-1`` with l, L bound: each comma-separated part that is index arithmetic
+    becomes its number (so that w^{l+1}_{kj} at l = 2 is w^{3}_{kj})."""
+    out: list[tuple[str, str]] = []
+    part: list[tuple[str, str]] = []
+    for token in (*tokens, ("COMMA", ",")):
+        if token[0] != "COMMA":
+            part.append(token)
+            continue
+        out.extend(_evaluated(part, env))
+        out.append(token)
+        part = []
+    return tuple(out[:-1])
+
+
+def _evaluated(part: list[tuple[str, str]], env: Mapping[str, int | str]) -> list[tuple[str, str]]:
+    total, sign, bound, expect_term = 0, 1, False, True
+    for typ, text in part:
+        if typ == "SIGN" and not expect_term and text in "+-":
+            sign, expect_term = (1 if text == "+" else -1), True
+        elif typ == "LETTER" and expect_term and isinstance(env.get(text), int):
+            total, bound, expect_term = total + sign * int(env[text]), True, False
+        elif typ in ("DIGIT", "NUMBER") and expect_term and text.isdigit():
+            total, expect_term = total + sign * int(text), False
+        else:
+            return part
+    return [("DIGIT", str(total))] if bound and not expect_term else part
 
 
 def name_key(
@@ -194,6 +227,37 @@ class Scope:
         return out
 
     @cached_property
+    def deltas(self) -> dict[str, tuple[int, int]]:
+        """δ ids ``d{l}_{j}`` -> (layer, unit); their values are built on demand."""
+        net = self.net
+        return {
+            f"d{l}_{j}": (l, j)
+            for l in range(1, net.depth + 1)
+            for j in range(1, len(net.z[l]) + 1)
+        }
+
+    @cached_property
+    def delta_values(self) -> dict[str, sp.Expr]:
+        return {}
+
+    def object(self, cid: str) -> sp.Expr:
+        """The value of a canonical id: a network quantity, or δ of a unit (∂E/∂z, of one case
+        when the error is over cases; negated when the notation's ``delta_sign`` is -)."""
+        if cid not in self.deltas:
+            return self.objects[cid]
+        if cid not in self.delta_values:
+            value = deltas(self.net, self.notation.has_error_terms)[self.deltas[cid]].value
+            sign = -1 if self.notation.option("delta_sign") == "-" else 1
+            self.delta_values[cid] = sign * value.xreplace(self.canon)
+        return self.delta_values[cid]
+
+    @cached_property
+    def layer_env(self) -> dict[str, int]:
+        """The last layer's letter (Nielsen's L) bound to its number, when the notation names it."""
+        letter = self.notation.option("last_layer")
+        return {letter: self.spec.depth + self.notation.first_layer} if letter else {}
+
+    @cached_property
     def network_atoms(self) -> frozenset[sp.Expr]:
         """The network's own quantities (not the gain, the learning rate or a count)."""
         skip = {"alpha", "eta", "n"}
@@ -237,13 +301,18 @@ class Scope:
             key = latex_key(latex)
             if key is not None:
                 out.setdefault(key, cid)
+        extra = {**self.notation.delta_names(self.net), **self.notation.input_names(self.net)}
+        for cid, latex in extra.items():
+            key = latex_key(latex)
+            if key is not None:
+                out.setdefault(key, cid)
         sizes, L = self.spec.sizes, self.spec.depth
         span = range(1, max(sizes) + 1)
         for alias, target in self.notation.aliases.items():
             for l, j, k in itertools.product(range(1, L + 1), span, span):
                 values = {"l": l, "j": j, "k": k}
                 cid = Template(target).safe_substitute(values)
-                if cid not in self.objects:
+                if cid not in self.objects and cid not in self.deltas:
                     continue
                 key = latex_key(Template(alias).safe_substitute(values))
                 if key is not None:

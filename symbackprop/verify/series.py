@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.verify.layers import sum_units
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -135,6 +136,9 @@ class SeriesReading(ResolverBase):
             layer = layer if layer >= 0 else self.scope.spec.depth + 1 + layer
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[max(layer, 0)])
         if node.lo is None or node.hi is None:
+            units = sum_units(self.scope, node.body, node.var, self.env) if layer is None else []
+            if units and self.scope.notation.layered:
+                return sp.Integer(units[0]), sp.Integer(units[-1])
             if layer is None:
                 letters = ", ".join(self.scope.indices) or "none"
                 raise ResolveError(

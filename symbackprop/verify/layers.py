@@ -1,0 +1,181 @@
+"""Free layer indices: a claim about layer l (and l-1, l+1, L) judged for every layer.
+
+A notation that declares ``first_layer``, ``layer_index`` or ``last_layer`` is *layered*: the
+layer letter (default l) of a claim is free over every layer, and the unit letters written
+beside it (j, k) over every unit; a binding is judged only where every network name it
+writes exists (δ^{l+1} is not defined at the last layer, w^l_{jk} not for j beyond layer l).
+A ``\\sum_k`` without limits runs over the units for which the names it sums exist.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+
+from symbackprop.verify.nodes import BigSum, Sym
+from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, name_key
+
+Binding = dict[str, int | str]
+
+
+def layer_letter(scope: Scope) -> str:
+    return scope.notation.option("layer_index") or "l"
+
+
+def layer_range(scope: Scope) -> tuple[int, ...]:
+    first = scope.notation.first_layer
+    return tuple(range(first, first + scope.spec.depth + 1))
+
+
+def unit_range(scope: Scope) -> tuple[int, ...]:
+    sizes = scope.spec.sizes
+    if scope.notation.option("numbering") == "network":
+        return tuple(range(1, sum(sizes) + 1))
+    return tuple(range(1, max(sizes) + 1))
+
+
+def _excluded(scope: Scope) -> set[str]:
+    notation = scope.notation
+    out = {notation.option("last_layer") or "", notation.get("case") or ""}
+    return out | set(scope.indices) | set(scope.counts)
+
+
+def letters_of(sym: Sym) -> list[str]:
+    return [
+        text
+        for script in (sym.sub, sym.sup)
+        if script is not None
+        for typ, text in script.tokens
+        if typ == "LETTER"
+    ]
+
+
+def named_syms(
+    node: object, bound: frozenset[str] = frozenset()
+) -> Iterator[tuple[Sym, frozenset[str]]]:
+    """Every scripted name below ``node``, with the letters sums bind around it."""
+    if isinstance(node, BigSum):
+        yield from named_syms(node.body, bound | {node.var})
+        return
+    if isinstance(node, Sym):
+        if node.sub is not None or node.sup is not None:
+            yield node, bound
+        for script in (node.sub, node.sup):
+            if script is not None and script.expr is not None:
+                yield from named_syms(script.expr, bound)
+        return
+    if isinstance(node, tuple):
+        for item in node:
+            yield from named_syms(item, bound)
+        return
+    if hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:
+            yield from named_syms(getattr(node, name), bound)
+
+
+def layered_free(scope: Scope, nodes: list[object], fixed: Mapping[str, object]) -> Binding:
+    """The free layer letter and unit letters of a claim in a layered notation, with ranges."""
+    found: dict[str, tuple[int, ...]] = {}
+    if not scope.notation.layered:
+        return {}  # type: ignore[return-value]
+    skip = _excluded(scope) | set(fixed)
+    layer = layer_letter(scope)
+    for sym, bound in named_syms(tuple(nodes)):
+        if not _is_network_name(scope, sym, bound):
+            continue
+        for letter in letters_of(sym):
+            if letter in skip or letter in bound or letter in found:
+                continue
+            found[letter] = layer_range(scope) if letter == layer else unit_range(scope)
+    return found  # type: ignore[return-value]
+
+
+def _assignments(
+    scope: Scope, letters: list[str], env: Mapping[str, int | str]
+) -> Iterator[dict[str, int]]:
+    """Every way to give the letters of a name that ``env`` leaves open a number."""
+    layer = layer_letter(scope)
+    open_letters = [x for x in dict.fromkeys(letters) if not isinstance(env.get(x), int)]
+    ranges = [layer_range(scope) if x == layer else unit_range(scope) for x in open_letters]
+    for values in itertools.product(*ranges):
+        yield dict(zip(open_letters, values))
+
+
+def _exists(scope: Scope, sym: Sym, env: Mapping[str, int | str], letters: list[str]) -> bool:
+    for extra in _assignments(scope, letters, env):
+        full = {**scope.layer_env, **env, **extra}
+        if name_key(sym.head, sym.sub, sym.sup, full) in scope.table:
+            return True
+    return False
+
+
+def _is_network_name(scope: Scope, sym: Sym, bound: frozenset[str]) -> bool:
+    skip = _excluded(scope) - {layer_letter(scope)}
+    letters = [x for x in letters_of(sym) if x not in skip]
+    return bool(letters) and _exists(scope, sym, {}, letters)
+
+
+def defined(scope: Scope, nodes: list[object], binding: Mapping[str, int | str]) -> bool:
+    """Whether every network name the claim writes exists under ``binding`` (letters a sum
+    binds may take any value)."""
+    skip = _excluded(scope) - {layer_letter(scope)}
+    for sym, bound in named_syms(tuple(nodes)):
+        letters = [x for x in letters_of(sym) if x not in skip]
+        if not letters or not any(x in binding for x in letters):
+            continue
+        if not _is_network_name(scope, sym, bound):
+            continue
+        open_letters = [x for x in letters if x not in binding]
+        if not _exists(scope, sym, binding, open_letters):
+            return False
+    return True
+
+
+def layered_bindings(
+    scope: Scope, nodes: list[object], free: Mapping[str, tuple[int | str, ...]]
+) -> tuple[list[Binding], int]:
+    """The bindings of the free letters where the claim is defined, and how many were
+    skipped."""
+    keys = list(free)
+    kept: list[Binding] = []
+    skipped = 0
+    for combo in itertools.product(*(free[k] for k in keys)):
+        binding: Binding = dict(zip(keys, combo))
+        if not defined(scope, nodes, binding):
+            skipped += 1
+            continue
+        kept.append(binding)
+        if len(kept) > MAX_BINDINGS:
+            raise ResolveError(
+                f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; "
+                "give --bind"
+            )
+    if keys and not kept:
+        raise ResolveError(
+            f"no binding of the free indices {', '.join(keys)} names quantities that exist in "
+            "this network"
+        )
+    return kept, skipped
+
+
+def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]) -> list[int]:
+    """The values of a sum's index for which every name of the body that it indexes exists."""
+    skip = _excluded(scope) - {layer_letter(scope)}
+    values = []
+    syms = [
+        (sym, bound)
+        for sym, bound in named_syms(body)
+        if var in letters_of(sym) and _is_network_name(scope, sym, bound)
+    ]
+    if not syms:
+        return []
+    for v in unit_range(scope):
+        here = {**env, var: v}
+        if all(
+            _exists(
+                scope, sym, here, [x for x in letters_of(sym) if x not in skip and x not in here]
+            )
+            for sym, _ in syms
+        ):
+            values.append(v)
+    return values
