@@ -142,8 +142,8 @@ class Notation:
 
     def input_names(self, net: Network) -> dict[str, str]:
         """Input k written as an activation of the input layer (Nielsen's a^1_k), by id x{k}."""
-        template = self.layers.get(0, {}).get("activation") or self.layer.get("activation")
-        if template is None:
+        template = self.layer.get("activation")
+        if template is None or not self.layered:
             return {}
         return {f"x{k}": self.fill(template, net, 0, k) for k in range(1, net.spec.sizes[0] + 1)}
 

@@ -475,7 +475,9 @@ class Scope:
                 names = load_notation(other).symbol_names(self.net)
             except SymbackpropError:  # that notation does not fit this network
                 continue
-            if normalise(shown) in {normalise(latex) for latex in names.values()}:
+            if normalise(shown) in {
+                normalise(latex) for cid, latex in names.items() if cid in self.objects
+            }:
                 return UnknownName(
                     f"{shown} is notation {other}'s name, but this spec is written in"
                     f" notation {here}: "
