@@ -138,6 +138,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
     def _free(
         self, head: str, kind: str, sub: Script | None, sup: Script | None, primes: int
     ) -> Value:
+        if (sub is not None or sup is not None) and head in self.scope.layered_heads:
+            raise ResolveError(
+                f"{head} with these indices names no single quantity of this network; write the "
+                "claim for one unit (with its index, such as j), or check the layer"
+            )
         if kind not in ("letter", "greek", "accent") or head == "\\nabla":
             raise self.scope.unknown(
                 head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")

@@ -252,6 +252,14 @@ class Scope:
         return self.delta_values[cid]
 
     @cached_property
+    def layered_heads(self) -> frozenset[str]:
+        """In a layered notation, the heads of the network's scripted names (a, w, \\delta): with
+        other scripts they are never free variables of a statement of calculus."""
+        if not self.notation.layered:
+            return frozenset()
+        return frozenset(k.split("_")[0].split("^")[0] for k in self.table if "_" in k or "^" in k)
+
+    @cached_property
     def layer_env(self) -> dict[str, int]:
         """The last layer's letter (Nielsen's L) bound to its number, when the notation names it."""
         letter = self.notation.option("last_layer")
