@@ -110,7 +110,9 @@ class Notation:
     @property
     def layered(self) -> bool:
         """True when the notation declares a free layer index (verify judges every layer)."""
-        return any(k in self.options for k in ("first_layer", "layer_index", "last_layer"))
+        return any(
+            k in self.options for k in ("first_layer", "layer_index", "last_layer", "numbering")
+        )
 
     @property
     def first_layer(self) -> int:
@@ -184,7 +186,7 @@ class Notation:
         for k in range(1, sizes[0] + 1):
             out[f"x{k}"] = fill(self.get("input") or "", k=k)
         for j in range(1, sizes[-1] + 1):
-            out[f"y{j}"] = fill(self.get("target") or "", j=j)
+            out[f"y{j}"] = fill(self.get("target") or "", j=self.unit_number(net, L, j))
         for p in net.params:
             out[p.id] = self.fill(
                 self.layer_template(p.layer, p.kind), net, p.layer, p.to_unit, p.from_unit or ""
@@ -194,11 +196,12 @@ class Notation:
                 out[f"z{l}_{j}"] = self.fill(self.layer_template(l, "net"), net, l, j)
                 out[f"a{l}_{j}"] = self.fill(self.layer_template(l, "activation"), net, l, j)
         for j in range(1, sizes[-1] + 1):
+            number = self.unit_number(net, L, j)
             out[f"o{j}"] = (
-                fill(self.top["output"], j=j) if "output" in self.top else out[f"a{L}_{j}"]
+                fill(self.top["output"], j=number) if "output" in self.top else out[f"a{L}_{j}"]
             )
             if self.has_error_terms:
-                out[f"e{j}"] = fill(self.top["error_term"], j=j)
+                out[f"e{j}"] = fill(self.top["error_term"], j=number)
         out["alpha"] = self.get("gain") or ""
         out["eta"] = self.get("learning_rate") or ""
         out["i"] = self.get("case") or "i"

@@ -218,7 +218,7 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
         if (
             isinstance(head, Sym)
             and head.head == "\\Delta"
-            and not head.scripted
+            and (not head.scripted or (head.sup is None and scope.case_script(head.sub)))
             and res.lookup("\\Delta", None, None) is None
         ):
             pid = scope.param_of(res.value(node.items[1][1]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 
-from symbackprop.verify.nodes import BigSum, Sym
+from symbackprop.verify.nodes import BigSum, Prod, Sym
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, name_key
 
 Binding = dict[str, int | str]
@@ -50,10 +50,43 @@ def letters_of(sym: Sym) -> list[str]:
     ]
 
 
+def _runs(items: tuple[tuple[str, object], ...]) -> Iterator[object]:
+    """A product's factors, with a run of adjacent letters ending in a scripted one (net_{pj})
+    joined into one name, as the resolver reads it."""
+    run: list[Sym] = []
+    for op, node in items:
+        letter = isinstance(node, Sym) and node.kind == "letter"
+        if letter and run and (op != "" or run[-1].end != node.start or run[-1].scripted):
+            yield from run
+            run = []
+        if letter:
+            run.append(node)  # type: ignore[arg-type]
+            if node.scripted:  # type: ignore[union-attr]
+                yield _joined(run)
+                run = []
+            continue
+        yield from run
+        run = []
+        yield node
+    yield from run
+
+
+def _joined(run: list[Sym]) -> Sym:
+    last = run[-1]
+    if len(run) == 1:
+        return last
+    head = "".join(s.head for s in run)
+    return Sym("letter", head, last.sub, last.sup, last.primes, run[0].start, last.end, last.text)
+
+
 def named_syms(
     node: object, bound: frozenset[str] = frozenset()
 ) -> Iterator[tuple[Sym, frozenset[str]]]:
     """Every scripted name below ``node``, with the letters sums bind around it."""
+    if isinstance(node, Prod):
+        for item in _runs(node.items):
+            yield from named_syms(item, bound)
+        return
     if isinstance(node, BigSum):
         yield from named_syms(node.body, bound | {node.var})
         return

@@ -218,8 +218,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
             function = self.function_marker(head, kind, sup, primes, shown)
             if function is not None:
                 return function
-        if head == "\\Delta" and sub is None and sup is None:
-            return DeltaOp()
+        if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
+            return DeltaOp()  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
         if sub is None and sup is None and head in self.scope.counts:
             return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
         implicit = self.implicit_index(head) if sub is None and sup is None else None

@@ -259,6 +259,10 @@ class Scope:
             return frozenset()
         return frozenset(k.split("_")[0].split("^")[0] for k in self.table if "_" in k or "^" in k)
 
+    def case_script(self, script: Script | None) -> bool:
+        """Whether a subscript is just the case letter (Rumelhart's p in Δ_p)."""
+        return script is not None and script.tokens == (("LETTER", self.notation.get("case")),)
+
     @cached_property
     def layer_env(self) -> dict[str, int]:
         """The last layer's letter (Nielsen's L) bound to its number, when the notation names it."""
