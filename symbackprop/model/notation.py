@@ -65,6 +65,7 @@ OPTION_KEYS: dict[str, tuple[str, ...]] = {
     "last_layer": (),
     "delta_sign": ("+", "-"),
     "numbering": ("layer", "network"),
+    "bias_unit": ("0",),  # a bias is the weight from an always-on unit 0 (Bishop's w_{j0})
 }
 OPTION_DEFAULTS = {"first_layer": "0", "delta_sign": "+", "numbering": "layer"}
 ARITHMETIC = re.compile(r"\$(?:\{l([+-][0-9])\}|l([+-][0-9])(?![0-9]))")
@@ -111,7 +112,8 @@ class Notation:
     def layered(self) -> bool:
         """True when the notation declares a free layer index (verify judges every layer)."""
         return any(
-            k in self.options for k in ("first_layer", "layer_index", "last_layer", "numbering")
+            k in self.options
+            for k in ("first_layer", "layer_index", "last_layer", "numbering", "bias_unit")
         )
 
     @property
@@ -120,7 +122,7 @@ class Notation:
 
     def unit_number(self, net: Network, l: int, j: int) -> int:
         """The number a template's $j gets for unit j of layer l (1-based)."""
-        if self.option("numbering") == "network" and l >= 0:
+        if self.option("numbering") == "network" and l >= 0 and j > 0:
             return sum(net.spec.sizes[:l]) + j
         return j
 
@@ -148,6 +150,17 @@ class Notation:
         if template is None or not self.layered:
             return {}
         return {f"x{k}": self.fill(template, net, 0, k) for k in range(1, net.spec.sizes[0] + 1)}
+
+    def unit_one_names(self, net: Network) -> list[str]:
+        """With ``bias_unit``: the always-on unit 0 of every layer that feeds another (x_0, z_0),
+        whose value is 1."""
+        if self.option("bias_unit") is None:
+            return []
+        out = [Template(self.get("input") or "").substitute(k=0)]
+        template = self.layer.get("activation")
+        if template is not None:
+            out += [self.fill(template, net, l, 0) for l in range(net.depth)]
+        return out
 
     def function_symbol(self, l: int, net: Network) -> str | None:
         """The activation function's symbol in layer l when the notation names it per layer."""

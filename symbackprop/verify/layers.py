@@ -29,9 +29,10 @@ def layer_range(scope: Scope) -> tuple[int, ...]:
 
 def unit_range(scope: Scope) -> tuple[int, ...]:
     sizes = scope.spec.sizes
+    first = 0 if scope.notation.option("bias_unit") is not None else 1
     if scope.notation.option("numbering") == "network":
-        return tuple(range(1, sum(sizes) + 1))
-    return tuple(range(1, max(sizes) + 1))
+        return tuple(range(first, sum(sizes) + 1))
+    return tuple(range(first, max(sizes) + 1))
 
 
 def _excluded(scope: Scope) -> set[str]:

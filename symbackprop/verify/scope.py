@@ -243,6 +243,8 @@ class Scope:
     def object(self, cid: str) -> sp.Expr:
         """The value of a canonical id: a network quantity, or δ of a unit (∂E/∂z, of one case
         when the error is over cases; negated when the notation's ``delta_sign`` is -)."""
+        if cid == "one":
+            return sp.Integer(1)  # the always-on unit of a bias_unit notation
         if cid not in self.deltas:
             return self.objects[cid]
         if cid not in self.delta_values:
@@ -318,6 +320,8 @@ class Scope:
             key = latex_key(latex)
             if key is not None:
                 out.setdefault(key, cid)
+        for latex in self.notation.unit_one_names(self.net):
+            out.setdefault(latex_key(latex) or latex, "one")
         sizes, L = self.spec.sizes, self.spec.depth
         span = range(1, max(sizes) + 1)
         for alias, target in self.notation.aliases.items():
@@ -326,7 +330,10 @@ class Scope:
                 cid = Template(target).safe_substitute(values)
                 if cid not in self.objects and cid not in self.deltas:
                     continue
-                key = latex_key(Template(alias).safe_substitute(values))
+                shown = (
+                    self.notation.fill(alias, self.net, l, j, k) if self.notation.layered else ""
+                )
+                key = latex_key(shown or Template(alias).safe_substitute(values))
                 if key is not None:
                     out.setdefault(key, cid)
         return out

@@ -16,6 +16,7 @@ from symbackprop.verify.reader import (
     BigSum,
     Group,
     Node,
+    Num,
     Sym,
 )
 from symbackprop.verify.reading import ResolverBase
@@ -136,9 +137,6 @@ class SeriesReading(ResolverBase):
             layer = layer if layer >= 0 else self.scope.spec.depth + 1 + layer
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[max(layer, 0)])
         if node.lo is None or node.hi is None:
-            units = sum_units(self.scope, node.body, node.var, self.env) if layer is None else []
-            if units and self.scope.notation.layered:
-                return sp.Integer(units[0]), sp.Integer(units[-1])
             if layer is None:
                 letters = ", ".join(self.scope.indices) or "none"
                 raise ResolveError(
@@ -161,7 +159,30 @@ class SeriesReading(ResolverBase):
             return lo, sp.Integer(self.scope.spec.sizes[layer])  # \sum_{k=1}^{m}: k's layer
         return lo, self.expr(hi_node)
 
+    def layer_units(self, node: BigSum) -> list[int]:
+        """In a layered notation, the units a sum over a unit letter runs over: those for which
+        the names it sums exist (from the written lower limit, 0 or 1, when the upper one is a
+        count letter the notation does not know)."""
+        if not self.scope.notation.layered or node.var in self.scope.indices or self.free:
+            return []
+        lo = 0
+        if node.lo is not None or node.hi is not None:
+            hi = node.hi
+            if not (
+                isinstance(node.lo, Num)
+                and node.lo.value in (0, 1)
+                and isinstance(hi, Sym)
+                and not hi.scripted
+                and not self.known(hi.head, None, None)
+            ):
+                return []
+            lo = int(node.lo.value)
+        return [v for v in sum_units(self.scope, node.body, node.var, self.env) if v >= lo]
+
     def bigsum(self, node: BigSum) -> sp.Expr:
+        units = self.layer_units(node)
+        if units:
+            return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in units])
         lo, hi = self.sum_range(node)
         if self.free and not (
             lo.is_Integer and hi.is_Integer
