@@ -219,7 +219,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
             if function is not None:
                 return function
         if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
-            return DeltaOp()  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
+            return DeltaOp(sub is not None)  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
         if sub is None and sup is None and head in self.scope.counts:
             return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
         implicit = self.implicit_index(head) if sub is None and sup is None else None
@@ -328,7 +328,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
             pid = self.scope.param_of(arg)
             if pid is None:
                 raise ResolveError(f"\\Delta must be followed by a parameter, got {arg}")
-            return self.scope.update_mid(pid)
+            return self.scope.update_mid(pid, marker.per_case)
         if marker.undefined:
             value = undefined_function(marker.head, arg, marker.primes)
             return value if marker.power is None else value**marker.power
@@ -398,6 +398,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
                     value = self.name(
                         node.head, node.kind, node.sub, node.sup, node.primes, node.text
                     )
+                if isinstance(value, DeltaOp) and self.case_follows(items, i + 2):
+                    value = DeltaOp(per_case=True)  # Haykin's Δw_{ji}(n)
                 iterated = self._iterated(value, items, i + 1)
                 if iterated is not None:
                     yield op, iterated
@@ -437,7 +439,12 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         of."""
         if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
             return 1
+        if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
+            return 1  # Haykin's v_j(n): the quantity for case n
         return 0
+
+    def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
+        return j < len(items) and self.scope.case_argument(items[j])
 
     def _iterated(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> Value | None:
         """``w_{ji}(n+1)``: a parameter followed by its iteration in parentheses."""

@@ -23,6 +23,7 @@ from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.verify.reader import (
+    Group,
     Prod,
     ReadError,
     Script,
@@ -81,7 +82,7 @@ class DerivOp:
 
 @dataclass(frozen=True)
 class DeltaOp:
-    pass
+    per_case: bool = False  # Δ_p w, Haykin's Δw(n): the change for one case
 
 
 Value = sp.Expr | FuncMarker | DerivOp | DeltaOp
@@ -264,6 +265,20 @@ class Scope:
     def case_script(self, script: Script | None) -> bool:
         """Whether a subscript is just the case letter (Rumelhart's p in Δ_p)."""
         return script is not None and script.tokens == (("LETTER", self.notation.get("case")),)
+
+    def case_argument(self, item: tuple[str, object]) -> bool:
+        """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
+        op, node = item
+        return (
+            self.notation.layered
+            and op == ""
+            and isinstance(node, Group)
+            and node.kind == "paren"
+            and len(node.items) == 1
+            and isinstance(node.items[0], Sym)
+            and not node.items[0].scripted
+            and node.items[0].head == self.notation.get("case")
+        )
 
     @cached_property
     def layer_env(self) -> dict[str, int]:
@@ -467,7 +482,10 @@ class Scope:
         """dE/dp in intermediates (the delta recursion), outputs written as activations."""
         return self.gradient(pid).compact.value.xreplace(self.canon)
 
-    def update_mid(self, pid: str) -> sp.Expr:
+    def update_mid(self, pid: str, per_case: bool = False) -> sp.Expr:
+        if per_case and self.net.case is not None:
+            grad = self.gradient(pid).per_case.value.xreplace(self.canon)
+            return -self.net.lr * grad
         return -self.net.lr * self.grad_mid(pid)
 
     def param_of(self, expr: sp.Expr) -> str | None:
