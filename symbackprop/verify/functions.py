@@ -76,7 +76,7 @@ class FunctionReading(ResolverBase):
         key = self.scope.function_key
         if head != key and head not in ELEMENTARY and head not in ACTIVATION_NAMES:
             return None
-        undefined = self.free and head in FUNCTION_LETTERS
+        undefined = self.free and head in FUNCTION_LETTERS and self.scope.layer_named(head) is None
         power: sp.Expr | None = None
         layer: int | None = None
         if sup is not None:
@@ -107,7 +107,8 @@ class FunctionReading(ResolverBase):
         if marker.power == -1 and head in INVERSES and head != key:
             return INVERSES[head](arg)
         if head == key or (head in ACTIVATION_NAMES and head not in ELEMENTARY):
-            value = self.activation(arg, marker.primes, marker.layer)
+            layer = marker.layer if marker.layer is not None else self.scope.layer_named(head)
+            value = self.activation(arg, marker.primes, layer)
         else:
             x = sp.Dummy("x", real=True)
             value = (

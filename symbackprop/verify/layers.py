@@ -35,10 +35,28 @@ def unit_range(scope: Scope) -> tuple[int, ...]:
     return tuple(range(first, max(sizes) + 1))
 
 
+def layer_units(scope: Scope, layer: int) -> tuple[int, ...]:
+    """The numbers of a layer's units as the notation writes them (and 0, the always-on unit,
+    with ``bias_unit``)."""
+    first = sum(scope.spec.sizes[:layer]) if scope.notation.option("numbering") == "network" else 0
+    zero = (0,) if scope.notation.option("bias_unit") is not None else ()
+    return zero + tuple(range(first + 1, first + scope.spec.sizes[layer] + 1))
+
+
+def letter_range(scope: Scope, letter: str) -> tuple[int, ...]:
+    """What a letter may stand for: a layer, the units of the layer the notation gives it
+    (``indices``), or any unit."""
+    if letter == layer_letter(scope):
+        return layer_range(scope)
+    if letter in scope.indices:
+        return layer_units(scope, scope.indices[letter])
+    return unit_range(scope)
+
+
 def _excluded(scope: Scope) -> set[str]:
     notation = scope.notation
     out = {notation.option("last_layer") or "", notation.get("case") or ""}
-    return out | set(scope.indices) | set(scope.counts)
+    return out | set(scope.counts)
 
 
 def letters_of(sym: Sym) -> list[str]:
@@ -113,14 +131,13 @@ def layered_free(scope: Scope, nodes: list[object], fixed: Mapping[str, object])
     if not scope.notation.layered:
         return {}  # type: ignore[return-value]
     skip = _excluded(scope) | set(fixed)
-    layer = layer_letter(scope)
     for sym, bound in named_syms(tuple(nodes)):
         if not _is_network_name(scope, sym, bound):
             continue
         for letter in letters_of(sym):
             if letter in skip or letter in bound or letter in found:
                 continue
-            found[letter] = layer_range(scope) if letter == layer else unit_range(scope)
+            found[letter] = letter_range(scope, letter)
     return found  # type: ignore[return-value]
 
 
@@ -128,9 +145,8 @@ def _assignments(
     scope: Scope, letters: list[str], env: Mapping[str, int | str]
 ) -> Iterator[dict[str, int]]:
     """Every way to give the letters of a name that ``env`` leaves open a number."""
-    layer = layer_letter(scope)
     open_letters = [x for x in dict.fromkeys(letters) if not isinstance(env.get(x), int)]
-    ranges = [layer_range(scope) if x == layer else unit_range(scope) for x in open_letters]
+    ranges = [letter_range(scope, x) for x in open_letters]
     for values in itertools.product(*ranges):
         yield dict(zip(open_letters, values))
 
@@ -203,7 +219,7 @@ def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]
     ]
     if not syms:
         return []
-    for v in unit_range(scope):
+    for v in letter_range(scope, var):
         here = {**env, var: v}
         if all(
             _exists(

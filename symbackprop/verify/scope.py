@@ -266,6 +266,21 @@ class Scope:
         """Whether a subscript is just the case letter (Rumelhart's p in Δ_p)."""
         return script is not None and script.tokens == (("LETTER", self.notation.get("case")),)
 
+    def layer_named(self, head: str) -> int | None:
+        """In a layered notation, the layer a function symbol names when it is applied to a
+        plain variable (Bishop's h(a): the hidden layers' activation), if that is one
+        activation."""
+        if not self.notation.layered:
+            return None
+        net, default = self.net, self.notation.get("function") or ""
+        layers = [
+            l
+            for l in range(1, net.depth + 1)
+            if latex_key(self.notation.function_symbol(l, net) or default) == head
+        ]
+        kinds = {(self.spec.activations[l - 1], self.spec.gains[l - 1]) for l in layers}
+        return layers[0] if len(kinds) == 1 else None
+
     def case_argument(self, item: tuple[str, object]) -> bool:
         """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
         op, node = item

@@ -163,7 +163,7 @@ class SeriesReading(ResolverBase):
         """In a layered notation, the units a sum over a unit letter runs over: those for which
         the names it sums exist (from the written lower limit, 0 or 1, when the upper one is a
         count letter the notation does not know)."""
-        if not self.scope.notation.layered or node.var in self.scope.indices or self.free:
+        if not self.scope.notation.layered or self.free:
             return []
         lo = 0
         if node.lo is not None or node.hi is not None:

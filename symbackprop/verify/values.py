@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 import sympy as sp
 
-from symbackprop.verify.layers import layered_bindings, layered_free
+from symbackprop.verify.layers import layered_bindings, layered_free, letter_range
 from symbackprop.verify.reader import (
     BigSum,
     Group,
@@ -330,6 +330,8 @@ def free_variables(
 
     for n in nodes:
         visit(n, frozenset())
+    if scope.notation.layered:  # unit letters with the numbers the notation gives them
+        found = {k: letter_range(scope, k) if k in indices else v for k, v in found.items()}
     found.update(layered_free(scope, list(nodes), fixed))
     return dict(sorted(found.items()))
 
