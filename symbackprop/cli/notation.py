@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +40,9 @@ def _spec(text: str | None) -> NetworkSpec | None:
 
 
 def run_notation(args: argparse.Namespace) -> tuple[str, int] | str:
-    action: Callable[[argparse.Namespace], tuple[str, int] | str] = {
-        "show": _show,
-        "check": _check,
-        "new": _new,
-    }[args.action]
-    return action(args)
+    if args.action == "check":
+        return _check(args)
+    return _show(args) if args.action == "show" else _new(args)
 
 
 def _show(args: argparse.Namespace) -> str:
@@ -60,11 +56,15 @@ def _check(args: argparse.Namespace) -> tuple[str, int]:
     net = check_network(_spec(args.spec))
     findings = check(notation, net)
     where = "-".join(map(str, net.spec.sizes))
+    problems = sum(not f.warning for f in findings)
     if not findings:
         return f"notation {notation.name}: no problems on a {where} network", 0
-    lines = [f"notation {notation.name} on a {where} network: {len(findings)} problem(s)"]
+    lines = [
+        f"notation {notation.name} on a {where} network: {problems} problem(s), "
+        f"{len(findings) - problems} warning(s)"
+    ]
     lines += [f"- {f}" for f in findings]
-    return "\n".join(lines), 1
+    return "\n".join(lines), 1 if problems else 0
 
 
 def _new(args: argparse.Namespace) -> str:

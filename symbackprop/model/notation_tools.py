@@ -44,9 +44,11 @@ class Finding:
 
     problem: str
     fix: str
+    warning: bool = False  # the reader takes both names; only a printed formula may mix them
 
     def __str__(self) -> str:
-        return f"{self.problem}\n    fix: {self.fix}"
+        label = "warning: " if self.warning else ""
+        return f"{label}{self.problem}\n    fix: {self.fix}"
 
 
 def check_network(spec: NetworkSpec | None) -> Network:
@@ -135,6 +137,7 @@ def _two_names(notation: Notation, net: Network) -> list[Finding]:
                 f"the output has two names: {names['o1']} (output) and {names[f'a{L}_1']} "
                 f"(the last layer's activation)",
                 f"set [layers.{L}] activation = '{notation.top['output']}', or drop 'output'",
+                warning=True,
             )
         )
     inputs = notation.input_names(net)
@@ -145,6 +148,7 @@ def _two_names(notation: Notation, net: Network) -> list[Finding]:
                 "activation of the input layer); the reader takes both, the printer the first",
                 "set input to the activation template with the input layer's number, or accept "
                 "both spellings",
+                warning=True,
             )
         )
     return out

@@ -74,19 +74,18 @@ def _runs(items: tuple[tuple[str, object], ...]) -> Iterator[object]:
     joined into one name, as the resolver reads it."""
     run: list[Sym] = []
     for op, node in items:
-        letter = isinstance(node, Sym) and node.kind == "letter"
-        if letter and run and (op != "" or run[-1].end != node.start or run[-1].scripted):
+        if not (isinstance(node, Sym) and node.kind == "letter"):
             yield from run
             run = []
-        if letter:
-            run.append(node)  # type: ignore[arg-type]
-            if node.scripted:  # type: ignore[union-attr]
-                yield _joined(run)
-                run = []
+            yield node
             continue
-        yield from run
-        run = []
-        yield node
+        if run and (op != "" or run[-1].end != node.start or run[-1].scripted):
+            yield from run
+            run = []
+        run.append(node)
+        if node.scripted:
+            yield _joined(run)
+            run = []
     yield from run
 
 
@@ -125,11 +124,13 @@ def named_syms(
             yield from named_syms(getattr(node, name), bound)
 
 
-def layered_free(scope: Scope, nodes: list[object], fixed: Mapping[str, object]) -> Binding:
+def layered_free(
+    scope: Scope, nodes: list[object], fixed: Mapping[str, object]
+) -> dict[str, tuple[int | str, ...]]:
     """The free layer letter and unit letters of a claim in a layered notation, with ranges."""
-    found: dict[str, tuple[int, ...]] = {}
+    found: dict[str, tuple[int | str, ...]] = {}
     if not scope.notation.layered:
-        return {}  # type: ignore[return-value]
+        return {}
     skip = _excluded(scope) | set(fixed)
     for sym, bound in named_syms(tuple(nodes)):
         if not _is_network_name(scope, sym, bound):
@@ -138,7 +139,7 @@ def layered_free(scope: Scope, nodes: list[object], fixed: Mapping[str, object])
             if letter in skip or letter in bound or letter in found:
                 continue
             found[letter] = letter_range(scope, letter)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _assignments(
@@ -154,8 +155,8 @@ def _assignments(
 def _exists(scope: Scope, sym: Sym, env: Mapping[str, int | str], letters: list[str]) -> bool:
     for extra in _assignments(scope, letters, env):
         full = {**scope.layer_env, **env, **extra}
-        if name_key(sym.head, sym.sub, sym.sup, full) in scope.table:
-            return True
+        if scope.table.get(name_key(sym.head, sym.sub, sym.sup, full), "zero") != "zero":
+            return True  # a name that exists (a weight that connects no units does not count)
     return False
 
 

@@ -93,7 +93,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         value = self.names.get(key)
         if value is None:
             cid = self.scope.table.get(key)
-            value = self.scope.object(cid) if cid is not None else None
+            value = self.scope.value_of(cid) if cid is not None else None
         if (
             value is not None
             and self.record is not None

@@ -22,8 +22,8 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
+from symbackprop.verify.indexing import index_arithmetic, is_case_argument, unconnected_weights
 from symbackprop.verify.reader import (
-    Group,
     Prod,
     ReadError,
     Script,
@@ -111,37 +111,6 @@ def script_key(script: Script | None, env: Mapping[str, int | str] | None = None
         else:
             parts.append(text)
     return "".join(parts)
-
-
-def index_arithmetic(
-    tokens: tuple[tuple[str, str], ...], env: Mapping[str, int | str]
-) -> tuple[tuple[str, str], ...]:
-    """``l+1``, ``L-1`` with l, L bound: each comma-separated part that is index arithmetic
-    becomes its number (so that w^{l+1}_{kj} at l = 2 is w^{3}_{kj})."""
-    out: list[tuple[str, str]] = []
-    part: list[tuple[str, str]] = []
-    for token in (*tokens, ("COMMA", ",")):
-        if token[0] != "COMMA":
-            part.append(token)
-            continue
-        out.extend(_evaluated(part, env))
-        out.append(token)
-        part = []
-    return tuple(out[:-1])
-
-
-def _evaluated(part: list[tuple[str, str]], env: Mapping[str, int | str]) -> list[tuple[str, str]]:
-    total, sign, bound, expect_term = 0, 1, False, True
-    for typ, text in part:
-        if typ == "SIGN" and not expect_term and text in "+-":
-            sign, expect_term = (1 if text == "+" else -1), True
-        elif typ == "LETTER" and expect_term and isinstance(env.get(text), int):
-            total, bound, expect_term = total + sign * int(env[text]), True, False
-        elif typ in ("DIGIT", "NUMBER") and expect_term and text.isdigit():
-            total, expect_term = total + sign * int(text), False
-        else:
-            return part
-    return [("DIGIT", str(total))] if bound and not expect_term else part
 
 
 def name_key(
@@ -241,11 +210,11 @@ class Scope:
     def delta_values(self) -> dict[str, sp.Expr]:
         return {}
 
-    def object(self, cid: str) -> sp.Expr:
+    def value_of(self, cid: str) -> sp.Expr:
         """The value of a canonical id: a network quantity, or δ of a unit (∂E/∂z, of one case
         when the error is over cases; negated when the notation's ``delta_sign`` is -)."""
-        if cid == "one":
-            return sp.Integer(1)  # the always-on unit of a bias_unit notation
+        if cid in ("one", "zero"):
+            return sp.Integer(1 if cid == "one" else 0)  # the always-on unit; no connection
         if cid not in self.deltas:
             return self.objects[cid]
         if cid not in self.delta_values:
@@ -281,19 +250,16 @@ class Scope:
         kinds = {(self.spec.activations[l - 1], self.spec.gains[l - 1]) for l in layers}
         return layers[0] if len(kinds) == 1 else None
 
+    @cached_property
+    def unconnected(self) -> list[str]:
+        """With units numbered through the net, the keys of w_{ji} between units that no
+        weight connects: their value is 0 (a claim may sum over them, as Rumelhart et al. do)."""
+        keys = (latex_key(latex) for latex in unconnected_weights(self.notation, self.spec.sizes))
+        return [key for key in keys if key is not None]
+
     def case_argument(self, item: tuple[str, object]) -> bool:
         """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
-        op, node = item
-        return (
-            self.notation.layered
-            and op == ""
-            and isinstance(node, Group)
-            and node.kind == "paren"
-            and len(node.items) == 1
-            and isinstance(node.items[0], Sym)
-            and not node.items[0].scripted
-            and node.items[0].head == self.notation.get("case")
-        )
+        return is_case_argument(self.notation, item)
 
     @cached_property
     def layer_env(self) -> dict[str, int]:
@@ -352,6 +318,8 @@ class Scope:
                 out.setdefault(key, cid)
         for latex in self.notation.unit_one_names(self.net):
             out.setdefault(latex_key(latex) or latex, "one")
+        for key in self.unconnected:
+            out.setdefault(key, "zero")
         sizes, L = self.spec.sizes, self.spec.depth
         span = range(1, max(sizes) + 1)
         for alias, target in self.notation.aliases.items():

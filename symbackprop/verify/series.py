@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import sympy as sp
 
-from symbackprop.verify.layers import sum_units
+from symbackprop.verify.layers import letter_range, sum_units
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -177,7 +177,10 @@ class SeriesReading(ResolverBase):
             ):
                 return []
             lo = int(node.lo.value)
-        return [v for v in sum_units(self.scope, node.body, node.var, self.env) if v >= lo]
+        units = sum_units(self.scope, node.body, node.var, self.env)
+        if not units and node.var in self.scope.indices:  # w_{jk} transposed: unconnected, 0
+            units = [v for v in letter_range(self.scope, node.var) if v > 0]
+        return [v for v in units if v >= lo]
 
     def bigsum(self, node: BigSum) -> sp.Expr:
         units = self.layer_units(node)
