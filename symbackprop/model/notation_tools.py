@@ -205,6 +205,8 @@ target = 'y_{{$j}}'
 # last_layer = 'L'           # the letter of the output layer
 # delta_sign = '+'           # '+': delta = dE/dz; '-': delta = -dE/dz (Rumelhart et al.)
 # numbering = 'layer'        # 'network': units numbered through the whole net (w_{{ji}})
+# bias_unit = 0              # a bias is the weight w_{{j0}} from an always-on unit 0
+# indices = ['i', 'j', 'k']  # letters tied to the units of each layer, input first
 
 [layer]                      # every layer; [layers.2] overrides one layer
 weight = 'w^{{($l)}}_{{$j$k}}'   # to unit j of layer l from unit k of layer l-1
