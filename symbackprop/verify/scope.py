@@ -316,6 +316,9 @@ class Scope:
             key = latex_key(latex)
             if key is not None:
                 out.setdefault(key, cid)
+        one_case = self.notation.get("case_error") or "$"
+        if self.notation.layered and self.net.case is None and "$" not in one_case:
+            out.setdefault(latex_key(one_case) or one_case, "E")  # one case: its error is E
         for latex in self.notation.unit_one_names(self.net):
             out.setdefault(latex_key(latex) or latex, "one")
         for key in self.unconnected:
