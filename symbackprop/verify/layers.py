@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 
-from symbackprop.verify.nodes import BigSum, Prod, Sym
-from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, name_key
+from symbackprop.verify.nodes import BigSum, Frac, Partial, Prod, Sym
+from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, latex_key, name_key
 
 Binding = dict[str, int | str]
 
@@ -166,10 +166,28 @@ def _is_network_name(scope: Scope, sym: Sym, bound: frozenset[str]) -> bool:
     return bool(letters) and _exists(scope, sym, {}, letters)
 
 
+def _denominators(node: object) -> Iterator[Sym]:
+    """The names a claim differentiates by (the D of every ∂N/∂D)."""
+    if isinstance(node, Frac) and isinstance(node.den, Partial):
+        yield from (sym for sym, _ in named_syms(node.den.body))
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _denominators(item)
+    elif hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:
+            yield from _denominators(getattr(node, name))
+
+
 def defined(scope: Scope, nodes: list[object], binding: Mapping[str, int | str]) -> bool:
     """Whether every network name the claim writes exists under ``binding`` (letters a sum
-    binds may take any value)."""
+    binds may take any value). A unit differentiated by (∂net_k/∂o_j) is a unit with a net
+    input: the input layer, named as activations (o_1, a^1_k), is not one."""
     skip = _excluded(scope) - {layer_letter(scope)}
+    for sym in _denominators(tuple(nodes)):
+        letters = [x for x in letters_of(sym) if x not in skip and x in binding]
+        full = {**scope.layer_env, **binding}
+        if letters and name_key(sym.head, sym.sub, sym.sup, full) in scope.input_aliases:
+            return False
     for sym, bound in named_syms(tuple(nodes)):
         letters = [x for x in letters_of(sym) if x not in skip]
         if not letters or not any(x in binding for x in letters):
@@ -230,3 +248,18 @@ def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]
         ):
             values.append(v)
     return values
+
+
+def layer_named(scope: Scope, head: str) -> int | None:
+    """In a layered notation, the layer a function symbol names when it is applied to a plain
+    variable (Bishop's h(a): the hidden layers' activation), if that is one activation."""
+    if not scope.notation.layered:
+        return None
+    net, default = scope.net, scope.notation.get("function") or ""
+    layers = [
+        l
+        for l in range(1, net.depth + 1)
+        if latex_key(scope.notation.function_symbol(l, net) or default) == head
+    ]
+    kinds = {(scope.spec.activations[l - 1], scope.spec.gains[l - 1]) for l in layers}
+    return layers[0] if len(kinds) == 1 else None

@@ -22,7 +22,7 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
-from symbackprop.verify.indexing import index_arithmetic, is_case_argument, unconnected_weights
+from symbackprop.verify.indexing import index_arithmetic, is_case_argument
 from symbackprop.verify.reader import (
     Prod,
     ReadError,
@@ -224,6 +224,12 @@ class Scope:
         return self.delta_values[cid]
 
     @cached_property
+    def input_aliases(self) -> frozenset[str]:
+        """Keys of the inputs written as the input layer's activations (Nielsen's a^1_k)."""
+        names = self.notation.input_names(self.net).values()
+        return frozenset(k for k in map(latex_key, names) if k and self.table.get(k, "x")[0] == "x")
+
+    @cached_property
     def layered_heads(self) -> frozenset[str]:
         """In a layered notation, the heads of the network's scripted names (a, w, \\delta): with
         other scripts they are never free variables of a statement of calculus."""
@@ -234,28 +240,6 @@ class Scope:
     def case_script(self, script: Script | None) -> bool:
         """Whether a subscript is just the case letter (Rumelhart's p in Δ_p)."""
         return script is not None and script.tokens == (("LETTER", self.notation.get("case")),)
-
-    def layer_named(self, head: str) -> int | None:
-        """In a layered notation, the layer a function symbol names when it is applied to a
-        plain variable (Bishop's h(a): the hidden layers' activation), if that is one
-        activation."""
-        if not self.notation.layered:
-            return None
-        net, default = self.net, self.notation.get("function") or ""
-        layers = [
-            l
-            for l in range(1, net.depth + 1)
-            if latex_key(self.notation.function_symbol(l, net) or default) == head
-        ]
-        kinds = {(self.spec.activations[l - 1], self.spec.gains[l - 1]) for l in layers}
-        return layers[0] if len(kinds) == 1 else None
-
-    @cached_property
-    def unconnected(self) -> list[str]:
-        """With units numbered through the net, the keys of w_{ji} between units that no
-        weight connects: their value is 0 (a claim may sum over them, as Rumelhart et al. do)."""
-        keys = (latex_key(latex) for latex in unconnected_weights(self.notation, self.spec.sizes))
-        return [key for key in keys if key is not None]
 
     def case_argument(self, item: tuple[str, object]) -> bool:
         """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
@@ -319,6 +303,8 @@ class Scope:
         one_case = self.notation.get("case_error") or "$"
         if self.notation.layered and self.net.case is None and "$" not in one_case:
             out.setdefault(latex_key(one_case) or one_case, "E")  # one case: its error is E
+        if self.notation.layered and self.net.gain is None and "gain" in self.notation.top:
+            out.setdefault(latex_key(self.notation.top["gain"]) or "", "one")  # Haykin's a = 1
         for latex in self.notation.unit_one_names(self.net):
             out.setdefault(latex_key(latex) or latex, "one")
         for key in self.unconnected:
