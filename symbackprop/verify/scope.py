@@ -22,7 +22,7 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
-from symbackprop.verify.indexing import index_arithmetic, is_case_argument
+from symbackprop.verify.indexing import index_arithmetic, is_case_argument, unconnected_weights
 from symbackprop.verify.reader import (
     Prod,
     ReadError,
@@ -240,6 +240,13 @@ class Scope:
     def case_script(self, script: Script | None) -> bool:
         """Whether a subscript is just the case letter (Rumelhart's p in Δ_p)."""
         return script is not None and script.tokens == (("LETTER", self.notation.get("case")),)
+
+    @cached_property
+    def unconnected(self) -> list[str]:
+        """With units numbered through the net, the keys of w_{ji} between units that no
+        weight connects: their value is 0 (a claim may sum over them, as Rumelhart et al. do)."""
+        keys = (latex_key(latex) for latex in unconnected_weights(self.notation, self.spec.sizes))
+        return [key for key in keys if key is not None]
 
     def case_argument(self, item: tuple[str, object]) -> bool:
         """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
