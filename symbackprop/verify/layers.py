@@ -155,7 +155,10 @@ def _assignments(
 def _exists(scope: Scope, sym: Sym, env: Mapping[str, int | str], letters: list[str]) -> bool:
     for extra in _assignments(scope, letters, env):
         full = {**scope.layer_env, **env, **extra}
-        if scope.table.get(name_key(sym.head, sym.sub, sym.sup, full), "zero") != "zero":
+        keys = [name_key(sym.head, sym.sub, sym.sup, full)]
+        if sym.sup is not None:  # e_j^2: a power of e_j
+            keys.append(name_key(sym.head, sym.sub, None, full))
+        if any(scope.table.get(key, "zero") != "zero" for key in keys):
             return True  # a name that exists (a weight that connects no units does not count)
     return False
 

@@ -77,6 +77,9 @@ CORPUS = [
     "haykin-delta-rule",
     "haykin-delta-rule-sign",
     "haykin-induced-field",
+    "haykin-instantaneous-error",
+    "haykin-output-logistic",
+    "rhw-hidden-chain",
 ]
 
 
