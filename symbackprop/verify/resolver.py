@@ -61,6 +61,7 @@ class FreeRecord:
     network: list[str] = field(default_factory=list)
     pairs: list[tuple[sp.Expr, sp.Expr]] = field(default_factory=list)
     vectors: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)  # bare a, z of a layered notation
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,13 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
     def _free(
         self, head: str, kind: str, sub: Script | None, sup: Script | None, primes: int
     ) -> Value:
+        low = head.lower()
+        if low != head and low in self.scope.layered_heads:
+            raise ResolveError(
+                f"{head} is a whole layer's {low} (a vector or matrix); write one unit's entries"
+            )
+        if sub is None and sup is None and head in self.scope.layered_heads and self.record:
+            self.record.heads.append(head)
         if (sub is not None or sup is not None) and head in self.scope.layered_heads:
             raise ResolveError(
                 f"{head} with these indices names no single quantity of this network; write the "
