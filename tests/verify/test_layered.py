@@ -219,3 +219,20 @@ def test_bad_layer_keys_are_one_clear_line(text: str, words: str) -> None:
 def test_sources_notations_are_not_layered() -> None:
     for name in ("canonical", "essay", "maren", "note", "sears"):
         assert not load_notation(name).layered
+
+
+@pytest.mark.parametrize(
+    ("latex", "words"),
+    [
+        (r"A^{[1]} = \tanh(Z^{[1]})", "whole layer"),
+        (r"dZ^{[2]} = A^{[2]} - Y", "whole layer"),
+        (r"g'(z) = a(1 - a)", "without their unit"),
+    ],
+)
+def test_whole_layers_and_bare_quantities_are_refused_not_judged(latex: str, words: str) -> None:
+    spec = spec_from_dict(
+        {"layers": [3, 4, 1], "activation": ["tanh", "sigmoid"], "notation": "ng"}, where="t"
+    )
+    with pytest.raises(SymbackpropError, match=words) as err:
+        verify(context(spec), Claim(latex), limits=None)
+    assert "\n" not in str(err.value)
