@@ -229,7 +229,7 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
     )
     if iterated or (isinstance(node, Sym) and (node.primes == 1 or node.scripted)):
         value = res.value(node)
-        if any(value == d for d in scope.delta_values.values()):
+        if any(value == scope.value_of(d) for d in scope.deltas):
             return None  # δ of a unit is never a parameter's new value
         for p in scope.net.params:
             if (

@@ -177,6 +177,11 @@ class DerivativeReading(ResolverBase):
             return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
         if pid is not None and num == self.scope.e_case and num != ERROR:
             return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
+        fast = (
+            self.scope.error_by_net(num, den) if not self.scope.notation.has_error_terms else None
+        )
+        if fast is not None:
+            return fast  # ∂E/∂z: the delta recursion
         expanded = self.scope.expand(num, keep=den)
         result = sp.diff(expanded, den)
         result = result.xreplace(self.scope.unclosed)

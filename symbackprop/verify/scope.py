@@ -208,20 +208,18 @@ class Scope:
 
     @cached_property
     def delta_values(self) -> dict[str, sp.Expr]:
-        return {}
+        """∂E/∂z of every unit (of one case when the error is over cases), by the delta
+        recursion; δ is this, negated when the notation's ``delta_sign`` is -."""
+        found = deltas(self.net, self.notation.has_error_terms)
+        return {cid: found[lj].value.xreplace(self.canon) for cid, lj in self.deltas.items()}
 
     def value_of(self, cid: str) -> sp.Expr:
-        """The value of a canonical id: a network quantity, or δ of a unit (∂E/∂z, of one case
-        when the error is over cases; negated when the notation's ``delta_sign`` is -)."""
+        """The value of a canonical id: a network quantity, δ, the always-on unit or 0."""
         if cid in ("one", "zero"):
-            return sp.Integer(1 if cid == "one" else 0)  # the always-on unit; no connection
+            return sp.Integer(1 if cid == "one" else 0)
         if cid not in self.deltas:
             return self.objects[cid]
-        if cid not in self.delta_values:
-            value = deltas(self.net, self.notation.has_error_terms)[self.deltas[cid]].value
-            sign = -1 if self.notation.option("delta_sign") == "-" else 1
-            self.delta_values[cid] = sign * value.xreplace(self.canon)
-        return self.delta_values[cid]
+        return (-1 if self.notation.option("delta_sign") == "-" else 1) * self.delta_values[cid]
 
     @cached_property
     def input_aliases(self) -> frozenset[str]:
@@ -251,6 +249,16 @@ class Scope:
     def case_argument(self, item: tuple[str, object]) -> bool:
         """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
         return is_case_argument(self.notation, item)
+
+    def error_by_net(self, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
+        """∂E/∂z of a unit (of one case) by the delta recursion, when ``num`` is that error."""
+        one_case = self.e_case if self.net.case is not None else ERROR
+        cid = self.z_units.get(den) if num == one_case else None
+        return None if cid is None else self.delta_values[cid]
+
+    @cached_property
+    def z_units(self) -> dict[sp.Expr, str]:
+        return {self.net.z[l][j - 1]: cid for cid, (l, j) in self.deltas.items()}
 
     @cached_property
     def layer_env(self) -> dict[str, int]:
