@@ -12,6 +12,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 
+import sympy as sp
+
+from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.nodes import BigSum, Frac, Partial, Prod, Sym
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, latex_key, name_key
 
@@ -266,3 +269,22 @@ def layer_named(scope: Scope, head: str) -> int | None:
     ]
     kinds = {(scope.spec.activations[l - 1], scope.spec.gains[l - 1]) for l in layers}
     return layers[0] if len(kinds) == 1 else None
+
+
+def error_by_unit(scope: Scope, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
+    """∂E/∂z and ∂E/∂a of a hidden unit (of one case), by the delta recursion, when ``num`` is
+    that error: the same value as expanding E, far smaller."""
+    net = scope.net
+    if num != (scope.e_case if net.case is not None else ERROR):
+        return None
+    for cid, (l, j) in scope.deltas.items():
+        if den == net.z[l][j - 1]:
+            return scope.delta_values[cid]
+        if den == net.a[l][j - 1] and l < net.depth:
+            return sp.Add(
+                *[
+                    net.param(f"w{l + 1}_{m}_{j}").symbol * scope.delta_values[f"d{l + 1}_{m}"]
+                    for m in range(1, len(net.z[l + 1]) + 1)
+                ]
+            )
+    return None

@@ -250,16 +250,6 @@ class Scope:
         """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
         return is_case_argument(self.notation, item)
 
-    def error_by_net(self, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
-        """∂E/∂z of a unit (of one case) by the delta recursion, when ``num`` is that error."""
-        one_case = self.e_case if self.net.case is not None else ERROR
-        cid = self.z_units.get(den) if num == one_case else None
-        return None if cid is None else self.delta_values[cid]
-
-    @cached_property
-    def z_units(self) -> dict[sp.Expr, str]:
-        return {self.net.z[l][j - 1]: cid for cid, (l, j) in self.deltas.items()}
-
     @cached_property
     def layer_env(self) -> dict[str, int]:
         """The last layer's letter (Nielsen's L) bound to its number, when the notation names it."""
@@ -492,7 +482,7 @@ class Scope:
         dropped).
         """
         here = self.notation.name
-        for other in notation_names() if whole else ():
+        for other in notation_names() if whole and len(normalise(shown)) > 1 else ():
             if other == here:
                 continue
             try:

@@ -80,6 +80,8 @@ CORPUS = [
     "haykin-instantaneous-error",
     "haykin-output-logistic",
     "rhw-hidden-chain",
+    "rhw-hidden-dE-do",
+    "nielsen-bp2-chain-rule",
 ]
 
 
