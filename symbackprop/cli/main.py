@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 import symbackprop.cli.codegen as cli_codegen
+import symbackprop.cli.notation as cli_notation
 import symbackprop.cli.report as cli_report
 import symbackprop.cli.sweep as cli_sweep
 from symbackprop._version import __version__
@@ -103,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
     cli_sweep.add_parsers(sub, _spec_args)
     add_verify_parsers(sub, _spec_args)
     cli_report.add_parser(sub, _spec_args)
+    cli_notation.add_parsers(sub)
     return ap
 
 
@@ -239,6 +241,7 @@ COMMANDS: dict[str, Any] = {
     "verify": lambda args: run_verify(args, spec_of(args)),
     "audit": lambda args: run_audit(args, resolve(args.spec, notation=args.notation)),
     "report": lambda args: cli_report.run_report(args, spec_of(args)),
+    "notation": cli_notation.run_notation,
 }
 
 

@@ -2,11 +2,14 @@
 
 Templates use ``$l`` (layer, 1-based), ``$j`` (unit of that layer, 1-based) and
 ``$k`` (unit of the previous layer, 1-based); ``$i`` is the case index and
-``$name`` the name being indexed by case. See the README for the format.
+``$name`` the name being indexed by case. ``$l-1`` and ``$l+1`` (or ``${l-1}``) are the
+neighbouring layers' numbers. ``first_layer`` numbers the input layer (default 0), and
+``numbering = "network"`` numbers units through the whole net. See docs/specs-and-notation.md.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -45,6 +48,7 @@ LAYER_KEYS: dict[str, set[str]] = {
     "net": {"l", "j"},
     "activation": {"l", "j"},
     "delta": {"l", "j"},
+    "function": {"l"},  # the activation function's symbol in this layer (Ng's g^{[$l]})
 }
 CANONICAL_LAYER = {
     "weight": "w^{($l)}_{$j,$k}",
@@ -53,6 +57,19 @@ CANONICAL_LAYER = {
     "activation": "a^{($l)}_{$j}",
     "delta": "\\delta^{($l)}_{$j}",
 }
+# Layer-numbering keys (verify's free layer index): the input layer's number, the letter of a
+# free layer index, the letter of the last layer, the sign of delta (+: dE/dz, -: -dE/dz,
+# Rumelhart's), and how units are numbered (per layer, or through the whole network).
+OPTION_KEYS: dict[str, tuple[str, ...]] = {
+    "first_layer": ("0", "1"),
+    "layer_index": (),
+    "last_layer": (),
+    "delta_sign": ("+", "-"),
+    "numbering": ("layer", "network"),
+    "bias_unit": ("0",),  # a bias is the weight from an always-on unit 0 (Bishop's w_{j0})
+}
+OPTION_DEFAULTS = {"first_layer": "0", "delta_sign": "+", "numbering": "layer"}
+ARITHMETIC = re.compile(r"\$(?:\{l([+-][0-9])\}|l([+-][0-9])(?![0-9]))")
 # Index-form keys (symbackprop derive --index-form): lists, one entry per layer, input first.
 # indices: the letter that runs over the units of each layer (Maren: i, h, o);
 # sizes: the symbol for the number of units of each layer (Maren: I, H, O).
@@ -87,6 +104,70 @@ class Notation:
     aliases: Mapping[str, str] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
     generic: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def option(self, key: str) -> str | None:
+        """A layer-numbering key (:data:`OPTION_KEYS`), or its default."""
+        return self.options.get(key, OPTION_DEFAULTS.get(key))
+
+    @property
+    def layered(self) -> bool:
+        """True when the notation declares a free layer index (verify judges every layer)."""
+        return any(
+            k in self.options
+            for k in ("first_layer", "layer_index", "last_layer", "numbering", "bias_unit")
+        )
+
+    @property
+    def first_layer(self) -> int:
+        return int(self.option("first_layer") or 0)
+
+    def unit_number(self, net: Network, l: int, j: int) -> int:
+        """The number a template's $j gets for unit j of layer l (1-based)."""
+        if self.option("numbering") == "network" and l >= 0 and j > 0:
+            return sum(net.spec.sizes[:l]) + j
+        return j
+
+    def fill(self, template: str, net: Network, l: int, j: object = "", k: object = "") -> str:
+        """A layer template with the layer and unit numbers as this notation writes them."""
+        shown = l + self.first_layer
+        if self.option("numbering") == "network":
+            j = self.unit_number(net, l, j) if isinstance(j, int) else j
+            k = self.unit_number(net, l - 1, k) if isinstance(k, int) else k
+        text = ARITHMETIC.sub(lambda m: str(shown + int(m.group(1) or m.group(2))), template)
+        return Template(text).substitute(l=shown, j=j, k=k)
+
+    def delta_names(self, net: Network) -> dict[str, str]:
+        """Canonical id ``d{l}_{j}`` -> LaTeX, for the error signal δ of every unit."""
+        sizes = net.spec.sizes
+        return {
+            f"d{l}_{j}": self.fill(self.layer_template(l, "delta"), net, l, j)
+            for l in range(1, net.depth + 1)
+            for j in range(1, sizes[l] + 1)
+        }
+
+    def input_names(self, net: Network) -> dict[str, str]:
+        """Input k written as an activation of the input layer (Nielsen's a^1_k), by id x{k}."""
+        template = self.layer.get("activation")
+        if template is None or not self.layered:
+            return {}
+        return {f"x{k}": self.fill(template, net, 0, k) for k in range(1, net.spec.sizes[0] + 1)}
+
+    def unit_one_names(self, net: Network) -> list[str]:
+        """With ``bias_unit``: the always-on unit 0 of every layer that feeds another (x_0, z_0),
+        whose value is 1."""
+        if self.option("bias_unit") is None:
+            return []
+        out = [Template(self.get("input") or "").substitute(k=0)]
+        template = self.layer.get("activation")
+        if template is not None:
+            out += [self.fill(template, net, l, 0) for l in range(net.depth)]
+        return out
+
+    def function_symbol(self, l: int, net: Network) -> str | None:
+        """The activation function's symbol in layer l when the notation names it per layer."""
+        template = self.layers.get(l, {}).get("function") or self.layer.get("function")
+        return self.fill(template, net, l) if template else None
 
     def letters(self, key: str) -> tuple[str, ...]:
         """An index-form list (``indices`` or ``sizes``); empty when the notation has none."""
@@ -106,6 +187,9 @@ class Notation:
     def layer_template(self, l: int, key: str) -> str:
         return self.layers.get(l, {}).get(key) or self.layer.get(key) or CANONICAL_LAYER[key]
 
+    def activation_template(self, l: int) -> str:
+        return self.layer_template(l, "activation")
+
     def symbol_names(self, net: Network) -> dict[str, str]:
         """Canonical symbol name -> LaTeX, for every symbol of the network."""
         out: dict[str, str] = {}
@@ -117,22 +201,22 @@ class Notation:
         for k in range(1, sizes[0] + 1):
             out[f"x{k}"] = fill(self.get("input") or "", k=k)
         for j in range(1, sizes[-1] + 1):
-            out[f"y{j}"] = fill(self.get("target") or "", j=j)
+            out[f"y{j}"] = fill(self.get("target") or "", j=self.unit_number(net, L, j))
         for p in net.params:
-            key = p.kind
-            out[p.id] = fill(
-                self.layer_template(p.layer, key), l=p.layer, j=p.to_unit, k=p.from_unit or ""
+            out[p.id] = self.fill(
+                self.layer_template(p.layer, p.kind), net, p.layer, p.to_unit, p.from_unit or ""
             )
         for l in range(1, L + 1):
             for j in range(1, sizes[l] + 1):
-                out[f"z{l}_{j}"] = fill(self.layer_template(l, "net"), l=l, j=j)
-                out[f"a{l}_{j}"] = fill(self.layer_template(l, "activation"), l=l, j=j)
+                out[f"z{l}_{j}"] = self.fill(self.layer_template(l, "net"), net, l, j)
+                out[f"a{l}_{j}"] = self.fill(self.layer_template(l, "activation"), net, l, j)
         for j in range(1, sizes[-1] + 1):
+            number = self.unit_number(net, L, j)
             out[f"o{j}"] = (
-                fill(self.top["output"], j=j) if "output" in self.top else out[f"a{L}_{j}"]
+                fill(self.top["output"], j=number) if "output" in self.top else out[f"a{L}_{j}"]
             )
             if self.has_error_terms:
-                out[f"e{j}"] = fill(self.top["error_term"], j=j)
+                out[f"e{j}"] = fill(self.top["error_term"], j=number)
         out["alpha"] = self.get("gain") or ""
         out["eta"] = self.get("learning_rate") or ""
         out["lambda"] = self.get("penalty") or r"\lambda"
@@ -204,7 +288,7 @@ def template_identifiers(text: str) -> list[str] | None:
 def _check_template(where: str, key: str, value: Any, allowed: set[str]) -> str:
     if not isinstance(value, str):
         raise NotationError(f"{where}: '{key}' must be a string, got {value!r}")
-    identifiers = template_identifiers(value)
+    identifiers = template_identifiers(ARITHMETIC.sub("$l", value))
     if identifiers is None:
         raise NotationError(
             f"{where}: '{key}' = {value!r} has a stray '$'; write $$ for a literal dollar"
@@ -226,8 +310,11 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
     names: dict[str, str] = {}
     reader: dict[str, dict[str, Any]] = {key: {} for key in READER_KEYS}
     lists: dict[str, tuple[str, ...]] = {}
+    options: dict[str, str] = {}
     for key, value in data.items():
-        if key in LIST_KEYS:
+        if key in OPTION_KEYS:
+            options[key] = _option(where, key, value)
+        elif key in LIST_KEYS:
             lists[key] = _letter_list(where, key, value)
         elif key in TOP_KEYS:
             top[key] = _check_template(where, key, value, TOP_KEYS[key])
@@ -259,7 +346,10 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
                 names[cid] = _check_template(where, f"names.{cid}", latex, set())
         else:
             valid = choices(
-                list(TOP_KEYS) + list(LIST_KEYS) + ["layer", "layers", "names", *READER_KEYS]
+                list(TOP_KEYS)
+                + list(LIST_KEYS)
+                + list(OPTION_KEYS)
+                + ["layer", "layers", "names", *READER_KEYS]
             )
             raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
     if "residual" in top and top["residual"] not in RESIDUALS:
@@ -275,8 +365,21 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
         description=top.get("description", ""),
         source=where,
         lists=lists,
+        options=options,
         **reader,
     )
+
+
+def _option(where: str, key: str, value: Any) -> str:
+    allowed = OPTION_KEYS[key]
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if allowed and text not in allowed:
+        raise NotationError(
+            f"{where}: '{key}' must be one of {choices(allowed)}, got {value!r:.40}"
+        )
+    if text is None or (not allowed and not (text.isascii() and text.isalpha() and len(text) == 1)):
+        raise NotationError(f"{where}: '{key}' must be one letter, got {value!r:.40}")
+    return text
 
 
 def _letter_list(where: str, key: str, value: Any) -> tuple[str, ...]:

@@ -75,6 +75,9 @@ def calculus(
         raise
     if reading.record.network:
         raise original
+    if len(set(reading.record.heads)) > 1:  # g'(z) = a(1 - a): two network quantities, no unit
+        shown = " and ".join(sorted(set(reading.record.heads)))
+        raise ResolveError(f"{shown} name network quantities without their unit; write its index")
     if reading.record.pairs:
         reading = res.free_reading(dependencies(reading.record.pairs))
         lhs, rhs = reading.expr(step.lhs), reading.expr(step.rhs)

@@ -218,7 +218,7 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
         if (
             isinstance(head, Sym)
             and head.head == "\\Delta"
-            and not head.scripted
+            and (not head.scripted or (head.sup is None and scope.case_script(head.sub)))
             and res.lookup("\\Delta", None, None) is None
         ):
             pid = scope.param_of(res.value(node.items[1][1]))
@@ -229,6 +229,8 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
     )
     if iterated or (isinstance(node, Sym) and (node.primes == 1 or node.scripted)):
         value = res.value(node)
+        if any(value == scope.value_of(d) for d in scope.deltas):
+            return None  # δ of a unit is never a parameter's new value
         for p in scope.net.params:
             if (
                 isinstance(value, sp.Basic)

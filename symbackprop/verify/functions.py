@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symbackprop.model.activations import ACTIVATIONS, Sigmoid
+from symbackprop.verify.layers import layer_named
 from symbackprop.verify.reader import Group, Node, Num, Script, Scripted, Sym
 from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import FUNCTION_HEADS, FUNCTION_LETTERS, FuncMarker, ResolveError
@@ -76,7 +77,7 @@ class FunctionReading(ResolverBase):
         key = self.scope.function_key
         if head != key and head not in ELEMENTARY and head not in ACTIVATION_NAMES:
             return None
-        undefined = self.free and head in FUNCTION_LETTERS
+        undefined = self.free and head in FUNCTION_LETTERS and layer_named(self.scope, head) is None
         power: sp.Expr | None = None
         layer: int | None = None
         if sup is not None:
@@ -107,7 +108,8 @@ class FunctionReading(ResolverBase):
         if marker.power == -1 and head in INVERSES and head != key:
             return INVERSES[head](arg)
         if head == key or (head in ACTIVATION_NAMES and head not in ELEMENTARY):
-            value = self.activation(arg, marker.primes, marker.layer)
+            layer = marker.layer if marker.layer is not None else layer_named(self.scope, head)
+            value = self.activation(arg, marker.primes, layer)
         else:
             x = sp.Dummy("x", real=True)
             value = (

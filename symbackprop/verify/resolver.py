@@ -62,6 +62,7 @@ class FreeRecord:
     network: list[str] = field(default_factory=list)
     pairs: list[tuple[sp.Expr, sp.Expr]] = field(default_factory=list)
     vectors: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)  # bare a, z of a layered notation
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
         value = self.names.get(key)
         if value is None:
             cid = self.scope.table.get(key)
-            value = self.scope.objects[cid] if cid is not None else None
+            value = self.scope.value_of(cid) if cid is not None else None
         if (
             value is not None
             and self.record is not None
@@ -139,6 +140,18 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
     def _free(
         self, head: str, kind: str, sub: Script | None, sup: Script | None, primes: int
     ) -> Value:
+        low = head.lower()
+        if low != head and low in self.scope.layered_heads:
+            raise ResolveError(
+                f"{head} is a whole layer's {low} (a vector or matrix); write one unit's entries"
+            )
+        if sub is None and sup is None and head in self.scope.layered_heads and self.record:
+            self.record.heads.append(head)
+        if (sub is not None or sup is not None) and head in self.scope.layered_heads:
+            raise ResolveError(
+                f"{head} with these indices names no single quantity of this network; write the "
+                "claim for one unit (with its index, such as j), or check the layer"
+            )
         if kind not in ("letter", "greek", "accent") or head == "\\nabla":
             raise self.scope.unknown(
                 head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")
@@ -217,8 +230,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
             function = self.function_marker(head, kind, sup, primes, shown)
             if function is not None:
                 return function
-        if head == "\\Delta" and sub is None and sup is None:
-            return DeltaOp()
+        if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
+            return DeltaOp(sub is not None)  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
         if sub is None and sup is None and head in self.scope.counts:
             return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
         implicit = self.implicit_index(head) if sub is None and sup is None else None
@@ -330,7 +343,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
             pid = self.scope.param_of(arg)
             if pid is None:
                 raise ResolveError(f"\\Delta must be followed by a parameter, got {arg}")
-            return self.scope.update_mid(pid)
+            return self.scope.update_mid(pid, marker.per_case)
         if marker.undefined:
             value = undefined_function(marker.head, arg, marker.primes)
             return value if marker.power is None else value**marker.power
@@ -400,6 +413,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
                     value = self.name(
                         node.head, node.kind, node.sub, node.sup, node.primes, node.text
                     )
+                if isinstance(value, DeltaOp) and self.case_follows(items, i + 2):
+                    value = DeltaOp(per_case=True)  # Haykin's Δw_{ji}(n)
                 iterated = self._iterated(value, items, i + 1)
                 if iterated is not None:
                     yield op, iterated
@@ -439,7 +454,12 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
         of."""
         if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
             return 1
+        if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
+            return 1  # Haykin's v_j(n): the quantity for case n
         return 0
+
+    def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
+        return j < len(items) and self.scope.case_argument(items[j])
 
     def _iterated(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> Value | None:
         """``w_{ji}(n+1)``: a parameter followed by its iteration in parentheses."""
@@ -477,7 +497,7 @@ def resolver(
     scope: Scope, binding: Mapping[str, int | str], named: Mapping[str, sp.Expr] | None = None
 ) -> Resolver:
     """A resolver for one binding: index letters to unit numbers, generic names to parameters."""
-    env = {k: v for k, v in binding.items() if isinstance(v, int)}
+    env = {**scope.layer_env, **{k: v for k, v in binding.items() if isinstance(v, int)}}
     names = dict(named or {})
     for key, pid in binding.items():
         if isinstance(pid, str):

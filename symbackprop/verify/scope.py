@@ -17,11 +17,12 @@ from string import Template
 
 import sympy as sp
 
-from symbackprop.backprop.forms import ERROR, Gradient
+from symbackprop.backprop.forms import ERROR, Gradient, deltas
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
+from symbackprop.verify.indexing import index_arithmetic, is_case_argument, unconnected_weights
 from symbackprop.verify.reader import (
     Prod,
     ReadError,
@@ -81,7 +82,7 @@ class DerivOp:
 
 @dataclass(frozen=True)
 class DeltaOp:
-    pass
+    per_case: bool = False  # Δ_p w, Haykin's Δw(n): the change for one case
 
 
 Value = sp.Expr | FuncMarker | DerivOp | DeltaOp
@@ -95,6 +96,8 @@ def script_key(script: Script | None, env: Mapping[str, int | str] | None = None
     tokens = script.tokens
     if len(tokens) > 2 and tokens[0][0] == "LETTER" and tokens[1] == ("REL", "="):
         tokens = tokens[2:]  # E_{q=o}: the summation index q set to o
+    if any(t == "SIGN" for t, _ in tokens):
+        tokens = index_arithmetic(tokens, env)
     for typ, text in tokens:
         if typ == "LETTER" and isinstance(env.get(text), int):
             parts.append(str(env[text]))
@@ -196,6 +199,66 @@ class Scope:
         return out
 
     @cached_property
+    def deltas(self) -> dict[str, tuple[int, int]]:
+        """δ ids ``d{l}_{j}`` -> (layer, unit); their values are built on demand."""
+        net = self.net
+        return {
+            f"d{l}_{j}": (l, j)
+            for l in range(1, net.depth + 1)
+            for j in range(1, len(net.z[l]) + 1)
+        }
+
+    @cached_property
+    def delta_values(self) -> dict[str, sp.Expr]:
+        """∂E/∂z of every unit (of one case when the error is over cases), by the delta
+        recursion; δ is this, negated when the notation's ``delta_sign`` is -."""
+        found = deltas(self.net, self.notation.has_error_terms)
+        return {cid: found[lj].value.xreplace(self.canon) for cid, lj in self.deltas.items()}
+
+    def value_of(self, cid: str) -> sp.Expr:
+        """The value of a canonical id: a network quantity, δ, the always-on unit or 0."""
+        if cid in ("one", "zero"):
+            return sp.Integer(1 if cid == "one" else 0)
+        if cid not in self.deltas:
+            return self.objects[cid]
+        return (-1 if self.notation.option("delta_sign") == "-" else 1) * self.delta_values[cid]
+
+    @cached_property
+    def input_aliases(self) -> frozenset[str]:
+        """Keys of the inputs written as the input layer's activations (Nielsen's a^1_k)."""
+        names = self.notation.input_names(self.net).values()
+        return frozenset(k for k in map(latex_key, names) if k and self.table.get(k, "x")[0] == "x")
+
+    @cached_property
+    def layered_heads(self) -> frozenset[str]:
+        """In a layered notation, the heads of the network's scripted names (a, w, \\delta): with
+        other scripts they are never free variables of a statement of calculus."""
+        if not self.notation.layered:
+            return frozenset()
+        return frozenset(k.split("_")[0].split("^")[0] for k in self.table if "_" in k or "^" in k)
+
+    def case_script(self, script: Script | None) -> bool:
+        """Whether a subscript is just the case letter (Rumelhart's p in Δ_p)."""
+        return script is not None and script.tokens == (("LETTER", self.notation.get("case")),)
+
+    @cached_property
+    def unconnected(self) -> list[str]:
+        """With units numbered through the net, the keys of w_{ji} between units that no
+        weight connects: their value is 0 (a claim may sum over them, as Rumelhart et al. do)."""
+        keys = (latex_key(latex) for latex in unconnected_weights(self.notation, self.spec.sizes))
+        return [key for key in keys if key is not None]
+
+    def case_argument(self, item: tuple[str, object]) -> bool:
+        """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
+        return is_case_argument(self.notation, item)
+
+    @cached_property
+    def layer_env(self) -> dict[str, int]:
+        """The last layer's letter (Nielsen's L) bound to its number, when the notation names it."""
+        letter = self.notation.option("last_layer")
+        return {letter: self.spec.depth + self.notation.first_layer} if letter else {}
+
+    @cached_property
     def network_atoms(self) -> frozenset[sp.Expr]:
         """The network's own quantities (not the gain, the learning rate or a count)."""
         skip = {"alpha", "eta", "n", "lambda"}
@@ -239,15 +302,32 @@ class Scope:
             key = latex_key(latex)
             if key is not None:
                 out.setdefault(key, cid)
+        extra = {**self.notation.delta_names(self.net), **self.notation.input_names(self.net)}
+        for cid, latex in extra.items():
+            key = latex_key(latex)
+            if key is not None:
+                out.setdefault(key, cid)
+        one_case = self.notation.get("case_error") or "$"
+        if self.notation.layered and self.net.case is None and "$" not in one_case:
+            out.setdefault(latex_key(one_case) or one_case, "E")  # one case: its error is E
+        if self.notation.layered and self.net.gain is None and "gain" in self.notation.top:
+            out.setdefault(latex_key(self.notation.top["gain"]) or "", "one")  # Haykin's a = 1
+        for latex in self.notation.unit_one_names(self.net):
+            out.setdefault(latex_key(latex) or latex, "one")
+        for key in self.unconnected:
+            out.setdefault(key, "zero")
         sizes, L = self.spec.sizes, self.spec.depth
         span = range(1, max(sizes) + 1)
         for alias, target in self.notation.aliases.items():
             for l, j, k in itertools.product(range(1, L + 1), span, span):
                 values = {"l": l, "j": j, "k": k}
                 cid = Template(target).safe_substitute(values)
-                if cid not in self.objects:
+                if cid not in self.objects and cid not in self.deltas:
                     continue
-                key = latex_key(Template(alias).safe_substitute(values))
+                shown = (
+                    self.notation.fill(alias, self.net, l, j, k) if self.notation.layered else ""
+                )
+                key = latex_key(shown or Template(alias).safe_substitute(values))
                 if key is not None:
                     out.setdefault(key, cid)
         return out
@@ -381,7 +461,10 @@ class Scope:
         """dE/dp in intermediates (the delta recursion), outputs written as activations."""
         return self.gradient(pid).compact.value.xreplace(self.canon)
 
-    def update_mid(self, pid: str) -> sp.Expr:
+    def update_mid(self, pid: str, per_case: bool = False) -> sp.Expr:
+        if per_case and self.net.case is not None:
+            grad = self.gradient(pid).per_case.value.xreplace(self.canon)
+            return -self.net.lr * grad
         return -self.net.lr * self.grad_mid(pid)
 
     def param_of(self, expr: sp.Expr) -> str | None:
@@ -401,14 +484,16 @@ class Scope:
         dropped).
         """
         here = self.notation.name
-        for other in notation_names() if whole else ():
+        for other in notation_names() if whole and len(normalise(shown)) > 1 else ():
             if other == here:
                 continue
             try:
                 names = load_notation(other).symbol_names(self.net)
             except SymbackpropError:  # that notation does not fit this network
                 continue
-            if normalise(shown) in {normalise(latex) for latex in names.values()}:
+            if normalise(shown) in {
+                normalise(latex) for cid, latex in names.items() if cid in self.objects
+            }:
                 return UnknownName(
                     f"{shown} is notation {other}'s name, but this spec is written in"
                     f" notation {here}: "

@@ -10,11 +10,13 @@ from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.verify.layers import layer_units, letter_range, sum_units
 from symbackprop.verify.reader import (
     Add,
     BigSum,
     Group,
     Node,
+    Num,
     Sym,
 )
 from symbackprop.verify.reading import ResolverBase
@@ -157,10 +159,42 @@ class SeriesReading(ResolverBase):
             return lo, sp.Integer(self.scope.spec.sizes[layer])  # \sum_{k=1}^{m}: k's layer
         return lo, self.expr(hi_node)
 
+    def units_summed(self, node: BigSum) -> list[int]:
+        """In a layered notation, the units a sum over a unit letter runs over: those for which
+        the names it sums exist (from the written lower limit, 0 or 1, when the upper one is a
+        count letter the notation does not know)."""
+        if not self.scope.notation.layered or self.free:
+            return []
+        lo = 0
+        if node.lo is not None or node.hi is not None:
+            hi = node.hi
+            if not (
+                isinstance(node.lo, Num)
+                and node.lo.value in (0, 1)
+                and isinstance(hi, Sym)
+                and not hi.scripted
+                and not self.known(hi.head, None, None)
+            ):
+                return []
+            lo = int(node.lo.value)
+        units = sum_units(self.scope, node.body, node.var, self.env)
+        if not units and node.var in self.scope.indices:  # w_{jk} transposed: unconnected, 0
+            units = [v for v in letter_range(self.scope, node.var) if v > 0]
+        named = node.over.head.lower() if isinstance(node.over, Sym) else ""
+        layer = SETS.get(named.rstrip("s"), SETS.get(named))
+        if layer is not None:  # \sum_{k \in \text{outputs}}: that layer's units only
+            depth = self.scope.spec.depth
+            allowed = layer_units(self.scope, layer if layer >= 0 else depth + 1 + layer)
+            units = [v for v in units if v in allowed]
+        return [v for v in units if v >= lo]
+
     def bigsum(self, node: BigSum) -> sp.Expr:
         over_cases = self.case_sum(node)
         if over_cases is not None:
             return over_cases
+        units = self.units_summed(node)
+        if units:
+            return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in units])
         lo, hi = self.sum_range(node)
         if self.free and not (
             lo.is_Integer and hi.is_Integer

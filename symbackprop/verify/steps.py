@@ -133,7 +133,7 @@ def verify_steps(
         free = {k: v for k, v in free.items() if k not in ints}
     outcomes: list[Outcome] = []
     matched = False
-    for extra in bindings(free):
+    for extra in bindings(free, scope, nodes):
         binding = {**ints, **extra}
         shown_binding = ", ".join(
             f"{_show_key(ctx, k)}={_show_bound(ctx, v)}" for k, v in sorted(binding.items())

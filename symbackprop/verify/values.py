@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 import sympy as sp
 
+from symbackprop.verify.layers import layered_bindings, layered_free, letter_range
 from symbackprop.verify.reader import (
     BigSum,
     Group,
@@ -329,10 +330,21 @@ def free_variables(
 
     for n in nodes:
         visit(n, frozenset())
+    if scope.notation.layered:  # unit letters with the numbers the notation gives them
+        found = {k: letter_range(scope, k) if k in indices else v for k, v in found.items()}
+    found.update(layered_free(scope, list(nodes), fixed))
     return dict(sorted(found.items()))
 
 
-def bindings(free: dict[str, tuple[int | str, ...]]) -> list[dict[str, int | str]]:
+def bindings(
+    free: dict[str, tuple[int | str, ...]],
+    scope: Scope | None = None,
+    nodes: list[Node] | None = None,
+) -> list[dict[str, int | str]]:
+    """Every binding of the free indices (in a layered notation, those where the claim's names
+    exist)."""
+    if scope is not None and scope.notation.layered and free:
+        return layered_bindings(scope, list(nodes or []), free)[0]
     keys = list(free)
     combos = list(itertools.islice(itertools.product(*(free[k] for k in keys)), MAX_BINDINGS + 1))
     if len(combos) > MAX_BINDINGS:

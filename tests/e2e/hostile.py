@@ -105,6 +105,12 @@ NOTATION_KEYS = [
     "counts",
     "generic",
     "learning_rate",
+    "first_layer",
+    "layer_index",
+    "last_layer",
+    "delta_sign",
+    "numbering",
+    "bias_unit",
 ]
 VALUES_KEYS = ["x", "y", "lr", "gain", "params"]
 CLAIMS_KEYS = ["spec", "source", "values", "claim", "learning_rate"]

@@ -25,6 +25,7 @@ from symbackprop.backprop.evaluate import load_values
 from symbackprop.files import write_atomic
 from symbackprop.model.network import build
 from symbackprop.model.notation import load_notation
+from symbackprop.model.notation_tools import check, check_network, quantities
 from symbackprop.model.spec import preset, resolve
 from symbackprop.train import load_data
 from symbackprop.verify.claims import file_values, load_claims
@@ -37,6 +38,7 @@ SECONDS = 5.0  # per input, generously: most take milliseconds
 NOTE = preset("note")
 NET = build(NOTE)
 NOTATION = load_notation(NOTE.notation)
+NOTATION_NET = check_network(None)
 
 
 def param_id(text: str) -> str:
@@ -51,6 +53,9 @@ def check_spec(path: Path) -> None:
 
 def check_notation(path: Path) -> None:
     derive("2-2-1", notation=str(path))
+    notation = load_notation(str(path))
+    check(notation, NOTATION_NET)  # the lint and the table of `symbackprop notation`
+    quantities(notation, NOTATION_NET)
 
 
 def check_values(path: Path) -> None:

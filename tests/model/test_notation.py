@@ -9,7 +9,9 @@ from symbackprop.model.notation import notation_from_toml, notation_names
 
 
 def test_builtin_notations() -> None:
-    assert notation_names() == ["canonical", "essay", "maren", "note", "sears"]
+    sources = {"canonical", "essay", "maren", "note", "sears"}
+    texts = {"bishop", "goodfellow", "handout", "haykin", "ng", "nielsen", "rumelhart"}
+    assert set(notation_names()) == sources | texts
 
 
 def test_canonical_names() -> None:
@@ -112,7 +114,7 @@ def test_names_override_must_name_a_symbol() -> None:
 
 def test_unknown_notation() -> None:
     with pytest.raises(
-        NotationError, match="unknown notation 'klingon'; choose from canonical, essay"
+        NotationError, match="unknown notation 'klingon'; choose from bishop, canonical, essay"
     ):
         load_notation("klingon")
     with pytest.raises(NotationError, match="cannot read notation file"):
