@@ -95,8 +95,7 @@ def differs(claimed: sp.Expr, true: sp.Expr) -> bool:
 
 def random_point(ctx: Context, seed: int) -> dict[Any, sp.Expr]:
     """The network's independent quantities at the seed's point."""
-    lam = ctx.scope.net.penalty  # a penalty's lambda is positive, as a spec's l2 is
-    return sample(leaves(ctx), random.Random(seed), gains=() if lam is None else (lam,))
+    return sample(leaves(ctx), random.Random(seed))
 
 
 def evaluate_at(
