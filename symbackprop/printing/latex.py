@@ -16,6 +16,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from symbackprop.backprop.forms import ERROR, Gradient
+from symbackprop.model.network import Network
 from symbackprop.model.notation import Notation
 
 FORMS = ("compact", "chain", "exact", "all")
@@ -209,6 +210,31 @@ def render(
     """The LaTeX of a gradient; pass one ``printer`` (of the same names) to share its memory across
     gradients."""
     return Rendered(gradient, notation, names or notation.symbol_names(gradient.net), printer)
+
+
+def objective_latex(net: Network, notation: Notation, names: dict[str, str]) -> str | None:
+    """E from the error of one case when the spec sums the cases or adds an L2 penalty:
+    ``E = \\sum_{i=1}^{n} E_{i} + \\frac{\\lambda}{2} \\sum_{\\text{weights}} w^{2}``; None
+    otherwise (the mean alone is shown where each gradient is)."""
+    if net.penalty is None and not net.spec.summed:
+        return None
+    printer = NotationPrinter(names, notation, case_error=True)
+    data = printer.doprint(net.case_error)
+    if net.case is not None:
+        assert net.n_cases is not None
+        n, i = printer.doprint(net.n_cases), printer.doprint(net.case)
+        data = rf"\sum_{{{i}=1}}^{{{n}}} {names['E_case']}"
+        data = rf"\frac{{1}}{{{n}}} {data}" if net.spec.mean else data
+    if net.penalty is None:
+        return f"{names['E']} = {data}"
+    lam = printer.doprint(net.penalty)
+    half = (
+        rf"\frac{{{lam}}}{{2 {printer.doprint(net.n_cases)}}}"
+        if net.spec.l2_mean
+        else (rf"\frac{{{lam}}}{{2}}")
+    )
+    over = r"\text{weights, biases}" if net.spec.l2_biases else r"\text{weights}"
+    return rf"{names['E']} = {data} + {half} \sum_{{{over}}} w^{{2}}"
 
 
 def latex_of(expr: sp.Expr, notation: Notation, names: dict[str, str]) -> str:

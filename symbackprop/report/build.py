@@ -19,7 +19,7 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, Param, build
 from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec, resolve
-from symbackprop.printing.latex import NotationPrinter, render
+from symbackprop.printing.latex import NotationPrinter, objective_latex, render
 from symbackprop.report.layout import layout, shown_units
 from symbackprop.report.model import (
     VERDICT_CLASSES,
@@ -83,7 +83,11 @@ def network_section(m: Model) -> NetworkSection:
     spec, net, names = m.spec, m.net, m.names
     printer = NotationPrinter(names, m.notation, case_error=net.case is not None)
     error_name = names["E_case"] if net.case is not None else names["E"]
-    error = math(f"{error_name} = {printer.doprint(net.case_error)}", display=True)
+    text = f"{error_name} = {printer.doprint(net.case_error)}"
+    objective = objective_latex(net, m.notation, names)  # a sum over the cases, a penalty
+    if objective is not None:
+        text = objective if net.case is None else rf"{text}, \qquad {objective}"
+    error = math(text, display=True)
     symbols = []
     for key, role in net.roles.items():
         if key in names and _shown_symbol(key, spec.sizes):

@@ -19,7 +19,7 @@ from symbackprop.model.activations import to_elementary
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import load_notation
 from symbackprop.printing.indexform import index_latex
-from symbackprop.printing.latex import render
+from symbackprop.printing.latex import objective_latex, render
 from tests.corpus.oracle import Point
 from tests.helpers import REPO
 from tests.loss_terms import (
@@ -159,3 +159,32 @@ def test_index_form_gathers_a_sum_and_refuses_a_penalty() -> None:
     assert r"\frac{1}{" not in index_latex(summed)[-1]
     with pytest.raises(IndexFormError, match="covers E without an L2 penalty"):
         index_form(Variant("mean", L2, False).spec(), notation)
+
+
+@pytest.mark.parametrize(
+    ("variant", "shown"),
+    [
+        (Variant("sum", "0", False), r"E = \sum_{i=1}^{n} E_{i}"),
+        (
+            Variant("mean", L2, False),
+            r"E = \frac{1}{n} \sum_{i=1}^{n} E_{i} + \frac{\lambda}{2} \sum_{\text{weights}} w^{2}",
+        ),
+        (
+            Variant("sum", L2, True, l2_mean=True),
+            r"E = \sum_{i=1}^{n} E_{i} + \frac{\lambda}{2 n} \sum_{\text{weights, biases}} w^{2}",
+        ),
+        (Variant("mean", "0", False), None),  # the mean alone: as every gradient shows it
+    ],
+    ids=lambda x: x.label if isinstance(x, Variant) else "",
+)
+def test_the_objective_prints_its_reduction_and_penalty(variant: Variant, shown: str) -> None:
+    net = build(variant.spec())
+    notation = load_notation("canonical")
+    assert objective_latex(net, notation, notation.symbol_names(net)) == shown
+    one_case = build(Variant("none", L2, False).spec())
+    text = objective_latex(one_case, notation, notation.symbol_names(one_case))
+    assert (
+        text is not None
+        and text.startswith("E = ")
+        and text.endswith(r" + \frac{\lambda}{2} \sum_{\text{weights}} w^{2}")
+    )

@@ -89,7 +89,20 @@ def toml_doc(keys: list[str]) -> st.SearchStrategy[str]:
     )
 
 
-SPEC_KEYS = ["name", "layers", "activation", "bias", "gain", "loss", "mean", "notation"]
+SPEC_KEYS = [
+    "name",
+    "layers",
+    "activation",
+    "bias",
+    "gain",
+    "loss",
+    "mean",
+    "reduce",
+    "l2",
+    "l2_biases",
+    "l2_mean",
+    "notation",
+]
 NOTATION_KEYS = [
     "name",
     "input",
