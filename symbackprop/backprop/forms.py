@@ -294,7 +294,7 @@ def general_gradient(net: Network, p: Param) -> sp.Expr:
     """dE/dp (compact, over the cases) for every target, the constraint of
     :func:`target_constraint` not used. The same as the compact value when there is none."""
     value = general_deltas(net)[(p.layer, p.to_unit)].value * _last_value(net, p)
-    return _over_cases(net, Term(value, value)).value
+    return _penalised(net, p, _over_cases(net, Term(value, value))).value
 
 
 def target_constraint(net: Network) -> tuple[sp.Expr, int] | None:
