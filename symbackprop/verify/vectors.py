@@ -1,0 +1,203 @@
+"""Judge a claim in vector or matrix form (:mod:`symbackprop.verify.expand` reads it): both sides
+expanded to entries under the notation's orientation, each entry checked as a scalar claim,
+for every layer where the claim's names exist when the layer index is free."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import sympy as sp
+
+from symbackprop.errors import SymbackpropError
+from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step, Verdict
+from symbackprop.verify.expand import GRADIENT_OF, Reading
+from symbackprop.verify.matrix import (
+    CASES,
+    Named,
+    OutOfRange,
+    build,
+    free_layers,
+    is_matrix_claim,
+    layout,
+    lookup,
+    merged,
+    table,
+)
+from symbackprop.verify.numeric import DPS, POINTS, is_zero, network_counterexample
+from symbackprop.verify.reader import Node, Prod, Sym
+from symbackprop.verify.resolver import resolver
+from symbackprop.verify.scope import ResolveError, Scope
+from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, add, entries, same_shape, scale
+
+__all__ = ["is_matrix_claim", "verify_matrix"]
+
+
+def verify_matrix(
+    ctx: Context, claim: Claim, steps: list[Step], strict: bool = True
+) -> list[Outcome]:
+    """One outcome per step and binding of the layer letters; bindings where a name has no
+    layer of the network are skipped, and the remark says which."""
+    scope = ctx.scope
+    tab = table(scope)
+    nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
+    letters = free_layers(scope, nodes)
+    fixed = {k: int(v) for k, v in claim.bind if v.isdigit()}
+    last = tab.first + tab.depth
+    base = {"L": last} if "L" in letters and "L" not in fixed else {}
+    free = [x for x in letters if x not in fixed and x not in base]
+    outcomes: list[Outcome] = []
+    skipped: list[str] = []
+    for values in itertools.product(tab.written_layers, repeat=len(free)):
+        env = {**base, **fixed, **dict(zip(free, values))}
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(env.items()) if k in free or k in fixed)
+        done = _judge_binding(ctx, claim, steps, env, shown, strict)
+        if done is None:
+            skipped.append(shown)
+        else:
+            outcomes.extend(done)
+    if not outcomes:
+        raise SymbackpropError(
+            f"the claim's names exist at no layer of this network (tried {', '.join(skipped)})"
+        )
+    if skipped:
+        note = f"skipped {'; '.join(skipped)}: a name there is not a layer of this network"
+        outcomes = [replace(o, remark=_join(o.remark, note)) for o in outcomes]
+    return outcomes
+
+
+def _judge_binding(
+    ctx: Context, claim: Claim, steps: list[Step], env: dict[str, int], shown: str, strict: bool
+) -> list[Outcome] | None:
+    out = []
+    for number, step in enumerate(steps, start=1):
+        base = Outcome(
+            claim.source, claim.latex, _kind(step), "", shown, Verdict.UNDECIDED, step=number
+        )
+        reading = Reading(
+            ctx.scope, resolver(ctx.scope, env), table(ctx.scope), layout(ctx.scope), dict(env)
+        )
+        try:
+            out.append(judge_step(ctx, reading, step, base))
+        except OutOfRange:
+            return None
+        except ShapeMismatch as exc:
+            out.append(replace(base, verdict=Verdict.FAILS, factor=str(exc)))
+        except ResolveError as exc:
+            if strict:
+                raise SymbackpropError(str(exc)) from None
+            out.append(replace(base, verdict=Verdict.UNREADABLE, remark=str(exc)))
+    return out
+
+
+def _kind(step: Step) -> str:
+    return "new" if step.rel in ASSIGNMENTS else "equation"
+
+
+def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Outcome:
+    if step.lhs is None:
+        raise ResolveError("a claim in vector form needs its left-hand side (δ^L = ..., dW = ...)")
+    reading.check(step.lhs)
+    reading.check(step.rhs)
+    rhs = reading.value(step.rhs)
+    true = (
+        _new_value(ctx, reading, step.lhs) if step.rel in ASSIGNMENTS else reading.value(step.lhs)
+    )
+    if not same_shape(true, rhs):
+        raise ShapeMismatch(
+            f"shape mismatch: the left side {_shape(true)}, the right side {_shape(rhs)}"
+        )
+    if ctx.learning_rate is not None:
+        lr = {ctx.scope.net.lr: ctx.learning_rate}
+        true, rhs = (_each(v, lambda x: x.xreplace(lr)) for v in (true, rhs))
+    pairs = list(zip(entries(true), entries(rhs)))
+    evaluated = True
+    for (at, t), (_, c) in pairs:
+        counter = network_counterexample(ctx, t, c)
+        if counter:
+            return replace(
+                base,
+                verdict=Verdict.FAILS,
+                correct=ctx.show(t),
+                factor=f"entry {at} differs: claim {ctx.show(c)}",
+                counterexample=counter,
+                remark=_batch_note(ctx),
+            )
+        evaluated = evaluated and counter is not None
+    if all(_proved(ctx.scope, t, c) for (_, t), (_, c) in pairs):
+        return replace(base, verdict=Verdict.HOLDS, remark=_batch_note(ctx))
+    why = (
+        f"every entry zero at {POINTS} random points ({DPS} digits), but not proved symbolically"
+        if evaluated
+        else "not proved symbolically, and not evaluated at numbers"
+    )
+    return replace(base, verdict=Verdict.UNDECIDED, remark=_join(why, _batch_note(ctx)))
+
+
+def _new_value(ctx: Context, reading: Reading, lhs: Node) -> Val:
+    """``W := ...``: the parameter's new value W - η ∂E/∂W."""
+    named = _lhs_name(reading, lhs)
+    if named is None or named.entry.kind not in ("weight", "bias"):
+        raise ResolveError("an assignment in vector form must assign a weight matrix or a bias")
+    params = build(reading.q, reading.lay, named, None)
+    kind = GRADIENT_OF[named.entry.kind]
+    grads = build(reading.q, reading.lay, Named(replace(named.entry, kind=kind)), None)
+    if named.transposed:
+        raise ResolveError("assign the matrix itself, not its transpose")
+    return add(params, scale(-ctx.scope.net.lr, grads, grads.shown), "+")
+
+
+def _lhs_name(reading: Reading, node: Node) -> Named | None:
+    sym = node if isinstance(node, Sym) else None
+    if isinstance(node, Prod) and isinstance(node.items[0][1], Sym):
+        sym, j = merged(node.items, 0)
+        sym = sym if j == len(node.items) else None
+    if sym is None:
+        return None
+    return lookup(reading.tab, sym.head, sym.sub, sym.sup, reading.env)
+
+
+def _proved(scope: Scope, true: sp.Expr, claim: sp.Expr) -> bool:
+    if is_zero(claim - true):
+        return True
+    return is_zero(closed(scope, claim) - closed(scope, true))
+
+
+def closed(scope: Scope, expr: sp.Expr) -> sp.Expr:
+    """The closed form, also of the quantities of example c of a batch (a^{(1)}_1[2])."""
+    defs = dict(scope.definitions)
+    case = scope.net.case
+    if case is not None:
+        for c in range(1, CASES + 1):
+            defs.update(
+                {k.xreplace({case: c}): v.xreplace({case: c}) for k, v in scope.definitions.items()}
+            )
+    for _ in range(4 * scope.net.depth + 8):
+        new = expr.xreplace(defs)
+        if new == expr:
+            break
+        expr = new
+    return expr
+
+
+def _each(value: Val, f: object) -> Val:
+    assert callable(f)
+    if isinstance(value, Arr):
+        return Arr(value.m.applyfunc(f), value.shown)
+    return f(value)
+
+
+def _shape(value: Val) -> str:
+    if isinstance(value, Arr):
+        return f"{value.shown} is {value.dims}"
+    return "is a number"
+
+
+def _batch_note(ctx: Context) -> str:
+    if ctx.scope.net.case is None:
+        return ""
+    return f"entry by entry for a batch of {CASES} examples"
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
