@@ -107,9 +107,13 @@ def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Out
         raise ShapeMismatch(
             f"shape mismatch: the left side {_shape(true)}, the right side {_shape(rhs)}"
         )
+    net = ctx.scope.net
+    fixed: dict[sp.Expr, sp.Expr] = {}
     if ctx.learning_rate is not None:
-        lr = {ctx.scope.net.lr: ctx.learning_rate}
-        true, rhs = (_each(v, lambda x: x.xreplace(lr)) for v in (true, rhs))
+        fixed[net.lr] = ctx.learning_rate
+    if net.n_cases is not None:  # the notation's count of cases: the batch's size
+        fixed[net.n_cases] = sp.Integer(CASES)
+    true, rhs = (_each(v, lambda x: x.xreplace(fixed)) for v in (true, rhs))
     pairs = list(zip(entries(true), entries(rhs)))
     evaluated = True
     for (at, t), (_, c) in pairs:
@@ -168,10 +172,9 @@ def closed(scope: Scope, expr: sp.Expr) -> sp.Expr:
     defs = dict(scope.definitions)
     case = scope.net.case
     if case is not None:
+        per_case = {k: v for k, v in scope.definitions.items() if isinstance(k, sp.Indexed)}
         for c in range(1, CASES + 1):
-            defs.update(
-                {k.xreplace({case: c}): v.xreplace({case: c}) for k, v in scope.definitions.items()}
-            )
+            defs.update({k.xreplace({case: c}): v.xreplace({case: c}) for k, v in per_case.items()})
     for _ in range(4 * scope.net.depth + 8):
         new = expr.xreplace(defs)
         if new == expr:
