@@ -1,7 +1,8 @@
 """Read a claim in vector or matrix form into matrices (:mod:`symbackprop.verify.matrix`,
 :mod:`symbackprop.verify.shapes`) under one binding of its layer letters: names of the
 ``[matrices]`` table, products with their shape checks, ``\\odot``, functions entry by entry,
-``\\Sigma'(z)``, ``\\nabla_a C``, ``\\frac{\\partial C}{\\partial W}``, sums over a batch's examples.
+``\\Sigma'(z)``, ``\\nabla_a C``, ``\\frac{\\partial C}{\\partial W}``, sums over a batch's
+examples.
 :mod:`symbackprop.verify.vectors` judges the result."""
 
 from __future__ import annotations
@@ -206,7 +207,8 @@ class Reading:
             if j >= len(items) or items[j][0] != "":
                 raise ResolveError(f"{sym.text} needs an argument")
             arg = self.value(items[j][1])
-            return each(arg, lambda x: self.apply(value, x)), j + 1
+            shown = f"{sym.text}({_shown(arg)})"
+            return each(arg, lambda x: self.apply(value, x), shown), j + 1
         if not isinstance(value, sp.Basic):
             raise ResolveError(f"{sym.text} is not read in a vector form")
         return value, j

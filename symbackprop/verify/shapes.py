@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -35,7 +36,7 @@ class Arr:
         return f"{rows}×{cols}"
 
 
-Val = sp.Expr | Arr
+Val: TypeAlias = sp.Expr | Arr
 
 
 def arr(rows: list[list[sp.Expr]], shown: str) -> Arr:

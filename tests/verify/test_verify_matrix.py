@@ -1,0 +1,324 @@
+"""Vector and matrix forms: Nielsen's BP1-BP4 and Ng's vectorised dZ, dW, db, read under the
+orientation the notation declares and judged entry by entry.
+
+Every expected verdict comes from the independent mpmath oracle of ``tests/corpus`` (central
+differences of the loss, no SymPy, no symbackprop): the corpus's own cases, and the extra wrong
+variants below, written there the same way. The layers the tool judges a free l for are the
+oracle's range of l. The shape-mismatch diagnoses are pinned word for word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from symbackprop.errors import SymbackpropError
+from symbackprop.model.spec import NetworkSpec
+from symbackprop.verify.claim import Claim, Outcome, context
+from symbackprop.verify.steps import verify
+from tests.corpus.cases import case
+from tests.corpus.oracle import FAILS, HOLDS, Point, bindings, judge, matmul, matvec, points
+from tests.corpus.oracle import transpose as mtranspose
+from tests.corpus.texts import ng_vectorised as ng
+from tests.corpus.texts import nielsen
+
+NOTATIONS = Path(__file__).parent / "notations"
+LOSSES = {"half_sse": "half_sse", "ce": "cross_entropy"}
+
+
+def tool_spec(text: ModuleType, network: dict[str, Any], notation: str) -> NetworkSpec:
+    """The corpus text's network as a spec: Nielsen's BP1-BP4 are about one example's cost C_x
+    (no mean), Ng's about J, the mean over the batch."""
+    n = len(network["sizes"]) - 1
+    return NetworkSpec(
+        sizes=tuple(network["sizes"]),
+        activations=tuple(network["activations"]),
+        biases=(bool(network["biases"]),) * n,
+        gains=(False,) * n,
+        loss=LOSSES[network["loss"]],
+        mean=text is ng,
+        notation=str(NOTATIONS / notation),
+    )
+
+
+# -- extra wrong variants (oracle sides by hand, as in the corpus texts) --------------------
+
+
+def _bp1_no_slope(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    return nielsen.delta(net, net.L + 1, b["x"]), nielsen.grad_a(net, b["x"])
+
+
+def _bp1_product(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    column = [[v] for v in nielsen.grad_a(net, b["x"])]
+    slopes = [[v] for v in nielsen.sp(net, net.L + 1, b["x"])]
+    return nielsen.delta(net, net.L + 1, b["x"]), matmul(column, slopes)
+
+
+def _bp2_no_slope(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    l, x = b["l"], b["x"]
+    back = matvec(mtranspose(nielsen.w(net, l + 1)), nielsen.delta(net, l + 1, x))
+    return nielsen.delta(net, l, x), back
+
+
+def _bp4_untransposed(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    l, x = b["l"], b["x"]
+    grads = [
+        [net.dW(l - 1, j, k, case=x) for k in range(net.sizes[l - 2])]
+        for j in range(net.sizes[l - 1])
+    ]
+    column = [[v] for v in nielsen.delta(net, l, x)]
+    prev = [[v] for v in nielsen.a(net, l - 1, x)]
+    return grads, matmul(column, prev)
+
+
+def _bp2_product(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    l, x = b["l"], b["x"]
+    back = [[v] for v in matvec(mtranspose(nielsen.w(net, l + 1)), nielsen.delta(net, l + 1, x))]
+    slopes = [[v] for v in nielsen.sp(net, l, x)]
+    return nielsen.delta(net, l, x), matmul(back, slopes)
+
+
+def _ng_db_sum(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    return ng.db(net, 2), ng.row_sums(ng.dZ(net, 2))
+
+
+def _ng_dw_untransposed(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    return ng.dW(net, 2), ng.scale(matmul(ng.dZ(net, 2), ng.A(net, 1)), 1 / net.N)
+
+
+def _ng_dz1_product(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    back = matmul(mtranspose(net.W[2]), ng.dZ(net, 2))
+    return ng.dZ(net, 1), matmul(back, ng.gprime(net, 1))
+
+
+BP2 = {"l": "layers 2..L-1", "x": "training examples"}
+EXTRA_NIELSEN = [
+    case(
+        "nielsen-bp1-vector-missing-slope",
+        r"\delta^L = \nabla_a C",
+        FAILS,
+        _bp1_no_slope,
+        nielsen.X,
+        "missing activation derivative",
+    ),
+    case(
+        "nielsen-bp1-vector-product",
+        r"\delta^L = \nabla_a C \sigma'(z^L)",
+        FAILS,
+        _bp1_product,
+        nielsen.X,
+    ),
+    case(
+        "nielsen-bp2-vector-missing-slope",
+        r"\delta^l = (w^{l+1})^T \delta^{l+1}",
+        FAILS,
+        _bp2_no_slope,
+        BP2,
+        "missing activation derivative",
+    ),
+    case(
+        "nielsen-bp2-vector-product",
+        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \sigma'(z^l)",
+        FAILS,
+        _bp2_product,
+        BP2,
+    ),
+    case(
+        "nielsen-bp4-untransposed",
+        r"\frac{\partial C}{\partial w^l} = \delta^l a^{l-1}",
+        FAILS,
+        _bp4_untransposed,
+        {"l": "layers 2..L", "x": "training examples"},
+        "transposed indices",
+    ),
+]
+EXTRA_NG = [
+    case(
+        "ng-db2-no-average",
+        r"db^{[2]} = \sum_{i=1}^{m} dZ^{[2](i)}",
+        FAILS,
+        _ng_db_sum,
+        None,
+        "forgotten 1/m",
+    ),
+    case(
+        "ng-dw2-untransposed",
+        r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]}",
+        FAILS,
+        _ng_dw_untransposed,
+        None,
+        "transposed indices",
+    ),
+    case(
+        "ng-dz1-product",
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} g^{[1]\prime}(Z^{[1]})",
+        FAILS,
+        _ng_dz1_product,
+    ),
+]
+
+NIELSEN_IDS = (
+    "nielsen-forward-vector",
+    "nielsen-weighted-input-vector",
+    "nielsen-bp1-vector",
+    "nielsen-bp1-quadratic",
+    "nielsen-grad-a-quadratic",
+    "nielsen-bp1-sigma-prime-matrix",
+    "nielsen-bp2-vector",
+    "nielsen-bp2-sigma-prime-matrix",
+    "nielsen-bp4-matrix",
+    "nielsen-bp2-transposed",
+    "nielsen-bp1-sign-flip",
+)
+NG_IDS = (
+    "ng-z1",
+    "ng-a1-tanh",
+    "ng-z2",
+    "ng-a2-sigmoid",
+    "ng-dz2",
+    "ng-dw2",
+    "ng-db2",
+    "ng-dz1",
+    "ng-dz1-tanh",
+    "ng-dw1",
+    "ng-db1",
+    "ng-update-w2",
+    "ng-update-b1",
+    "ng-deep-forward",
+    "ng-deep-dZ",
+    "ng-deep-dW",
+    "ng-deep-db",
+    "ng-deep-dA-prev",
+    "ng-deep-dAL",
+    "ng-deep-dZL",
+    "ng-dz1-missing-gprime",
+    "ng-dw2-no-average",
+    "ng-deep-dA-prev-transposed",
+    "ng-dz2-sign",
+    "ng-update-w2-ascent",
+    "ng-deep-dW-preactivation",
+    "ng-deep-dZ1-wrong-layer",
+)
+
+
+def _pick(text: ModuleType, ids: tuple[str, ...]) -> list[dict[str, Any]]:
+    by_id = {c["id"]: c for c in text.CASES}
+    return [by_id[i] for i in ids]
+
+
+CASES = [
+    *[(nielsen, c, "nielsen.toml") for c in [*_pick(nielsen, NIELSEN_IDS), *EXTRA_NIELSEN]],
+    *[(ng, c, "ng.toml") for c in [*_pick(ng, NG_IDS), *EXTRA_NG]],
+]
+
+
+def judged(text: ModuleType, c: dict[str, Any], notation: str) -> list[Outcome]:
+    network = c.get("network", text.NETWORK)
+    ctx = context(tool_spec(text, network, notation))
+    return verify(ctx, Claim(c["latex"]), limits=None)
+
+
+@pytest.mark.parametrize(("text", "c", "notation"), CASES, ids=[c["id"] for _, c, _ in CASES])
+def test_verdict_is_the_oracles(text: ModuleType, c: dict[str, Any], notation: str) -> None:
+    expected = judge(c, c.get("network", text.NETWORK), text.RANGES)
+    assert expected == c["expect"]  # the recorded verdict is the oracle's
+    outcomes = judged(text, c, notation)
+    worst = min(o.verdict for o in outcomes)
+    assert str(worst) == expected, [o.diagnosis for o in outcomes]
+    if expected == HOLDS:
+        assert all(str(o.verdict) == HOLDS for o in outcomes)
+
+
+@pytest.mark.parametrize(
+    ("text", "c", "notation"),
+    [x for x in CASES if "l" in x[1]["free"]],
+    ids=[c["id"] for _, c, _ in CASES if "l" in c["free"]],
+)
+def test_free_layer_is_judged_where_the_oracle_ranges(
+    text: ModuleType, c: dict[str, Any], notation: str
+) -> None:
+    """A free l is judged for exactly the layers the oracle's range gives it."""
+    net = points(c.get("network", text.NETWORK))[0]
+    layers = {b["l"] for b in bindings(net, {"l": c["free"]["l"]}, text.RANGES)}
+    judged_layers = {o.binding for o in judged(text, c, notation)}
+    assert judged_layers == {f"l={v}" for v in sorted(layers)}
+
+
+# -- diagnoses: shapes that do not conform ---------------------------------------------------
+
+NIELSEN_NET = tool_spec(nielsen, nielsen.NETWORK, "nielsen.toml")
+NG_NET = tool_spec(ng, ng.NETWORK, "ng.toml")
+
+
+@pytest.mark.parametrize(
+    ("spec", "latex", "binding", "factor"),
+    [
+        (
+            NIELSEN_NET,
+            r"\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)",
+            "l=3",
+            r"shape mismatch: w^{4} is 2×3, \delta^{4} is 2×1",
+        ),
+        (
+            NIELSEN_NET,
+            r"\delta^L = \nabla_a C \sigma'(z^L)",
+            "",
+            r"shape mismatch: \nabla_{a} C is 2×1, \sigma'(z^{4}) is 2×1",
+        ),
+        (
+            NIELSEN_NET,
+            r"a^{l} = \sigma(w^l a^{l})",
+            "l=2",
+            r"shape mismatch: w^{2} is 3×2, a^{2} is 3×1",
+        ),
+        (
+            NG_NET,
+            r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]}",
+            "",
+            r"shape mismatch: dZ^{[2]} is 1×2, A^{[1]} is 4×2",
+        ),
+        (
+            NG_NET,
+            r"db^{[2]} = \frac{1}{m} dZ^{[2]}",
+            "",
+            r"shape mismatch: the left side db^{[2]} is 1×1, the right side dZ^{[2]} is 1×2",
+        ),
+    ],
+)
+def test_shape_mismatch_names_both_shapes(
+    spec: NetworkSpec, latex: str, binding: str, factor: str
+) -> None:
+    outcomes = verify(context(spec), Claim(latex), limits=None)
+    found = [o for o in outcomes if o.binding == binding]
+    assert found and str(found[0].verdict) == FAILS
+    assert found[0].factor == factor
+
+
+def test_orientation_in_out_and_rows(tmp_path: Path) -> None:
+    """Under the transposed declarations (W^l is n_{l-1} × n_l, vectors are rows) the row forms
+    hold and the column forms are shape mismatches. The row forms are the column forms
+    transposed, which the oracle's cases above check."""
+    text = (NOTATIONS / "nielsen.toml").read_text("utf-8")
+    rows = text.replace('weight_orientation = "out-in"', 'weight_orientation = "in-out"')
+    path = tmp_path / "rows.toml"
+    path.write_text(rows.replace('vectors = "column"', 'vectors = "row"'), "utf-8")
+    ctx = context(replace(NIELSEN_NET, notation=str(path)))
+    bp2 = r"\delta^l = (\delta^{l+1} (w^{l+1})^T) \odot \sigma'(z^l)"
+    for latex in (
+        bp2,
+        r"z^l = a^{l-1} w^l + b^l",
+        r"\frac{\partial C}{\partial w^l} = (a^{l-1})^T \delta^l",
+    ):
+        assert {str(o.verdict) for o in verify(ctx, Claim(latex), limits=None)} == {HOLDS}
+    column = verify(ctx, Claim(r"z^l = w^l a^{l-1} + b^l"), limits=None)
+    assert {str(o.verdict) for o in column} == {FAILS}
+    assert all(o.factor.startswith("shape mismatch: w^{") for o in column)
+
+
+def test_a_vector_claim_without_a_left_side_is_a_clear_error() -> None:
+    with pytest.raises(SymbackpropError, match="needs its left-hand side"):
+        verify(context(NIELSEN_NET), Claim(r"\nabla_a C \odot \sigma'(z^L)"), limits=None)
