@@ -26,7 +26,7 @@ from tests.corpus.oracle import transpose as mtranspose
 from tests.corpus.texts import ng_vectorised as ng
 from tests.corpus.texts import nielsen
 
-NOTATIONS = Path(__file__).parent / "notations"
+NOTATIONS = Path(__file__).parents[2] / "examples" / "notations"
 LOSSES = {"half_sse": "half_sse", "ce": "cross_entropy"}
 
 
@@ -211,8 +211,8 @@ def _pick(text: ModuleType, ids: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 CASES = [
-    *[(nielsen, c, "nielsen.toml") for c in [*_pick(nielsen, NIELSEN_IDS), *EXTRA_NIELSEN]],
-    *[(ng, c, "ng.toml") for c in [*_pick(ng, NG_IDS), *EXTRA_NG]],
+    *[(nielsen, c, "nielsen-vectors.toml") for c in [*_pick(nielsen, NIELSEN_IDS), *EXTRA_NIELSEN]],
+    *[(ng, c, "ng-vectorised.toml") for c in [*_pick(ng, NG_IDS), *EXTRA_NG]],
 ]
 
 
@@ -250,8 +250,8 @@ def test_free_layer_is_judged_where_the_oracle_ranges(
 
 # -- diagnoses: shapes that do not conform ---------------------------------------------------
 
-NIELSEN_NET = tool_spec(nielsen, nielsen.NETWORK, "nielsen.toml")
-NG_NET = tool_spec(ng, ng.NETWORK, "ng.toml")
+NIELSEN_NET = tool_spec(nielsen, nielsen.NETWORK, "nielsen-vectors.toml")
+NG_NET = tool_spec(ng, ng.NETWORK, "ng-vectorised.toml")
 
 
 @pytest.mark.parametrize(
@@ -302,7 +302,7 @@ def test_orientation_in_out_and_rows(tmp_path: Path) -> None:
     """Under the transposed declarations (W^l is n_{l-1} × n_l, vectors are rows) the row forms
     hold and the column forms are shape mismatches. The row forms are the column forms
     transposed, which the oracle's cases above check."""
-    text = (NOTATIONS / "nielsen.toml").read_text("utf-8")
+    text = (NOTATIONS / "nielsen-vectors.toml").read_text("utf-8")
     rows = text.replace('weight_orientation = "out-in"', 'weight_orientation = "in-out"')
     path = tmp_path / "rows.toml"
     path.write_text(rows.replace('vectors = "column"', 'vectors = "row"'), "utf-8")
