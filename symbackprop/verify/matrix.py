@@ -16,9 +16,10 @@ entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from string import Template
+from typing import TypeVar, cast
 
 import sympy as sp
 
@@ -29,6 +30,7 @@ from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError, Scope, latex_key, name_key
 from symbackprop.verify.shapes import Arr, arr
 
+T = TypeVar("T")
 PER_CASE = ("activation", "net", "delta", "dactivation", "input", "target")
 COUNT_LETTERS = ("m", "n", "N")
 
@@ -69,7 +71,25 @@ class Table:
         return range(self.first, self.first + self.depth + 1)
 
 
+_MEMO: dict[int, tuple[Scope, object]] = {}  # by the scope's identity (a Scope is not hashable)
+
+
+def memo(scope: Scope, key: str, make: Callable[[], T]) -> T:
+    """A value computed once per scope (the table, the definitions of a batch's examples)."""
+    slot = id(scope) * 31 + hash(key)
+    held = _MEMO.get(slot)
+    if held is None or held[0] is not scope:
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        held = _MEMO[slot] = (scope, make())
+    return cast("T", held[1])
+
+
 def table(scope: Scope) -> Table:
+    return memo(scope, "table", lambda: _table(scope))
+
+
+def _table(scope: Scope) -> Table:
     notation, depth = scope.notation, scope.spec.depth
     first = int(notation.top.get("first_layer", "0"))
     entries: dict[str, Entry] = {}

@@ -21,6 +21,7 @@ from symbackprop.verify.matrix import (
     is_matrix_claim,
     layout,
     lookup,
+    memo,
     merged,
     table,
 )
@@ -199,18 +200,24 @@ def _proved(scope: Scope, true: sp.Expr, claim: sp.Expr) -> bool:
 def closed(scope: Scope, expr: sp.Expr, levels: int | None = None) -> sp.Expr:
     """The closed form (or ``levels`` definitions down), also of the quantities of example c of
     a batch (a^{(1)}_1[2])."""
-    defs = dict(scope.definitions)
-    case = scope.net.case
-    if case is not None:
-        per_case = {k: v for k, v in scope.definitions.items() if isinstance(k, sp.Indexed)}
-        for c in range(1, CASES + 1):
-            defs.update({k.xreplace({case: c}): v.xreplace({case: c}) for k, v in per_case.items()})
+    defs = memo(scope, "definitions", lambda: _batch_definitions(scope))
     for _ in range(levels or 4 * scope.net.depth + 8):
         new = expr.xreplace(defs)
         if new == expr:
             break
         expr = new
     return expr
+
+
+def _batch_definitions(scope: Scope) -> dict[sp.Expr, sp.Expr]:
+    """The network's definitions, and those of each example of the batch."""
+    defs = dict(scope.definitions)
+    case = scope.net.case
+    if case is not None:
+        per_case = {k: v for k, v in scope.definitions.items() if isinstance(k, sp.Indexed)}
+        for c in range(1, CASES + 1):
+            defs.update({k.xreplace({case: c}): v.xreplace({case: c}) for k, v in per_case.items()})
+    return defs
 
 
 def _each(value: Val, f: object) -> Val:
