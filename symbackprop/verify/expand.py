@@ -161,18 +161,22 @@ class Reading:
     # -- products -------------------------------------------------------------------------
     def prod(self, node: Prod) -> Val:
         items = node.items
-        vals: list[tuple[str, Val]] = []
+        vals: list[tuple[str, Val | None]] = []  # None: a vector of ones, sized by its neighbour
         i = 0
         while i < len(items):
             op, item = items[i]
-            if not isinstance(item, Sym):
+            if is_ones(item):
+                vals.append((op, None))
+                i += 1
+            elif not isinstance(item, Sym):
                 vals.append((op, self.value(item)))
                 i += 1
-                continue
-            value, i = self.name_at(items, i)
-            vals.append((op, value))
-        result = vals[0][1]
-        for op, v in vals[1:]:
+            else:
+                value, i = self.name_at(items, i)
+                vals.append((op, value))
+        sized = [(op, ones_beside(vals, k) if v is None else v) for k, (op, v) in enumerate(vals)]
+        result = sized[0][1]
+        for op, v in sized[1:]:
             result = combine(result, v, op)
         return result
 
@@ -281,6 +285,28 @@ class Reading:
         del self.env[node.var]
         assert total is not None
         return total
+
+
+ONES = ("\\mathbf{1}", "\\vec{1}", "\\boldsymbol{1}", "\\bm{1}", "\\mathbb{1}")
+
+
+def is_ones(node: Node) -> bool:
+    """``\\mathbf{1}``, ``\\mathbf{1}_m``, ``\\mathbf{1}^T``: a vector of ones (a sum over the batch
+    written as a product)."""
+    if isinstance(node, Transpose):
+        node = node.body
+    return isinstance(node, Sym) and node.head in ONES and node.sup is None and not node.primes
+
+
+def ones_beside(vals: list[tuple[str, Val | None]], k: int) -> Arr:
+    """The vector of ones at factor k: a column after a matrix (A 1), a row before one (1^T A)."""
+    before = vals[k - 1][1] if k > 0 else None
+    after = vals[k + 1][1] if k + 1 < len(vals) else None
+    if isinstance(before, Arr):
+        return Arr(sp.ImmutableMatrix.ones(before.shape[1], 1), "1")
+    if isinstance(after, Arr):
+        return Arr(sp.ImmutableMatrix.ones(1, after.shape[0]), "1^T")
+    raise ResolveError("a vector of ones needs a matrix beside it (dZ \\mathbf{1})")
 
 
 def combine(a: Val, b: Val, op: str) -> Val:

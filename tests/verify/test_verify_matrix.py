@@ -95,6 +95,41 @@ def _ng_dz1_product(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
     return ng.dZ(net, 1), matmul(back, ng.gprime(net, 1))
 
 
+def _ng_db_ones(average: bool) -> Any:
+    def sides(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+        summed = matmul(ng.dZ(net, 1), [[1]] * net.N)
+        return ng.db(net, 1), ng.scale(summed, 1 / net.N) if average else summed
+
+    return sides
+
+
+# Examples as rows (rows-batch.toml): every matrix is the transpose of Ng's, W is in-out.
+def _rows_z1(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    z = ng.add_b(matmul(net.W[1], ng.A(net, 0)), net.b[1])
+    return mtranspose(ng.Z(net, 1)), mtranspose(z)
+
+
+def _rows_dz1(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    back = matmul(mtranspose(net.W[2]), ng.dZ(net, 2))
+    return mtranspose(ng.dZ(net, 1)), mtranspose(
+        ng.ew(back, ng.A(net, 1), lambda p, a: p * (1 - a**2))
+    )
+
+
+def _rows_dw2(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    return mtranspose(ng.dW(net, 2)), mtranspose(ng._dW_formula(net, 2))
+
+
+def _rows_db1(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    summed = matmul([[1] * net.N], mtranspose(ng.dZ(net, 1)))
+    return mtranspose(ng.db(net, 1)), ng.scale(summed, 1 / net.N)
+
+
+def _rows_dw2_columns(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+    # dZ^{[2]} A^{[1]T} with the row matrices: (m x 1)(4 x m) does not conform
+    return mtranspose(ng.dW(net, 2)), matmul(mtranspose(ng.dZ(net, 2)), ng.A(net, 1))
+
+
 BP2 = {"l": "layers 2..L-1", "x": "training examples"}
 EXTRA_NIELSEN = [
     case(
@@ -159,6 +194,34 @@ EXTRA_NG = [
         FAILS,
         _ng_dz1_product,
     ),
+    case("ng-db1-ones", r"db^{[1]} = \frac{1}{m} dZ^{[1]} \mathbf{1}", HOLDS, _ng_db_ones(True)),
+    case(
+        "ng-db1-ones-no-average",
+        r"db^{[1]} = dZ^{[1]} \mathbf{1}",
+        FAILS,
+        _ng_db_ones(False),
+        None,
+        "forgotten 1/m",
+    ),
+]
+EXTRA_ROWS = [
+    case("rows-z1", r"Z^{[1]} = X W^{[1]} + b^{[1]}", HOLDS, _rows_z1),
+    case(
+        "rows-dz1",
+        r"dZ^{[1]} = dZ^{[2]} (W^{[2]})^T \odot (1 - (A^{[1]})^2)",
+        HOLDS,
+        _rows_dz1,
+    ),
+    case("rows-dw2", r"dW^{[2]} = \frac{1}{m} (A^{[1]})^T dZ^{[2]}", HOLDS, _rows_dw2),
+    case("rows-db1", r"db^{[1]} = \frac{1}{m} \mathbf{1}^T dZ^{[1]}", HOLDS, _rows_db1),
+    case(
+        "rows-dw2-column-form",
+        r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]T}",
+        FAILS,
+        _rows_dw2_columns,
+        None,
+        "transposed indices",
+    ),
 ]
 
 NIELSEN_IDS = (
@@ -213,6 +276,7 @@ def _pick(text: ModuleType, ids: tuple[str, ...]) -> list[dict[str, Any]]:
 CASES = [
     *[(nielsen, c, "nielsen-vectors.toml") for c in [*_pick(nielsen, NIELSEN_IDS), *EXTRA_NIELSEN]],
     *[(ng, c, "ng-vectorised.toml") for c in [*_pick(ng, NG_IDS), *EXTRA_NG]],
+    *[(ng, c, "rows-batch.toml") for c in EXTRA_ROWS],
 ]
 
 
