@@ -242,6 +242,8 @@ VECTOR_TOKENS = [
     "db^{[2]}",
     "dW^{[1]}",
     "X",
+    r"\mathbf{1}",
+    r"\mathbf{1}^T",
     "Y",
     "m",
     r"\frac{1}{m}",

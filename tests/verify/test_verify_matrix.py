@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from symbackprop.errors import SymbackpropError
+from symbackprop.audit.auditor import audit
+from symbackprop.errors import NotationError, SymbackpropError
+from symbackprop.model.notation import notation_from_toml
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.verify.claim import Claim, Outcome, context
 from symbackprop.verify.steps import verify
@@ -386,3 +388,39 @@ def test_orientation_in_out_and_rows(tmp_path: Path) -> None:
 def test_a_vector_claim_without_a_left_side_is_a_clear_error() -> None:
     with pytest.raises(SymbackpropError, match="needs its left-hand side"):
         verify(context(NIELSEN_NET), Claim(r"\nabla_a C \odot \sigma'(z^L)"), limits=None)
+
+
+def test_audit_reads_vector_forms() -> None:
+    """A document's vector forms are judged as verify judges them (the verdicts: the oracle's
+    for ng-dz2, ng-dw2, ng-dz1-tanh above; the last is a shape mismatch)."""
+    document = "\n\n".join(
+        f"$${latex}$$"
+        for latex in (
+            r"dZ^{[2]} = A^{[2]} - Y",
+            r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]T}",
+            r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * (1 - (A^{[1]})^2)",
+            r"db^{[1]} = \frac{1}{m} dZ^{[1]}",
+        )
+    )
+    rows = audit(context(NG_NET), document, limits=None)
+    assert [r.status for r in rows] == [HOLDS, HOLDS, HOLDS, FAILS]
+    assert "shape mismatch: the left side db^{[1]} is 4×1, the right side dZ^{[1]} is 4×2" in (
+        rows[-1].detail
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('vectors = "columns"', "'vectors' must be one of column, row"),
+        ('weight_orientation = "rows"', "'weight_orientation' must be one of in-out, out-in"),
+        ('batch = "column"', "'batch' must be one of columns, rows"),
+        ('first_layer = "2"', "'first_layer' must be one of 0, 1"),
+        ("[matrices]\n'W^{$l}' = \"weights\"", "[matrices] 'W^{$l}' = 'weights'; a kind is one of"),
+        ("[matrices]\n'W^{$j}' = \"weight\"", "uses $j; it may use $l"),
+    ],
+)
+def test_bad_shape_keys_are_one_clear_line(extra: str, message: str) -> None:
+    with pytest.raises(NotationError) as err:
+        notation_from_toml(f'name = "x"\n{extra}\n', "x.toml")
+    assert message in str(err.value) and "\n" not in str(err.value)
