@@ -49,6 +49,11 @@ def verify_matrix(
 ) -> list[Outcome]:
     """One outcome per step and binding of the layer letters; bindings where a name has no
     layer of the network are skipped, and the remark says which."""
+    if claim.kind not in (None, "equation", "new"):
+        raise SymbackpropError(
+            f"a claim in vector form compares its two sides (kind equation, or new for W := ...),"
+            f" but --kind is {claim.kind}"
+        )
     scope = ctx.scope
     tab = table(scope)
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]

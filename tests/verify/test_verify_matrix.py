@@ -388,6 +388,12 @@ def test_orientation_in_out_and_rows(tmp_path: Path) -> None:
 def test_a_vector_claim_without_a_left_side_is_a_clear_error() -> None:
     with pytest.raises(SymbackpropError, match="needs its left-hand side"):
         verify(context(NIELSEN_NET), Claim(r"\nabla_a C \odot \sigma'(z^L)"), limits=None)
+    with pytest.raises(SymbackpropError, match="but --kind is gradient"):
+        verify(context(NIELSEN_NET), Claim(r"\delta^L = \nabla_a C", kind="gradient"), limits=None)
+    with pytest.raises(SymbackpropError, match="exist at no layer"):
+        verify(context(NIELSEN_NET), Claim(r"a^{9} = z^{9}"), limits=None)
+    with pytest.raises(SymbackpropError, match="too many bindings"):
+        verify(context(NIELSEN_NET), Claim(r"a^{p} = a^{q} + a^{r} + a^{s}"), limits=None)
 
 
 def test_audit_reads_vector_forms() -> None:
