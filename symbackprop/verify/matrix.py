@@ -237,10 +237,21 @@ def is_matrix_claim(scope: Scope, nodes: list[Node]) -> bool:
                     return True
             if sym.head not in tab.heads and not any(sym.head.endswith(h) for h in tab.heads):
                 continue
-            env = {letter: tab.first for letter in layer_letters(sym)}
-            if lookup(tab, sym.head, sym.sub, sym.sup, env) is not None:
+            if _matrix_name(tab, sym):
                 return True
     return False
+
+
+def _matrix_name(tab: Table, sym: Sym) -> bool:
+    """A matrix name at some layer; or one with a layer the network does not have (a^{9}: an
+    error, not a power of a variable)."""
+    letters = layer_letters(sym)
+    for written in tab.written_layers:
+        env = dict.fromkeys(letters, written)
+        if lookup(tab, sym.head, sym.sub, sym.sup, env) is not None:
+            return True
+    layer = layer_value(split_sup(sym.sup)[0], dict.fromkeys(letters, tab.first))
+    return layer is not None and layered(tab, sym.head, sym.sub, {})
 
 
 def free_layers(scope: Scope, nodes: list[Node]) -> list[str]:
