@@ -31,7 +31,6 @@ from symbackprop.verify.scope import ResolveError, Scope, latex_key, name_key
 from symbackprop.verify.shapes import Arr, arr
 
 T = TypeVar("T")
-PER_CASE = ("activation", "net", "delta", "dactivation", "input", "target")
 COUNT_LETTERS = ("m", "n", "N")
 
 
@@ -317,10 +316,7 @@ class Quantities:
 
     def param(self, kind: str, layer: int, j: int, k: int | None) -> sp.Expr:
         pid = f"w{layer}_{j}_{k}" if kind in ("weight", "dweight") else f"b{layer}_{j}"
-        try:
-            symbol = self.scope.net.param(pid).symbol
-        except Exception:
-            raise ResolveError(f"layer {layer} has no biases in this spec") from None
+        symbol = self.scope.net.param(pid).symbol
         return self.gradient(pid) if kind in ("dweight", "dbias") else symbol
 
 
@@ -386,6 +382,8 @@ def build(q: Quantities, lay: Layout, named: Named, example: int | None) -> Arr:
         m = arr(rows, entry.shown)
         return Arr(m.m if lay.weights_out_in else m.m.T, entry.shown)
     if kind in ("bias", "dbias"):
+        if not q.scope.spec.biases[layer - 1]:
+            raise ResolveError(f"{entry.shown}: this spec has no biases in that layer")
         return vector([q.param(kind, layer, j, None) for j in range(1, n + 1)], lay, entry.shown)
     values = [q.unit(kind, layer, j) for j in range(1, n + 1)]
     if not lay.batched:

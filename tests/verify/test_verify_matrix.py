@@ -430,3 +430,12 @@ def test_bad_shape_keys_are_one_clear_line(extra: str, message: str) -> None:
     with pytest.raises(NotationError) as err:
         notation_from_toml(f'name = "x"\n{extra}\n', "x.toml")
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_bias_the_spec_lacks_is_named() -> None:
+    spec = replace(NIELSEN_NET, biases=(False,) * 3)
+    with pytest.raises(SymbackpropError, match=r"b\^\{2\}: this spec has no biases in that layer"):
+        verify(context(spec), Claim(r"z^l = w^l a^{l-1} + b^l"), limits=None)
+    assert {
+        str(o.verdict) for o in verify(context(spec), Claim(r"z^l = w^l a^{l-1}"), limits=None)
+    } == {HOLDS}
