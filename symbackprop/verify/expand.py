@@ -154,7 +154,8 @@ class Reading:
         kind = GRADIENT_OF.get(named.entry.kind)
         if kind is None:
             raise ResolveError(f"the derivative by {named.entry.shown} is not read in vector form")
-        shown = f"∂E/∂{named.entry.shown}"
+        error = self.scope.notation.get("error") or "E"
+        shown = f"\\partial {error}/\\partial {named.entry.shown}"
         entry = Entry(kind, named.entry.layer, shown)
         return build(self.q, self.lay, Named(entry), None)
 

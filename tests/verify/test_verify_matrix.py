@@ -439,3 +439,16 @@ def test_a_bias_the_spec_lacks_is_named() -> None:
     assert {
         str(o.verdict) for o in verify(context(spec), Claim(r"z^l = w^l a^{l-1}"), limits=None)
     } == {HOLDS}
+
+
+def test_a_gradient_side_is_named_in_the_notation() -> None:
+    """∂C/∂z^l against δ^{l+1}: the right shapes only where n_l = n_{l+1} (l = 2, where the
+    values differ), a shape mismatch at l = 3."""
+    outcomes = verify(
+        context(NIELSEN_NET), Claim(r"\frac{\partial C}{\partial z^l} = \delta^{l+1}"), limits=None
+    )
+    assert [(o.binding, str(o.verdict)) for o in outcomes] == [("l=2", FAILS), ("l=3", FAILS)]
+    assert outcomes[1].factor == (
+        r"shape mismatch: the left side \partial C/\partial z^{3} is 3×1, the right side"
+        r" \delta^{4} is 2×1"
+    )
