@@ -173,6 +173,18 @@ EXTRA_NIELSEN = [
         "transposed indices",
     ),
 ]
+EXTRA_NIELSEN.append(
+    case(
+        "nielsen-dz-next-delta",
+        r"\frac{\partial C}{\partial z^l} = \delta^{l+1}",
+        FAILS,
+        lambda net, b: (
+            [net.dz(b["l"] - 1, j, b["x"]) for j in range(net.sizes[b["l"] - 1])],
+            nielsen.delta(net, b["l"] + 1, b["x"]),
+        ),
+        BP2,
+    )
+)
 EXTRA_NG = [
     case(
         "ng-db2-no-average",
@@ -442,8 +454,8 @@ def test_a_bias_the_spec_lacks_is_named() -> None:
 
 
 def test_a_gradient_side_is_named_in_the_notation() -> None:
-    """∂C/∂z^l against δ^{l+1}: the right shapes only where n_l = n_{l+1} (l = 2, where the
-    values differ), a shape mismatch at l = 3."""
+    """∂C/∂z^l against δ^{l+1} (nielsen-dz-next-delta above: the oracle's verdict): the shapes
+    agree only where n_l = n_{l+1} (l = 2), a shape mismatch at l = 3."""
     outcomes = verify(
         context(NIELSEN_NET), Claim(r"\frac{\partial C}{\partial z^l} = \delta^{l+1}"), limits=None
     )
