@@ -33,6 +33,7 @@ from symbackprop.verify.numeric import (
     is_zero,
     network_counterexample,
     random_point,
+    ratio_of,
 )
 from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
@@ -42,6 +43,8 @@ from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, add, entries, sam
 __all__ = ["is_matrix_claim", "verify_matrix"]
 
 MAX_SHOWN = 400  # characters of LaTeX: longer entries are shown by their values only
+MAX_RATIO = 120  # characters of a ratio claim/true worth showing
+MAX_RATIO_OPS = 400  # entries larger than this are not divided
 
 
 def verify_matrix(
@@ -146,6 +149,7 @@ def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Out
         return replace(
             base,
             verdict=Verdict.FAILS,
+            ratio=_ratio(ctx, t, c),
             correct="" if long else shown_t,
             factor=f"entry {at} differs" + ("" if long else f": claim {shown_c}"),
             counterexample=network_counterexample(ctx, t, c) or "",
@@ -202,6 +206,18 @@ def _lhs_name(reading: Reading, node: Node) -> Named | None:
     if sym is None:
         return None
     return lookup(reading.tab, sym.head, sym.sub, sym.sup, reading.env)
+
+
+def _ratio(ctx: Context, true: sp.Expr, claim: sp.Expr) -> str:
+    """claim/true of the differing entry, when it is short (-1: the sign; 2: a factor)."""
+    if sp.count_ops(true) + sp.count_ops(claim) > MAX_RATIO_OPS:
+        return ""
+    ratio = ratio_of(claim, true)
+    shown = ctx.show(ratio) if ratio is not None else ""
+    if ctx.scope.net.case is not None and ratio in (CASES, sp.Rational(1, CASES)):
+        count = ctx.scope.notation.get("cases") or "n"
+        shown += f" (the batch size {count} = {CASES})"
+    return shown if len(shown) <= MAX_RATIO else ""
 
 
 def _same(true: sp.Expr, claim: sp.Expr) -> bool:

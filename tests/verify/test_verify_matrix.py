@@ -464,3 +464,20 @@ def test_a_gradient_side_is_named_in_the_notation() -> None:
         r"shape mismatch: the left side \partial C/\partial z^{3} is 3×1, the right side"
         r" \delta^{4} is 2×1"
     )
+
+
+@pytest.mark.parametrize(
+    ("latex", "ratio"),
+    [
+        (r"dZ^{[2]} = Y - A^{[2]}", "-1"),  # ng-dz2-sign
+        (r"dW^{[2]} = dZ^{[2]} A^{[1]T}", "2 (the batch size m = 2)"),  # ng-dw2-no-average
+        (r"db^{[1]} = dZ^{[1]} \mathbf{1}", "2 (the batch size m = 2)"),  # ng-db1-ones-no-average
+    ],
+)
+def test_a_differing_entry_gets_its_ratio(latex: str, ratio: str) -> None:
+    """The verdicts are the oracle's (the cases named above); the ratio claim/true of the first
+    differing entry is pinned."""
+    (outcome,) = verify(context(NG_NET), Claim(latex), limits=None)
+    assert str(outcome.verdict) == FAILS
+    assert outcome.ratio == ratio
+    assert outcome.factor.startswith("entry (1, 1) differs")
