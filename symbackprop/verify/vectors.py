@@ -33,7 +33,6 @@ from symbackprop.verify.numeric import (
     is_zero,
     network_counterexample,
     random_point,
-    ratio_of,
 )
 from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
@@ -43,8 +42,7 @@ from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, add, entries, sam
 __all__ = ["is_matrix_claim", "verify_matrix"]
 
 MAX_SHOWN = 400  # characters of LaTeX: longer entries are shown by their values only
-MAX_RATIO = 120  # characters of a ratio claim/true worth showing
-MAX_RATIO_OPS = 400  # entries larger than this are not divided
+MAX_DENOMINATOR = 1000  # a constant ratio claim/true is shown as a fraction up to this
 
 
 def verify_matrix(
@@ -209,15 +207,27 @@ def _lhs_name(reading: Reading, node: Node) -> Named | None:
 
 
 def _ratio(ctx: Context, true: sp.Expr, claim: sp.Expr) -> str:
-    """claim/true of the differing entry, when it is short (-1: the sign; 2: a factor)."""
-    if sp.count_ops(true) + sp.count_ops(claim) > MAX_RATIO_OPS:
+    """claim/true of the differing entry when it is a constant (-1: the sign; 2: a factor, such
+    as the batch size): the same number at two random points, written as a small fraction."""
+    values = []
+    for seed in (POINTS, POINTS + 1):  # points of their own: the counterexample's may be 0
+        try:
+            t, c = evaluate_at(ctx, sp.ImmutableMatrix([true, claim]), random_point(ctx, seed))
+        except KeyError:
+            return ""
+        if not (t.is_number and c.is_number) or t == 0:
+            return ""
+        values.append(c / t)
+    if differs(values[0], values[1]):
         return ""
-    ratio = ratio_of(claim, true)
-    shown = ctx.show(ratio) if ratio is not None else ""
+    ratio = sp.nsimplify(values[0], rational=True, tolerance=sp.Float(10) ** (-DPS + 10))
+    if not isinstance(ratio, sp.Rational) or abs(ratio.q) > MAX_DENOMINATOR:
+        return ""
+    shown = ctx.show(ratio)
     if ctx.scope.net.case is not None and ratio in (CASES, sp.Rational(1, CASES)):
         count = ctx.scope.notation.get("cases") or "n"
         shown += f" (the batch size {count} = {CASES})"
-    return shown if len(shown) <= MAX_RATIO else ""
+    return shown
 
 
 def _same(true: sp.Expr, claim: sp.Expr) -> bool:
