@@ -40,7 +40,34 @@ TOP_KEYS: dict[str, set[str]] = {
     "error_term": {"j"},
     # how a name of several letters (SSE, NdInpt) prints: mathit (default), mathrm or plain
     "multiletter": set(),
+    # vector and matrix forms (symbackprop verify, the [matrices] table): see SHAPE_KEYS
+    "weight_orientation": set(),
+    "vectors": set(),
+    "batch": set(),
 }
+# The values the shape keys take (the first is the default): W^l is n_l x n_{l-1} ("out-in")
+# or its transpose; a layer's vector is a column or a row; a batch has its examples as
+# columns or rows (the input layer's number is OPTION_KEYS' first_layer).
+SHAPE_KEYS: dict[str, tuple[str, ...]] = {
+    "weight_orientation": ("out-in", "in-out"),
+    "vectors": ("column", "row"),
+    "batch": ("columns", "rows"),
+}
+# The quantities a [matrices] name may stand for: a layer's activations, net inputs, biases,
+# weights, error signals dE/dz (delta) and the gradients dE/da, dE/dW, dE/db; the input and
+# the target (no $l).
+MATRIX_KINDS = (
+    "activation",
+    "net",
+    "bias",
+    "weight",
+    "delta",
+    "dactivation",
+    "dweight",
+    "dbias",
+    "input",
+    "target",
+)
 MULTILETTER_STYLES = ("mathit", "mathrm", "plain")
 LAYER_KEYS: dict[str, set[str]] = {
     "weight": {"l", "j", "k"},
@@ -105,6 +132,8 @@ class Notation:
     counts: Mapping[str, int] = field(default_factory=dict)
     generic: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
+    # vector and matrix names (symbackprop verify): a LaTeX template with $l -> a quantity kind
+    matrices: Mapping[str, str] = field(default_factory=dict)
 
     def option(self, key: str) -> str | None:
         """A layer-numbering key (:data:`OPTION_KEYS`), or its default."""
@@ -318,6 +347,10 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
             lists[key] = _letter_list(where, key, value)
         elif key in TOP_KEYS:
             top[key] = _check_template(where, key, value, TOP_KEYS[key])
+            if key in SHAPE_KEYS and value not in SHAPE_KEYS[key]:
+                raise NotationError(
+                    f"{where}: '{key}' must be one of {choices(SHAPE_KEYS[key])}, got {value!r:.40}"
+                )
             if key == "multiletter" and value not in MULTILETTER_STYLES:
                 raise NotationError(
                     f"{where}: 'multiletter' must be one of {choices(MULTILETTER_STYLES)}, "
@@ -352,6 +385,13 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
                 + ["layer", "layers", "names", *READER_KEYS]
             )
             raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
+    for name, kind in reader["matrices"].items():
+        _check_template(where, f"matrices.{name}", name, {"l"})
+        if kind not in MATRIX_KINDS:
+            raise NotationError(
+                f"{where}: [matrices] {name!r:.40} = {kind!r:.40}; a kind is one of"
+                f" {choices(MATRIX_KINDS)}"
+            )
     if "residual" in top and top["residual"] not in RESIDUALS:
         raise NotationError(
             f"{where}: residual must be one of {choices(RESIDUALS)}, got {top['residual']!r}"
@@ -398,7 +438,12 @@ def _letter_list(where: str, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-READER_KEYS: dict[str, type] = {"aliases": str, "counts": int, "generic": str}
+READER_KEYS: dict[str, type] = {
+    "aliases": str,
+    "counts": int,
+    "generic": str,
+    "matrices": str,
+}
 
 
 def _reader_table(where: str, key: str, value: Any) -> dict[str, Any]:

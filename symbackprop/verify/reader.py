@@ -240,6 +240,8 @@ def _split_primes(sup: Script) -> tuple[Script | None, int]:
     expr: Node | None = None
     if isinstance(sup.expr, Prod) and len(sup.expr.items) == 2:
         expr = sup.expr.items[0][1]
+    elif isinstance(sup.expr, Scripted) and sup.expr.sub is None and sup.expr.sup is None:
+        expr = sup.expr.base  # g^{[1]'}: the tag [1] carries the prime
     return Script(tuple(tokens), expr, rest.strip()), primes
 
 

@@ -54,6 +54,7 @@ from symbackprop.verify.reader import Alt, Node, Sym, walk
 from symbackprop.verify.resolver import Resolver, resolver
 from symbackprop.verify.scope import FUNCTION_HEADS, ResolveError, Scope, UnknownName
 from symbackprop.verify.values import bindings, free_variables, is_vector
+from symbackprop.verify.vectors import is_matrix_claim, verify_matrix
 
 # -- the steps of a claim ------------------------------------------------------------
 
@@ -123,6 +124,8 @@ def verify_steps(
     ``local`` names the document defines)."""
 
     scope = ctx.scope
+    if is_matrix_claim(scope, [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs]):
+        return verify_matrix(ctx, claim, steps, strict)  # vector and matrix forms, entry by entry
     ints, named = fixed_binding(ctx, claim.bind)
     named = {**(local or {}), **named}
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]

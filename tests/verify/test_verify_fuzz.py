@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbackprop.errors import SymbackpropError
-from symbackprop.model.spec import preset
+from symbackprop.model.spec import NetworkSpec, preset
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.reader import parse
 from symbackprop.verify.steps import verify
@@ -183,3 +184,117 @@ def test_arbitrary_text_never_crashes_the_reader(text: str) -> None:
         parse(text)
     except SymbackpropError as exc:
         assert str(exc)
+
+
+# -- vector and matrix forms (notations with a [matrices] table) ----------------------------
+
+NOTATIONS = Path(__file__).parents[2] / "examples" / "notations"
+VECTOR_CTX = {
+    "nielsen": context(
+        NetworkSpec(
+            sizes=(2, 3, 3, 2),
+            activations=("sigmoid",) * 3,
+            biases=(True,) * 3,
+            gains=(False,) * 3,
+            notation=str(NOTATIONS / "nielsen-vectors.toml"),
+        )
+    ),
+    "ng": context(
+        NetworkSpec(
+            sizes=(3, 4, 1),
+            activations=("tanh", "sigmoid"),
+            biases=(True,) * 2,
+            gains=(False,) * 2,
+            loss="cross_entropy",
+            mean=True,
+            notation=str(NOTATIONS / "ng-vectorised.toml"),
+        )
+    ),
+}
+VECTOR_FORMS = [
+    ("nielsen", r"\delta^L = \nabla_a C \odot \sigma'(z^L)"),
+    ("nielsen", r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)"),
+    ("nielsen", r"\delta^l = \Sigma'(z^l) (w^{l+1})^T \delta^{l+1}"),
+    ("nielsen", r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l-1})^T"),
+    ("nielsen", r"a^{l} = \sigma(w^l a^{l-1}+b^l)"),
+    ("ng", r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]T}"),
+    ("ng", r"db^{[1]} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[1](i)}"),
+    ("ng", r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})"),
+    ("ng", r"W^{[2]} := W^{[2]} - \alpha \frac{1}{m} dZ^{[2]} A^{[1]T}"),
+]
+VECTOR_TOKENS = [
+    "a^l",
+    "a^{l-1}",
+    "w^{l+1}",
+    r"\delta^L",
+    r"\delta^{l+1}",
+    "z^l",
+    "b^l",
+    "y",
+    r"\nabla_a C",
+    r"\Sigma'",
+    "W^{[2]T}",
+    "W^{[l]}",
+    "dZ^{[1]}",
+    "dZ^{[l](i)}",
+    "A^{[1]}",
+    "A^{[0]}",
+    "db^{[2]}",
+    "dW^{[1]}",
+    "X",
+    r"\mathbf{1}",
+    r"\mathbf{1}^T",
+    "Y",
+    "m",
+    r"\frac{1}{m}",
+    r"\sum_{i=1}^{m}",
+    r"\odot",
+    "^T",
+    "*",
+    "=",
+    ":=",
+    "(",
+    ")",
+    "+",
+    "-",
+    r"\sigma'",
+    r"g^{[1]\prime}",
+    r"\tanh",
+    "^2",
+    "1",
+    " ",
+]
+VECTOR_LIMIT = 10.0  # a claim on a whole layer is several scalar claims
+
+
+def _check_vector(which: str, text: str) -> None:
+    start = time.perf_counter()
+    try:
+        outcomes = verify(VECTOR_CTX[which], Claim(text), strict=True, limits=None)
+        assert outcomes
+    except SymbackpropError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    assert time.perf_counter() - start < VECTOR_LIMIT, text
+
+
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.sampled_from(VECTOR_FORMS),
+    st.integers(0, 70),
+    st.integers(0, 6),
+    st.sampled_from([*VECTOR_TOKENS, "", "@", "}}", "\\"]),
+)
+def test_mutated_vector_forms(form: tuple[str, str], at: int, cut: int, insert: str) -> None:
+    which, base = form
+    at = min(at, len(base))
+    _check_vector(which, base[:at] + insert + base[at + cut :])
+
+
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.sampled_from(["nielsen", "ng"]), st.lists(st.sampled_from(VECTOR_TOKENS), max_size=12))
+def test_vector_token_soup(which: str, tokens: list[str]) -> None:
+    _check_vector(which, "".join(tokens))

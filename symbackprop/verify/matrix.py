@@ -1,0 +1,401 @@
+"""Vector and matrix forms: a layer's names without unit indices (``a^l``, ``W^{[l]}``,
+``dZ^{[l]}``) read as vectors and matrices under the orientation the notation declares.
+
+A notation names them in its ``[matrices]`` table (a LaTeX template with ``$l`` -> a kind of
+quantity, :data:`symbackprop.model.notation.MATRIX_KINDS`) and declares the orientation with
+``weight_orientation`` (W^l is n_l × n_{l-1}, "out-in", or its transpose, "in-out"),
+``vectors`` (a layer's vector is a "column" or a "row"), ``batch`` (with a mean over cases,
+a layer's quantities of all examples form a matrix with the examples as "columns" or "rows")
+and ``first_layer`` (the number of the input layer: 0, or 1 as in Nielsen's book).
+
+With a mean over cases the batch has :data:`symbackprop.verify.numeric.CASES` examples; the
+count letter of the notation (its ``cases`` name, or m, n, N) is that number there.
+:mod:`symbackprop.verify.expand` reads a claim's nodes into these values and judges it entry by
+entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from string import Template
+from typing import TypeVar, cast
+
+import sympy as sp
+
+from symbackprop.backprop.forms import deltas
+from symbackprop.verify.numeric import CASES, unroll
+from symbackprop.verify.reader import Add, Group, Node, Num, Prod, Script, Sym, parse, walk
+from symbackprop.verify.resolver import Resolver
+from symbackprop.verify.scope import ResolveError, Scope, latex_key, name_key
+from symbackprop.verify.shapes import Arr, arr
+
+T = TypeVar("T")
+COUNT_LETTERS = ("m", "n", "N")
+
+
+class OutOfRange(ResolveError):  # noqa: N818 - a public name, raised here, caught by the judge
+    """A matrix name at a layer the network does not have (w^{l+1} for the last l)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One name of the ``[matrices]`` table at one layer."""
+
+    kind: str
+    layer: int | None  # the network's layer (1 = first hidden), None for the input and target
+    shown: str  # the name at that layer, as the notation writes it
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name of the claim read as a matrix name: its entry, and what its superscript adds."""
+
+    entry: Entry
+    transposed: bool = False
+    example: Node | None = None  # the (i) of A^{[l](i)}: one example of the batch
+
+
+@dataclass(frozen=True)
+class Table:
+    """The ``[matrices]`` names of a notation for one network, by name key."""
+
+    entries: Mapping[str, Entry]
+    heads: frozenset[str]  # the last letter of every name (where a layer letter may stand)
+    first: int  # the number the notation gives the input layer
+    depth: int
+
+    @property
+    def written_layers(self) -> range:
+        return range(self.first, self.first + self.depth + 1)
+
+
+_MEMO: dict[int, tuple[Scope, object]] = {}  # by the scope's identity (a Scope is not hashable)
+
+
+def memo(scope: Scope, key: str, make: Callable[[], T]) -> T:
+    """A value computed once per scope (the table, the definitions of a batch's examples)."""
+    slot = id(scope) * 31 + hash(key)
+    held = _MEMO.get(slot)
+    if held is None or held[0] is not scope:
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        held = _MEMO[slot] = (scope, make())
+    return cast("T", held[1])
+
+
+def table(scope: Scope) -> Table:
+    return memo(scope, "table", lambda: _table(scope))
+
+
+def _table(scope: Scope) -> Table:
+    notation, depth = scope.notation, scope.spec.depth
+    first = notation.first_layer
+    entries: dict[str, Entry] = {}
+    heads: set[str] = set()
+    for template, kind in notation.matrices.items():
+        layered = "$l" in template or "${l}" in template
+        for written in range(first, first + depth + 1) if layered else (None,):
+            latex = Template(template).safe_substitute(l=written) if layered else template
+            key = latex_key(latex)
+            if key is None:
+                raise ResolveError(
+                    f"notation {notation.name}: [matrices] {template!r} is not a name"
+                )
+            layer = written - first if written is not None else None
+            entries.setdefault(key, Entry(kind, layer, latex))
+            heads.update(_last_heads(latex))
+    return Table(entries, frozenset(heads), first, depth)
+
+
+def _last_heads(latex: str) -> Iterator[str]:
+    for node in walk(parse(latex)):
+        if isinstance(node, Sym):
+            yield node.head
+
+
+def layer_value(node: Node | None, env: Mapping[str, int | str]) -> int | None:
+    """A layer written as a number or as index arithmetic (l, l+1, L-1) under ``env``."""
+    if isinstance(node, Num) and node.value.is_Integer:
+        return int(node.value)
+    if isinstance(node, Sym) and not node.scripted and node.kind == "letter":
+        bound = env.get(node.head)
+        return bound if isinstance(bound, int) else None
+    if isinstance(node, Group) and len(node.items) == 1 and node.kind in ("paren", "bracket"):
+        return layer_value(node.items[0], env)
+    if isinstance(node, Add):
+        total = 0
+        for sign, term in node.terms:
+            value = layer_value(term, env)
+            if value is None:
+                return None
+            total += value if sign == "+" else -value
+        return total
+    return None
+
+
+def split_sup(sup: Script | None) -> tuple[Node | None, bool, Node | None]:
+    """A superscript as (layer, transposed, example): ``[l]T`` is layer l transposed (Ng's
+    ``A^{[1]T}``), ``[l](i)`` layer l of example i."""
+    if sup is None or sup.expr is None:
+        return None, False, None
+    node = sup.expr
+    if isinstance(node, Prod) and len(node.items) == 2 and node.items[1][0] == "":
+        head, tail = node.items[0][1], node.items[1][1]
+        if isinstance(tail, Sym) and tail.head == "T" and not tail.scripted:
+            return head, True, None
+        if isinstance(tail, Group) and tail.kind == "paren" and len(tail.items) == 1:
+            return head, False, tail.items[0]
+    return node, False, None
+
+
+def layer_letters(sym: Sym) -> list[str]:
+    """The letters of a name's layer superscript (l in a^{l+1}), where it may be a matrix name."""
+    layer, _, _ = split_sup(sym.sup)
+    if layer is None:
+        return []
+    return [n.head for n in walk(layer) if isinstance(n, Sym) and n.kind == "letter"]
+
+
+def lookup(
+    tab: Table, head: str, sub: Script | None, sup: Script | None, env: Mapping[str, int | str]
+) -> Named | None:
+    """The matrix name a written name is, under the layer binding ``env`` (None if it is none)."""
+    base = name_key(head, sub, None, env)
+    if sup is None:
+        entry = tab.entries.get(base)
+        return Named(entry) if entry is not None and entry.layer is None else None
+    layer_node, transposed, example = split_sup(sup)
+    written = layer_value(layer_node, env)
+    if written is not None:
+        entry = tab.entries.get(f"{base}^{written}")
+        if entry is not None:
+            return Named(entry, transposed, example)
+        return None
+    entry = tab.entries.get(name_key(head, sub, sup, env))
+    return Named(entry) if entry is not None else None
+
+
+def layered(tab: Table, head: str, sub: Script | None, env: Mapping[str, int | str]) -> bool:
+    """Whether a name (without its superscript) is a matrix name with a layer."""
+    base = name_key(head, sub, None, env) + "^"
+    return any(k.startswith(base) and e.layer is not None for k, e in tab.entries.items())
+
+
+def merged(items: tuple[tuple[str, Node], ...], i: int) -> tuple[Sym, int]:
+    """Adjacent letters from item i (``d`` ``Z^{[2]}`` -> ``dZ^{[2]}``): the name and its end."""
+    node = items[i][1]
+    assert isinstance(node, Sym)
+    run, j = [node], i + 1
+    while (
+        node.kind == "letter"
+        and j < len(items)
+        and items[j][0] == ""
+        and isinstance(nxt := items[j][1], Sym)
+        and nxt.kind == "letter"
+        and not run[-1].scripted
+        and run[-1].end == nxt.start
+    ):
+        run.append(nxt)
+        j += 1
+    last = run[-1]
+    head = "".join(s.head for s in run)
+    text = "".join(s.text or s.head for s in run)
+    sym = Sym(last.kind, head, last.sub, last.sup, last.primes, node.start, last.end, text)
+    return sym, j
+
+
+def names_in(node: object) -> Iterator[Sym]:
+    """Every name of a claim, adjacent letters merged (``dZ``, ``dW``)."""
+    skip: set[int] = set()
+    for n in walk(node):
+        if isinstance(n, Prod):
+            i = 0
+            while i < len(n.items):
+                if isinstance(n.items[i][1], Sym):
+                    sym, j = merged(n.items, i)
+                    skip.update(id(n.items[k][1]) for k in range(i, j))
+                    yield sym
+                    i = j
+                else:
+                    i += 1
+        elif isinstance(n, Sym) and id(n) not in skip:
+            yield n
+
+
+def is_matrix_claim(scope: Scope, nodes: list[Node]) -> bool:
+    """Whether a claim writes a vector or matrix name of the notation (or ``\\nabla_a C``)."""
+    if not scope.notation.matrices:
+        return False
+    tab = table(scope)
+    for node in nodes:
+        for sym in names_in(node):
+            if sym.head == "\\nabla" and sym.sub is not None and sym.sub.expr is not None:
+                inner = sym.sub.expr
+                if isinstance(inner, Sym) and not inner.scripted:
+                    return True
+            if sym.head not in tab.heads and not any(sym.head.endswith(h) for h in tab.heads):
+                continue
+            if _matrix_name(tab, sym):
+                return True
+    return False
+
+
+def _matrix_name(tab: Table, sym: Sym) -> bool:
+    """A matrix name at some layer; or one with a layer the network does not have (a^{9}: an
+    error, not a power of a variable)."""
+    letters = layer_letters(sym)
+    for written in tab.written_layers:
+        env = dict.fromkeys(letters, written)
+        if lookup(tab, sym.head, sym.sub, sym.sup, env) is not None:
+            return True
+    layer = layer_value(split_sup(sym.sup)[0], dict.fromkeys(letters, tab.first))
+    return layer is not None and layered(tab, sym.head, sym.sub, {})
+
+
+def free_layers(scope: Scope, nodes: list[Node]) -> list[str]:
+    """The layer letters of a claim's matrix names (l of a^{l-1}); L is the last layer."""
+    tab = table(scope)
+    letters: list[str] = []
+    for node in nodes:
+        for sym in names_in(node):
+            env = {letter: tab.first for letter in layer_letters(sym)}
+            if lookup(tab, sym.head, sym.sub, sym.sup, env) is None and sym.head != "g":
+                continue
+            for letter in layer_letters(sym):
+                if letter not in letters:
+                    letters.append(letter)
+    return letters
+
+
+# -- the quantities ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quantities:
+    """The entries of each kind of matrix, in the network's symbols (one case: symbolic i)."""
+
+    scope: Scope
+    res: Resolver
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return self.scope.spec.sizes
+
+    def unit(self, kind: str, layer: int, j: int) -> sp.Expr:
+        """One unit's quantity of a per-case kind (j 1-based)."""
+        net, objects = self.scope.net, self.scope.objects
+        if kind == "input" or (kind == "activation" and layer == 0):
+            return net.inputs[j - 1]
+        if kind == "target":
+            return net.targets[j - 1]
+        if kind == "activation":
+            return objects[f"a{layer}_{j}"]
+        if kind == "net":
+            return objects[f"z{layer}_{j}"]
+        if kind == "delta":
+            delta = deltas(net, self.scope.notation.has_error_terms)[(layer, j)].value
+            return delta.xreplace(self.scope.canon)
+        return self.upstream(layer, j)
+
+    def upstream(self, layer: int, j: int) -> sp.Expr:
+        """dE/da of one unit (of one case)."""
+        net = self.scope.net
+        if layer == net.depth:
+            return self.res.derivative(self.scope.e_case, net.a[layer][j - 1])
+        return sp.Add(
+            *[
+                net.param(f"w{layer + 1}_{k}_{j}").symbol * self.unit("delta", layer + 1, k)
+                for k in range(1, self.sizes[layer + 1] + 1)
+            ]
+        )
+
+    def gradient(self, pid: str) -> sp.Expr:
+        """dE/dp of the whole error (a mean over the batch written out)."""
+        return batch_sum(self.scope, self.scope.grad_mid(pid))
+
+    def param(self, kind: str, layer: int, j: int, k: int | None) -> sp.Expr:
+        pid = f"w{layer}_{j}_{k}" if kind in ("weight", "dweight") else f"b{layer}_{j}"
+        symbol = self.scope.net.param(pid).symbol
+        return self.gradient(pid) if kind in ("dweight", "dbias") else symbol
+
+
+def batch_sum(scope: Scope, expr: sp.Expr) -> sp.Expr:
+    """A mean over the n cases written out over the batch's CASES examples."""
+    net = scope.net
+    if net.n_cases is None or not expr.has(sp.Sum):
+        return expr
+    return unroll(expr.xreplace({net.n_cases: sp.Integer(CASES)}))
+
+
+def at_case(scope: Scope, expr: sp.Expr, case: int) -> sp.Expr:
+    net = scope.net
+    return expr if net.case is None else expr.xreplace({net.case: sp.Integer(case)})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The declared orientation: weights out-in or in-out, vectors as columns or rows, a batch's
+    examples as columns or rows."""
+
+    weights_out_in: bool
+    columns: bool
+    batch_columns: bool
+    batched: bool  # the spec takes a mean over cases: a layer's quantities form a batch
+
+    @property
+    def batch_axis(self) -> int:
+        return 1 if self.batch_columns else 0
+
+
+def layout(scope: Scope) -> Layout:
+    top = scope.notation.top
+    return Layout(
+        top.get("weight_orientation", "out-in") == "out-in",
+        top.get("vectors", "column") == "column",
+        top.get("batch", "columns") == "columns",
+        scope.net.case is not None,
+    )
+
+
+def check_layer(entry: Entry, sizes: tuple[int, ...]) -> int:
+    """The network's layer of a matrix name; OutOfRange when the network has no such
+    quantity there (a weight or δ of the input layer)."""
+    kind = entry.kind
+    layer = entry.layer if entry.layer is not None else (0 if kind == "input" else len(sizes) - 1)
+    if layer < 0 or layer >= len(sizes) or (layer == 0 and kind not in ("activation", "input")):
+        raise OutOfRange(f"{entry.shown} is not a quantity of this network")
+    return layer
+
+
+def build(q: Quantities, lay: Layout, named: Named, example: int | None) -> Arr:
+    """The matrix a name stands for (one example's vector when ``example`` is given)."""
+    entry = named.entry
+    kind, sizes = entry.kind, q.sizes
+    layer = check_layer(entry, sizes)
+    n = sizes[layer]
+    if kind in ("weight", "dweight"):
+        rows = [
+            [q.param(kind, layer, j, k) for k in range(1, sizes[layer - 1] + 1)]
+            for j in range(1, n + 1)
+        ]
+        m = arr(rows, entry.shown)
+        return Arr(m.m if lay.weights_out_in else m.m.T, entry.shown)
+    if kind in ("bias", "dbias"):
+        if not q.scope.spec.biases[layer - 1]:
+            raise ResolveError(f"{entry.shown}: this spec has no biases in that layer")
+        return vector([q.param(kind, layer, j, None) for j in range(1, n + 1)], lay, entry.shown)
+    values = [q.unit(kind, layer, j) for j in range(1, n + 1)]
+    if not lay.batched:
+        return vector(values, lay, entry.shown)
+    if example is not None:
+        shown = f"{entry.shown}^{{({example})}}"
+        return vector([at_case(q.scope, v, example) for v in values], lay, shown)
+    cols = [[at_case(q.scope, v, c) for c in range(1, CASES + 1)] for v in values]
+    m = arr(cols, entry.shown)
+    return m if lay.batch_columns else Arr(m.m.T, entry.shown)
+
+
+def vector(values: list[sp.Expr], lay: Layout, shown: str) -> Arr:
+    rows = [[v] for v in values] if lay.columns else [values]
+    return arr(rows, shown)

@@ -1,0 +1,294 @@
+"""Judge a claim in vector or matrix form (:mod:`symbackprop.verify.expand` reads it): both sides
+expanded to entries under the notation's orientation, each entry checked as a scalar claim,
+for every layer where the claim's names exist when the layer index is free."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import sympy as sp
+
+from symbackprop.errors import SymbackpropError
+from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step, Verdict
+from symbackprop.verify.expand import GRADIENT_OF, Reading
+from symbackprop.verify.matrix import (
+    CASES,
+    Named,
+    OutOfRange,
+    build,
+    free_layers,
+    is_matrix_claim,
+    layout,
+    lookup,
+    memo,
+    merged,
+    table,
+)
+from symbackprop.verify.numeric import (
+    DPS,
+    POINTS,
+    differs,
+    evaluate_at,
+    is_zero,
+    network_counterexample,
+    random_point,
+)
+from symbackprop.verify.reader import Node, Prod, Sym
+from symbackprop.verify.resolver import resolver
+from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
+from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, add, entries, same_shape, scale
+
+__all__ = ["is_matrix_claim", "verify_matrix"]
+
+MAX_SHOWN = 400  # characters of LaTeX: longer entries are shown by their values only
+MAX_DENOMINATOR = 1000  # a constant ratio claim/true is shown as a fraction up to this
+
+
+def verify_matrix(
+    ctx: Context, claim: Claim, steps: list[Step], strict: bool = True
+) -> list[Outcome]:
+    """One outcome per step and binding of the layer letters; bindings where a name has no
+    layer of the network are skipped, and the remark says which."""
+    if claim.kind not in (None, "equation", "new"):
+        raise SymbackpropError(
+            f"a claim in vector form compares its two sides (kind equation, or new for W := ...),"
+            f" but --kind is {claim.kind}"
+        )
+    scope = ctx.scope
+    tab = table(scope)
+    nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
+    letters = free_layers(scope, nodes)
+    fixed = {k: int(v) for k, v in claim.bind if v.isdigit()}
+    last = tab.first + tab.depth
+    base = {"L": last} if "L" in letters and "L" not in fixed else {}
+    free = [x for x in letters if x not in fixed and x not in base]
+    if len(tab.written_layers) ** len(free) > MAX_BINDINGS:
+        raise SymbackpropError(
+            f"{len(free)} free layer indices ({', '.join(free)}) make too many bindings; fix some"
+            " with --bind"
+        )
+    outcomes: list[Outcome] = []
+    skipped: list[str] = []
+    for values in itertools.product(tab.written_layers, repeat=len(free)):
+        env = {**base, **fixed, **dict(zip(free, values))}
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(env.items()) if k in free or k in fixed)
+        done = _judge_binding(ctx, claim, steps, env, shown, strict)
+        if done is None:
+            skipped.append(shown)
+        else:
+            outcomes.extend(done)
+    if not outcomes:
+        raise SymbackpropError(
+            f"the claim's names exist at no layer of this network (tried {', '.join(skipped)})"
+        )
+    if skipped:
+        note = f"skipped {'; '.join(skipped)}: a name there is not a layer of this network"
+        outcomes = [replace(o, remark=_join(o.remark, note)) for o in outcomes]
+    return outcomes
+
+
+def _judge_binding(
+    ctx: Context, claim: Claim, steps: list[Step], env: dict[str, int], shown: str, strict: bool
+) -> list[Outcome] | None:
+    out = []
+    for number, step in enumerate(steps, start=1):
+        base = Outcome(
+            claim.source, claim.latex, _kind(step), "", shown, Verdict.UNDECIDED, step=number
+        )
+        reading = Reading(
+            ctx.scope, resolver(ctx.scope, env), table(ctx.scope), layout(ctx.scope), dict(env)
+        )
+        try:
+            out.append(judge_step(ctx, reading, step, base))
+        except OutOfRange:
+            return None
+        except ShapeMismatch as exc:
+            out.append(replace(base, verdict=Verdict.FAILS, factor=str(exc)))
+        except ResolveError as exc:
+            if strict:
+                raise SymbackpropError(str(exc)) from None
+            out.append(replace(base, verdict=Verdict.UNREADABLE, remark=str(exc)))
+    return out
+
+
+def _kind(step: Step) -> str:
+    return "new" if step.rel in ASSIGNMENTS else "equation"
+
+
+def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Outcome:
+    if step.lhs is None:
+        raise ResolveError("a claim in vector form needs its left-hand side (δ^L = ..., dW = ...)")
+    reading.check(step.lhs)
+    reading.check(step.rhs)
+    rhs = reading.value(step.rhs)
+    true = (
+        _new_value(ctx, reading, step.lhs) if step.rel in ASSIGNMENTS else reading.value(step.lhs)
+    )
+    if not same_shape(true, rhs):
+        raise ShapeMismatch(
+            f"shape mismatch: the left side {_shape(true)}, the right side {_shape(rhs)}"
+        )
+    net = ctx.scope.net
+    fixed: dict[sp.Expr, sp.Expr] = {}
+    if ctx.learning_rate is not None:
+        fixed[net.lr] = ctx.learning_rate
+    if net.n_cases is not None:  # the notation's count of cases: the batch's size
+        fixed[net.n_cases] = sp.Integer(CASES)
+    true, rhs = (_each(v, lambda x: x.xreplace(fixed)) for v in (true, rhs))
+    pairs = list(zip(entries(true), entries(rhs)))
+    if all(_same(t, c) for (_, t), (_, c) in pairs):  # the same expressions: a proof, no numbers
+        return replace(base, verdict=Verdict.HOLDS, remark=_batch_note(ctx))
+    differing = _first_difference(ctx, [t for _, t in entries(true)], [c for _, c in entries(rhs)])
+    if differing is not None and differing >= 0:
+        (at, t), (_, c) = pairs[differing]
+        shown_t, shown_c = ctx.show(t), ctx.show(c)
+        long = len(shown_t) + len(shown_c) > MAX_SHOWN  # the numbers say it; the forms would not
+        return replace(
+            base,
+            verdict=Verdict.FAILS,
+            ratio=_ratio(ctx, t, c),
+            correct="" if long else shown_t,
+            factor=f"entry {at} differs" + ("" if long else f": claim {shown_c}"),
+            counterexample=network_counterexample(ctx, t, c) or "",
+            remark=_batch_note(ctx),
+        )
+    evaluated = differing is not None
+    if all(_proved(ctx.scope, t, c) for (_, t), (_, c) in pairs):
+        return replace(base, verdict=Verdict.HOLDS, remark=_batch_note(ctx))
+    why = (
+        f"every entry zero at {POINTS} random points ({DPS} digits), but not proved symbolically"
+        if evaluated
+        else "not proved symbolically, and not evaluated at numbers"
+    )
+    return replace(base, verdict=Verdict.UNDECIDED, remark=_join(why, _batch_note(ctx)))
+
+
+def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -> int | None:
+    """The first entry where claim and truth differ at one of the random points (all entries
+    evaluated together, sharing the network's intermediates); -1 when none does, None when the
+    entries could not be evaluated."""
+    both = sp.ImmutableMatrix([*true, *claim])
+    n = len(true)
+    for seed in range(POINTS):
+        try:
+            values = evaluate_at(ctx, both, random_point(ctx, seed), DPS + 10)
+        except KeyError:  # a quantity with no value: leave it to the symbolic check
+            return None
+        for k in range(n):
+            if not (values[n + k] - values[k]).is_number:
+                return None
+            if differs(values[n + k], values[k]):
+                return k
+    return -1
+
+
+def _new_value(ctx: Context, reading: Reading, lhs: Node) -> Val:
+    """``W := ...``: the parameter's new value W - η ∂E/∂W."""
+    named = _lhs_name(reading, lhs)
+    if named is None or named.entry.kind not in ("weight", "bias"):
+        raise ResolveError("an assignment in vector form must assign a weight matrix or a bias")
+    params = build(reading.q, reading.lay, named, None)
+    kind = GRADIENT_OF[named.entry.kind]
+    grads = build(reading.q, reading.lay, Named(replace(named.entry, kind=kind)), None)
+    if named.transposed:
+        raise ResolveError("assign the matrix itself, not its transpose")
+    return add(params, scale(-ctx.scope.net.lr, grads, grads.shown), "+")
+
+
+def _lhs_name(reading: Reading, node: Node) -> Named | None:
+    sym = node if isinstance(node, Sym) else None
+    if isinstance(node, Prod) and isinstance(node.items[0][1], Sym):
+        sym, j = merged(node.items, 0)
+        sym = sym if j == len(node.items) else None
+    if sym is None:
+        return None
+    return lookup(reading.tab, sym.head, sym.sub, sym.sup, reading.env)
+
+
+def _ratio(ctx: Context, true: sp.Expr, claim: sp.Expr) -> str:
+    """claim/true of the differing entry when it is a constant (-1: the sign; 2: a factor, such
+    as the batch size): the same number at two random points, written as a small fraction."""
+    values = []
+    for seed in (POINTS, POINTS + 1):  # points of their own: the counterexample's may be 0
+        try:
+            t, c = evaluate_at(ctx, sp.ImmutableMatrix([true, claim]), random_point(ctx, seed))
+        except KeyError:
+            return ""
+        if not (t.is_number and c.is_number) or t == 0:
+            return ""
+        values.append(c / t)
+    if differs(values[0], values[1]):
+        return ""
+    ratio = sp.nsimplify(values[0], rational=True, tolerance=sp.Float(10) ** (-DPS + 10))
+    if not isinstance(ratio, sp.Rational) or abs(ratio.q) > MAX_DENOMINATOR:
+        return ""
+    shown = ctx.show(ratio)
+    if ctx.scope.net.case is not None and ratio in (CASES, sp.Rational(1, CASES)):
+        count = ctx.scope.notation.get("cases") or "n"
+        shown += f" (the batch size {count} = {CASES})"
+    return shown
+
+
+def _same(true: sp.Expr, claim: sp.Expr) -> bool:
+    """A cheap proof: the difference is zero once multiplied out."""
+    diff = claim - true
+    return bool(diff == 0 or sp.expand(diff) == 0)
+
+
+def _proved(scope: Scope, true: sp.Expr, claim: sp.Expr) -> bool:
+    """A symbolic proof: in the intermediates, one or two definitions down (z = W a + b), or
+    in closed form."""
+    if is_zero(claim - true):
+        return True
+    for levels in (1, 2):  # a = σ(W a' + b) is two definitions down from a
+        claim_n, true_n = closed(scope, claim, levels), closed(scope, true, levels)
+        if any(is_zero(d) for d in (claim - true_n, claim_n - true, claim_n - true_n)):
+            return True
+    return is_zero(closed(scope, claim) - closed(scope, true))
+
+
+def closed(scope: Scope, expr: sp.Expr, levels: int | None = None) -> sp.Expr:
+    """The closed form (or ``levels`` definitions down), also of the quantities of example c of
+    a batch (a^{(1)}_1[2])."""
+    defs = memo(scope, "definitions", lambda: _batch_definitions(scope))
+    for _ in range(levels or 4 * scope.net.depth + 8):
+        new = expr.xreplace(defs)
+        if new == expr:
+            break
+        expr = new
+    return expr
+
+
+def _batch_definitions(scope: Scope) -> dict[sp.Expr, sp.Expr]:
+    """The network's definitions, and those of each example of the batch."""
+    defs = dict(scope.definitions)
+    case = scope.net.case
+    if case is not None:
+        per_case = {k: v for k, v in scope.definitions.items() if isinstance(k, sp.Indexed)}
+        for c in range(1, CASES + 1):
+            defs.update({k.xreplace({case: c}): v.xreplace({case: c}) for k, v in per_case.items()})
+    return defs
+
+
+def _each(value: Val, f: object) -> Val:
+    assert callable(f)
+    if isinstance(value, Arr):
+        return Arr(value.m.applyfunc(f), value.shown)
+    return f(value)
+
+
+def _shape(value: Val) -> str:
+    if isinstance(value, Arr):
+        return f"{value.shown} is {value.dims}"
+    return "is a number"
+
+
+def _batch_note(ctx: Context) -> str:
+    if ctx.scope.net.case is None:
+        return ""
+    return f"entry by entry for a batch of {CASES} examples"
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
