@@ -7,7 +7,7 @@ examples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -150,14 +150,14 @@ class Reading:
         if layer is not None and layered(self.tab, sym.head, sym.sub, self.env):
             raise OutOfRange(f"{sym.text} is layer {layer}, which this network does not have")
 
-    def gradient_named(self, named: Named) -> Arr:
+    def gradient_named(self, named: Named, one_case: bool = False) -> Arr:
         kind = GRADIENT_OF.get(named.entry.kind)
         if kind is None:
             raise ResolveError(f"the derivative by {named.entry.shown} is not read in vector form")
         error = self.scope.notation.get("error") or "E"
         shown = f"\\partial {error}/\\partial {named.entry.shown}"
         entry = Entry(kind, named.entry.layer, shown)
-        return build(self.q, self.lay, Named(entry), None)
+        return build(replace(self.q, per_case=one_case), self.lay, Named(entry), None)
 
     # -- products -------------------------------------------------------------------------
     def prod(self, node: Prod) -> Val:
@@ -258,9 +258,11 @@ class Reading:
         if isinstance(num, Partial) and isinstance(den, Partial) and den.body is not None:
             named = self.partial_name(den.body)
             if named is not None:
-                if num.body is None or self.res.value(num.body) not in (ERROR, self.scope.e_case):
+                of = self.res.value(num.body) if num.body is not None else None
+                if of not in (ERROR, self.scope.e_case):
                     raise ResolveError("a derivative of a vector is read only of the error")
-                return self.gradient_named(named)
+                one_case = of == self.scope.e_case and self.scope.net.case is not None
+                return self.gradient_named(named, one_case)
             return self.res.expr(node)
         return divide(self.value(node.num), self.value(node.den))
 

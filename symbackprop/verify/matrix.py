@@ -277,6 +277,7 @@ class Quantities:
 
     scope: Scope
     res: Resolver
+    per_case: bool = False  # gradients of one case's error (Nielsen's C_x), not of the mean
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -311,7 +312,10 @@ class Quantities:
         )
 
     def gradient(self, pid: str) -> sp.Expr:
-        """dE/dp of the whole error (a mean over the batch written out)."""
+        """dE/dp of the whole error (a mean over the batch written out), or of one case's error
+        when ``per_case``."""
+        if self.per_case:
+            return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
         return batch_sum(self.scope, self.scope.grad_mid(pid))
 
     def param(self, kind: str, layer: int, j: int, k: int | None) -> sp.Expr:
