@@ -8,6 +8,7 @@ imports the tool) or from mpmath central differences here; never from the tool i
 from __future__ import annotations
 
 import re
+from importlib import resources
 from typing import Any
 
 import mpmath
@@ -164,7 +165,12 @@ def test_a_claim_whose_names_never_exist_is_refused() -> None:
 
 
 def test_a_vector_name_is_refused_not_read_as_a_variable() -> None:
-    ctx = context(spec_from_dict({"layers": [2, 2, 2], "notation": "nielsen"}, where="t"))
+    """Without a [matrices] table (the shipped nielsen file has one), a layer's name without
+    its unit index is refused, never read as a variable."""
+    shipped = resources.files("symbackprop") / "model" / "data" / "notations" / "nielsen.toml"
+    text = shipped.read_text(encoding="utf-8").split("[matrices]")[0]
+    spec = spec_from_dict({"layers": [2, 2, 2]}, where="t")
+    ctx = context(spec, notation_from_toml(text, where="nielsen without matrices"))
     with pytest.raises(SymbackpropError, match="no single quantity"):
         verify(ctx, Claim(r"\delta^L = (a^L-y) \odot \sigma'(z^L)"), limits=None)
 
