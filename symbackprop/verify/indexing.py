@@ -47,16 +47,21 @@ def evaluated(part: list[tuple[str, str]], env: Mapping[str, int | str]) -> list
 
 def is_case_argument(notation: Notation, item: tuple[str, object]) -> bool:
     """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
+    return notation.layered and is_letter_argument(item, notation.get("case"))
+
+
+def is_letter_argument(item: tuple[str, object], letter: str | None) -> bool:
+    """Whether a factor is ``(x)``, the one letter in parentheses (Haykin's E_av(N): N cases)."""
     op, node = item
     return (
-        notation.layered
+        letter is not None
         and op == ""
         and isinstance(node, Group)
         and node.kind == "paren"
         and len(node.items) == 1
         and isinstance(node.items[0], Sym)
         and not node.items[0].scripted
-        and node.items[0].head == notation.get("case")
+        and node.items[0].head == letter
     )
 
 
