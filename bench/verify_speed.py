@@ -1,0 +1,150 @@
+"""Seconds per verify claim, warm (issue 10, part 10).
+
+    python bench/verify_speed.py [--sizes 4-8-8-4] [--activations sigmoid,tanh] [--repeat 2]
+
+Each claim (correct and wrong ones, about output, hidden and first-layer quantities: weight
+gradients, updates, ∂E/∂a and ∂E/∂z equations) is judged in this process without limits
+(``verify(..., limits=None)``), once to warm the caches of the spec, then ``--repeat`` times;
+the warm time is the fastest repeat (wall clock). Prints one line per claim and the slowest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from symbackprop.model.spec import inline  # noqa: E402
+from symbackprop.verify.claim import Claim, context  # noqa: E402
+from symbackprop.verify.steps import verify  # noqa: E402
+
+
+def claims(sizes: list[int], act: str) -> list[tuple[str, Claim]]:
+    """Claims about a network of the given sizes, in the canonical notation."""
+    L = len(sizes) - 1
+    d = {"sigmoid": r"\sigma'", "tanh": r"\tanh'"}[act]
+    n_out, n_top = sizes[L], sizes[L - 1]
+
+    def dz(l: int, j: str) -> str:
+        return f"{d}(z^{{({l})}}_{{{j}}})"
+
+    out_delta = f"(a^{{({L})}}_{{j}} - y_{{j}}) {dz(L, 'j')}"
+    da_top = rf"\sum_{{j=1}}^{{{n_out}}} w^{{({L})}}_{{j,1}} {out_delta}"
+    rows = [
+        (
+            "output w, correct",
+            Claim(
+                f"(a^{{({L})}}_{{1}} - y_{{1}}) {dz(L, '1')} a^{{({L - 1})}}_{{2}}",
+                param=f"w{L}_1_2",
+            ),
+        ),
+        (
+            "output w, missing slope",
+            Claim(f"(a^{{({L})}}_{{1}} - y_{{1}}) a^{{({L - 1})}}_{{2}}", param=f"w{L}_1_2"),
+        ),
+        (
+            "output w, update sign",
+            Claim(
+                rf"\eta (a^{{({L})}}_{{1}} - y_{{1}}) {dz(L, '1')} a^{{({L - 1})}}_{{2}}",
+                param=f"w{L}_1_2",
+                kind="update",
+            ),
+        ),
+        (
+            "dE/da top hidden, correct",
+            Claim(rf"\frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{1}}}} = {da_top}"),
+        ),
+        (
+            "dE/da top hidden, missing slope",
+            Claim(
+                rf"\frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{1}}}} = \sum_{{j=1}}^{{{n_out}}} w^{{({L})}}_{{j,1}} (a^{{({L})}}_{{j}} - y_{{j}})"
+            ),
+        ),
+        (
+            "hidden w, correct",
+            Claim(
+                rf"{dz(L - 1, '1')} a^{{({L - 2})}}_{{2}} {da_top}" if L > 1 else "",
+                param=f"w{L - 1}_1_2",
+            ),
+        ),
+        (
+            "hidden w, missing slope",
+            Claim(rf"a^{{({L - 2})}}_{{2}} {da_top}", param=f"w{L - 1}_1_2"),
+        ),
+        (
+            "hidden w, wrong unit",
+            Claim(rf"{dz(L - 1, '2')} a^{{({L - 2})}}_{{2}} {da_top}", param=f"w{L - 1}_1_2"),
+        ),
+        (
+            "hidden b, update",
+            Claim(rf"-\eta {dz(L - 1, '1')} {da_top}", param=f"b{L - 1}_1", kind="update"),
+        ),
+    ]
+    if L >= 3:
+        rec = rf"\sum_{{k=1}}^{{{n_top}}} w^{{({L - 1})}}_{{k,1}} {dz(L - 1, 'k')} \frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{k}}}}"
+        rows += [
+            (
+                "dE/da first hidden, correct",
+                Claim(rf"\frac{{\partial E}}{{\partial a^{{({L - 2})}}_{{1}}}} = {rec}"),
+            ),
+            (
+                "dE/dz first hidden, correct",
+                Claim(
+                    rf"\frac{{\partial E}}{{\partial z^{{({L - 2})}}_{{1}}}} = {dz(L - 2, '1')} {rec}"
+                ),
+            ),
+            (
+                "first w, correct",
+                Claim(
+                    rf"\frac{{\partial E}}{{\partial w^{{({L - 2})}}_{{1,1}}}} = {dz(L - 2, '1')} x_{{1}} {rec}"
+                ),
+            ),
+            (
+                "first w, missing slope",
+                Claim(rf"\frac{{\partial E}}{{\partial w^{{({L - 2})}}_{{1,1}}}} = x_{{1}} {rec}"),
+            ),
+            (
+                "first w, missing weight",
+                Claim(
+                    rf"\frac{{\partial E}}{{\partial w^{{({L - 2})}}_{{1,1}}}} = {dz(L - 2, '1')} x_{{1}} \sum_{{k=1}}^{{{n_top}}} {dz(L - 1, 'k')} \frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{k}}}}"
+                ),
+            ),
+        ]
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="4-8-8-4")
+    ap.add_argument("--activations", default="sigmoid,tanh")
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split("-")]
+    worst: tuple[float, str] = (0.0, "")
+    times = []
+    for act in args.activations.split(","):
+        ctx = context(inline(args.sizes, activation=act))
+        for name, claim in claims(sizes, act):
+            cold = time.perf_counter()
+            outcomes = verify(ctx, claim, limits=None)
+            cold = time.perf_counter() - cold
+            warm = float("inf")
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                verify(ctx, claim, limits=None)
+                warm = min(warm, time.perf_counter() - t)
+            verdict = min(o.verdict for o in outcomes)
+            label = f"{args.sizes} {act}: {name}"
+            print(f"{warm:7.3f} s warm  {cold:7.3f} s first  {verdict!s:14}  {label}", flush=True)
+            times.append(warm)
+            worst = max(worst, (warm, label))
+    print(
+        f"claims: {len(times)}; mean {sum(times) / len(times):.3f} s warm; slowest {worst[0]:.3f} s ({worst[1]})"
+    )
+
+
+if __name__ == "__main__":
+    main()
