@@ -14,7 +14,7 @@ import sympy as sp
 
 from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.claim import Context, Outcome, truth_display
-from symbackprop.verify.numeric import ratio_of
+from symbackprop.verify.numeric import factored, ratio_of
 from symbackprop.verify.reader import Frac, Node, Partial, walk
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError
@@ -40,7 +40,7 @@ def diagnose(
     if not scope.notation.has_error_terms:
         residuals = {e: scope.definitions[e] for e in scope.net.errors}
         lhs, rhs = lhs.xreplace(residuals), rhs.xreplace(residuals)
-    ratio = ratio_of(rhs, lhs) if not (lhs.has(sp.Sum) or rhs.has(sp.Sum)) else None
+    ratio = ratio_of(rhs, lhs, ctx) if not (lhs.has(sp.Sum) or rhs.has(sp.Sum)) else None
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
     )
@@ -122,7 +122,7 @@ def oriented(expr: sp.Expr) -> sp.Expr:
 def _factors(expr: sp.Expr) -> Counter[sp.Expr]:
     """The non-numeric factors of a product, each with its power (sums oriented: 1 - a)."""
     out: Counter[sp.Expr] = Counter()
-    for f in sp.Mul.make_args(sp.factor(expr)):
+    for f in sp.Mul.make_args(factored(expr)):
         base, exp = f.as_base_exp()
         if base.is_number or not exp.is_Integer:
             continue
@@ -151,7 +151,7 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
     grouped into the chain-rule factors they make up; a constant such as a gain is blamed on
     the local factor it belongs to."""
     try:
-        num, den = sp.fraction(sp.factor(ratio))
+        num, den = sp.fraction(factored(ratio))
     except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
         return ""
     missing, extra = _factors(den), _factors(num)
@@ -191,7 +191,7 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
             named.append(shown + (f" (of {owner[0]})" if owner else ""))
         if named:
             lines.append(f"{label}: {' and '.join(named)}")
-    coeff = _orient(sp.factor(ratio))[0]
+    coeff = _orient(factored(ratio))[0]
     if lines and coeff < 0:
         lines.insert(0, "the sign is wrong")
     if lines and abs(coeff) != 1:

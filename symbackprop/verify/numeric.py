@@ -4,6 +4,7 @@ counterexamples."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -32,10 +33,53 @@ def symbols_of(expr: sp.Expr) -> set[Any]:
     return set(expr.free_symbols) | set(expr.atoms(sp.Indexed))
 
 
+def expands_to_zero(diff: sp.Expr) -> bool:
+    """A cheap symbolic proof that diff is 0: it expands to 0 with every function kept whole."""
+    return bool(diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0)
+
+
+def folded(ctx: Context, expr: sp.Expr) -> sp.Expr:
+    """expr with each written-out intermediate folded back into its name: a net input's sum
+    into z, the activation of z into a, a closed form into its intermediate. Every step
+    replaces a subexpression by a name of the same value, so a fold that expands to 0 proves
+    the expression 0, without putting the network's closed forms over a common denominator."""
+    table = fold_table(ctx)
+    for _ in range(4 * ctx.scope.net.depth + 4):
+        new = expr.xreplace(table)
+        if new == expr:
+            return new
+        expr = new
+    return expr
+
+
+def fold_table(ctx: Context) -> dict[sp.Expr, sp.Expr]:
+    scope, net = ctx.scope, ctx.scope.net
+    table: dict[sp.Expr, sp.Expr] = dict(scope.unclosed)
+    for l in range(1, net.depth + 1):
+        for key in (*net.z[l], *net.a[l]):
+            value = scope.definitions.get(key)
+            if value is not None and not value.is_Atom:
+                table[value] = key
+    return table
+
+
+def proved_zero(ctx: Context, pairs: Iterable[tuple[sp.Expr, sp.Expr]]) -> bool:
+    """Whether one of the (claim, truth) pairs (the same pair in intermediates and in closed
+    form) is proved equal: first the cheap proofs (expansion, and expansion after folding the
+    intermediates into their names), then the costly one of :func:`is_zero`."""
+    pairs = list(pairs)
+    for claimed, true in pairs:
+        if expands_to_zero(claimed - true) or expands_to_zero(
+            folded(ctx, claimed) - folded(ctx, true)
+        ):
+            return True
+    return any(is_zero(claimed - true) for claimed, true in pairs)
+
+
 def is_zero(diff: sp.Expr) -> bool:
     """A symbolic proof that diff is 0: expansion with the activations kept whole, then in
     elementary functions over a common denominator. (No ``simplify``: it can run for minutes.)"""
-    if diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0:
+    if expands_to_zero(diff):
         return True
     elementary = sp.expand(to_elementary(diff))
     if elementary == 0:
@@ -231,10 +275,78 @@ def value_table(ctx: Context) -> dict[Any, sp.Expr]:
     return table
 
 
-def ratio_of(rhs: sp.Expr, lhs: sp.Expr) -> sp.Expr | None:
+MAX_FACTOR_OPS = 60  # larger ratios are not factored (multivariate factoring takes minutes)
+MAX_FACTOR_SYMBOLS = 8
+
+
+def small(expr: sp.Expr) -> bool:
+    """Whether expr is small enough to factor as polynomials quickly."""
+    return sp.count_ops(expr) <= MAX_FACTOR_OPS and len(symbols_of(expr)) <= MAX_FACTOR_SYMBOLS
+
+
+def factored(expr: sp.Expr) -> sp.Expr:
+    """expr factored when it is small enough to factor quickly, else its terms' common factors
+    taken out."""
+    if not small(expr):
+        return sp.factor_terms(expr)
+    try:
+        return sp.factor(expr)
+    except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
+        return expr
+
+
+def ratio_of(rhs: sp.Expr, lhs: sp.Expr, ctx: Context | None = None) -> sp.Expr | None:
+    """claim/true simplified. With ``ctx``, the intermediates are folded into their names and
+    the factors both sides share (equal once expanded) are cancelled before any factoring."""
     if lhs == 0:
         return None
+    if ctx is not None:
+        rhs, lhs = cancel_common(folded(ctx, rhs), folded(ctx, lhs))
+    ratio = rhs / lhs
+    if not small(ratio):  # the terms' common factors only: no polynomials
+        num, den = cancel_common(sp.factor_terms(rhs), sp.factor_terms(lhs))
+        return num / den
     try:
-        return sp.factor(sp.cancel(rhs / lhs))
+        return sp.factor(sp.cancel(ratio))
     except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover
-        return sp.cancel(rhs / lhs)
+        return sp.cancel(ratio)
+
+
+def _powers(expr: sp.Expr) -> tuple[sp.Expr, Counter[sp.Expr]]:
+    coeff: sp.Expr = sp.Integer(1)
+    out: Counter[sp.Expr] = Counter()
+    for f in sp.Mul.make_args(expr):
+        if f.is_number:
+            coeff *= f
+            continue
+        base, exp = f.as_base_exp()
+        if exp.is_Integer:
+            out[base] += int(exp)
+        else:
+            out[f] += 1
+    return coeff, out
+
+
+def cancel_common(num: sp.Expr, den: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """num and den without the factors they share: the same factor, or two sums that expand
+    to the same polynomial (or to its negative)."""
+    cn, fn = _powers(num)
+    cd, fd = _powers(den)
+    sign = sp.Integer(1)
+    for a in list(fn):
+        for b in list(fd):
+            if fn[a] <= 0 or fd[b] <= 0:
+                continue
+            if a == b or (isinstance(a, sp.Add) and expands_to_zero(a - b)):
+                flip = 1
+            elif isinstance(a, sp.Add) and isinstance(b, sp.Add) and expands_to_zero(a + b):
+                flip = -1
+            else:
+                continue
+            k = min(fn[a], fd[b])
+            fn[a] -= k
+            fd[b] -= k
+            sign *= flip**k
+    rest_n = sp.Mul(*(b**e for b, e in fn.items() if e > 0))
+    rest_d = sp.Mul(*(b**e for b, e in fd.items() if e > 0))
+    return sign * cn * rest_n, cd * rest_d

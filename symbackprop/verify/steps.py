@@ -41,7 +41,7 @@ from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_si
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
-    is_zero,
+    proved_zero,
     network_counterexample,
     rounded,
     symbols_of,
@@ -336,7 +336,7 @@ def _check(
         )
         zero = zero_partials(ctx, res, step.rhs)
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
-    if is_zero(rhs - lhs) or is_zero(rhs_c - lhs_c):
+    if proved_zero(ctx, ((rhs, lhs), (rhs_c, lhs_c))):
         return replace(base, verdict=Verdict.HOLDS)
     if counter is None:
         return replace(
