@@ -17,9 +17,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symbackprop.model.spec import inline  # noqa: E402
-from symbackprop.verify.claim import Claim, context  # noqa: E402
-from symbackprop.verify.steps import verify  # noqa: E402
+from symbackprop.model.spec import inline
+from symbackprop.verify.claim import Claim, context
+from symbackprop.verify.steps import verify
+
+
+def _d(q: str) -> str:
+    return rf"\frac{{\partial E}}{{\partial {q}}}"
+
+
+def _q(letter: str, l: int, j: str) -> str:
+    return f"{letter}^{{({l})}}_{{{j}}}"
 
 
 def claims(sizes: list[int], act: str) -> list[tuple[str, Claim]]:
@@ -29,89 +37,45 @@ def claims(sizes: list[int], act: str) -> list[tuple[str, Claim]]:
     n_out, n_top = sizes[L], sizes[L - 1]
 
     def dz(l: int, j: str) -> str:
-        return f"{d}(z^{{({l})}}_{{{j}}})"
+        return f"{d}({_q('z', l, j)})"
 
-    out_delta = f"(a^{{({L})}}_{{j}} - y_{{j}}) {dz(L, 'j')}"
-    da_top = rf"\sum_{{j=1}}^{{{n_out}}} w^{{({L})}}_{{j,1}} {out_delta}"
+    out_delta = f"({_q('a', L, 'j')} - y_{{j}}) {dz(L, 'j')}"
+    da_top = rf"\sum_{{j=1}}^{{{n_out}}} {_q('w', L, 'j,1')} {out_delta}"
+    no_slope = rf"\sum_{{j=1}}^{{{n_out}}} {_q('w', L, 'j,1')} ({_q('a', L, 'j')} - y_{{j}})"
+    top, low = _q("a", L - 1, "1"), _q("a", L - 2, "2")
+    ow, hw = f"w{L}_1_2", f"w{L - 1}_1_2"
+    out_w = f"({_q('a', L, '1')} - y_{{1}}) {dz(L, '1')} {_q('a', L - 1, '2')}"
     rows = [
-        (
-            "output w, correct",
-            Claim(
-                f"(a^{{({L})}}_{{1}} - y_{{1}}) {dz(L, '1')} a^{{({L - 1})}}_{{2}}",
-                param=f"w{L}_1_2",
-            ),
-        ),
+        ("output w, correct", Claim(out_w, param=ow)),
         (
             "output w, missing slope",
-            Claim(f"(a^{{({L})}}_{{1}} - y_{{1}}) a^{{({L - 1})}}_{{2}}", param=f"w{L}_1_2"),
+            Claim(f"({_q('a', L, '1')} - y_{{1}}) {_q('a', L - 1, '2')}", param=ow),
         ),
-        (
-            "output w, update sign",
-            Claim(
-                rf"\eta (a^{{({L})}}_{{1}} - y_{{1}}) {dz(L, '1')} a^{{({L - 1})}}_{{2}}",
-                param=f"w{L}_1_2",
-                kind="update",
-            ),
-        ),
-        (
-            "dE/da top hidden, correct",
-            Claim(rf"\frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{1}}}} = {da_top}"),
-        ),
-        (
-            "dE/da top hidden, missing slope",
-            Claim(
-                rf"\frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{1}}}} = \sum_{{j=1}}^{{{n_out}}} w^{{({L})}}_{{j,1}} (a^{{({L})}}_{{j}} - y_{{j}})"
-            ),
-        ),
-        (
-            "hidden w, correct",
-            Claim(
-                rf"{dz(L - 1, '1')} a^{{({L - 2})}}_{{2}} {da_top}" if L > 1 else "",
-                param=f"w{L - 1}_1_2",
-            ),
-        ),
-        (
-            "hidden w, missing slope",
-            Claim(rf"a^{{({L - 2})}}_{{2}} {da_top}", param=f"w{L - 1}_1_2"),
-        ),
-        (
-            "hidden w, wrong unit",
-            Claim(rf"{dz(L - 1, '2')} a^{{({L - 2})}}_{{2}} {da_top}", param=f"w{L - 1}_1_2"),
-        ),
+        ("output w, update sign", Claim(rf"\eta {out_w}", param=ow, kind="update")),
+        ("dE/da top hidden, correct", Claim(f"{_d(top)} = {da_top}")),
+        ("dE/da top hidden, missing slope", Claim(f"{_d(top)} = {no_slope}")),
+        ("hidden w, correct", Claim(f"{dz(L - 1, '1')} {low} {da_top}", param=hw)),
+        ("hidden w, missing slope", Claim(f"{low} {da_top}", param=hw)),
+        ("hidden w, wrong unit", Claim(f"{dz(L - 1, '2')} {low} {da_top}", param=hw)),
         (
             "hidden b, update",
             Claim(rf"-\eta {dz(L - 1, '1')} {da_top}", param=f"b{L - 1}_1", kind="update"),
         ),
     ]
     if L >= 3:
-        rec = rf"\sum_{{k=1}}^{{{n_top}}} w^{{({L - 1})}}_{{k,1}} {dz(L - 1, 'k')} \frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{k}}}}"
+        first, fw = _q("a", L - 2, "1"), _d(_q("w", L - 2, "1,1"))
+        grad = _d(_q("a", L - 1, "k"))
+        rec = rf"\sum_{{k=1}}^{{{n_top}}} {_q('w', L - 1, 'k,1')} {dz(L - 1, 'k')} {grad}"
+        no_w = rf"\sum_{{k=1}}^{{{n_top}}} {dz(L - 1, 'k')} {grad}"
         rows += [
-            (
-                "dE/da first hidden, correct",
-                Claim(rf"\frac{{\partial E}}{{\partial a^{{({L - 2})}}_{{1}}}} = {rec}"),
-            ),
+            ("dE/da first hidden, correct", Claim(f"{_d(first)} = {rec}")),
             (
                 "dE/dz first hidden, correct",
-                Claim(
-                    rf"\frac{{\partial E}}{{\partial z^{{({L - 2})}}_{{1}}}} = {dz(L - 2, '1')} {rec}"
-                ),
+                Claim(f"{_d(_q('z', L - 2, '1'))} = {dz(L - 2, '1')} {rec}"),
             ),
-            (
-                "first w, correct",
-                Claim(
-                    rf"\frac{{\partial E}}{{\partial w^{{({L - 2})}}_{{1,1}}}} = {dz(L - 2, '1')} x_{{1}} {rec}"
-                ),
-            ),
-            (
-                "first w, missing slope",
-                Claim(rf"\frac{{\partial E}}{{\partial w^{{({L - 2})}}_{{1,1}}}} = x_{{1}} {rec}"),
-            ),
-            (
-                "first w, missing weight",
-                Claim(
-                    rf"\frac{{\partial E}}{{\partial w^{{({L - 2})}}_{{1,1}}}} = {dz(L - 2, '1')} x_{{1}} \sum_{{k=1}}^{{{n_top}}} {dz(L - 1, 'k')} \frac{{\partial E}}{{\partial a^{{({L - 1})}}_{{k}}}}"
-                ),
-            ),
+            ("first w, correct", Claim(f"{fw} = {dz(L - 2, '1')} x_{{1}} {rec}")),
+            ("first w, missing slope", Claim(f"{fw} = x_{{1}} {rec}")),
+            ("first w, missing weight", Claim(f"{fw} = {dz(L - 2, '1')} x_{{1}} {no_w}")),
         ]
     return rows
 
@@ -141,9 +105,8 @@ def main() -> None:
             print(f"{warm:7.3f} s warm  {cold:7.3f} s first  {verdict!s:14}  {label}", flush=True)
             times.append(warm)
             worst = max(worst, (warm, label))
-    print(
-        f"claims: {len(times)}; mean {sum(times) / len(times):.3f} s warm; slowest {worst[0]:.3f} s ({worst[1]})"
-    )
+    mean = sum(times) / len(times)
+    print(f"claims: {len(times)}; mean {mean:.3f} s warm; slowest {worst[0]:.3f} s ({worst[1]})")
 
 
 if __name__ == "__main__":

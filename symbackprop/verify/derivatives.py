@@ -10,6 +10,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.fold import expand_above, folded
 from symbackprop.verify.reader import (
     Add,
     Frac,
@@ -177,6 +178,9 @@ class DerivativeReading(ResolverBase):
             return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
         if pid is not None and num == self.scope.e_case and num != ERROR:
             return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
+        above = expand_above(self.scope, num, den)
+        if above is not None:  # only what depends on den expanded; the result folded into names
+            return folded(self.scope, sp.diff(above, den))
         expanded = self.scope.expand(num, keep=den)
         result = sp.diff(expanded, den)
         result = result.xreplace(self.scope.unclosed)

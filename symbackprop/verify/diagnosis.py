@@ -8,16 +8,19 @@ claim is missing, and each it has in excess, named by the chain-rule factor it b
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 
 import sympy as sp
 
 from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.claim import Context, Outcome, truth_display
-from symbackprop.verify.numeric import factored, ratio_of
+from symbackprop.verify.fold import folded
+from symbackprop.verify.numeric import cancel_common, factored, powers, ratio_of
 from symbackprop.verify.reader import Frac, Node, Partial, walk
 from symbackprop.verify.resolver import Resolver
-from symbackprop.verify.scope import ResolveError
+from symbackprop.verify.scope import ResolveError, Scope
+from symbackprop.verify.sums import term_by_term
 
 MAX_RATIO = 120
 
@@ -27,12 +30,7 @@ def diagnose(
 ) -> Outcome:
     scope = ctx.scope
     if kind == "equation":
-        shown = scope.net.displays.get(lhs, lhs)
-        return replace(
-            out,
-            correct=ctx.show(shown),
-            ratio=short(ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs))),
-        )
+        return _equation(ctx, out, lhs, rhs)
     correct = ctx.show(truth_display(scope, kind, pid))
     if kind == "new":
         p = scope.net.param(pid).symbol
@@ -44,12 +42,31 @@ def diagnose(
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
     )
-    parts = structure(ctx, pid, ratio) if ratio is not None and not ratio.is_number else ""
+    natural = _natural(scope, rhs, lhs)
+    parts = structure(ctx, pid, ratio, natural) if ratio is not None and not ratio.is_number else ""
     shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
     if parts and (not factor or " and " in parts or not shown):
         factor = parts  # several factors differ: name each one rather than one folded factor
     factor = "; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x)
     return replace(out, correct=correct, ratio=shown, factor=factor)
+
+
+def _equation(ctx: Context, out: Outcome, lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
+    """An equation's diagnosis: its left-hand side's value, the ratio, and what differs."""
+    scope = ctx.scope
+    true = scope.definitions.get(lhs, lhs)
+    ratio = ratio_of(rhs, true, ctx)
+    factor = ""
+    if ratio is not None and ratio.is_number:
+        factor = factor_text(ctx, "equation", "", ratio)
+    elif ratio is not None:
+        factor = structure(ctx, "", ratio, _natural(scope, rhs, true))
+    return replace(
+        out,
+        correct=ctx.show(scope.net.displays.get(lhs, lhs)),
+        ratio=short(ctx.show(oriented(ratio))) if ratio is not None else "",
+        factor="; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x),
+    )
 
 
 def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:
@@ -146,7 +163,9 @@ def _local_factors(ctx: Context, pid: str) -> list[tuple[str, sp.Expr]]:
     return out
 
 
-def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
+def structure(
+    ctx: Context, pid: str, ratio: sp.Expr, natural: tuple[sp.Expr, sp.Expr] | None = None
+) -> str:
     """Each factor the claim misses or has in excess (the ratio's denominator and numerator),
     grouped into the chain-rule factors they make up; a constant such as a gain is blamed on
     the local factor it belongs to."""
@@ -168,7 +187,8 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
     ]
     if len(owners) == 1 and not unowned and missing and extra:
         return ""  # one local factor differs: the factor line says which, and what it is
-    lines = []
+    summed, sign = _sums(ctx, natural, missing, extra) if natural else ("", 1)
+    lines = [summed]
     for label, pool in (("missing", missing), ("extra", extra)):
         named: list[str] = []
         for name, value in local:
@@ -191,12 +211,62 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
             named.append(shown + (f" (of {owner[0]})" if owner else ""))
         if named:
             lines.append(f"{label}: {' and '.join(named)}")
+    lines = [x for x in lines if x]
     coeff = _orient(factored(ratio))[0]
+    if summed:
+        coeff = abs(coeff) * sign
     if lines and coeff < 0:
         lines.insert(0, "the sign is wrong")
     if lines and abs(coeff) != 1:
         lines.insert(0, f"a constant factor {ctx.show(abs(coeff))}")
     return "; ".join(lines)
+
+
+def _sums(
+    ctx: Context,
+    natural: tuple[sp.Expr, sp.Expr],
+    missing: Counter[sp.Expr],
+    extra: Counter[sp.Expr],
+) -> tuple[str, int]:
+    """A sum of the truth that the claim writes differently, compared term by term in the forms
+    both are written in (``natural``: claim and truth without their shared factors); the pools
+    lose the sums this explains. Returns the text and the sign of claim/true it implies."""
+    (cn, num), (cd, den) = powers(natural[0]), powers(natural[1])
+    sums = _long_sums(den)
+    other = _long_sums(num)
+    if len(sums) != 1 or len(other) > 1:
+        return "", 1
+    true = sums[0]
+    claimed = other[0] if other else natural[0] / cn
+    text, sign = term_by_term(ctx, claimed, true)
+    if not text:
+        return "", 1
+    rest = [(b, e) for b, e in (*num.items(), *den.items()) if b != true and b not in other]
+    if not other:
+        rest = [(b, e) for b, e in den.items() if b != true]
+        extra.clear()
+    for pool in (missing, extra):
+        for b in _long_sums(pool):
+            del pool[b]
+    flips = sum(e for b, e in rest if _flip(b))
+    return text, sign * (-1 if (cn / cd) < 0 else 1) * (-1) ** flips
+
+
+def _natural(scope: Scope, claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Claim and truth as written (intermediates folded into their names, the common factors of
+    each sum's terms taken out), without the factors they share."""
+    return cancel_common(
+        sp.factor_terms(folded(scope, claimed)), sp.factor_terms(folded(scope, true))
+    )
+
+
+def _long_sums(pool: Mapping[sp.Expr, int]) -> list[sp.Expr]:
+    """The sums of a pool over three or more quantities (not a local factor such as 1 - a)."""
+    return [
+        b
+        for b, e in pool.items()
+        if e == 1 and isinstance(b, sp.Add) and len(b.free_symbols | b.atoms(sp.Indexed)) >= 3
+    ]
 
 
 def zero_partials(ctx: Context, res: Resolver, node: Node) -> str:

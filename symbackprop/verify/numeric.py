@@ -13,6 +13,7 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR
 from symbackprop.model.activations import to_elementary
 from symbackprop.verify.claim import Context
+from symbackprop.verify.fold import folded
 from symbackprop.verify.reader import Node, Num, walk
 
 DPS = 50
@@ -38,42 +39,19 @@ def expands_to_zero(diff: sp.Expr) -> bool:
     return bool(diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0)
 
 
-def folded(ctx: Context, expr: sp.Expr) -> sp.Expr:
-    """expr with each written-out intermediate folded back into its name: a net input's sum
-    into z, the activation of z into a, a closed form into its intermediate. Every step
-    replaces a subexpression by a name of the same value, so a fold that expands to 0 proves
-    the expression 0, without putting the network's closed forms over a common denominator."""
-    table = fold_table(ctx)
-    for _ in range(4 * ctx.scope.net.depth + 4):
-        new = expr.xreplace(table)
-        if new == expr:
-            return new
-        expr = new
-    return expr
-
-
-def fold_table(ctx: Context) -> dict[sp.Expr, sp.Expr]:
-    scope, net = ctx.scope, ctx.scope.net
-    table: dict[sp.Expr, sp.Expr] = dict(scope.unclosed)
-    for l in range(1, net.depth + 1):
-        for key in (*net.z[l], *net.a[l]):
-            value = scope.definitions.get(key)
-            if value is not None and not value.is_Atom:
-                table[value] = key
-    return table
-
-
-def proved_zero(ctx: Context, pairs: Iterable[tuple[sp.Expr, sp.Expr]]) -> bool:
-    """Whether one of the (claim, truth) pairs (the same pair in intermediates and in closed
-    form) is proved equal: first the cheap proofs (expansion, and expansion after folding the
-    intermediates into their names), then the costly one of :func:`is_zero`."""
-    pairs = list(pairs)
-    for claimed, true in pairs:
-        if expands_to_zero(claimed - true) or expands_to_zero(
-            folded(ctx, claimed) - folded(ctx, true)
-        ):
-            return True
-    return any(is_zero(claimed - true) for claimed, true in pairs)
+def proved_zero(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> bool:
+    """Whether the claim equals the truth, symbolically: first the cheap proofs (expansion in
+    intermediates, then with the written-out intermediates folded into their names, then in
+    closed form), then the costly ones of :func:`is_zero` (in intermediates, then closed)."""
+    scope = ctx.scope
+    if expands_to_zero(claimed - true):
+        return True
+    if expands_to_zero(folded(scope, claimed) - folded(scope, true)):
+        return True
+    closed = scope.closed(claimed) - scope.closed(true)
+    if expands_to_zero(closed):
+        return True
+    return is_zero(claimed - true) or is_zero(closed)
 
 
 def is_zero(diff: sp.Expr) -> bool:
@@ -301,7 +279,7 @@ def ratio_of(rhs: sp.Expr, lhs: sp.Expr, ctx: Context | None = None) -> sp.Expr 
     if lhs == 0:
         return None
     if ctx is not None:
-        rhs, lhs = cancel_common(folded(ctx, rhs), folded(ctx, lhs))
+        rhs, lhs = cancel_common(folded(ctx.scope, rhs), folded(ctx.scope, lhs))
     ratio = rhs / lhs
     if not small(ratio):  # the terms' common factors only: no polynomials
         num, den = cancel_common(sp.factor_terms(rhs), sp.factor_terms(lhs))
@@ -312,7 +290,8 @@ def ratio_of(rhs: sp.Expr, lhs: sp.Expr, ctx: Context | None = None) -> sp.Expr 
         return sp.cancel(ratio)
 
 
-def _powers(expr: sp.Expr) -> tuple[sp.Expr, Counter[sp.Expr]]:
+def powers(expr: sp.Expr) -> tuple[sp.Expr, Counter[sp.Expr]]:
+    """The numeric coefficient of a product, and each other factor's base with its power."""
     coeff: sp.Expr = sp.Integer(1)
     out: Counter[sp.Expr] = Counter()
     for f in sp.Mul.make_args(expr):
@@ -330,8 +309,8 @@ def _powers(expr: sp.Expr) -> tuple[sp.Expr, Counter[sp.Expr]]:
 def cancel_common(num: sp.Expr, den: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     """num and den without the factors they share: the same factor, or two sums that expand
     to the same polynomial (or to its negative)."""
-    cn, fn = _powers(num)
-    cd, fd = _powers(den)
+    cn, fn = powers(num)
+    cd, fd = powers(den)
     sign = sp.Integer(1)
     for a in list(fn):
         for b in list(fd):

@@ -41,8 +41,8 @@ from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_si
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
-    proved_zero,
     network_counterexample,
+    proved_zero,
     rounded,
     symbols_of,
     value_table,
@@ -323,8 +323,9 @@ def _check(
         )
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
-    lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
-    if written_as_number(scope, step.rhs) and not symbols_of(rhs_c):
+    rhs_c = scope.closed(rhs) if written_as_number(scope, step.rhs) else None
+    if rhs_c is not None and not symbols_of(rhs_c):
+        lhs_c = scope.closed(lhs)
         if ctx.fixed:  # the document's numbers: quantities it takes as given first, then its leaves
             fixed = dict(ctx.fixed)
             lhs_c = scope.closed(lhs.xreplace(fixed)).xreplace(fixed)
@@ -336,7 +337,7 @@ def _check(
         )
         zero = zero_partials(ctx, res, step.rhs)
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
-    if proved_zero(ctx, ((rhs, lhs), (rhs_c, lhs_c))):
+    if proved_zero(ctx, rhs, lhs):
         return replace(base, verdict=Verdict.HOLDS)
     if counter is None:
         return replace(
