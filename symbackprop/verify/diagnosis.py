@@ -237,8 +237,12 @@ def _sums(
     if len(sums) != 1 or len(other) > 1:
         return "", 1
     true = sums[0]
-    claimed = other[0] if other else natural[0] / cn
-    text, sign = term_by_term(ctx, claimed, true)
+    whole = natural[0] / cn  # the claim as one term (a sum forgotten), else its sum term by term
+    text, sign = term_by_term(ctx, whole, true, _flip) if not isinstance(whole, sp.Add) else ("", 1)
+    if text:
+        other = []
+    elif other:
+        text, sign = term_by_term(ctx, other[0], true, _flip)
     if not text:
         return "", 1
     rest = [(b, e) for b, e in (*num.items(), *den.items()) if b != true and b not in other]

@@ -3,6 +3,8 @@ has in excess, and what each matching term misses or has in excess."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 
 from symbackprop.verify.claim import Context
@@ -36,20 +38,39 @@ def _ratio(claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
     return num, den
 
 
-def _named(ctx: Context, items: list[sp.Expr]) -> str:
+def _named(ctx: Context, label: str, items: list[sp.Expr], total: int) -> str:
+    """'missing 2 of the 3 terms of the sum: t1 and t2' (the terms left out when long)."""
     shown = [ctx.show(t) for t in items]
+    head = f"{label} {len(items)} of the {total} terms of the sum"
     if any(len(s) > MAX_SHOWN_TERM for s in shown):
-        return f"{len(items)} term{'s' if len(items) > 1 else ''}"
-    return " and ".join(shown)
+        return head
+    return f"{head}: {' and '.join(shown)}"
 
 
-def term_by_term(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> tuple[str, int]:
+def _oriented(expr: sp.Expr, flip: Callable[[sp.Expr], bool]) -> tuple[int, list[sp.Expr]]:
+    """The sign and the factors of a product, each sum factor that ``flip`` says reads better
+    negated (1 - a, not -1 + a) negated."""
+    sign, out = 1, []
+    for f in sp.Mul.make_args(expr):
+        if f.is_number:
+            sign *= -1 if f < 0 else 1
+            continue
+        base, exp = f.as_base_exp()
+        if exp.is_Integer and flip(base):
+            base, sign = -base, sign * (-1) ** int(exp)
+        out.append(base if exp == 1 else sp.Pow(base, exp, evaluate=False))
+    return sign, out
+
+
+def term_by_term(
+    ctx: Context, claimed: sp.Expr, true: sp.Expr, flip: Callable[[sp.Expr], bool]
+) -> tuple[str, int]:
     """What differs between two sums, term by term ('' when they do not pair up), and the sign
     that every matched term has against its true term (1 when the signs differ)."""
     claim_terms, true_terms = list(sp.Add.make_args(claimed)), list(sp.Add.make_args(true))
     if len(claim_terms) + len(true_terms) > MAX_TERMS or len(true_terms) < 2:
         return "", 1
-    pairs: list[tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]] = []
+    pairs: list[tuple[int, list[sp.Expr], list[sp.Expr]]] = []
     unmatched = list(claim_terms)
     missing_terms = []
     for t in true_terms:
@@ -62,32 +83,28 @@ def term_by_term(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> tuple[str, in
             missing_terms.append(t)
             continue
         unmatched.remove(best[0])
-        pairs.append((best[0], t, *best[1]))
+        (sn, num), (sd, den) = (_oriented(x, flip) for x in best[1])
+        pairs.append((sn * sd, num, den))
     if not pairs:
         return "", 1
     lines = []
     if missing_terms:
-        lines.append(f"missing terms of the sum: {_named(ctx, missing_terms)}")
+        lines.append(_named(ctx, "missing", missing_terms, len(true_terms)))
     if unmatched:
-        lines.append(f"extra terms in the sum: {_named(ctx, unmatched)}")
-    signs = {_sign(num) * _sign(den) for *_, num, den in pairs}
+        lines.append(_named(ctx, "extra", unmatched, len(claim_terms)))
+    signs = {sign for sign, _, _ in pairs}
     sign = signs.pop() if len(signs) == 1 else 1
-    flipped = sum(1 for *_, num, den in pairs if _sign(num) * _sign(den) < 0)
+    flipped = sum(1 for sign_, _, _ in pairs if sign_ < 0)
     if 0 < flipped < len(pairs):
         lines.append(f"{flipped} of the {len(pairs)} terms have the wrong sign")
-    for label, pick in (("missing", 3), ("extra", 2)):
-        found = [p[pick] for p in pairs if not p[pick].is_number]
+    for label, pick in (("missing", 2), ("extra", 1)):
+        found = [p[pick] for p in pairs if p[pick]]
         if found:
             where = (
                 ""
                 if len(found) == len(true_terms)
                 else f" ({len(found)} of {len(true_terms)} terms)"
             )
-            shown = " and ".join(ctx.show(-f if f.could_extract_minus_sign() else f) for f in found)
+            shown = " and ".join(ctx.show(sp.Mul(*f, evaluate=False)) for f in found)
             lines.append(f"term by term, {label}: {shown}{where}")
     return "; ".join(lines), sign
-
-
-def _sign(expr: sp.Expr) -> int:
-    coeff = sp.Mul(*(f for f in sp.Mul.make_args(expr) if f.is_number))
-    return -1 if coeff < 0 else 1
