@@ -97,8 +97,10 @@ def term_by_term(
     flipped = sum(1 for sign_, _, _ in pairs if sign_ < 0)
     if 0 < flipped < len(pairs):
         lines.append(f"{flipped} of the {len(pairs)} terms have the wrong sign")
-    for label, pick in (("missing", 2), ("extra", 1)):
-        found = [p[pick] for p in pairs if p[pick]]
+    for label, found in (
+        ("missing", [den for _, _, den in pairs if den]),
+        ("extra", [num for _, num, _ in pairs if num]),
+    ):
         if found:
             where = (
                 ""
