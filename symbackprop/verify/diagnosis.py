@@ -15,11 +15,10 @@ import sympy as sp
 
 from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.claim import Context, Outcome, truth_display
-from symbackprop.verify.fold import folded
-from symbackprop.verify.numeric import cancel_common, factored, powers, ratio_of
+from symbackprop.verify.numeric import factored, natural_pair, powers, ratio_of
 from symbackprop.verify.reader import Frac, Node, Partial, walk
 from symbackprop.verify.resolver import Resolver
-from symbackprop.verify.scope import ResolveError, Scope
+from symbackprop.verify.scope import ResolveError
 from symbackprop.verify.sums import term_by_term
 
 MAX_RATIO = 120
@@ -38,11 +37,12 @@ def diagnose(
     if not scope.notation.has_error_terms:
         residuals = {e: scope.definitions[e] for e in scope.net.errors}
         lhs, rhs = lhs.xreplace(residuals), rhs.xreplace(residuals)
-    ratio = ratio_of(rhs, lhs, ctx) if not (lhs.has(sp.Sum) or rhs.has(sp.Sum)) else None
+    sums = lhs.has(sp.Sum) or rhs.has(sp.Sum)
+    natural = natural_pair(ctx, rhs, lhs) if not sums else None
+    ratio = ratio_of(rhs, lhs, ctx, natural) if not sums else None
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
     )
-    natural = _natural(scope, rhs, lhs)
     parts = structure(ctx, pid, ratio, natural) if ratio is not None and not ratio.is_number else ""
     shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
     if parts and (not factor or " and " in parts or not shown):
@@ -55,12 +55,13 @@ def _equation(ctx: Context, out: Outcome, lhs: sp.Expr, rhs: sp.Expr) -> Outcome
     """An equation's diagnosis: its left-hand side's value, the ratio, and what differs."""
     scope = ctx.scope
     true = scope.definitions.get(lhs, lhs)
-    ratio = ratio_of(rhs, true, ctx)
+    natural = natural_pair(ctx, rhs, true)
+    ratio = ratio_of(rhs, true, ctx, natural)
     factor = ""
     if ratio is not None and ratio.is_number:
         factor = factor_text(ctx, "equation", "", ratio)
     elif ratio is not None:
-        factor = structure(ctx, "", ratio, _natural(scope, rhs, true))
+        factor = structure(ctx, "", ratio, natural)
     return replace(
         out,
         correct=ctx.show(scope.net.displays.get(lhs, lhs)),
@@ -254,14 +255,6 @@ def _sums(
             del pool[b]
     flips = sum(e for b, e in rest if _flip(b))
     return text, sign * (-1 if (cn / cd) < 0 else 1) * (-1) ** flips
-
-
-def _natural(scope: Scope, claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """Claim and truth as written (intermediates folded into their names, the common factors of
-    each sum's terms taken out), without the factors they share."""
-    return cancel_common(
-        sp.factor_terms(folded(scope, claimed)), sp.factor_terms(folded(scope, true))
-    )
 
 
 def _long_sums(pool: Mapping[sp.Expr, int]) -> list[sp.Expr]:

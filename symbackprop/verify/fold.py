@@ -15,7 +15,8 @@ from symbackprop.verify.scope import Scope
 
 
 def fold_table(scope: Scope) -> dict[sp.Expr, sp.Expr]:
-    """Written-out value -> the intermediate it is."""
+    """Written-out value -> the intermediate it is (and a named error term's definition -> the
+    error term, when the notation names them)."""
     net = scope.net
     table: dict[sp.Expr, sp.Expr] = dict(scope.unclosed)
     for l in range(1, net.depth + 1):
@@ -23,6 +24,11 @@ def fold_table(scope: Scope) -> dict[sp.Expr, sp.Expr]:
             value = scope.definitions.get(key)
             if value is not None and not value.is_Atom:
                 table[value] = key
+    if scope.notation.has_error_terms:  # a named error term (E_o = Desired_o - Actual_o)
+        for e in net.errors:
+            value = scope.definitions.get(e)
+            if value is not None and isinstance(value, sp.Add):
+                table[value], table[-value] = e, -e
     return table
 
 

@@ -119,13 +119,20 @@ def random_point(ctx: Context, seed: int) -> dict[Any, sp.Expr]:
 
 
 def evaluate_at(
-    ctx: Context, expr: sp.Expr, point: Mapping[Any, sp.Expr], digits: int = DPS
+    ctx: Context,
+    expr: sp.Expr,
+    point: Mapping[Any, sp.Expr],
+    digits: int = DPS,
+    memo: dict[Any, sp.Expr] | None = None,
 ) -> sp.Expr:
-    """expr at a point, bottom-up through the definitions (each intermediate computed once).
+    """expr at a point, bottom-up through the definitions (each intermediate computed once;
+    ``memo``, shared by several calls at one point and precision, keeps them across calls).
     A mean over n cases is taken over CASES cases."""
     scope, net = ctx.scope, ctx.scope.net
     defs = scope.definitions
-    memo: dict[Any, sp.Expr] = dict(point)
+    if memo is None:
+        memo = {}
+    memo.update(point)
     if ctx.learning_rate is not None:
         memo[net.lr] = ctx.learning_rate
 
@@ -196,7 +203,8 @@ def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | No
         if not (claimed - true).is_number:
             return None
         if differs(claimed, true):
-            shown = ", ".join(_quantities(ctx, lhs, rhs, point))
+            named = (folded(ctx.scope, lhs), folded(ctx.scope, rhs))  # as written: a, not σ(z)
+            shown = ", ".join(_quantities(ctx, *named, point))
             return f"at {shown}: claim {_digits(claimed)}, true {_digits(true)}"
     return ""
 
@@ -216,11 +224,12 @@ def _quantities(
     in (intermediates such as a, z, δ; not every parameter of the network)."""
     named = sorted((symbols_of(lhs) | symbols_of(rhs)) - {ERROR}, key=lambda q: ctx.show(q))
     out = []
+    memo: dict[Any, sp.Expr] = {}
     for q in named:
         if isinstance(q, sp.Symbol) and any(q in i.free_symbols for i in named if i != q):
             continue  # an index of an Indexed quantity
         try:
-            value = evaluate_at(ctx, q, point, SHOWN_DIGITS + 10)
+            value = evaluate_at(ctx, q, point, SHOWN_DIGITS + 10, memo)
         except KeyError:
             continue
         if value.is_number:
@@ -263,27 +272,40 @@ def small(expr: sp.Expr) -> bool:
 
 
 def factored(expr: sp.Expr) -> sp.Expr:
-    """expr factored when it is small enough to factor quickly, else its terms' common factors
-    taken out."""
-    if not small(expr):
-        return sp.factor_terms(expr)
+    """expr factored when it is small enough to factor quickly, else as it is."""
+    if not small(expr):  # ratio_of has taken the terms' common factors out already
+        return expr
     try:
         return sp.factor(expr)
     except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
         return expr
 
 
-def ratio_of(rhs: sp.Expr, lhs: sp.Expr, ctx: Context | None = None) -> sp.Expr | None:
-    """claim/true simplified. With ``ctx``, the intermediates are folded into their names and
-    the factors both sides share (equal once expanded) are cancelled before any factoring."""
+def natural_pair(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Claim and truth as written (intermediates folded into their names, the common factors of
+    each sum's terms taken out), without the factors they share."""
+    scope = ctx.scope
+    return cancel_common(
+        sp.factor_terms(folded(scope, claimed)), sp.factor_terms(folded(scope, true))
+    )
+
+
+def ratio_of(
+    rhs: sp.Expr,
+    lhs: sp.Expr,
+    ctx: Context | None = None,
+    natural: tuple[sp.Expr, sp.Expr] | None = None,
+) -> sp.Expr | None:
+    """claim/true simplified. With ``ctx`` (or the :func:`natural_pair` already computed), the
+    intermediates are folded into their names and the factors both sides share cancelled
+    before any factoring; only a small ratio is factored as polynomials."""
     if lhs == 0:
         return None
-    if ctx is not None:
-        rhs, lhs = cancel_common(folded(ctx.scope, rhs), folded(ctx.scope, lhs))
-    ratio = rhs / lhs
-    if not small(ratio):  # the terms' common factors only: no polynomials
-        num, den = cancel_common(sp.factor_terms(rhs), sp.factor_terms(lhs))
-        return num / den
+    if natural is None and ctx is not None:
+        natural = natural_pair(ctx, rhs, lhs)
+    ratio = natural[0] / natural[1] if natural is not None else rhs / lhs
+    if not small(ratio):
+        return ratio
     try:
         return sp.factor(sp.cancel(ratio))
     except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover

@@ -19,7 +19,7 @@ import pytest
 import sympy as sp
 
 from symbackprop.model.network import Network, build
-from symbackprop.model.spec import inline
+from symbackprop.model.spec import NetworkSpec, inline, preset
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.steps import verify
 from tests.helpers import central_difference, close, random_point, value
@@ -61,6 +61,11 @@ class Q:
         return value(self.net.param(pid).symbol, self.point)
 
     @property
+    def gain(self) -> mpmath.mpf:
+        assert self.net.gain is not None
+        return value(self.net.gain, self.point)
+
+    @property
     def lr(self) -> mpmath.mpf:
         return value(self.net.lr, self.point)
 
@@ -74,8 +79,10 @@ class Case:
     claim: Callable[[Q], mpmath.mpf]
 
 
-def spec_of(text: str):  # type: ignore[no-untyped-def]
+def spec_of(text: str) -> NetworkSpec:
     sizes, _, acts = text.partition(":")
+    if not sizes[0].isdigit():
+        return preset(sizes)
     return inline(sizes, activation=acts.split(",") if acts else None)
 
 
@@ -225,6 +232,26 @@ CASES = [
     ),
 ]
 
+CASES += [
+    # -- a named error term written out (Maren: E_o = Desired_o - Actual_o): it cancels -------
+    Case(
+        "maren",
+        "w2_2_1",
+        r"\frac{\partial SSE}{\partial v_{1,2}} = "
+        r"-\alpha (Desired_2 - \mathcal{F}_2) \mathcal{F}_2 H_1",
+        "gradient",
+        lambda q: -q.gain * (q.y(2) - q.a(2, 2)) * q.a(2, 2) * q.a(1, 1),
+    ),
+    Case(
+        "maren",
+        "w2_2_1",
+        r"\frac{\partial SSE}{\partial v_{1,2}} = "
+        r"-\alpha (\mathcal{F}_2 - Desired_2) \mathcal{F}_2 (1 - \mathcal{F}_2) H_1",
+        "gradient",
+        lambda q: -q.gain * (q.a(2, 2) - q.y(2)) * q.a(2, 2) * (1 - q.a(2, 2)) * q.a(1, 1),
+    ),
+]
+
 IDS = [f"{c.spec}:{c.latex[-50:]}" for c in CASES]
 
 
@@ -239,6 +266,7 @@ def test_verdict_agrees_with_the_numbers_and_the_diagnosis_is_pinned(case: Case)
         assert [o.factor for o in outcomes] == [DIAGNOSES[(case.spec, case.latex)]]
         for o in outcomes:
             assert len(o.ratio) <= 120
+            assert "Desired" not in o.ratio  # a named error term cancels in the ratio
             assert "**" not in o.diagnosis and "[" not in o.counterexample
             numbers = re.findall(r"= (-?[0-9.]+)", o.counterexample)
             assert numbers and all(
@@ -372,6 +400,24 @@ DIAGNOSES: dict[tuple[str, str], str] = {
         "extra 1 of the 3 terms of the sum: a^{(3)}_{1} w^{(3)}_{1,2} \\left(1 -"
         " a^{(3)}_{1}\\right) \\left(a^{(3)}_{1} - y_{1}\\right)"
     ),
+    (
+        "maren",
+        (
+            "\\frac{\\partial SSE}{\\partial v_{1,2}} = -\\alpha (Desired_2 - \\mathcal{"
+            "F}_2) \\mathcal{F}_2 H_1"
+        ),
+    ): (
+        "the factor \\frac{\\partial \\mathcal{F}_{2}}{\\partial \\mathit{NdInpt}_{2"
+        "}} is \\mathcal{F}_{2} \\alpha in the claim where \\mathcal{F}_{2} \\alpha"
+        " \\left(1 - \\mathcal{F}_{2}\\right) belongs"
+    ),
+    (
+        "maren",
+        (
+            "\\frac{\\partial SSE}{\\partial v_{1,2}} = -\\alpha (\\mathcal{F}_2 - Desir"
+            "ed_2) \\mathcal{F}_2 (1 - \\mathcal{F}_2) H_1"
+        ),
+    ): "the sign is wrong: the claim is the negative of the truth",
 }
 
 
