@@ -304,7 +304,8 @@ def factor_text(ctx: Context, kind: str, pid: str, ratio: sp.Expr) -> str:
     if len(chain) != 1:
         return ""
     printer = ctx.printer
-    best: tuple[int, str] | None = None
+    quantities = ratio.free_symbols
+    best: tuple[bool, int, str] | None = None
     for f in chain[0]:
         value = f.value.xreplace(scope.canon)
         claimed = sp.factor(sp.cancel(ratio * value))
@@ -315,9 +316,11 @@ def factor_text(ctx: Context, kind: str, pid: str, ratio: sp.Expr) -> str:
             continue
         num, den = f.num.xreplace(scope.canon), f.den.xreplace(scope.canon)
         text = (
-            f"the factor {printer.partial(num, den)} is {ctx.show(claimed)} in the claim where "
-            f"{ctx.show(value)} belongs"
+            f"the factor {printer.partial(num, den)} is {ctx.show(oriented(claimed))} in the "
+            f"claim where {ctx.show(value)} belongs"
         )
-        if best is None or cost < best[0]:
-            best = (cost, text)
-    return best[1] if best else ""
+        # a constant such as a gain is blamed on the factor it belongs to (the one it is in)
+        key = (not quantities <= value.free_symbols, cost, text)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return best[2] if best else ""

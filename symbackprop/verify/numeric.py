@@ -285,9 +285,27 @@ def natural_pair(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr
     """Claim and truth as written (intermediates folded into their names, the common factors of
     each sum's terms taken out), without the factors they share."""
     scope = ctx.scope
-    return cancel_common(
-        sp.factor_terms(folded(scope, claimed)), sp.factor_terms(folded(scope, true))
-    )
+    return cancel_common(common_out(folded(scope, claimed)), common_out(folded(scope, true)))
+
+
+def common_out(expr: sp.Expr) -> sp.Expr:
+    """A sum's (or a product's sums') common symbolic factors taken out of its terms, one level
+    deep (``factor_terms`` recurses into every subexpression: slow on a network's sums)."""
+    if isinstance(expr, sp.Mul):
+        return sp.Mul(*(common_out(f) for f in expr.args))
+    if not isinstance(expr, sp.Add):
+        return expr
+    terms = [powers(t) for t in expr.args]
+    shared = Counter(terms[0][1])
+    for _, factors in terms[1:]:
+        shared &= factors
+    if not shared:
+        return expr
+    rest = [
+        c * sp.Mul(*(b ** (e - shared.get(b, 0)) for b, e in factors.items()))
+        for c, factors in terms
+    ]
+    return sp.Mul(*(b**e for b, e in shared.items()), sp.Add(*rest))
 
 
 def ratio_of(

@@ -250,6 +250,14 @@ CASES += [
         "gradient",
         lambda q: -q.gain * (q.a(2, 2) - q.y(2)) * q.a(2, 2) * (1 - q.a(2, 2)) * q.a(1, 1),
     ),
+    # -- a missing gain is blamed on the slope it belongs to (Maren: F = σ(α net)) -----------
+    Case(
+        "maren",
+        "w2_2_1",
+        r"\frac{\partial SSE}{\partial v_{1,2}} = -E_2 \mathcal{F}_2 (1 - \mathcal{F}_2) H_1",
+        "gradient",
+        lambda q: -(q.y(2) - q.a(2, 2)) * q.a(2, 2) * (1 - q.a(2, 2)) * q.a(1, 1),
+    ),
 ]
 
 IDS = [f"{c.spec}:{c.latex[-50:]}" for c in CASES]
@@ -418,6 +426,14 @@ DIAGNOSES: dict[tuple[str, str], str] = {
             "ed_2) \\mathcal{F}_2 (1 - \\mathcal{F}_2) H_1"
         ),
     ): "the sign is wrong: the claim is the negative of the truth",
+    (
+        "maren",
+        ("\\frac{\\partial SSE}{\\partial v_{1,2}} = -E_2 \\mathcal{F}_2 (1 - \\mathcal{F}_2) H_1"),
+    ): (
+        "the factor \\frac{\\partial \\mathcal{F}_{2}}{\\partial \\mathit{NdInpt}_{2"
+        "}} is \\mathcal{F}_{2} \\left(1 - \\mathcal{F}_{2}\\right) in the claim wh"
+        "ere \\mathcal{F}_{2} \\alpha \\left(1 - \\mathcal{F}_{2}\\right) belongs"
+    ),
 }
 
 
