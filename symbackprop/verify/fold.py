@@ -38,8 +38,27 @@ def folded(scope: Scope, expr: sp.Expr) -> sp.Expr:
     for _ in range(4 * scope.net.depth + 4):
         new = expr.xreplace(table)
         if new == expr:
-            return new
+            break
         expr = new
+    return _softmax_folded(scope, expr)
+
+
+def _softmax_folded(scope: Scope, expr: sp.Expr) -> sp.Expr:
+    """A softmax layer's exponentials folded into its activations: with S = Σ_m exp(z_m),
+    exp(z_j) = a_j S, so exp(z_j)/S is a_j (and its derivatives' exp(2 z_j)/S² is a_j²);
+    an S that does not cancel is written out again."""
+    net = scope.net
+    for l in range(1, net.depth + 1):
+        exps = [sp.exp(z) for z in net.z[l]]
+        total = sp.Add(*exps)
+        if len(exps) < 2 or not expr.has(total):
+            continue
+        if any(scope.definitions.get(a) != e / total for a, e in zip(net.a[l], exps)):
+            continue  # not a softmax layer
+        s = sp.Dummy("S", positive=True)
+        powers = {sp.exp(k * z): (a * s) ** k for z, a in zip(net.z[l], net.a[l]) for k in (2, 3)}
+        expr = expr.xreplace({total: s}).xreplace(powers)
+        expr = expr.xreplace({e: a * s for e, a in zip(exps, net.a[l])}).xreplace({s: total})
     return expr
 
 

@@ -29,12 +29,10 @@ def _long(expr: sp.Expr) -> bool:
 def _ratio(claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
     """claimed/true as (extra, missing) when they differ by whole factors, else None."""
     num, den = cancel_common(claimed, true)
-    if _long(num) or _long(den):
-        if not (small(num) and small(den)):
-            return None
+    if num != den and small(num) and small(den):  # (y - a)(-2a + 2a^2)/2 is (a - y) a (1 - a)
         num, den = sp.fraction(sp.factor(sp.cancel(num / den)))
-        if _long(num) or _long(den):
-            return None
+    if _long(num) or _long(den):
+        return None
     return num, den
 
 

@@ -250,6 +250,25 @@ CASES += [
         "gradient",
         lambda q: -q.gain * (q.a(2, 2) - q.y(2)) * q.a(2, 2) * (1 - q.a(2, 2)) * q.a(1, 1),
     ),
+    # -- the softmax Jacobian's cross terms forgotten (∂E/∂b = ∂E/∂z of that unit) ----------
+    Case(
+        "2-3:softmax",
+        "b1_1",
+        r"(a^{(1)}_{1} - y_{1}) a^{(1)}_{1} (1 - a^{(1)}_{1})",
+        "gradient",
+        lambda q: (q.a(1, 1) - q.y(1)) * q.a(1, 1) * (1 - q.a(1, 1)),
+    ),
+    Case(
+        "2-3:softmax",
+        "b1_1",
+        r"(a^{(1)}_{1} - y_{1}) a^{(1)}_{1} (1 - a^{(1)}_{1}) "
+        r"- \sum_{j=2}^{3} (a^{(1)}_{j} - y_{j}) a^{(1)}_{j} a^{(1)}_{1}",
+        "gradient",
+        lambda q: (
+            (q.a(1, 1) - q.y(1)) * q.a(1, 1) * (1 - q.a(1, 1))
+            - sum((q.a(1, j) - q.y(j)) * q.a(1, j) * q.a(1, 1) for j in (2, 3))
+        ),
+    ),
     # -- a missing gain is blamed on the slope it belongs to (Maren: F = σ(α net)) -----------
     Case(
         "maren",
@@ -426,6 +445,13 @@ DIAGNOSES: dict[tuple[str, str], str] = {
             "ed_2) \\mathcal{F}_2 (1 - \\mathcal{F}_2) H_1"
         ),
     ): "the sign is wrong: the claim is the negative of the truth",
+    (
+        "2-3:softmax",
+        "(a^{(1)}_{1} - y_{1}) a^{(1)}_{1} (1 - a^{(1)}_{1})",
+    ): (
+        "missing 2 of the 3 terms of the sum: - a^{(1)}_{2} \\left(a^{(1)}_{2} -"
+        " y_{2}\\right) and - a^{(1)}_{3} \\left(a^{(1)}_{3} - y_{3}\\right)"
+    ),
     (
         "maren",
         ("\\frac{\\partial SSE}{\\partial v_{1,2}} = -E_2 \\mathcal{F}_2 (1 - \\mathcal{F}_2) H_1"),
