@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 import sympy as sp
 
@@ -128,8 +129,9 @@ class Context:
         tuple[sp.Expr, sp.Expr], ...
     ] = ()  # numbers a document fixes (symbackprop.document), for numeric claims
 
-    @property
+    @cached_property
     def printer(self) -> NotationPrinter:
+        """One printer per context (built once: a diagnosis prints many expressions)."""
         return NotationPrinter(self.scope.names, self.scope.notation)
 
     def show(self, expr: sp.Expr) -> str:

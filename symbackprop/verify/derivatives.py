@@ -10,6 +10,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.fold import expand_above, folded
 from symbackprop.verify.layers import error_by_unit
 from symbackprop.verify.reader import (
     Add,
@@ -181,6 +182,9 @@ class DerivativeReading(ResolverBase):
         fast = None if self.scope.notation.has_error_terms else error_by_unit(self.scope, num, den)
         if fast is not None:
             return fast  # ∂E/∂z, ∂E/∂a: the delta recursion
+        above = expand_above(self.scope, num, den)
+        if above is not None:  # only what depends on den expanded; the result folded into names
+            return folded(self.scope, sp.diff(above, den))
         expanded = self.scope.expand(num, keep=den)
         result = sp.diff(expanded, den)
         result = result.xreplace(self.scope.unclosed)

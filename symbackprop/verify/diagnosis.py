@@ -8,16 +8,18 @@ claim is missing, and each it has in excess, named by the chain-rule factor it b
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 
 import sympy as sp
 
 from symbackprop.model.activations import ACTIVATIONS, Sigmoid
 from symbackprop.verify.claim import Context, Outcome, truth_display
-from symbackprop.verify.numeric import ratio_of
+from symbackprop.verify.numeric import factored, natural_pair, powers, ratio_of
 from symbackprop.verify.reader import Frac, Node, Partial, walk
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError
+from symbackprop.verify.sums import term_by_term
 
 MAX_RATIO = 120
 
@@ -27,12 +29,7 @@ def diagnose(
 ) -> Outcome:
     scope = ctx.scope
     if kind == "equation":
-        shown = scope.net.displays.get(lhs, lhs)
-        return replace(
-            out,
-            correct=ctx.show(shown),
-            ratio=short(ratio_text(ctx, rhs, scope.definitions.get(lhs, lhs))),
-        )
+        return _equation(ctx, out, lhs, rhs)
     correct = ctx.show(truth_display(scope, kind, pid))
     if kind == "new":
         p = scope.net.param(pid).symbol
@@ -43,11 +40,13 @@ def diagnose(
         lhs, rhs = lhs.xreplace(residuals), rhs.xreplace(residuals)
     if penalty and sp.expand(lhs - rhs) == 0:
         return replace(out, correct=correct, ratio="", factor=penalty)
-    ratio = ratio_of(rhs, lhs) if not (lhs.has(sp.Sum) or rhs.has(sp.Sum)) else None
+    sums = lhs.has(sp.Sum) or rhs.has(sp.Sum)
+    natural = natural_pair(ctx, rhs, lhs) if not sums else None
+    ratio = ratio_of(rhs, lhs, ctx, natural) if not sums else None
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
     )
-    parts = structure(ctx, pid, ratio) if ratio is not None and not ratio.is_number else ""
+    parts = structure(ctx, pid, ratio, natural) if ratio is not None and not ratio.is_number else ""
     shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
     if parts and (not factor or " and " in parts or not shown):
         factor = parts  # several factors differ: name each one rather than one folded factor
@@ -98,6 +97,25 @@ def _times(ctx: Context, expr: sp.Expr, unit: sp.Expr) -> str:
     if coeff.is_number:
         return ctx.show(sp.Mul(coeff, unit, evaluate=False))
     return ctx.show(expr)
+
+
+def _equation(ctx: Context, out: Outcome, lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
+    """An equation's diagnosis: its left-hand side's value, the ratio, and what differs."""
+    scope = ctx.scope
+    true = scope.definitions.get(lhs, lhs)
+    natural = natural_pair(ctx, rhs, true)
+    ratio = ratio_of(rhs, true, ctx, natural)
+    factor = ""
+    if ratio is not None and ratio.is_number:
+        factor = factor_text(ctx, "equation", "", ratio)
+    elif ratio is not None:
+        factor = structure(ctx, "", ratio, natural)
+    return replace(
+        out,
+        correct=ctx.show(scope.net.displays.get(lhs, lhs)),
+        ratio=short(ctx.show(oriented(ratio))) if ratio is not None else "",
+        factor="; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x),
+    )
 
 
 def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:
@@ -170,7 +188,7 @@ def oriented(expr: sp.Expr) -> sp.Expr:
 def _factors(expr: sp.Expr) -> Counter[sp.Expr]:
     """The non-numeric factors of a product, each with its power (sums oriented: 1 - a)."""
     out: Counter[sp.Expr] = Counter()
-    for f in sp.Mul.make_args(sp.factor(expr)):
+    for f in sp.Mul.make_args(factored(expr)):
         base, exp = f.as_base_exp()
         if base.is_number or not exp.is_Integer:
             continue
@@ -194,12 +212,14 @@ def _local_factors(ctx: Context, pid: str) -> list[tuple[str, sp.Expr]]:
     return out
 
 
-def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
+def structure(
+    ctx: Context, pid: str, ratio: sp.Expr, natural: tuple[sp.Expr, sp.Expr] | None = None
+) -> str:
     """Each factor the claim misses or has in excess (the ratio's denominator and numerator),
     grouped into the chain-rule factors they make up; a constant such as a gain is blamed on
     the local factor it belongs to."""
     try:
-        num, den = sp.fraction(sp.factor(ratio))
+        num, den = sp.fraction(factored(ratio))
     except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
         return ""
     missing, extra = _factors(den), _factors(num)
@@ -216,7 +236,8 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
     ]
     if len(owners) == 1 and not unowned and missing and extra:
         return ""  # one local factor differs: the factor line says which, and what it is
-    lines = []
+    summed, sign = _sums(ctx, natural, missing, extra) if natural else ("", 1)
+    lines = [summed]
     for label, pool in (("missing", missing), ("extra", extra)):
         named: list[str] = []
         for name, value in local:
@@ -239,12 +260,58 @@ def structure(ctx: Context, pid: str, ratio: sp.Expr) -> str:
             named.append(shown + (f" (of {owner[0]})" if owner else ""))
         if named:
             lines.append(f"{label}: {' and '.join(named)}")
-    coeff = _orient(sp.factor(ratio))[0]
+    lines = [x for x in lines if x]
+    coeff = _orient(factored(ratio))[0]
+    if summed:
+        coeff = abs(coeff) * sign
     if lines and coeff < 0:
         lines.insert(0, "the sign is wrong")
     if lines and abs(coeff) != 1:
         lines.insert(0, f"a constant factor {ctx.show(abs(coeff))}")
     return "; ".join(lines)
+
+
+def _sums(
+    ctx: Context,
+    natural: tuple[sp.Expr, sp.Expr],
+    missing: Counter[sp.Expr],
+    extra: Counter[sp.Expr],
+) -> tuple[str, int]:
+    """A sum of the truth that the claim writes differently, compared term by term in the forms
+    both are written in (``natural``: claim and truth without their shared factors); the pools
+    lose the sums this explains. Returns the text and the sign of claim/true it implies."""
+    (cn, num), (cd, den) = powers(natural[0]), powers(natural[1])
+    sums = _long_sums(den)
+    other = _long_sums(num)
+    if len(sums) != 1 or len(other) > 1:
+        return "", 1
+    true = sums[0]
+    whole = natural[0] / cn  # the claim as one term (a sum forgotten), else its sum term by term
+    text, sign = term_by_term(ctx, whole, true, _flip) if not isinstance(whole, sp.Add) else ("", 1)
+    if text:
+        other = []
+    elif other:
+        text, sign = term_by_term(ctx, other[0], true, _flip)
+    if not text:
+        return "", 1
+    rest = [(b, e) for b, e in (*num.items(), *den.items()) if b != true and b not in other]
+    if not other:
+        rest = [(b, e) for b, e in den.items() if b != true]
+        extra.clear()
+    for pool in (missing, extra):
+        for b in _long_sums(pool):
+            del pool[b]
+    flips = sum(e for b, e in rest if _flip(b))
+    return text, sign * (-1 if (cn / cd) < 0 else 1) * (-1) ** flips
+
+
+def _long_sums(pool: Mapping[sp.Expr, int]) -> list[sp.Expr]:
+    """The sums of a pool over three or more quantities (not a local factor such as 1 - a)."""
+    return [
+        b
+        for b, e in pool.items()
+        if e == 1 and isinstance(b, sp.Add) and len(b.free_symbols | b.atoms(sp.Indexed)) >= 3
+    ]
 
 
 def zero_partials(ctx: Context, res: Resolver, node: Node) -> str:
@@ -285,7 +352,8 @@ def factor_text(ctx: Context, kind: str, pid: str, ratio: sp.Expr) -> str:
     if len(chain) != 1:
         return ""
     printer = ctx.printer
-    best: tuple[int, str] | None = None
+    quantities = ratio.free_symbols
+    best: tuple[bool, int, str] | None = None
     for f in chain[0]:
         value = f.value.xreplace(scope.canon)
         claimed = sp.factor(sp.cancel(ratio * value))
@@ -296,9 +364,11 @@ def factor_text(ctx: Context, kind: str, pid: str, ratio: sp.Expr) -> str:
             continue
         num, den = f.num.xreplace(scope.canon), f.den.xreplace(scope.canon)
         text = (
-            f"the factor {printer.partial(num, den)} is {ctx.show(claimed)} in the claim where "
-            f"{ctx.show(value)} belongs"
+            f"the factor {printer.partial(num, den)} is {ctx.show(oriented(claimed))} in the "
+            f"claim where {ctx.show(value)} belongs"
         )
-        if best is None or cost < best[0]:
-            best = (cost, text)
-    return best[1] if best else ""
+        # a constant such as a gain is blamed on the factor it belongs to (the one it is in)
+        key = (not quantities <= value.free_symbols, cost, text)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return best[2] if best else ""

@@ -4,6 +4,7 @@ counterexamples."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR, target_constraint
 from symbackprop.model.activations import to_elementary
 from symbackprop.verify.claim import Context
+from symbackprop.verify.fold import folded
 from symbackprop.verify.reader import Node, Num, walk
 
 DPS = 50
@@ -32,10 +34,30 @@ def symbols_of(expr: sp.Expr) -> set[Any]:
     return set(expr.free_symbols) | set(expr.atoms(sp.Indexed))
 
 
+def expands_to_zero(diff: sp.Expr) -> bool:
+    """A cheap symbolic proof that diff is 0: it expands to 0 with every function kept whole."""
+    return bool(diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0)
+
+
+def proved_zero(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> bool:
+    """Whether the claim equals the truth, symbolically: first the cheap proofs (expansion in
+    intermediates, then with the written-out intermediates folded into their names, then in
+    closed form), then the costly ones of :func:`is_zero` (in intermediates, then closed)."""
+    scope = ctx.scope
+    if expands_to_zero(claimed - true):
+        return True
+    if expands_to_zero(folded(scope, claimed) - folded(scope, true)):
+        return True
+    closed = scope.closed(claimed) - scope.closed(true)
+    if expands_to_zero(closed):
+        return True
+    return is_zero(claimed - true) or is_zero(closed)
+
+
 def is_zero(diff: sp.Expr) -> bool:
     """A symbolic proof that diff is 0: expansion with the activations kept whole, then in
     elementary functions over a common denominator. (No ``simplify``: it can run for minutes.)"""
-    if diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0:
+    if expands_to_zero(diff):
         return True
     elementary = sp.expand(to_elementary(diff))
     if elementary == 0:
@@ -116,13 +138,20 @@ def case_targets(ctx: Context) -> list[list[Any]]:
 
 
 def evaluate_at(
-    ctx: Context, expr: sp.Expr, point: Mapping[Any, sp.Expr], digits: int = DPS
+    ctx: Context,
+    expr: sp.Expr,
+    point: Mapping[Any, sp.Expr],
+    digits: int = DPS,
+    memo: dict[Any, sp.Expr] | None = None,
 ) -> sp.Expr:
-    """expr at a point, bottom-up through the definitions (each intermediate computed once).
+    """expr at a point, bottom-up through the definitions (each intermediate computed once;
+    ``memo``, shared by several calls at one point and precision, keeps them across calls).
     A mean over n cases is taken over CASES cases."""
     scope, net = ctx.scope, ctx.scope.net
     defs = scope.definitions
-    memo: dict[Any, sp.Expr] = dict(point)
+    if memo is None:
+        memo = {}
+    memo.update(point)
     if ctx.learning_rate is not None:
         memo[net.lr] = ctx.learning_rate
 
@@ -195,7 +224,8 @@ def network_counterexample(
         if not (claimed - true).is_number:
             return None
         if differs(claimed, true):
-            shown = ", ".join(_quantities(ctx, lhs, rhs, point))
+            named = (folded(ctx.scope, lhs), folded(ctx.scope, rhs))  # as written: a, not σ(z)
+            shown = ", ".join(_quantities(ctx, *named, point))
             at = f"at {shown}: " if shown else "at a random point: "
             return f"{at}claim {_digits(claimed)}, true {_digits(true)}"
     return ""
@@ -216,11 +246,12 @@ def _quantities(
     in (intermediates such as a, z, δ; not every parameter of the network)."""
     named = sorted((symbols_of(lhs) | symbols_of(rhs)) - {ERROR}, key=lambda q: ctx.show(q))
     out = []
+    memo: dict[Any, sp.Expr] = {}
     for q in named:
         if isinstance(q, sp.Symbol) and any(q in i.free_symbols for i in named if i != q):
             continue  # an index of an Indexed quantity
         try:
-            value = evaluate_at(ctx, q, point, SHOWN_DIGITS + 10)
+            value = evaluate_at(ctx, q, point, SHOWN_DIGITS + 10, memo)
         except KeyError:
             continue
         if value.is_number:
@@ -253,10 +284,110 @@ def value_table(ctx: Context) -> dict[Any, sp.Expr]:
     return table
 
 
-def ratio_of(rhs: sp.Expr, lhs: sp.Expr) -> sp.Expr | None:
+MAX_FACTOR_OPS = 60  # larger ratios are not factored (multivariate factoring takes minutes)
+MAX_FACTOR_SYMBOLS = 8
+
+
+def small(expr: sp.Expr) -> bool:
+    """Whether expr is small enough to factor as polynomials quickly."""
+    return sp.count_ops(expr) <= MAX_FACTOR_OPS and len(symbols_of(expr)) <= MAX_FACTOR_SYMBOLS
+
+
+def factored(expr: sp.Expr) -> sp.Expr:
+    """expr factored when it is small enough to factor quickly, else as it is."""
+    if not small(expr):  # ratio_of has taken the terms' common factors out already
+        return expr
+    try:
+        return sp.factor(expr)
+    except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - SymPy's limits
+        return expr
+
+
+def natural_pair(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Claim and truth as written (intermediates folded into their names, the common factors of
+    each sum's terms taken out), without the factors they share."""
+    scope = ctx.scope
+    return cancel_common(common_out(folded(scope, claimed)), common_out(folded(scope, true)))
+
+
+def common_out(expr: sp.Expr) -> sp.Expr:
+    """A sum's (or a product's sums') common symbolic factors taken out of its terms, one level
+    deep (``factor_terms`` recurses into every subexpression: slow on a network's sums)."""
+    if isinstance(expr, sp.Mul):
+        return sp.Mul(*(common_out(f) for f in expr.args))
+    if not isinstance(expr, sp.Add):
+        return expr
+    terms = [powers(t) for t in expr.args]
+    shared = Counter(terms[0][1])
+    for _, factors in terms[1:]:
+        shared &= factors
+    if not shared:
+        return expr
+    rest = [
+        c * sp.Mul(*(b ** (e - shared.get(b, 0)) for b, e in factors.items()))
+        for c, factors in terms
+    ]
+    return sp.Mul(*(b**e for b, e in shared.items()), sp.Add(*rest))
+
+
+def ratio_of(
+    rhs: sp.Expr,
+    lhs: sp.Expr,
+    ctx: Context | None = None,
+    natural: tuple[sp.Expr, sp.Expr] | None = None,
+) -> sp.Expr | None:
+    """claim/true simplified. With ``ctx`` (or the :func:`natural_pair` already computed), the
+    intermediates are folded into their names and the factors both sides share cancelled
+    before any factoring; only a small ratio is factored as polynomials."""
     if lhs == 0:
         return None
+    if natural is None and ctx is not None:
+        natural = natural_pair(ctx, rhs, lhs)
+    ratio = natural[0] / natural[1] if natural is not None else rhs / lhs
+    if not small(ratio):
+        return ratio
     try:
-        return sp.factor(sp.cancel(rhs / lhs))
+        return sp.factor(sp.cancel(ratio))
     except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover
-        return sp.cancel(rhs / lhs)
+        return sp.cancel(ratio)
+
+
+def powers(expr: sp.Expr) -> tuple[sp.Expr, Counter[sp.Expr]]:
+    """The numeric coefficient of a product, and each other factor's base with its power."""
+    coeff: sp.Expr = sp.Integer(1)
+    out: Counter[sp.Expr] = Counter()
+    for f in sp.Mul.make_args(expr):
+        if f.is_number:
+            coeff *= f
+            continue
+        base, exp = f.as_base_exp()
+        if exp.is_Integer:
+            out[base] += int(exp)
+        else:
+            out[f] += 1
+    return coeff, out
+
+
+def cancel_common(num: sp.Expr, den: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """num and den without the factors they share: the same factor, or two sums that expand
+    to the same polynomial (or to its negative)."""
+    cn, fn = powers(num)
+    cd, fd = powers(den)
+    sign = sp.Integer(1)
+    for a in list(fn):
+        for b in list(fd):
+            if fn[a] <= 0 or fd[b] <= 0:
+                continue
+            if a == b or (isinstance(a, sp.Add) and expands_to_zero(a - b)):
+                flip = 1
+            elif isinstance(a, sp.Add) and isinstance(b, sp.Add) and expands_to_zero(a + b):
+                flip = -1
+            else:
+                continue
+            k = min(fn[a], fd[b])
+            fn[a] -= k
+            fd[b] -= k
+            sign *= flip**k
+    rest_n = sp.Mul(*(b**e for b, e in fn.items() if e > 0))
+    rest_d = sp.Mul(*(b**e for b, e in fd.items() if e > 0))
+    return sign * cn * rest_n, cd * rest_d

@@ -43,8 +43,8 @@ from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_si
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
-    is_zero,
     network_counterexample,
+    proved_zero,
     rounded,
     symbols_of,
     value_table,
@@ -328,8 +328,9 @@ def _check(
         )
     if ctx.learning_rate is not None:
         lhs, rhs = (e.xreplace({scope.net.lr: ctx.learning_rate}) for e in (lhs, rhs))
-    lhs_c, rhs_c = scope.closed(lhs), scope.closed(rhs)
-    if written_as_number(scope, step.rhs) and not symbols_of(rhs_c):
+    rhs_c = scope.closed(rhs) if written_as_number(scope, step.rhs) else None
+    if rhs_c is not None and not symbols_of(rhs_c):
+        lhs_c = scope.closed(lhs)
         if ctx.fixed:  # the document's numbers: quantities it takes as given first, then its leaves
             fixed = dict(ctx.fixed)
             lhs_c = scope.closed(lhs.xreplace(fixed)).xreplace(fixed)
@@ -343,8 +344,8 @@ def _check(
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
     constraint = target_constraint(scope.net) if kind != "equation" else None
     if counter == "" and constraint is not None:
-        return _check_targets(ctx, base, kind, pid, rhs, proved=is_zero(rhs - lhs))
-    if is_zero(rhs - lhs) or is_zero(rhs_c - lhs_c):
+        return _check_targets(ctx, base, kind, pid, rhs, proved=proved_zero(ctx, rhs, lhs))
+    if proved_zero(ctx, rhs, lhs):
         return replace(base, verdict=Verdict.HOLDS)
     if counter is None:
         return replace(
@@ -366,7 +367,7 @@ def _check_targets(
     sum is 1): does it hold for every target, or only under the constraint?"""
     general = general_truth(ctx.scope, kind, pid)
     if network_counterexample(ctx, general, rhs, constrained=False) == "":
-        if proved or is_zero(rhs - general):
+        if proved or proved_zero(ctx, rhs, general):
             return replace(base, verdict=Verdict.HOLDS)
         return replace(
             base,

@@ -625,9 +625,8 @@ DIAGNOSES = {
         "2-3-2",
         "\\sum_{j=1}^{2} (a^{(2)}_{j} - y_{j}) \\sigma'(z^{(2)}_{j}) x_{1}",
     ): (
-        "missing: a^{(1)}_{1} \\left(1 - a^{(1)}_{1}\\right) (the factor \\frac{\\partial"
-        " a^{(1)}_{1}}{\\partial z^{(1)}_{1}}) and a sum of 8 terms (the sums differ term by term);"
-        " extra: a sum of 8 terms (the sums differ term by term)"
+        "term by term, missing: w^{(2)}_{1,1} and w^{(2)}_{2,1}; missing: a^{(1)}_{1} \\left(1 -"
+        " a^{(1)}_{1}\\right) (the factor \\frac{\\partial a^{(1)}_{1}}{\\partial z^{(1)}_{1}})"
     ),
     (
         "sears-xor",
@@ -649,8 +648,5 @@ DIAGNOSES = {
     (
         "maren",
         "-\\alpha \\sum_o E_o \\mathcal{F}_o v_{h,o} \\alpha H_h (1 - H_h) I_i",
-    ): (
-        "the sign is wrong; missing: a sum of 4 terms (the sums differ term by term); extra:"
-        " \\mathcal{F}_{1} E_{1} v_{2,1} + \\mathcal{F}_{2} E_{2} v_{2,2}"
-    ),
+    ): ("term by term, missing: 1 - \\mathcal{F}_{1} and 1 - \\mathcal{F}_{2}"),
 }
