@@ -18,7 +18,6 @@ from symbackprop.model.spec import inline, resolve
 from symbackprop.verify.claim import Claim, Verdict, context
 from symbackprop.verify.steps import verify
 
-mp.mp.dps = 40
 N = 3
 Case = dict[str, mp.mpf]
 
@@ -37,6 +36,7 @@ def forward(theta: dict[str, mp.mpf], x: list[mp.mpf], y: mp.mpf) -> tuple[mp.mp
     return (a2 - y) ** 2 / 2, {"a1_1": a1[0], "a2_1": a2, "x1": x[0], "y1": y}
 
 
+@mp.workdps(40)
 def holds(formula: Callable[[list[Case]], mp.mpf], per_case: bool = False) -> bool:
     """Whether ``formula`` (of the cases' quantities) is dE/dw2_1_1 at random points, with
     E the mean of the cases' errors (or, per_case, case 1's error alone)."""

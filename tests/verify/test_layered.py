@@ -238,9 +238,11 @@ def test_sources_notations_are_not_layered() -> None:
     ],
 )
 def test_whole_layers_and_bare_quantities_are_refused_not_judged(latex: str, words: str) -> None:
-    spec = spec_from_dict(
-        {"layers": [3, 4, 1], "activation": ["tanh", "sigmoid"], "notation": "ng"}, where="t"
-    )
+    """Without a [matrices] table (the shipped ng file has one, and reads these as matrices)."""
+    spec = spec_from_dict({"layers": [3, 4, 1], "activation": ["tanh", "sigmoid"]}, where="t")
+    shipped = resources.files("symbackprop") / "model" / "data" / "notations" / "ng.toml"
+    text = shipped.read_text(encoding="utf-8").split("[matrices]")[0]
+    notation = notation_from_toml(text, where="ng without matrices")
     with pytest.raises(SymbackpropError, match=words) as err:
-        verify(context(spec), Claim(latex), limits=None)
+        verify(context(spec, notation), Claim(latex), limits=None)
     assert "\n" not in str(err.value)

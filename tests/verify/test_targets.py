@@ -19,7 +19,6 @@ from symbackprop.model.spec import inline
 from symbackprop.verify.claim import Claim, Verdict, context
 from symbackprop.verify.steps import verify
 
-mp.mp.dps = 40
 Vals = dict[str, mp.mpf]
 
 LHS = r"\frac{\partial E}{\partial w^{(2)}_{1,1}} = "
@@ -60,6 +59,7 @@ def forward(theta: dict[str, mp.mpf], x: list[mp.mpf], y: list[mp.mpf]) -> tuple
     return loss, vals
 
 
+@mp.workdps(40)
 def oracle_class(formula: Callable[[Vals], mp.mpf]) -> str:
     """'every', 'constrained' or 'fails', from central differences at random points."""
     rng = random.Random(5)

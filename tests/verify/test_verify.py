@@ -262,7 +262,8 @@ def test_a_claim_in_another_notation_is_called_mixed(capsys: pytest.CaptureFixtu
             "--param",
             "w2_1_1",
             "--claim",
-            r"-(y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1",
+            # (a single letter such as y is in too many notations to name one)
+            r"\varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1 (\hat{y} - y)",
         ]
     )
     err = capsys.readouterr().err
