@@ -71,11 +71,15 @@ def spec_of(network: dict[str, Any], notation: str) -> NetworkSpec:
         "activation": list(network["activations"]),
         "bias": bool(network["biases"]),
         "loss": LOSS_OF[network["loss"]],
-        "mean": network["reduce"] == "mean",
+        "mean": network["reduce"] == "mean",  # a sum over the cases: one case's E (E_p)
         "notation": notation,
     }
     if str(network.get("l2", "0")) not in ("0", "0.0"):
-        extra = {"l2": str(network["l2"]), "l2_biases": bool(network.get("l2_biases", False))}
+        extra = {
+            "l2": str(network["l2"]),
+            "l2_biases": bool(network.get("l2_biases", False)),
+            "l2_mean": bool(network.get("l2_mean", False)),
+        }
         if not set(extra) <= SPEC_KEYS:
             raise InexpressibleError("specs take no L2 penalty")
         data.update(extra)
