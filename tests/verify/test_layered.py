@@ -81,6 +81,7 @@ CORPUS = [
     "haykin-output-logistic",
     "rhw-hidden-chain",
     "rhw-hidden-dE-do",
+    "haykin-hidden-local-gradient-chain",
     "nielsen-bp2-chain-rule",
 ]
 
