@@ -10,6 +10,7 @@ generated modules' order, exactly like the generated module's train; its theta a
 (max |dtheta| / max |theta|) before anything is timed.
 
 Variants (all compute Z = X W^T + b for the batch, the deltas, and dW = D^T A):
+  generated the generated loop module with BATCH_MIN out of reach: its row pass at every batch
   rows      per-row axpy loops: one layer at a time over the whole batch, every inner loop
             along a contiguous row of units (W kept transposed, (inputs, units))
   tile4     rows + register tiles: 4 batch rows per pass in the forward and delta loops
@@ -740,7 +741,9 @@ def dgemm_peak() -> float:
     return 2 * 1024**3 / best / 1e9
 
 
-def generated_module(softmax: bool):  # type: ignore[no-untyped-def]
+def generated_module(softmax: bool, rows: bool = False):  # type: ignore[no-untyped-def]
+    """The generated loop module (serial); rows: with BATCH_MIN out of reach, so train runs the
+    row pass at every batch size (the baseline the kernels here are compared with)."""
     from symbackprop.model.spec import inline
     from symbackprop.train import import_path, module_file
 
@@ -751,6 +754,8 @@ def generated_module(softmax: bool):  # type: ignore[no-untyped-def]
     )
     module = import_path(module_file(spec))
     module.PARALLEL = False
+    if rows:
+        module.BATCH_MIN = 10**9
     return module
 
 
@@ -771,7 +776,7 @@ def worker(args: argparse.Namespace) -> dict:
     out: dict[str, float] = {"scipy_import_cpu_s": scipy_import, "peak": dgemm_peak(), "n": len(X)}
     for softmax in (False, True):
         tag = "ce" if softmax else "sse"
-        gen = generated_module(softmax)
+        gen = generated_module(softmax, rows=True)
         theta0 = gen.init(0)
         for batch in args.batches:
             b = len(X) if batch == 0 else batch

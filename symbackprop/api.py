@@ -9,7 +9,7 @@ from typing import Any
 
 import sympy as sp
 
-from symbackprop.backprop.forms import Gradient, gradients
+from symbackprop.backprop.forms import Gradient, gradients, target_constraint
 from symbackprop.errors import ArgumentError, UsageError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation
@@ -77,6 +77,7 @@ class Derivation:
                     entry["forms"]["compact"] = {
                         "latex": r.compact(),
                         "srepr": srepr(g.compact.value, rp),
+                        **self._assumes(),
                     }
                 else:
                     entry["forms"]["chain"] = {
@@ -108,13 +109,27 @@ class Derivation:
         for g in self.gradients:
             head = f"dE/d{g.param.id} [{self.names[g.param.id]}]"
             if form in ("compact", "all"):
-                lines.append(f"{head} = {sp.sstr(g.compact.value)}")
+                lines.append(f"{head} = {sp.sstr(g.compact.value)}{self._caveat()}")
             if form in ("chain", "all"):
                 paths = [" * ".join(f"({sp.sstr(f.value)})" for f in path) for path in g.chain]
+                penalty = self.net.penalty_slope(g.param)
+                paths += [sp.sstr(penalty)] if penalty != 0 else []
                 lines.append(f"{head} = " + " + ".join(paths))
             if form in ("exact", "all"):
                 lines.append(f"{head} = {sp.sstr(g.exact)}")
         return lines
+
+    def _assumes(self) -> dict[str, str]:
+        """The compact form's assumption about the targets (categorical targets sum to 1)."""
+        constraint = target_constraint(self.net)
+        if constraint is None:
+            return {}
+        total, value = constraint
+        return {"assumes": f"{sp.sstr(total)} = {value}"}
+
+    def _caveat(self) -> str:
+        assumes = self._assumes()
+        return f"  (for targets with {assumes['assumes']})" if assumes else ""
 
 
 def _check_form(form: object) -> None:

@@ -84,7 +84,7 @@ def values_from_toml(text: str, net: Network, param_id: Any, where: str = "value
     if len(x) > 1 and net.case is None:
         raise SymbackpropError(
             f"{where}: {len(x)} cases given, but this spec's error is for one case; use a spec "
-            "with mean = true (--mean)"
+            "with reduce = 'mean' or 'sum' (--mean, --sum)"
         )
     _check_targets(net, y, where)
     if not isinstance(data["params"], dict):
@@ -170,15 +170,24 @@ def evaluate(net: Network, values: Values, error_terms: bool = False) -> Report:
         for g in grads:
             sums[g.param.id] += g.per_case.value.xreplace(subs).evalf(DIGITS)
     n = len(values.x)
-    scale = sp.Integer(1) if net.case is None else sp.Rational(1, n)
-    grad_values = {pid: (s * scale).evalf(DIGITS) for pid, s in sums.items()}
+    scale = sp.Rational(1, n) if net.spec.mean else sp.Integer(1)
+    penalty = {net.penalty: sp.Rational(net.spec.l2)} if net.penalty is not None else {}
+    if net.n_cases is not None:
+        penalty[net.n_cases] = sp.Integer(n)
+    grad_values = {
+        g.param.id: (
+            sums[g.param.id] * scale + net.penalty_slope(g.param).xreplace(base | penalty)
+        ).evalf(DIGITS)
+        for g in grads
+    }
     updates = {}
     if values.lr is not None:
         updates = {
             pid: (values.params[pid] - values.lr * g).evalf(DIGITS)
             for pid, g in grad_values.items()
         }
-    return Report(tuple(forward), (sp.Add(*errors) * scale).evalf(DIGITS), grad_values, updates)
+    error = sp.Add(*errors) * scale + net.penalty_error().xreplace(base | penalty)
+    return Report(tuple(forward), error.evalf(DIGITS), grad_values, updates)
 
 
 def _case_error(net: Network, subs: Mapping[sp.Expr, sp.Expr]) -> sp.Expr:

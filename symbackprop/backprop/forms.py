@@ -134,14 +134,15 @@ class Gradient:
 
     @once
     def compact(self) -> Term:
-        return _over_cases(self.net, self.per_case)
+        return _penalised(self.net, self.param, _over_cases(self.net, self.per_case))
 
     @once
     def exact_display(self) -> Term:
         """The compact display with every intermediate expanded: a closed form in chain order."""
         per_case = self.per_case
         shown = expand_display(per_case.display, self.net.displays, self.net.display_memo)
-        return _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
+        gathered = _over_cases(self.net, Term(self.net.to_closed(per_case.value), shown))
+        return _penalised(self.net, self.param, gathered)
 
     @once
     def chain(self) -> tuple[tuple[Factor, ...], ...]:
@@ -149,16 +150,30 @@ class Gradient:
 
     def chain_value(self) -> sp.Expr:
         per_case = sp.Add(*[sp.Mul(*[f.value for f in path]) for path in self.chain])
-        return self.net.over_cases(per_case)
+        return self.net.over_cases(per_case) + self.net.penalty_slope(self.param)
 
 
 def _over_cases(net: Network, per_case: Term) -> Term:
+    """The mean (1/n) sum_i or the sum sum_i of a per-case term; the term itself for one case."""
     if net.case is None:
         return per_case
     assert net.n_cases is not None
     limits = (net.case, 1, net.n_cases)
-    shown = sp.Mul(1 / net.n_cases, sp.Sum(per_case.display, limits), evaluate=False)
+    shown = sp.Sum(per_case.display, limits)
+    if net.spec.mean:
+        shown = sp.Mul(1 / net.n_cases, shown, evaluate=False)
     return Term(net.over_cases(per_case.value), shown)
+
+
+def _penalised(net: Network, p: Param, gathered: Term) -> Term:
+    """The gradient of the data term plus the L2 penalty's lambda p, when it covers p."""
+    slope = net.penalty_slope(p)
+    if slope == 0:
+        return gathered
+    shown = net.penalty_display(p)
+    if gathered.display == 0:
+        return Term(slope, shown)
+    return Term(gathered.value + slope, sp.Add(gathered.display, shown, evaluate=False))
 
 
 def expand_display(
@@ -266,7 +281,33 @@ def deltas(net: Network, error_terms: bool = False) -> dict[tuple[int, int], Ter
     return cast("dict[tuple[int, int], Term]", net.delta_memo[error_terms])
 
 
-def _deltas(net: Network, error_terms: bool) -> dict[tuple[int, int], Term]:
+def general_deltas(net: Network) -> dict[tuple[int, int], Term]:
+    """:func:`deltas` for every target: without the constraint the targets of a categorical
+    loss obey (their sum is 1), so cross-entropy's output delta is a_j (sum of y) - y_j."""
+    key = ("general", False)
+    if key not in net.delta_memo:
+        net.delta_memo[key] = _deltas(net, False, constrained=False)
+    return cast("dict[tuple[int, int], Term]", net.delta_memo[key])
+
+
+def general_gradient(net: Network, p: Param) -> sp.Expr:
+    """dE/dp (compact, over the cases) for every target, the constraint of
+    :func:`target_constraint` not used. The same as the compact value when there is none."""
+    value = general_deltas(net)[(p.layer, p.to_unit)].value * _last_value(net, p)
+    return _over_cases(net, Term(value, value)).value
+
+
+def target_constraint(net: Network) -> tuple[sp.Expr, int] | None:
+    """(sum of the targets, its value) when the compact forms assume it (categorical targets
+    sum to 1), else None."""
+    if net.loss.target_sum is None:
+        return None
+    return sp.Add(*net.targets), net.loss.target_sum
+
+
+def _deltas(
+    net: Network, error_terms: bool, constrained: bool = True
+) -> dict[tuple[int, int], Term]:
     L = net.depth
     out: dict[tuple[int, int], Term] = {}
     for l in range(L, 0, -1):
@@ -291,11 +332,12 @@ def _deltas(net: Network, error_terms: bool) -> dict[tuple[int, int], Term]:
             pairs = [(upstream[i], net.jacobian(l, i, j)) for i in net.feeds(l, j)]
             value = sp.Add(*[u.value * jv for u, (jv, _) in pairs])
             shown = total([product([u.display, jd]) for u, (_, jd) in pairs])
-            out[(l, j)] = (_simplified(net, value) if l == L else None) or Term(value, shown)
+            simple = _simplified(net, value, constrained) if l == L else None
+            out[(l, j)] = simple or Term(value, shown)
     return out
 
 
-def _simplified(net: Network, value: sp.Expr) -> Term | None:
+def _simplified(net: Network, value: sp.Expr, constrained: bool = True) -> Term | None:
     """The output delta simplified by SymPy when that makes it shorter (cross-entropy: a_j - y_j).
 
     The outputs are the last layer's activations, and targets obey the loss's constraint
@@ -304,7 +346,7 @@ def _simplified(net: Network, value: sp.Expr) -> Term | None:
     L = net.depth
     in_a = value.xreplace(dict(zip(net.outputs, net.a[L])))
     candidate = sp.cancel(in_a)
-    if net.loss.target_sum is not None:
+    if constrained and net.loss.target_sum is not None:
         candidate = sp.collect(sp.expand(candidate), list(net.a[L])).subs(
             sp.Add(*net.targets), net.loss.target_sum
         )

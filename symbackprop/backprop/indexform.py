@@ -382,14 +382,18 @@ def _hidden_only(d: Deriver) -> list[Formula]:
 
 
 def _mean_formula(spec: NetworkSpec) -> Formula:
-    """dE/dp = (1/n) Sum_i dE_i/dp, by differentiating E = (1/n) Sum_i E_i."""
+    """dE/dp = (1/n) Sum_i dE_i/dp (or Sum_i dE_i/dp), by differentiating E = (1/n) Sum_i E_i (or
+    Sum_i E_i)."""
     i = sp.Symbol("case", integer=True)
     n = sp.Symbol("cases", integer=True, positive=True)
     p = sp.Symbol("p", real=True)
     case_error = sp.Function("CaseError")
-    value = sp.diff(sp.Sum(case_error(i, p), (i, 1, n)) / n, p)
-    shown = sp.Mul(1 / n, sp.Sum(Partial(CASE_ERROR, p), (i, 1, n)), evaluate=False)
-    return Formula("mean", Partial(ERROR, p), (shown,), value, "")
+    scale = 1 / n if spec.mean else sp.Integer(1)
+    value = sp.diff(scale * sp.Sum(case_error(i, p), (i, 1, n)), p)
+    shown = sp.Sum(Partial(CASE_ERROR, p), (i, 1, n))
+    if spec.mean:
+        shown = sp.Mul(1 / n, shown, evaluate=False)
+    return Formula("mean" if spec.mean else "sum", Partial(ERROR, p), (shown,), value, "")
 
 
 CASE_ERROR = sp.Symbol("E_case")
@@ -405,6 +409,11 @@ def index_form(spec: NetworkSpec, notation: Notation) -> IndexForm:
             "softmax layers and cross_entropy are derived with the concrete forms (drop "
             "--index-form)"
         )
+    if spec.l2_value:
+        raise IndexFormError(
+            "--index-form covers E without an L2 penalty; the penalty adds lambda w to each "
+            "weight's gradient in the concrete forms (drop --index-form)"
+        )
     residual = notation.residual or LOSSES[spec.loss].default_residual
     if residual not in RESIDUALS:
         raise IndexFormError(f"unknown residual orientation {residual!r}")
@@ -413,7 +422,9 @@ def index_form(spec: NetworkSpec, notation: Notation) -> IndexForm:
     blocks = [Block("every layer of this network", concrete, tuple(layer_formulas(d, expand=True)))]
     if _uniform(spec, notation):
         blocks += _generic_blocks(spec, notation, residual)
-    return IndexForm(spec, notation, tuple(blocks), _mean_formula(spec) if spec.mean else None)
+    return IndexForm(
+        spec, notation, tuple(blocks), _mean_formula(spec) if spec.over_cases else None
+    )
 
 
 # ---------------------------------------------------------------- concrete instances

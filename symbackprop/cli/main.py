@@ -25,7 +25,7 @@ from symbackprop.files import check_range, strict_json
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import LOSSES, USER_LOSSES
 from symbackprop.model.notation import load_notation, notation_names
-from symbackprop.model.spec import NetworkSpec, preset, preset_names, resolve
+from symbackprop.model.spec import LossTerms, NetworkSpec, preset, preset_names, resolve
 from symbackprop.printing.indexform import index_json, index_latex
 from symbackprop.printing.latex import FORMS
 
@@ -46,8 +46,23 @@ def _spec_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument(
         "--gain", action="store_true", help="a symbolic sigmoid gain alpha (inline specs)"
     )
-    p.add_argument(
+    cases = p.add_mutually_exclusive_group()
+    cases.add_argument(
         "--mean", action="store_true", help="E is the mean of the loss over n symbolic cases"
+    )
+    cases.add_argument(
+        "--sum", action="store_true", help="E is the sum of the loss over n symbolic cases"
+    )
+    p.add_argument(
+        "--l2",
+        metavar="LAMBDA",
+        help="add the L2 penalty (lambda/2) sum w^2 to E (a number such as 0.01 or 1/100)",
+    )
+    p.add_argument("--l2-biases", action="store_true", help="the L2 penalty covers the biases too")
+    p.add_argument(
+        "--l2-mean",
+        action="store_true",
+        help="divide the L2 penalty by the number of cases n: (lambda/2n) sum w^2",
     )
     p.add_argument(
         "--notation", help=f"a built-in notation ({', '.join(notation_names())}) or a .toml file"
@@ -106,6 +121,9 @@ def spec_of(args: argparse.Namespace) -> NetworkSpec:
         gain=args.gain,
         mean=args.mean,
         notation=args.notation,
+        loss_terms=LossTerms(
+            summed=args.sum, l2=args.l2, l2_biases=args.l2_biases, l2_mean=args.l2_mean
+        ),
     )
 
 
@@ -160,7 +178,12 @@ def run_eval(args: argparse.Namespace) -> str:
             k: v for k, v in case.items() if not (k.startswith("o") and names[k] in activations)
         }
         lines += [f"  {names[k]:<28} {k:<10} = {_fmt(v, digits)}" for k, v in shown.items()]
-    lines.append(f"error {names['E']} = {_fmt(report.error, digits)}")
+    gathered = {"mean": "the mean over the cases", "sum": "the sum over the cases"}
+    parts = [gathered[net.spec.reduce]] if net.spec.reduce in gathered else []
+    if net.penalty is not None:
+        parts.append(f"the L2 penalty with {names['lambda']} = {net.spec.l2}")
+    note = f" ({' plus '.join(parts)})" if net.penalty is not None or net.spec.summed else ""
+    lines.append(f"error {names['E']} = {_fmt(report.error, digits)}{note}")
     lines.append("gradients:")
     lines += [
         f"  dE/d{names[k]:<22} {k:<10} = {_fmt(v, digits)}" for k, v in report.gradients.items()

@@ -58,8 +58,38 @@ def module_name(spec: NetworkSpec) -> str:
 
 
 def code_spec(spec: NetworkSpec) -> NetworkSpec:
-    """The spec whose maths the code computes: per case (the batch mean is taken by ``train``)."""
-    return replace(spec, mean=False) if spec.mean else spec
+    """The spec whose maths the code computes: one case without the penalty (``train`` takes the
+    batch mean or sum and adds the penalty's gradient, ``Penalty``)."""
+    per_case = replace(spec, mean=False, summed=False, l2="0", l2_biases=False, l2_mean=False)
+    return per_case if per_case != spec else spec
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """The L2 penalty of a generated module: its coefficient and the ranges of theta it covers
+    (DECAY in the module: L2 on those entries, 0 elsewhere)."""
+
+    l2: str
+    ranges: tuple[tuple[int, int], ...]
+    divided: bool  # l2_mean: each step divides the penalty by its batch's size (its n cases)
+
+
+def penalty_plan(spec: NetworkSpec) -> Penalty | None:
+    """The weights of every layer (and the biases with l2_biases), or None without a penalty."""
+    if not spec.l2_value:
+        return None
+    ranges: list[tuple[int, int]] = []
+    index = 0
+    for l in range(1, len(spec.sizes)):
+        n_weights = spec.sizes[l] * spec.sizes[l - 1]
+        n_biases = spec.sizes[l] if spec.biases[l - 1] else 0
+        stop = index + n_weights + (n_biases if spec.l2_biases else 0)
+        if ranges and ranges[-1][1] == index:
+            ranges[-1] = (ranges[-1][0], stop)
+        else:
+            ranges.append((index, stop))
+        index += n_weights + n_biases
+    return Penalty(repr(float(spec.l2_value)), tuple(ranges), spec.l2_mean)
 
 
 def _is_preset(spec: NetworkSpec) -> bool:

@@ -26,10 +26,12 @@ import sympy as sp
 
 from symbackprop.codegen.common import (
     InitRange,
+    Penalty,
     check_gain_value,
     code_spec,
     header_fields,
     init_ranges,
+    penalty_plan,
     stable_error,
 )
 from symbackprop.codegen.numba_printer import NumbaPrinter, helpers_needed
@@ -52,6 +54,10 @@ CHUNKS = 2  # one per core of the machine it was measured on
 # 1.3-2x faster at batch 32 and 128 (64-32-10, 16-16-16-1, 256-128-10, 784-128-10) and
 # slower at batch 8 for 64-32-10 (the README's multi-core figures).
 PARALLEL_MIN_BATCH = 32
+# Batches from this size up are computed a layer at a time over the whole batch, the matrix
+# products by BLAS (np.dot): on 64-32-10 that was faster than the per-row loops from batch 8 up
+# (docs/performance.md, bench/batch.py).
+BATCH_MIN = 8
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,11 @@ class LoopPlan:
     depth: int
     init: tuple[InitRange, ...]
     mean_note: bool
+    summed: bool  # train steps on the sum of a batch's gradients (the mean otherwise)
+    penalty: Penalty | None
     chunks: int
     parallel_min_batch: int
+    batch_min: int
 
 
 def _printer() -> NumbaPrinter:
@@ -212,8 +221,11 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         depth=len(layers),
         init=init_ranges(cspec),
         mean_note=spec.mean,
+        summed=spec.summed,
+        penalty=penalty_plan(spec),
         chunks=CHUNKS,
         parallel_min_batch=PARALLEL_MIN_BATCH,
+        batch_min=BATCH_MIN,
     )
 
 

@@ -7,8 +7,9 @@ gradients (the delta recursion in named intermediates, so a sigmoid's slope is
 Jinja templates in ``templates/`` only arrange the flat (lhs, rhs) lines.
 
 With a spec whose error is a mean over cases (the essay's), the module works with
-the per-case error E_i; ``train`` averages over each batch, so full-batch training
-descends the mean E = (1/n) sum E_i exactly.
+the per-case error E_i; ``train`` averages over each batch (or sums, with reduce = "sum"),
+so full-batch training descends the mean E = (1/n) sum E_i (or the sum) exactly. An L2
+penalty is added by ``train``: each step also takes lr*L2*p off every penalised parameter.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from symbackprop.codegen.common import (
     Block,
     InitRange,
     Line,
+    Penalty,
     check_gain_value,
     code_spec,
     header_fields,
     init_ranges,
+    penalty_plan,
     stable_error,
 )
 from symbackprop.codegen.numba_printer import NumbaPrinter, helpers_needed
@@ -64,6 +67,9 @@ class ModulePlan:
     grads: tuple[Line, ...]  # (parameter id, dE/dp), in theta order
     init: tuple[InitRange, ...]
     mean_note: bool
+    summed: bool  # train steps on the sum of a batch's gradients (the mean otherwise)
+    penalty: Penalty | None
+    decay: tuple[Line, ...]  # per-sample SGD: d_p += L2*p for every penalised parameter
 
 
 def gradient_exprs(net: Network) -> list[sp.Expr]:
@@ -160,4 +166,7 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
         grads=tuple(Line(p.id, v) for p, v in zip(net.params, joint.values[1:])),
         init=init_ranges(net.spec),
         mean_note=spec.mean,
+        summed=spec.summed,
+        penalty=penalty_plan(spec),
+        decay=tuple(Line(p.id, f"L2*{p.id}") for p in net.params if spec.penalised(p.kind)),
     )

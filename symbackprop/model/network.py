@@ -4,8 +4,9 @@ Every quantity has a canonical ASCII name: inputs ``x{k}``, targets ``y{j}``,
 parameters ``w{l}_{j}_{k}`` and ``b{l}_{j}``, net inputs ``z{l}_{j}``, activations
 ``a{l}_{j}``, outputs ``o{j}`` (equal to ``a{L}_{j}``, but named apart because
 sources write the output of the loss differently, e.g. y-hat vs phi_y-hat) and
-error terms ``e{j}``. With a mean over n cases, everything that depends on the
-training case is an ``Indexed`` object ``x1[i]``.
+error terms ``e{j}``. With a mean or a sum over n cases, everything that depends on the
+training case is an ``Indexed`` object ``x1[i]``. An L2 penalty adds (lambda/2) sum w^2 to E,
+with the symbol ``lambda`` (its value is the spec's ``l2``).
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ class Network:
     closed: Mapping[sp.Expr, sp.Expr]  # intermediate -> closed form in inputs, targets, parameters
     case_error: sp.Expr  # E (or E_i) in terms of outputs and targets
     roles: Mapping[str, str]
+    penalty: sp.Symbol | None = None  # lambda of the L2 penalty (lambda/2) sum w^2, if any
     display_memo: dict[sp.Expr, sp.Expr] = field(default_factory=dict, compare=False, repr=False)
-    delta_memo: dict[bool, object] = field(default_factory=dict, compare=False, repr=False)
+    delta_memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     scaled_memo: dict[tuple[bool, int, int], object] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -98,15 +100,52 @@ class Network:
 
     @property
     def error(self) -> sp.Expr:
-        """E in closed form: the per-case loss, or its mean over n symbolic cases."""
+        """E in closed form: the per-case loss, or its mean or sum over n symbolic cases, plus the
+        L2 penalty if the spec has one."""
         e_case = self.to_closed(self.case_error)
-        return self.over_cases(e_case)
+        return self.objective(e_case)
+
+    def objective(self, per_case: sp.Expr) -> sp.Expr:
+        """E from the error of one case: gathered over the cases, plus the penalty."""
+        return self.over_cases(per_case) + self.penalty_error()
 
     def over_cases(self, per_case: sp.Expr) -> sp.Expr:
+        """The mean or the sum over the n cases (the case itself when E is of one case)."""
         if self.case is None:
             return per_case
         assert self.n_cases is not None
-        return sp.Sum(per_case, (self.case, 1, self.n_cases)) / self.n_cases
+        total = sp.Sum(per_case, (self.case, 1, self.n_cases))
+        return total / self.n_cases if self.spec.mean else total
+
+    def penalised(self) -> tuple[Param, ...]:
+        """The parameters the L2 penalty covers, in theta order (none without a penalty)."""
+        return tuple(p for p in self.params if self.spec.penalised(p.kind))
+
+    def penalty_error(self) -> sp.Expr:
+        """(lambda/2) sum of the squares of the penalised parameters; 0 without a penalty."""
+        if self.penalty is None:
+            return sp.Integer(0)
+        return self.penalty_scale / 2 * sp.Add(*[p.symbol**2 for p in self.penalised()])
+
+    @property
+    def penalty_scale(self) -> sp.Expr:
+        """lambda, or lambda/n with l2_mean (the penalty divided by the number of cases)."""
+        assert self.penalty is not None
+        if self.spec.l2_mean:
+            assert self.n_cases is not None
+            return self.penalty / self.n_cases
+        return self.penalty
+
+    def penalty_slope(self, p: Param) -> sp.Expr:
+        """d/dp of the penalty: lambda p (lambda p / n with l2_mean), or 0."""
+        if self.penalty is None or not self.spec.penalised(p.kind):
+            return sp.Integer(0)
+        return self.penalty_scale * p.symbol
+
+    def penalty_display(self, p: Param) -> sp.Expr:
+        """The penalty's term of dE/dp as printed: lambda w, or (lambda/n) w."""
+        assert self.penalty is not None
+        return sp.Mul(self.penalty_scale, p.symbol, evaluate=False)
 
     def jacobian(self, l: int, i: int, j: int) -> tuple[sp.Expr, sp.Expr]:
         """da^{(l)}_i / dz^{(l)}_j (1-based units), evaluated and for display, in terms of a and
@@ -149,8 +188,9 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
         raise SpecError(
             f"unknown residual orientation {residual!r}; choose from {choices(RESIDUALS)}"
         )
-    case = _sym("i") if spec.mean else None
-    n_cases = sp.Symbol("n", integer=True, positive=True) if spec.mean else None
+    case = _sym("i") if spec.over_cases else None
+    n_cases = sp.Symbol("n", integer=True, positive=True) if spec.over_cases else None
+    penalty = sp.Symbol("lambda", positive=True) if spec.l2_value else None
     roles: dict[str, str] = {}
 
     def data(name: str, role: str) -> sp.Expr:
@@ -170,6 +210,8 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
     if case is not None:
         roles["i"] = "case index"
         roles["n"] = "number of cases"
+    if penalty is not None:
+        roles["lambda"] = "L2 penalty coefficient"
 
     params: list[Param] = []
     z: list[tuple[sp.Expr, ...]] = [()]
@@ -220,6 +262,7 @@ def build(spec: NetworkSpec, residual: str | None = None) -> Network:
         closed=forms.closed,
         case_error=loss.case_error(outputs, targets),
         roles=roles,
+        penalty=penalty,
     )
 
 

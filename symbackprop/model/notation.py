@@ -27,6 +27,7 @@ TOP_KEYS: dict[str, set[str]] = {
     "function": set(),
     "learning_rate": set(),
     "gain": set(),
+    "penalty": set(),  # lambda of an L2 penalty (lambda/2) sum w^2
     "error": set(),
     "case_error": {"i"},
     "case": set(),
@@ -77,6 +78,7 @@ DEFAULTS = {
     "function": r"\sigma",
     "learning_rate": r"\eta",
     "gain": r"\alpha",
+    "penalty": r"\lambda",
     "error": "E",
     "case_error": "E_{$i}",
     "case": "i",
@@ -217,6 +219,7 @@ class Notation:
                 out[f"e{j}"] = fill(self.top["error_term"], j=number)
         out["alpha"] = self.get("gain") or ""
         out["eta"] = self.get("learning_rate") or ""
+        out["lambda"] = self.get("penalty") or r"\lambda"
         out["i"] = self.get("case") or "i"
         out["n"] = self.get("cases") or "n"
         out["E"] = self.get("error") or "E"
@@ -233,6 +236,8 @@ class Notation:
 
     def _check_unique(self, out: dict[str, str], net: Network) -> None:
         skip = set() if net.gain is not None else {"alpha"}
+        if net.penalty is None:
+            skip.add("lambda")
         if net.case is None:
             skip |= {"i", "n", "E_case"}
         alias = {f"o{j}": f"a{net.depth}_{j}" for j in range(1, net.spec.sizes[-1] + 1)}

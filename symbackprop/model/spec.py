@@ -6,10 +6,12 @@ It names its notation (a built-in name or a path), but knows nothing else of it.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,15 @@ SPEC_KEYS = {
     "gain",
     "loss",
     "mean",
+    "reduce",
+    "l2",
+    "l2_biases",
+    "l2_mean",
     "notation",
 }
+REDUCTIONS = ("mean", "sum")  # over n symbolic cases; without one, E is the loss of one case
+# an L2 coefficient as written: a decimal (0.01, 1e-3) or a ratio of integers (1/100)
+PENALTY = re.compile(r"^(?:\d{1,20}(?:\.\d{0,20})?(?:[eE][+-]?\d{1,2})?|\d{1,20}/\d{1,20})$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,10 @@ class NetworkSpec:
     description: str = ""
     source: str = ""
     base_dir: str = field(default="", compare=False)
+    summed: bool = False  # E is the sum over n cases (``mean``: their mean)
+    l2: str = "0"  # the L2 penalty's coefficient lambda, an exact rational as text ("1/100")
+    l2_biases: bool = False  # the penalty covers the biases as well as the weights
+    l2_mean: bool = False  # the penalty is divided by the number of cases n: (lambda/2n) sum w^2
 
     def __post_init__(self) -> None:
         for key in ("sizes", "activations", "biases", "gains"):
@@ -65,8 +78,19 @@ class NetworkSpec:
                 raise SpecError(
                     f"NetworkSpec {key} must be a string, got {type(getattr(self, key)).__name__}"
                 )
-        if not isinstance(self.mean, bool):
-            raise SpecError(f"NetworkSpec mean must be True or False, got {self.mean!r:.40}")
+        for key in ("mean", "summed", "l2_biases", "l2_mean"):
+            if not isinstance(getattr(self, key), bool):
+                raise SpecError(
+                    f"NetworkSpec {key} must be True or False, got {getattr(self, key)!r:.40}"
+                )
+        if self.mean and self.summed:
+            raise SpecError("E is either the mean or the sum over the cases, not both")
+        object.__setattr__(self, "l2", penalty_text(self.l2, "NetworkSpec l2"))
+        if self.l2_mean and not self.over_cases:
+            raise SpecError(
+                "l2_mean divides the L2 penalty by the number of cases n: it needs reduce = "
+                "'mean' or 'sum'"
+            )
         if len(self.sizes) < 2:
             raise SpecError(
                 "a network needs at least an input and an output layer, got sizes "
@@ -127,6 +151,25 @@ class NetworkSpec:
         return len(self.sizes) - 1
 
     @property
+    def reduce(self) -> str:
+        """How E gathers the cases: 'mean', 'sum', or 'none' (E is the loss of one case)."""
+        return "mean" if self.mean else "sum" if self.summed else "none"
+
+    @property
+    def over_cases(self) -> bool:
+        """Whether E is a mean or a sum over n symbolic cases (quantities carry a case index)."""
+        return self.mean or self.summed
+
+    @property
+    def l2_value(self) -> Fraction:
+        """lambda of the penalty (lambda/2) sum w^2; 0 without a penalty."""
+        return Fraction(self.l2)
+
+    def penalised(self, kind: str) -> bool:
+        """Whether the L2 penalty covers parameters of this kind ('weight' or 'bias')."""
+        return self.l2_value != 0 and (kind == "weight" or self.l2_biases)
+
+    @property
     def n_params(self) -> int:
         return sum(
             self.sizes[l] * self.sizes[l - 1] + (self.sizes[l] if self.biases[l - 1] else 0)
@@ -153,7 +196,76 @@ class NetworkSpec:
             "mean": self.mean,
             "notation": self.notation,
         }
+        if self.summed:
+            data["reduce"] = "sum"
+        if self.l2_value:
+            data |= {"l2": self.l2, "l2_biases": self.l2_biases}
+            if self.l2_mean:
+                data["l2_mean"] = True
         return tomli_w.dumps(data)
+
+
+def penalty_text(value: Any, where: str) -> str:
+    """An L2 coefficient (an int, a float, or a string such as '0.01' or '1/100') as the exact
+    nonnegative rational it names, written 'p/q' (or 'p'); a clear SpecError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SpecError(
+            f"{where} must be a nonnegative number or a string such as '1/100', got {value!r:.40}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"{where} must be a finite number, got {value!r}")
+    text = repr(value) if isinstance(value, float) else str(value)
+    text = text.strip()
+    if (isinstance(value, (int, float)) and value < 0) or text.startswith("-"):
+        raise SpecError(f"{where} must be nonnegative, got {text[:40]!r}")
+    if not PENALTY.fullmatch(text):
+        raise SpecError(
+            f"{where}: {text[:40]!r} is not a number; write a decimal such as 0.01 or 1e-3, or a "
+            "ratio such as '1/100'"
+        )
+    if "/" in text and int(text.split("/")[1]) == 0:
+        raise SpecError(f"{where}: {text[:40]!r} divides by zero")
+    return str(Fraction(text))
+
+
+def _reduction(data: dict[str, Any], where: str) -> tuple[bool, bool]:
+    """(mean, summed) from the keys 'reduce' and 'mean' (the older spelling of reduce = 'mean')."""
+    mean = data.get("mean", False)
+    if not isinstance(mean, bool):
+        raise SpecError(f"{where}: 'mean' must be true or false")
+    if "reduce" not in data:
+        return mean, False
+    reduce = data["reduce"]
+    if reduce not in REDUCTIONS:
+        raise SpecError(
+            f"{where}: 'reduce' must be {' or '.join(map(repr, REDUCTIONS))} (E over n cases), "
+            f"got {reduce!r:.40}; leave it out for the loss of one case"
+        )
+    if "mean" in data and mean != (reduce == "mean"):
+        raise SpecError(
+            f"{where}: 'mean = {str(mean).lower()}' and 'reduce = \"{reduce}\"' disagree"
+        )
+    return reduce == "mean", reduce == "sum"
+
+
+@dataclass(frozen=True)
+class LossTerms:
+    """Command-line refinements of E: the sum over the cases, an L2 penalty (None: as the spec
+    says)."""
+
+    summed: bool = False
+    l2: str | float | None = None
+    l2_biases: bool = False
+    l2_mean: bool = False
+
+    def changes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"summed": True, "mean": False} if self.summed else {}
+        if self.l2 is not None:
+            out["l2"] = penalty_text(self.l2, "--l2")
+        for key in ("l2_biases", "l2_mean"):
+            if getattr(self, key):
+                out[key] = True
+        return out
 
 
 def _per_layer(value: Any, n: int, label: str, kind: type) -> tuple[Any, ...]:
@@ -197,20 +309,26 @@ def spec_from_dict(data: dict[str, Any], *, base_dir: str = "", where: str = "sp
     ):
         if key in data and not isinstance(data[key], expected):
             raise SpecError(f"{where}: '{key}' must be a string, got {data[key]!r}")
-    if not isinstance(data.get("mean", False), bool):
-        raise SpecError(f"{where}: 'mean' must be true or false")
+    mean, summed = _reduction(data, where)
+    for key in ("l2_biases", "l2_mean"):
+        if not isinstance(data.get(key, False), bool):
+            raise SpecError(f"{where}: '{key}' must be true or false")
     return NetworkSpec(
         sizes=tuple(sizes),
         activations=_per_layer(data.get("activation", "sigmoid"), n, "activation", str),
         biases=_per_layer(data.get("bias", True), n, "bias", bool),
         gains=_per_layer(data.get("gain", False), n, "gain", bool),
         loss=data.get("loss", "half_sse"),
-        mean=data.get("mean", False),
+        mean=mean,
         notation=data.get("notation", "canonical"),
         name=data.get("name", ""),
         description=data.get("description", ""),
         source=data.get("source", ""),
         base_dir=base_dir,
+        summed=summed,
+        l2=penalty_text(data.get("l2", "0"), f"{where}: 'l2'"),
+        l2_biases=data.get("l2_biases", False),
+        l2_mean=data.get("l2_mean", False),
     )
 
 
@@ -260,6 +378,7 @@ def inline(
     gain: bool = False,
     mean: bool = False,
     notation: str | None = None,
+    loss_terms: LossTerms | None = None,
 ) -> NetworkSpec:
     """Build a spec from ``2-3-2``: sigmoid, biases, half_sse and the canonical notation by
     default."""
@@ -281,7 +400,7 @@ def inline(
     )
     if gain and not any(gains):
         raise SpecError(f"--gain needs at least one {gain_activations()} layer")
-    return NetworkSpec(
+    spec = NetworkSpec(
         sizes=sizes,
         activations=_per_layer(acts, n, "activation", str),
         biases=(bias,) * n,
@@ -291,6 +410,8 @@ def inline(
         notation="canonical" if notation is None else notation,
         name=text,
     )
+    changes = (loss_terms or LossTerms()).changes()
+    return replace(spec, **changes) if changes else spec
 
 
 def resolve(
@@ -302,6 +423,7 @@ def resolve(
     gain: bool = False,
     mean: bool = False,
     notation: str | None = None,
+    loss_terms: LossTerms | None = None,
 ) -> NetworkSpec:
     """A preset name, a TOML file or an inline spec; flags refine presets and files too."""
     if isinstance(text, os.PathLike):
@@ -328,6 +450,7 @@ def resolve(
             gain=gain,
             mean=mean,
             notation=notation,
+            loss_terms=loss_terms,
         )
     else:
         spec = preset(text)
@@ -350,7 +473,8 @@ def resolve(
     if not bias:
         changes["biases"] = (False,) * spec.depth
     if mean:
-        changes["mean"] = True
+        changes |= {"mean": True, "summed": False}
+    changes |= (loss_terms or LossTerms()).changes()
     if notation is not None:
         changes["notation"] = notation
     return replace(spec, **changes) if changes else spec

@@ -61,7 +61,7 @@ class IndexPrinter(NotationPrinter):
 
 
 def block_printer(form: IndexForm, block: Block, per_case: bool = True) -> IndexPrinter:
-    return IndexPrinter(block.scheme, form.notation, form.spec.mean and per_case)
+    return IndexPrinter(block.scheme, form.notation, form.spec.over_cases and per_case)
 
 
 def index_latex(form: IndexForm) -> list[str]:
@@ -95,8 +95,8 @@ def index_json(form: IndexForm) -> dict[str, Any]:
         pr = block_printer(form, form.blocks[0], per_case=False)
         entries.append(
             {
-                "block": "mean",
-                "id": "mean",
+                "block": form.mean.key,
+                "id": form.mean.key,
                 "layer": "",
                 "lhs": pr.doprint(form.mean.lhs),
                 "latex": pr.formula(form.mean),

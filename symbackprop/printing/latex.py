@@ -159,15 +159,25 @@ class Rendered:
         paths = self.gradient.chain
         symbolic = [" ".join(inner.partial(f.num, f.den) for f in path) for path in paths]
         values = [r" \cdot ".join(inner.factor(f.display) for f in path) for path in paths]
+        penalty = self.penalty(inner)
         if net.case is None:
-            return [_joined(symbolic), _joined(values)]
+            return [_joined(symbolic) + penalty, _joined(values) + penalty]
         n, i = inner._print(net.n_cases), inner._print(net.case)
-        mean = rf"\frac{{1}}{{{n}}} \sum_{{{i}=1}}^{{{n}}}"
+        mean = rf"\sum_{{{i}=1}}^{{{n}}}"
+        if net.spec.mean:
+            mean = rf"\frac{{1}}{{{n}}} {mean}"
         return [
-            rf"{mean} {inner.partial(ERROR, self.gradient.param.symbol)}",
-            rf"{mean} \Big[ {_joined(symbolic)} \Big]",
-            rf"{mean} \Big[ {_joined(values)} \Big]",
+            rf"{mean} {inner.partial(ERROR, self.gradient.param.symbol)}{penalty}",
+            rf"{mean} \Big[ {_joined(symbolic)} \Big]{penalty}",
+            rf"{mean} \Big[ {_joined(values)} \Big]{penalty}",
         ]
+
+    def penalty(self, printer: NotationPrinter) -> str:
+        """' + \\lambda w' when the L2 penalty covers the parameter, else ''."""
+        net, p = self.gradient.net, self.gradient.param
+        if net.penalty_slope(p) == 0:
+            return ""
+        return f" + {printer.doprint(net.penalty_display(p))}"
 
     def _repr_latex_(self) -> str:
         return "$$" + self.equation("chain") + "$$"

@@ -9,7 +9,7 @@ from enum import Enum
 import sympy as sp
 
 from symbackprop.backprop.evaluate import Values
-from symbackprop.backprop.forms import ERROR, product
+from symbackprop.backprop.forms import ERROR, general_gradient, product
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec
@@ -248,6 +248,17 @@ def truth_mid(scope: Scope, kind: str, pid: str) -> sp.Expr:
     if kind == "update":
         return scope.update_mid(pid)
     return scope.net.param(pid).symbol + scope.update_mid(pid)
+
+
+def general_truth(scope: Scope, kind: str, pid: str) -> sp.Expr:
+    """:func:`truth_mid` for every target: without the constraint categorical targets obey."""
+    net = scope.net
+    grad = general_gradient(net, net.param(pid)).xreplace(scope.canon)
+    if kind == "gradient":
+        return grad
+    if kind == "update":
+        return -net.lr * grad
+    return net.param(pid).symbol - net.lr * grad
 
 
 def truth_display(scope: Scope, kind: str, pid: str) -> sp.Expr:

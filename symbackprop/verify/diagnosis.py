@@ -37,9 +37,12 @@ def diagnose(
     if kind == "new":
         p = scope.net.param(pid).symbol
         lhs, rhs = lhs - p, rhs - p
+    penalty, lhs, rhs = penalty_text(ctx, kind, pid, lhs, rhs)
     if not scope.notation.has_error_terms:
         residuals = {e: scope.definitions[e] for e in scope.net.errors}
         lhs, rhs = lhs.xreplace(residuals), rhs.xreplace(residuals)
+    if penalty and sp.expand(lhs - rhs) == 0:
+        return replace(out, correct=correct, ratio="", factor=penalty)
     ratio = ratio_of(rhs, lhs) if not (lhs.has(sp.Sum) or rhs.has(sp.Sum)) else None
     factor = (
         factor_text(ctx, kind, pid, ratio) if ratio is not None and sp.count_ops(ratio) < 40 else ""
@@ -48,8 +51,53 @@ def diagnose(
     shown = short(ctx.show(oriented(ratio))) if ratio is not None else ""
     if parts and (not factor or " and " in parts or not shown):
         factor = parts  # several factors differ: name each one rather than one folded factor
-    factor = "; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x)
+    factor = "; ".join(x for x in (penalty, slope_at_activation(ctx, rhs), factor) if x)
     return replace(out, correct=correct, ratio=shown, factor=factor)
+
+
+def penalty_text(
+    ctx: Context, kind: str, pid: str, lhs: sp.Expr, rhs: sp.Expr
+) -> tuple[str, sp.Expr, sp.Expr]:
+    """What the claim (rhs) gets wrong about the L2 penalty's term lambda p of the truth (lhs),
+    and both sides without that term, so the rest of the diagnosis compares the data terms."""
+    net = ctx.scope.net
+    lam = net.penalty
+    if lam is None or kind not in ("gradient", "update", "new"):
+        return "", lhs, rhs
+    p = net.param(pid)
+    scale = sp.Integer(1) if kind == "gradient" else -net.lr
+    written = sp.expand(rhs - rhs.xreplace({lam: 0}))
+    own = sp.expand(scale * net.penalty_slope(p))
+    bare = lhs - own, rhs - written
+    unit = net.penalty_display(p)
+    if own == 0 and written != 0:
+        return (
+            f"extra: {_times(ctx, written / scale, unit)} (the L2 penalty covers the weights "
+            "only: l2_biases is false)",
+            *bare,
+        )
+    if own != 0 and written == 0:
+        return (
+            f"missing: {ctx.show(unit)} (the gradient of the L2 penalty (\\lambda/2) sum w^2)",
+            *bare,
+        )
+    if own != 0 and sp.expand(written - own) != 0:
+        return (
+            f"the L2 penalty's term is {_times(ctx, written / scale, unit)} where "
+            f"{ctx.show(unit)} belongs",
+            *bare,
+        )
+    return "", *bare
+
+
+def _times(ctx: Context, expr: sp.Expr, unit: sp.Expr) -> str:
+    """expr as a number times ``unit`` (2 lambda w) when it is one, else as it stands."""
+    coeff = sp.cancel(expr / unit.doit())
+    if coeff == 1:
+        return ctx.show(unit)
+    if coeff.is_number:
+        return ctx.show(sp.Mul(coeff, unit, evaluate=False))
+    return ctx.show(expr)
 
 
 def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:

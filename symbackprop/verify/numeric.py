@@ -9,7 +9,7 @@ from typing import Any
 
 import sympy as sp
 
-from symbackprop.backprop.forms import ERROR
+from symbackprop.backprop.forms import ERROR, target_constraint
 from symbackprop.model.activations import to_elementary
 from symbackprop.verify.claim import Context
 from symbackprop.verify.reader import Node, Num, walk
@@ -54,11 +54,13 @@ def is_zero(diff: sp.Expr) -> bool:
 
 
 def leaves(ctx: Context) -> list[Any]:
-    """The independent quantities: parameters, gain, learning rate, and each case's data."""
+    """The independent quantities: parameters, gain, learning rate, the L2 penalty's lambda, and
+    each case's data."""
     net = ctx.scope.net
     out: list[Any] = (
         [p.symbol for p in net.params] + ([net.gain] if net.gain is not None else []) + [net.lr]
     )
+    out += [net.penalty] if net.penalty is not None else []
     data = list(net.inputs) + list(net.targets)
     if net.case is None:
         return out + data
@@ -91,9 +93,26 @@ def differs(claimed: sp.Expr, true: sp.Expr) -> bool:
     return bool(value != 0 and abs(value) > sp.Float(10) ** (-DPS + 10) * (1 + abs(true)))
 
 
-def random_point(ctx: Context, seed: int) -> dict[Any, sp.Expr]:
-    """The network's independent quantities at the seed's point."""
-    return sample(leaves(ctx), random.Random(seed))
+def random_point(ctx: Context, seed: int, constrained: bool = True) -> dict[Any, sp.Expr]:
+    """The network's independent quantities at the seed's point. When the loss constrains its
+    targets (categorical targets sum to 1) and ``constrained`` holds, each case's targets are
+    positive and sum to that value."""
+    point = sample(leaves(ctx), random.Random(seed))
+    constraint = target_constraint(ctx.scope.net)
+    if constrained and constraint is not None:
+        for targets in case_targets(ctx):
+            raw = [abs(point[t]) + sp.Rational(1, 10) for t in targets]
+            point.update({t: v * constraint[1] / sp.Add(*raw) for t, v in zip(targets, raw)})
+    return point
+
+
+def case_targets(ctx: Context) -> list[list[Any]]:
+    """The target quantities of each case of the random point (one list when there are no
+    cases)."""
+    net = ctx.scope.net
+    if net.case is None:
+        return [list(net.targets)]
+    return [[y.base[c] for y in net.targets] for c in range(1, CASES + 1)]
 
 
 def evaluate_at(
@@ -119,7 +138,7 @@ def evaluate_at(
         return memo[a]
 
     def value(e: sp.Expr) -> sp.Expr:
-        if net.n_cases is not None and e.has(sp.Sum):
+        if net.n_cases is not None and (e.has(sp.Sum) or e.has(net.n_cases)):
             e = unroll(e.xreplace({net.n_cases: sp.Integer(CASES)}))
         indexed = set(e.atoms(sp.Indexed))
         inner = {s for a in indexed for s in a.free_symbols if s != a}
@@ -152,7 +171,9 @@ def unroll(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Sum), terms)
 
 
-def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | None:
+def network_counterexample(
+    ctx: Context, lhs: sp.Expr, rhs: sp.Expr, constrained: bool = True
+) -> str | None:
     """A point where claim and truth differ (50 digits), '' if they agree at every point tried,
     None if they could not be evaluated. A claim about one case's quantities (o_1 of case i)
     is evaluated at case 1 (with every case's data random; a Sum keeps its own i)."""
@@ -163,7 +184,7 @@ def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | No
             for e in (lhs, rhs)
         )
     for seed in range(POINTS):
-        point = random_point(ctx, seed)
+        point = random_point(ctx, seed, constrained)
         try:
             claimed, true = (
                 evaluate_at(ctx, rhs, point, DPS + 10),
@@ -175,7 +196,8 @@ def network_counterexample(ctx: Context, lhs: sp.Expr, rhs: sp.Expr) -> str | No
             return None
         if differs(claimed, true):
             shown = ", ".join(_quantities(ctx, lhs, rhs, point))
-            return f"at {shown}: claim {_digits(claimed)}, true {_digits(true)}"
+            at = f"at {shown}: " if shown else "at a random point: "
+            return f"{at}claim {_digits(claimed)}, true {_digits(true)}"
     return ""
 
 

@@ -358,7 +358,10 @@ def _node(t: Tree | Token) -> Node:
         items = _merge_partial(items)
         return _alternatives(items)
     if data == "bigsum":
-        _, scripts, body = ch
+        _, scripts, *signed = ch
+        sum_body: Node = _node(signed[-1])
+        if len(signed) == 2 and str(signed[0]) in ("-", "\\mp"):
+            sum_body = Add((("-", sum_body),))  # \sum_i - x_i, as SymPy prints a sum of negatives
         sub = sup = None
         for s in scripts.children:
             if s.data == "sub":
@@ -371,9 +374,9 @@ def _node(t: Tree | Token) -> Node:
             [c for c in sub.children] if isinstance(sub, Tree) and sub.data == "sbody" else [sub]
         )
         if len(parts) == 1 and sup is None:  # \sum_k: over the units of the layer k indexes
-            return BigSum(_sum_index(_node(parts[0])), None, None, _node(body))
+            return BigSum(_sum_index(_node(parts[0])), None, None, sum_body)
         if len(parts) == 3 and isinstance(parts[1], Token) and parts[1] == "\\in" and sup is None:
-            return BigSum(_sum_index(_node(parts[0])), None, None, _node(body), _node(parts[2]))
+            return BigSum(_sum_index(_node(parts[0])), None, None, sum_body, _node(parts[2]))
         if sup is None:
             raise ReadError(
                 "a \\sum needs both limits, as in \\sum_{h=1}^{H}, or none, as in \\sum_h"
@@ -384,7 +387,7 @@ def _node(t: Tree | Token) -> Node:
             _sum_index(_node(parts[0])),
             _node(parts[2]),
             _script(sup).expr or Num(sp.Integer(0), "0"),
-            _node(body),
+            sum_body,
         )
     if data == "scripted":
         base = _node(ch[0])

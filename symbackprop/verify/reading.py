@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     import sympy as sp
 
-    from symbackprop.verify.nodes import Node, Script
+    from symbackprop.verify.nodes import BigSum, Node, Script
     from symbackprop.verify.resolver import FreeRecord, Resolver
     from symbackprop.verify.scope import Scope
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None: ...
         def known(self, head: str, sub: Script | None, sup: Script | None) -> bool: ...
         def expr(self, node: Node) -> sp.Expr: ...
+        def case_sum(self, node: BigSum) -> sp.Expr | None: ...
 
 else:
     ResolverBase = object

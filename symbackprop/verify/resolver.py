@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
 from symbackprop.verify.functions import FunctionReading, Powered
 from symbackprop.verify.reader import (
@@ -65,7 +66,7 @@ class FreeRecord:
 
 
 @dataclass(frozen=True)
-class Resolver(DerivativeReading, SeriesReading, FunctionReading):
+class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
     """Turns nodes into SymPy under one binding of the free indices and generic names.
 
     ``free``: a statement of calculus. Names the notation does not know are real
@@ -197,6 +198,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         value = self.lookup(head, sub, sup)
         if value is not None:
             return self._primed(value, primes)
+        marked = self.case_marked(head, sub, sup)
+        if marked is not None:
+            return self._primed(marked, primes)
         if sup is not None:
             base = self.lookup(head, sub, None)
             iterated = self.iteration(base, sup.expr)
@@ -278,6 +282,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading):
         if isinstance(node, Alt):
             raise ResolveError("alternatives (\\text{or}) are read only as a whole right-hand side")
         if isinstance(node, Scripted):
+            marked = self.braced_case(node)
+            if marked is not None:
+                return marked
             base = self.expr(node.base)
             if node.primes and node.sub is None and node.sup is None and self.free:
                 return self.primed_derivative(base, node.primes)

@@ -184,6 +184,8 @@ class Scope:
         if net.gain is not None:
             out["alpha"] = net.gain
         out["eta"] = net.lr
+        if net.penalty is not None:
+            out["lambda"] = net.penalty
         out["E"] = ERROR
         if net.case is not None:
             out["E_case"] = self.e_case
@@ -259,7 +261,7 @@ class Scope:
     @cached_property
     def network_atoms(self) -> frozenset[sp.Expr]:
         """The network's own quantities (not the gain, the learning rate or a count)."""
-        skip = {"alpha", "eta", "n"}
+        skip = {"alpha", "eta", "n", "lambda"}
         atoms = {v for k, v in self.objects.items() if k not in skip}
         return frozenset(
             a
@@ -405,9 +407,9 @@ class Scope:
             case_error = net.loss.case_error(zero, list(net.errors))
         if net.case is not None:
             defs[self.e_case] = case_error
-            defs[ERROR] = net.over_cases(self.e_case)
+            defs[ERROR] = net.objective(self.e_case)
         else:
-            defs[ERROR] = case_error
+            defs[ERROR] = net.objective(case_error)
         return defs
 
     def define(self, symbol: sp.Symbol, value: sp.Expr) -> None:

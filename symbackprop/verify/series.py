@@ -189,6 +189,9 @@ class SeriesReading(ResolverBase):
         return [v for v in units if v >= lo]
 
     def bigsum(self, node: BigSum) -> sp.Expr:
+        over_cases = self.case_sum(node)
+        if over_cases is not None:
+            return over_cases
         units = self.units_summed(node)
         if units:
             return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in units])

@@ -20,6 +20,7 @@ from functools import partial
 
 import sympy as sp
 
+from symbackprop.backprop.forms import target_constraint
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.calculus import calculus, gradient_vector, nabla_parts
 from symbackprop.verify.claim import (
@@ -31,6 +32,7 @@ from symbackprop.verify.claim import (
     Verdict,
     claim_clauses,
     fixed_binding,
+    general_truth,
     lhs_meaning,
     param_binding,
     steps_of,
@@ -336,6 +338,9 @@ def _check(
         )
         zero = zero_partials(ctx, res, step.rhs)
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
+    constraint = target_constraint(scope.net) if kind != "equation" else None
+    if counter == "" and constraint is not None:
+        return _check_targets(ctx, base, kind, pid, rhs, proved=is_zero(rhs - lhs))
     if is_zero(rhs - lhs) or is_zero(rhs_c - lhs_c):
         return replace(base, verdict=Verdict.HOLDS)
     if counter is None:
@@ -348,6 +353,29 @@ def _check(
         base,
         verdict=Verdict.UNDECIDED,
         remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically",
+    )
+
+
+def _check_targets(
+    ctx: Context, base: Outcome, kind: str, pid: str, rhs: sp.Expr, proved: bool
+) -> Outcome:
+    """A claim that agrees with the truth where the targets obey the loss's constraint (their
+    sum is 1): does it hold for every target, or only under the constraint?"""
+    general = general_truth(ctx.scope, kind, pid)
+    if network_counterexample(ctx, general, rhs, constrained=False) == "":
+        if proved or is_zero(rhs - general):
+            return replace(base, verdict=Verdict.HOLDS)
+        return replace(
+            base,
+            verdict=Verdict.UNDECIDED,
+            remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically",
+        )
+    total, value = target_constraint(ctx.scope.net) or (sp.Integer(0), 0)
+    return replace(
+        base,
+        verdict=Verdict.HOLDS,
+        remark=f"holds for targets that sum to {value} ({ctx.show(total)} = {value}), "
+        "not for every target",
     )
 
 

@@ -77,7 +77,7 @@ def test_several_cases_average(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert data["gradients"]["b2_1"]["value"] == pytest.approx(0.0)
     assert data["gradients"]["w2_1_1"]["value"] == pytest.approx(0.0)
     code = main(["eval", "2-2-1", "--values", str(values)])
-    assert code == 2 and "use a spec with mean = true" in capsys.readouterr().err
+    assert code == 2 and "use a spec with reduce" in capsys.readouterr().err
 
 
 def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:

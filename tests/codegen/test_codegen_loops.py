@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,28 +127,97 @@ def test_forward_loss_predict_match_unrolled(pair: tuple) -> None:
     assert np.array_equal(loops.init(7), unrolled.init(7))
 
 
-@pytest.mark.parametrize("batch_size", [1, 3])
+@pytest.mark.parametrize("batch_size", [1, 3, 8, 10, 21])
 def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> None:
+    """Row by row (batch < BATCH_MIN) and a layer at a time over the batch (>= BATCH_MIN; 21
+    rows in batches of 8 end on a batch of 5, in the batch pass too): the steps of
+    value_and_grad, i.e. of the row pass."""
     spec, _, loops, _ = pair
+    n = 21
     rng = np.random.default_rng(11)
-    X = rng.uniform(-1, 1, size=(5, spec.sizes[0]))
-    Y = np.stack([sample(spec, 0, s)[1] for s in range(5)])
+    X = rng.uniform(-1, 1, size=(n, spec.sizes[0]))
+    Y = np.stack([sample(spec, 0, s)[1] for s in range(n)])
     theta = loops.init(2)
     mine, grad, lr = theta.copy(), np.empty(loops.N_PARAMS), 0.1
     totals = []
     for _ in range(3):
         total = 0.0
-        for start in range(0, 5, batch_size):
-            stop = min(start + batch_size, 5)
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
             batch = np.zeros(loops.N_PARAMS)
             for i in range(start, stop):
                 total += loops.value_and_grad(X[i], Y[i], mine, grad)
                 batch += grad
             mine -= (lr / (stop - start)) * batch
-        totals.append(total / 5)
+        totals.append(total / n)
     history = loops.train(X, Y, theta, lr, 3, batch_size)
     np.testing.assert_allclose(theta, mine, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(history, totals, rtol=1e-12)
+
+
+def test_train_picks_the_pass_by_batch_size(pair: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BATCH_MIN is read when train is called: the batch pass from it up, the row pass below."""
+    spec, _, loops, _ = pair
+    X, Y = digits_like(spec, 12)
+    used = []
+    for name in ("_epochs_serial", "_epochs_batch_serial"):
+        run = getattr(loops, name)
+        monkeypatch.setattr(
+            loops, name, lambda *a, run=run, name=name: used.append(name) or run(*a)
+        )
+    for batch_size, batch_min in ((8, 8), (7, 8), (12, 13), (3, 1)):
+        monkeypatch.setattr(loops, "BATCH_MIN", batch_min)
+        loops.train(X, Y, loops.init(1), 0.1, 1, batch_size)
+    assert used == [
+        "_epochs_batch_serial",
+        "_epochs_serial",
+        "_epochs_serial",
+        "_epochs_batch_serial",
+    ]
+
+
+def batch_gradient(
+    loops: ModuleType, X: np.ndarray, Y: np.ndarray, theta: np.ndarray, fast: bool
+) -> tuple[float, np.ndarray]:
+    """E and dE/dtheta summed over the rows of X by the batch pass (_batch_rows, _batch_grads),
+    jitted or as Python (.py_func), in two chunks of rows as train runs it."""
+    m = X.shape[0]
+    rows, grads = loops._batch_rows, loops._batch_grads
+    if not fast:
+        rows, grads = rows.py_func, grads.py_func
+    t, g, out = np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS)
+    loops._relayout(theta, t, False)
+    zb, ab, sb, db = (np.full(m * (loops.N_UNITS - loops.N_INPUTS), np.nan) for _ in range(4))
+    e = rows(X, Y, t, 0, 0, m // 2, m, zb, ab, sb, db) + rows(
+        X, Y, t, 0, m // 2, m, m, zb, ab, sb, db
+    )
+    grads(X, g, 0, m, m, ab, db)
+    loops._relayout(g, out, True)
+    return e, out
+
+
+def test_batch_pass_against_sympy_and_rows(pair: tuple) -> None:
+    """The batch pass, jitted and as Python, against sympy.diff (mpmath) summed over the rows,
+    and against the row pass (value_and_grad) to 1e-12."""
+    spec, gain, loops, _ = pair
+    assert loops.BATCH_MIN == 8
+    ref = Reference(spec, gain)
+    m = loops.BATCH_MIN
+    rows = [sample(spec, loops.N_PARAMS, s) for s in range(20, 20 + m)]
+    X, Y = np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows])
+    theta = rows[0][2]
+    exact = np.sum([ref.exact_gradient(x, y, theta) for x, y in zip(X, Y)], axis=0)
+    want_e = sum(ref.error_value(x, y, theta) for x, y in zip(X, Y))
+    grad, row_sum, row_e = np.empty(loops.N_PARAMS), np.zeros(loops.N_PARAMS), 0.0
+    for x, y in zip(X, Y):
+        row_e += loops.value_and_grad(x, y, theta, grad)
+        row_sum += grad
+    for fast in (True, False):
+        e, got = batch_gradient(loops, X, Y, theta, fast)
+        assert_close([e], [want_e], "E of the batch")
+        assert_close(got, exact.tolist(), "batch gradient against sympy.diff")
+        np.testing.assert_allclose(got, row_sum, rtol=1e-12, atol=1e-14 * np.abs(row_sum).max())
+        assert e == pytest.approx(row_e, rel=1e-12)
 
 
 def numpy_backprop(
@@ -282,14 +352,23 @@ def test_code_size_does_not_depend_on_widths() -> None:
         inline("784-128-10", activation=["sigmoid", "softmax"], loss="cross_entropy"), style="loops"
     )
     assert len(small.splitlines()) == len(wide.splitlines()) == len(huge.splitlines())
-    assert len(huge) < len(small) + 200  # only some numbers have more digits
-    assert wide.count("math.exp(") == 2  # _sigmoid and the softmax loop: one exp per unit
+
+    # only the numbers differ (and the small spec's forced --loops in the regenerate line)
+    def digits(text: str) -> str:
+        return re.sub(r"\d+", "0", text)
+
+    assert digits(huge) == digits(small).replace(" --loops", "")
+    # Each layer's unit code is printed twice, in the row pass (_pass) and the batch pass
+    # (_batch_rows): one exp per unit in each.
+    passes = 2
+    assert wide.count("math.exp(") == 1 + passes  # _sigmoid, and the softmax loop of each pass
     sig = render(inline("64-32-10"), style="loops")
     assert sig.count("math.exp(") == 1 and "a*(1 - a)" in sig  # the sigmoid's slope from its value
     soft = render(inline("64-32-10", activation="softplus"), style="loops")
     # softplus: value and slope from one exp per unit (in each layer's unit loop), none recomputed
     # for the delta
-    assert soft.count("math.exp(") == 2 and "_sigmoid" not in soft and "_softplus" not in soft
+    assert soft.count("math.exp(") == 2 * passes
+    assert "_sigmoid" not in soft and "_softplus" not in soft
 
 
 @pytest.mark.parametrize("name", ["sears-xor", "maren", "essay"])
@@ -353,3 +432,23 @@ def test_unrolled_refusal(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "64-128-32-10", "--unrolled"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "12778 parameters" in err and "lines" in err and "--loops" in err
+
+
+def test_batch_pass_through_a_hidden_softmax(tmp_path: Path) -> None:
+    """A softmax hidden layer: the batch pass applies its Jacobian row by row, as the row pass."""
+    spec = inline("3-4-3-2", activation=["tanh", "softmax", "sigmoid"], loss="half_sse")
+    loops = load(spec, tmp_path, "loops", 1.0)
+    rng = np.random.default_rng(1)
+    X, Y = rng.uniform(-1, 1, (21, 3)), rng.uniform(0, 1, (21, 2))
+    theta = loops.init(3)
+    mine, grad = theta.copy(), np.empty(loops.N_PARAMS)
+    for _ in range(3):
+        for start in range(0, 21, 10):
+            stop = min(start + 10, 21)
+            batch = np.zeros(loops.N_PARAMS)
+            for i in range(start, stop):
+                loops.value_and_grad(X[i], Y[i], mine, grad)
+                batch += grad
+            mine -= 0.3 / (stop - start) * batch
+    loops.train(X, Y, theta, 0.3, 3, 10)
+    np.testing.assert_allclose(theta, mine, rtol=1e-12, atol=1e-14)

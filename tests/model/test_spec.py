@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from symbackprop import SpecError, inline, preset, resolve
-from symbackprop.model.spec import NetworkSpec, preset_names, spec_from_toml
+from symbackprop.model.spec import LossTerms, NetworkSpec, preset_names, spec_from_toml
 
 BAD_INLINE = [
     ("2-0-1", "positive"),
@@ -126,3 +126,61 @@ def test_unknown_preset_lists_choices() -> None:
 def test_classification_heads_are_validated(text: str, flags: dict, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         inline(text, **flags)
+
+
+BAD_LOSS_TERMS = [
+    ("reduce = 'max'", "'reduce' must be 'mean' or 'sum'"),
+    ("reduce = 'sum'\nmean = true", "'mean = true' and 'reduce = \"sum\"' disagree"),
+    ("l2 = -0.5", "'l2' must be nonnegative"),
+    ("l2 = '1/0'", "divides by zero"),
+    ("l2 = 'lambda'", "is not a number; write a decimal such as 0.01"),
+    ("l2 = '2**10'", "is not a number"),
+    ("l2 = inf", "must be a finite number"),
+    ("l2 = true", "must be a nonnegative number"),
+    ("l2_biases = 'yes'", "'l2_biases' must be true or false"),
+    ("l2_mean = 1", "'l2_mean' must be true or false"),
+    ("l2 = 0.1\nl2_mean = true", "l2_mean divides the L2 penalty by the number of cases n"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_LOSS_TERMS)
+def test_bad_reduction_and_penalty(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message.replace("(", r"\(").replace("*", r"\*")):
+        spec_from_toml(f"layers = [2, 1]\n{text}")
+
+
+@pytest.mark.parametrize(
+    ("written", "exact"),
+    [("0.01", "1/100"), ("'1/100'", "1/100"), ("'1e-3'", "1/1000"), ("2", "2"), ("0", "0")],
+)
+def test_penalty_is_read_as_the_exact_rational_written(written: str, exact: str) -> None:
+    spec = spec_from_toml(f"layers = [2, 1]\nl2 = {written}")
+    assert spec.l2 == exact
+
+
+def test_reduction_and_penalty_round_trip_and_leave_other_specs_alone() -> None:
+    text = "name = 'n'\nlayers = [2, 2, 1]\nreduce = 'sum'\nl2 = '3/10'\nl2_biases = true"
+    spec = spec_from_toml(text)
+    assert (spec.reduce, spec.over_cases, spec.mean, spec.summed) == ("sum", True, False, True)
+    assert spec.penalised("weight") and spec.penalised("bias")
+    assert spec_from_toml(spec.to_toml()) == spec
+    mean = spec_from_toml("layers = [2, 1]\nreduce = 'mean'\nl2 = 0.1")
+    assert mean == spec_from_toml("layers = [2, 1]\nmean = true\nl2 = 0.1")
+    assert mean.penalised("weight") and not mean.penalised("bias")
+    plain = preset("xor-bias")
+    assert plain.reduce == "none" and not plain.penalised("weight")
+    assert "reduce" not in plain.to_toml() and "l2" not in plain.to_toml()
+
+
+def test_direct_construction_refuses_mean_and_sum_together() -> None:
+    with pytest.raises(SpecError, match="either the mean or the sum"):
+        NetworkSpec((2, 1), ("sigmoid",), (True,), (False,), mean=True, summed=True)
+    with pytest.raises(SpecError, match="NetworkSpec l2 must be nonnegative"):
+        NetworkSpec((2, 1), ("sigmoid",), (True,), (False,), l2="-1")
+
+
+def test_flags_refine_the_reduction_and_penalty() -> None:
+    essay = resolve("essay", loss_terms=LossTerms(summed=True, l2="1/2"))
+    assert essay.reduce == "sum" and essay.l2 == "1/2" and not essay.l2_biases
+    with pytest.raises(SpecError, match="--l2: 'x' is not a number"):
+        inline("2-1", loss_terms=LossTerms(l2="x"))
