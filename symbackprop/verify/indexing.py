@@ -46,7 +46,8 @@ def evaluated(part: list[tuple[str, str]], env: Mapping[str, int | str]) -> list
 
 
 def is_case_argument(notation: Notation, item: tuple[str, object]) -> bool:
-    """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
+    """Whether a factor is ``(n)`` with n the case letter (or ``(N)``, the count) of a layered
+    notation (Haykin)."""
     op, node = item
     return (
         notation.layered
@@ -56,8 +57,8 @@ def is_case_argument(notation: Notation, item: tuple[str, object]) -> bool:
         and len(node.items) == 1
         and isinstance(node.items[0], Sym)
         and not node.items[0].scripted
-        and node.items[0].head == notation.get("case")
-    )
+        and node.items[0].head in (notation.get("case"), notation.get("cases"))
+    )  # v_j(n): case n; Haykin's E_av(N): the error over N cases
 
 
 def unconnected_weights(notation: Notation, sizes: tuple[int, ...] | list[int]) -> list[str]:

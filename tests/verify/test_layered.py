@@ -78,6 +78,7 @@ CORPUS = [
     "haykin-delta-rule-sign",
     "haykin-induced-field",
     "haykin-instantaneous-error",
+    "haykin-average-error",
     "haykin-output-logistic",
     "rhw-hidden-chain",
     "rhw-hidden-dE-do",
