@@ -179,7 +179,7 @@ class DerivativeReading(ResolverBase):
             return self.scope.grad_mid(pid)  # the delta recursion: the same value, far smaller
         if pid is not None and num == self.scope.e_case and num != ERROR:
             return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
-        fast = None if self.scope.notation.has_error_terms else error_by_unit(self.scope, num, den)
+        fast = error_by_unit(self.scope, num, den)
         if fast is not None:
             return fast  # ∂E/∂z, ∂E/∂a: the delta recursion
         above = expand_above(self.scope, num, den)

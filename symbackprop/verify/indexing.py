@@ -46,23 +46,19 @@ def evaluated(part: list[tuple[str, str]], env: Mapping[str, int | str]) -> list
 
 
 def is_case_argument(notation: Notation, item: tuple[str, object]) -> bool:
-    """Whether a factor is ``(n)`` with n the case letter of a layered notation (Haykin)."""
-    return notation.layered and is_letter_argument(item, notation.get("case"))
-
-
-def is_letter_argument(item: tuple[str, object], letter: str | None) -> bool:
-    """Whether a factor is ``(x)``, the one letter in parentheses (Haykin's E_av(N): N cases)."""
+    """Whether a factor is ``(n)`` with n the case letter (or ``(N)``, the count) of a layered
+    notation (Haykin)."""
     op, node = item
     return (
-        letter is not None
+        notation.layered
         and op == ""
         and isinstance(node, Group)
         and node.kind == "paren"
         and len(node.items) == 1
         and isinstance(node.items[0], Sym)
         and not node.items[0].scripted
-        and node.items[0].head == letter
-    )
+        and node.items[0].head in (notation.get("case"), notation.get("cases"))
+    )  # v_j(n): case n; Haykin's E_av(N): the error over N cases
 
 
 def unconnected_weights(notation: Notation, sizes: tuple[int, ...] | list[int]) -> list[str]:

@@ -11,7 +11,6 @@ from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
 from symbackprop.verify.functions import FunctionReading, Powered
-from symbackprop.verify.indexing import is_letter_argument
 from symbackprop.verify.reader import (
     Add,
     Alt,
@@ -457,8 +456,6 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
             return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
-        if value == ERROR and j < len(items):  # Haykin's E_av(N): the error over the N cases
-            return int(is_letter_argument(items[j], self.scope.notation.get("cases")))
         return 0
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:

@@ -484,7 +484,7 @@ class Scope:
         dropped).
         """
         here = self.notation.name
-        for other in notation_names() if whole and len(normalise(shown)) > 1 else ():
+        for other in notation_names() if whole else ():
             if other == here:
                 continue
             try:

@@ -79,9 +79,11 @@ CORPUS = [
     "haykin-delta-rule-sign",
     "haykin-induced-field",
     "haykin-instantaneous-error",
+    "haykin-average-error",
     "haykin-output-logistic",
     "rhw-hidden-chain",
     "rhw-hidden-dE-do",
+    "haykin-hidden-local-gradient-chain",
     "nielsen-bp2-chain-rule",
 ]
 
