@@ -339,6 +339,16 @@ CASES = [
         {"k": "output units", "h": "hidden units"},
     ),
     case(
+        "mitchell-weight-update-output-letters",
+        r"\Delta w_{kh} = \eta \delta_k x_{kh}",
+        HOLDS,
+        lambda net, b: (
+            -ETA * dE_dw(net, b["k"], b["h"]),
+            ETA * delta(net, b["k"]) * x(net, b["k"], b["h"]),
+        ),
+        {"k": "output units", "h": "hidden units"},
+    ),
+    case(
         "mitchell-new-weight",
         r"w_{ji} \leftarrow w_{ji} + \Delta w_{ji}",
         HOLDS,
