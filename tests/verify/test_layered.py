@@ -116,7 +116,9 @@ def test_corpus_ids_exist() -> None:
 # -- δ against mpmath central differences ------------------------------------------------
 
 
-@pytest.mark.parametrize(("notation", "sign"), [("nielsen", 1), ("rumelhart", -1), ("mitchell", -1)])
+@pytest.mark.parametrize(
+    ("notation", "sign"), [("nielsen", 1), ("rumelhart", -1), ("mitchell", -1)]
+)
 def test_delta_is_the_derivative_of_the_error_by_the_net_input(notation: str, sign: int) -> None:
     """δ of every unit is ±∂E/∂z: the tool's value against a central difference of E taken
     through the net input (E as a function of z, every other intermediate expanded)."""
