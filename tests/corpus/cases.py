@@ -16,6 +16,7 @@ TEXT_MODULES = (
     "ng_vectorised",
     "haykin",
     "handout",
+    "mitchell",
 )
 
 VARIANT_KINDS = (

@@ -38,6 +38,7 @@ NOTATION_OF = {
     "ng_vectorised": "ng",
     "haykin": "haykin",
     "handout": "handout",
+    "mitchell": "mitchell",
 }
 LOSS_OF = {"half_sse": "half_sse", "sse": "sse", "ce": "cross_entropy"}
 

@@ -10,7 +10,7 @@ from symbackprop.model.notation import notation_from_toml, notation_names
 
 def test_builtin_notations() -> None:
     sources = {"canonical", "essay", "maren", "note", "sears"}
-    texts = {"bishop", "goodfellow", "handout", "haykin", "ng", "nielsen", "rumelhart"}
+    texts = {"bishop", "goodfellow", "handout", "haykin", "mitchell", "ng", "nielsen", "rumelhart"}
     assert set(notation_names()) == sources | texts
 
 

@@ -10,7 +10,7 @@ from symbackprop.cli.main import main
 from symbackprop.model.notation import load_notation, notation_from_toml, notation_names
 from symbackprop.model.notation_tools import check, check_network, quantities, starter
 
-TEXTS = ("bishop", "goodfellow", "handout", "haykin", "ng", "nielsen", "rumelhart")
+TEXTS = ("bishop", "goodfellow", "handout", "haykin", "mitchell", "ng", "nielsen", "rumelhart")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -29,7 +29,7 @@ from tests.helpers import DPS, close, random_point, value
 
 LOSS = {"half_sse": "half_sse", "sse": "sse", "ce": "cross_entropy"}
 NOTATION_OF = {"nielsen": "nielsen", "rumelhart1986": "rumelhart", "bishop_prml": "bishop"}
-NOTATION_OF |= {"haykin": "haykin"}
+NOTATION_OF |= {"haykin": "haykin", "mitchell": "mitchell"}
 
 
 def corpus_spec(network: dict[str, Any], notation: str) -> Any:
@@ -85,6 +85,15 @@ CORPUS = [
     "rhw-hidden-dE-do",
     "haykin-hidden-local-gradient-chain",
     "nielsen-bp2-chain-rule",
+    "mitchell-net-input",
+    "mitchell-output-delta",
+    "mitchell-hidden-delta",
+    "mitchell-hidden-delta-downstream",
+    "mitchell-weight-update",
+    "mitchell-weight-update-hidden-output",
+    "mitchell-output-delta-sign",
+    "mitchell-hidden-delta-wrong-unit",
+    "mitchell-weight-update-sign",
 ]
 
 
@@ -109,7 +118,9 @@ def test_corpus_ids_exist() -> None:
 # -- δ against mpmath central differences ------------------------------------------------
 
 
-@pytest.mark.parametrize(("notation", "sign"), [("nielsen", 1), ("rumelhart", -1)])
+@pytest.mark.parametrize(
+    ("notation", "sign"), [("nielsen", 1), ("rumelhart", -1), ("mitchell", -1)]
+)
 def test_delta_is_the_derivative_of_the_error_by_the_net_input(notation: str, sign: int) -> None:
     """δ of every unit is ±∂E/∂z: the tool's value against a central difference of E taken
     through the net input (E as a function of z, every other intermediate expanded)."""
