@@ -35,6 +35,7 @@ SINGLE = {
     "n": "number of cases",
     "E": "error (objective)",
     "E_case": "error of one case",
+    "lambda": "L2 penalty",
 }
 
 
@@ -78,6 +79,8 @@ def quantities(notation: Notation, net: Network) -> list[tuple[str, str, str]]:
     skip = set() if net.gain is not None else {"alpha"}
     if net.case is None:
         skip |= {"i", "n", "E_case"}
+    if net.penalty is None:
+        skip.add("lambda")
     rows = [(cid, describe(cid), latex) for cid, latex in names.items() if cid not in skip]
     for cid, latex in notation.input_names(net).items():
         rows.append((cid, describe(cid) + " (as a layer activation)", latex))
@@ -205,7 +208,8 @@ target = 'y_{{$j}}'
 # last_layer = 'L'           # the letter of the output layer
 # delta_sign = '+'           # '+': delta = dE/dz; '-': delta = -dE/dz (Rumelhart et al.)
 # numbering = 'layer'        # 'network': units numbered through the whole net (w_{{ji}})
-# bias_unit = 0              # a bias is the weight w_{{j0}} from an always-on unit 0
+# bias_unit = 0              # a bias is the weight w_{{j0}} from an always-on unit 0; set
+#                            # bias = 'w_{{${{j}}0}}' in [layer] too, so that it prints so
 # indices = ['i', 'j', 'k']  # letters tied to the units of each layer, input first
 
 [layer]                      # every layer; [layers.2] overrides one layer

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from symbackprop.cli.main import main
+from symbackprop.model.network import build
+from symbackprop.model.spec import spec_from_dict
 from symbackprop.model.notation import load_notation, notation_from_toml, notation_names
 from symbackprop.model.notation_tools import check, check_network, quantities, starter
 
@@ -91,3 +93,12 @@ def test_bad_input_is_one_line(
 ) -> None:
     code, _, err = run(capsys, *argv)
     assert code == 2 and words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_penalty_row_only_when_the_spec_has_one() -> None:
+    notation = load_notation("canonical")
+    plain = build(spec_from_dict({"layers": [2, 2, 1]}, where="t"))
+    penalised = build(spec_from_dict({"layers": [2, 2, 1], "l2": "0.1"}, where="t"))
+    assert "lambda" not in [cid for cid, _, _ in quantities(notation, plain)]
+    rows = {cid: (what, latex) for cid, what, latex in quantities(notation, penalised)}
+    assert rows["lambda"] == ("L2 penalty", r"\lambda")
