@@ -8,9 +8,9 @@ import pytest
 
 from symbackprop.cli.main import main
 from symbackprop.model.network import build
-from symbackprop.model.spec import spec_from_dict
 from symbackprop.model.notation import load_notation, notation_from_toml, notation_names
 from symbackprop.model.notation_tools import check, check_network, quantities, starter
+from symbackprop.model.spec import spec_from_dict
 
 TEXTS = ("bishop", "goodfellow", "handout", "haykin", "mitchell", "ng", "nielsen", "rumelhart")
 
