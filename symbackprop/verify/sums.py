@@ -60,6 +60,28 @@ def _oriented(expr: sp.Expr, flip: Callable[[sp.Expr], bool]) -> tuple[int, list
     return sign, out
 
 
+def softmax_cross_terms(ctx: Context, kept: list[sp.Expr], missing: list[sp.Expr]) -> bool:
+    """Whether a softmax output's Jacobian sum lost exactly its cross terms: the claim keeps one
+    output's term (its target y_j) and leaves out one term for every other output k."""
+    net = ctx.scope.net
+    if ctx.scope.spec.activations[-1] != "softmax" or len(kept) != 1:
+        return False
+    targets = set(net.targets)
+
+    def target_of(term: sp.Expr) -> sp.Expr | None:
+        mine = targets & (term.free_symbols | term.atoms(sp.Indexed))
+        return mine.pop() if len(mine) == 1 else None
+
+    own = target_of(kept[0])
+    others = [target_of(t) for t in missing]
+    return (
+        own is not None
+        and len(missing) == len(targets) - 1
+        and None not in others
+        and len(set(others) | {own}) == len(targets)
+    )
+
+
 def term_by_term(
     ctx: Context, claimed: sp.Expr, true: sp.Expr, flip: Callable[[sp.Expr], bool]
 ) -> tuple[str, int]:
@@ -70,7 +92,8 @@ def term_by_term(
         return "", 1
     pairs: list[tuple[int, list[sp.Expr], list[sp.Expr]]] = []
     unmatched = list(claim_terms)
-    missing_terms = []
+    missing_terms: list[sp.Expr] = []
+    matched: list[sp.Expr] = []
     for t in true_terms:
         best = None
         for c in unmatched:
@@ -81,6 +104,7 @@ def term_by_term(
             missing_terms.append(t)
             continue
         unmatched.remove(best[0])
+        matched.append(t)
         (sn, num), (sd, den) = (_oriented(x, flip) for x in best[1])
         pairs.append((sn * sd, num, den))
     if not pairs:
@@ -88,6 +112,8 @@ def term_by_term(
     lines = []
     if missing_terms:
         lines.append(_named(ctx, "missing", missing_terms, len(true_terms)))
+        if not unmatched and softmax_cross_terms(ctx, matched, missing_terms):
+            lines.append("the cross terms k ≠ j of the softmax's Jacobian are missing")
     if unmatched:
         lines.append(_named(ctx, "extra", unmatched, len(claim_terms)))
     signs = {sign for sign, _, _ in pairs}

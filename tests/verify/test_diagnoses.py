@@ -408,7 +408,8 @@ DIAGNOSES: dict[tuple[str, str], str] = {
         "(a^{(1)}_{1} - y_{1}) a^{(1)}_{1} (1 - a^{(1)}_{1})",
     ): (
         "missing 2 of the 3 terms of the sum: - a^{(1)}_{2} \\left(a^{(1)}_{2} -"
-        " y_{2}\\right) and - a^{(1)}_{3} \\left(a^{(1)}_{3} - y_{3}\\right)"
+        " y_{2}\\right) and - a^{(1)}_{3} \\left(a^{(1)}_{3} - y_{3}\\right); the"
+        " cross terms k ≠ j of the softmax's Jacobian are missing"
     ),
     (
         "maren",
