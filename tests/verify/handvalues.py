@@ -3,11 +3,17 @@ independent side of the verifier's reader and diagnosis tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import mpmath
 import sympy as sp
 
-from symbackprop.model.network import Network
-from tests.helpers import value
+from symbackprop.model.network import Network, build
+from symbackprop.model.spec import NetworkSpec, inline, preset
+from tests.helpers import central_difference, close, random_point, value
+
+HOLDS, FAILS = "holds", "does not hold"
 
 
 def S(x: mpmath.mpf) -> mpmath.mpf:
@@ -51,3 +57,36 @@ class Q:
     def gain(self) -> mpmath.mpf:
         assert self.net.gain is not None
         return value(self.net.gain, self.point)
+
+
+@dataclass(frozen=True)
+class Case:
+    spec: str  # a preset, or inline sizes with activations after a colon: 2-3-2:tanh
+    pid: str
+    latex: str
+    kind: str  # gradient | update | new (a left-hand side, if any, must agree)
+    claim: Callable[[Q], mpmath.mpf]  # the claim's value, written by hand
+
+
+def spec_of(text: str) -> NetworkSpec:
+    sizes, _, acts = text.partition(":")
+    if sizes[0].isdigit():
+        return inline(sizes, activation=acts.split(",") if acts else None)
+    return preset(sizes)
+
+
+def expected(case: Case) -> str:
+    """The verdict the numbers give: the claim against -η dE/dp (or p - η dE/dp, or dE/dp)."""
+    net = build(spec_of(case.spec))
+    param = net.param(case.pid).symbol
+    for seed in range(2):
+        point = random_point(net, seed)
+        point[net.lr] = sp.Rational(3, 10)
+        grad = central_difference(net, param, point)
+        q = Q(net, point)
+        truth = {"gradient": grad, "update": -q.lr * grad, "new": q.w(case.pid) - q.lr * grad}[
+            case.kind
+        ]
+        if not close(mpmath.mpf(case.claim(q)), truth, rel=1e-15):
+            return FAILS
+    return HOLDS

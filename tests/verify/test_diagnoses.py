@@ -12,50 +12,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import mpmath
 import pytest
-import sympy as sp
 
-from symbackprop.model.network import build
-from symbackprop.model.spec import NetworkSpec, inline, preset
+from symbackprop.model.spec import inline
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.steps import verify
-from tests.helpers import central_difference, close, random_point
-from tests.verify.handvalues import Q, dS, dT
-
-HOLDS, FAILS = "holds", "does not hold"
-
-
-@dataclass(frozen=True)
-class Case:
-    spec: str  # inline sizes, activations after a colon: 2-3-3-2:tanh
-    pid: str
-    latex: str  # with its left-hand side, or the right-hand side of kind
-    kind: str
-    claim: Callable[[Q], mpmath.mpf]
-
-
-def spec_of(text: str) -> NetworkSpec:
-    sizes, _, acts = text.partition(":")
-    if not sizes[0].isdigit():
-        return preset(sizes)
-    return inline(sizes, activation=acts.split(",") if acts else None)
-
-
-def expected(case: Case) -> str:
-    net = build(spec_of(case.spec))
-    param = net.param(case.pid).symbol
-    for seed in range(2):
-        point = random_point(net, seed)
-        point[net.lr] = sp.Rational(3, 10)
-        grad = central_difference(net, param, point)
-        q = Q(net, point)
-        truth = {"gradient": grad, "update": -q.lr * grad}[case.kind]
-        if not close(mpmath.mpf(case.claim(q)), truth, rel=1e-15):
-            return FAILS
-    return HOLDS
+from tests.verify.handvalues import FAILS, HOLDS, Case, Q, dS, dT, expected, spec_of
 
 
 def dE_da2(q: Q, k: int, slope: Callable[[mpmath.mpf], mpmath.mpf] = dS) -> mpmath.mpf:

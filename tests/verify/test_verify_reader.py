@@ -9,55 +9,12 @@ wrong variants are pinned: their wording is the product's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import mpmath
 import pytest
-import sympy as sp
 
-from symbackprop.model.network import build
-from symbackprop.model.spec import NetworkSpec, inline, preset
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.steps import verify
-from tests.helpers import central_difference, close, random_point
-from tests.verify.handvalues import Q, S, dS, dT
-
-HOLDS, FAILS = "holds", "does not hold"
-
-
-@dataclass(frozen=True)
-class Case:
-    spec: str  # a preset, or inline sizes with activations after a colon: 2-3-2:tanh
-    pid: str
-    latex: str
-    kind: str  # gradient | update | new (a left-hand side, if any, must agree)
-    claim: Callable[[Q], mpmath.mpf]  # the claim's value, written by hand
-
-
-def spec_of(text: str) -> NetworkSpec:
-    sizes, _, acts = text.partition(":")
-    if sizes[0].isdigit():
-        return inline(sizes, activation=acts.split(",") if acts else None)
-    return preset(sizes)
-
-
-def expected(case: Case) -> str:
-    """The verdict the numbers give: the claim against -η dE/dp (or p - η dE/dp, or dE/dp)."""
-    net = build(spec_of(case.spec))
-    param = net.param(case.pid).symbol
-    for seed in range(2):
-        point = random_point(net, seed)
-        point[net.lr] = sp.Rational(3, 10)
-        grad = central_difference(net, param, point)
-        q = Q(net, point)
-        truth = {"gradient": grad, "update": -q.lr * grad, "new": q.w(case.pid) - q.lr * grad}[
-            case.kind
-        ]
-        if not close(mpmath.mpf(case.claim(q)), truth, rel=1e-15):
-            return FAILS
-    return HOLDS
-
+from tests.verify.handvalues import FAILS, Case, Q, S, dS, dT, expected, spec_of
 
 W213 = "w2_1_3"  # w^{(2)}_{1,3} of 2-3-2: dE/dw = (a - y) a(1 - a) a^{(1)}_3
 A, Y, Z, H = r"a^{(2)}_{1}", r"y_{1}", r"z^{(2)}_{1}", r"a^{(1)}_{3}"
