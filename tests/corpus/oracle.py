@@ -447,6 +447,27 @@ def judge(case: Mapping[str, Any], network: Mapping[str, Any], ranges: Ranges) -
     return HOLDS
 
 
+# Units numbered through the whole net, input first (Rumelhart et al., Mitchell): 1, 2, ...
+
+
+def unit(net: Point, u: int) -> tuple[int, int]:
+    """Global unit number (1-based) -> (layer, index)."""
+    u -= 1
+    for l, size in enumerate(net.sizes):
+        if u < size:
+            return l, u
+        u -= size
+    raise IndexError(u)
+
+
+def first(net: Point, l: int) -> int:
+    return sum(net.sizes[:l]) + 1
+
+
+def layer_units(net: Point, l: int) -> range:
+    return range(first(net, l), first(net, l) + net.sizes[l])
+
+
 def units(l: int) -> Callable[[Point, dict[str, Any]], range]:
     """Range: the units of internal layer ``l`` (negative counts from the output layer)."""
     return lambda net, b: range(net.sizes[l % (net.L + 1)])

@@ -14,7 +14,7 @@ from typing import Any
 from mpmath import mpf
 
 from ..cases import case
-from ..oracle import FAILS, HOLDS, Point, sigmoid
+from ..oracle import FAILS, HOLDS, Point, first, layer_units, sigmoid, unit
 
 B = dict[str, Any]
 
@@ -49,24 +49,6 @@ NOTATION: dict[str, str] = {
 }
 
 ETA = mpf("0.45")
-
-
-def unit(net: Point, u: int) -> tuple[int, int]:
-    """Global unit number (1-based) -> (layer, index)."""
-    u -= 1
-    for l, size in enumerate(net.sizes):
-        if u < size:
-            return l, u
-        u -= size
-    raise IndexError(u)
-
-
-def first(net: Point, l: int) -> int:
-    return sum(net.sizes[:l]) + 1
-
-
-def layer_units(net: Point, l: int) -> range:
-    return range(first(net, l), first(net, l) + net.sizes[l])
 
 
 def w(net: Point, j: int, i: int) -> Any:
