@@ -28,6 +28,10 @@ TOP_KEYS: dict[str, set[str]] = {
     "learning_rate": set(),
     "gain": set(),
     "penalty": set(),  # lambda of an L2 penalty (lambda/2) sum w^2
+    "penalty_function": set(),  # Omega: the penalty is lambda Omega(theta), Omega = 1/2 sum w^2
+    "penalised_error": set(),  # the error with the penalty, beside an unpenalised one (J~)
+    "data_error": set(),  # the error without the penalty
+    "upstream": set(),  # the running gradient g of a backward pass written as an algorithm
     "error": set(),
     "case_error": {"i"},
     "case": set(),

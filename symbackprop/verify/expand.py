@@ -30,6 +30,7 @@ from symbackprop.verify.matrix import (
     split_sup,
 )
 from symbackprop.verify.numeric import CASES
+from symbackprop.verify.penalties import is_argument_group, penalty_function, penalty_gradient
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -59,7 +60,8 @@ from symbackprop.verify.shapes import (
     product,
     transpose,
 )
-from symbackprop.verify.values import as_partial
+from symbackprop.verify.upstream import is_upstream
+from symbackprop.verify.values import as_partial, is_arguments
 
 GRADIENT_OF = {"weight": "dweight", "bias": "dbias", "activation": "dactivation", "net": "delta"}
 
@@ -73,6 +75,7 @@ class Reading:
     tab: Table
     lay: Layout
     env: dict[str, int] = field(default_factory=dict)
+    upstream: Entry | None = None  # what the running gradient g stands for in this step
 
     @property
     def q(self) -> Quantities:
@@ -187,7 +190,17 @@ class Reading:
         item = items[i][1]
         assert isinstance(item, Sym)
         nxt = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+        if is_upstream(self.scope, item):
+            if self.upstream is None:
+                raise ResolveError(
+                    f"{item.text or item.head}, the running gradient, is read only where the left"
+                    " side is a gradient (\\nabla_{a} J, \\nabla_{W} J, \\nabla_{h} J)"
+                )
+            return build(self.q, self.lay, Named(self.upstream), None), i + 1
         if item.head == "\\nabla" and item.sub is not None and isinstance(nxt, Sym):
+            by = self.partial_name(item.sub.expr) if item.sub.expr is not None else None
+            if by is not None:
+                return self.nabla(by, items, i + 1)
             entry = Entry("dactivation", self.scope.spec.depth, f"\\nabla_{{{item.sub.text}}} C")
             return build(self.q, self.lay, Named(entry), None), i + 2
         if item.head == "\\Sigma" and item.primes == 1 and nxt is not None:
@@ -217,6 +230,20 @@ class Reading:
         if not isinstance(value, sp.Basic):
             raise ResolveError(f"{sym.text} is not read in a vector form")
         return value, j
+
+    def nabla(self, by: Named, items: tuple[tuple[str, Node], ...], j: int) -> tuple[Val, int]:
+        """``\\nabla_{W} J`` (the error's gradient) or ``\\nabla_{W} \\Omega(\\theta)`` (the
+        penalty's), and the index after it."""
+        of = items[j][1]
+        assert isinstance(of, Sym)
+        after = j + 1 + (j + 1 < len(items) and is_arguments(items[j + 1]))
+        if of.head == penalty_function(self.scope) and not of.scripted:
+            argument = j + 1 < len(items) and is_argument_group(items[j + 1])
+            return penalty_gradient(self.q, self.lay, by), j + 1 + argument
+        value = self.res.name(of.head, of.kind, of.sub, of.sup, of.primes, of.text)
+        if value != ERROR:
+            raise ResolveError(f"a gradient \\nabla is read only of the error, not of {of.text}")
+        return self.gradient_named(by), after
 
     def is_count(self, sym: Sym) -> bool:
         if sym.scripted:

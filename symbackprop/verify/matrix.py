@@ -142,7 +142,11 @@ def split_sup(sup: Script | None) -> tuple[Node | None, bool, Node | None]:
     node = sup.expr
     if isinstance(node, Prod) and len(node.items) == 2 and node.items[1][0] == "":
         head, tail = node.items[0][1], node.items[1][1]
-        if isinstance(tail, Sym) and tail.head == "T" and not tail.scripted:
+        if (
+            isinstance(tail, Sym)
+            and tail.head in ("T", "\\top", "\\intercal")
+            and not tail.scripted
+        ):
             return head, True, None
         if isinstance(tail, Group) and tail.kind == "paren" and len(tail.items) == 1:
             return head, False, tail.items[0]

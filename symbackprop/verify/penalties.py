@@ -1,0 +1,55 @@
+"""The penalty of a regularised error as a textbook writes it.
+
+A notation may name the penalty function (``penalty_function = '\\Omega'``): Ω(θ) is
+(1/2) Σ w² over the parameters the spec's L2 penalty covers, so that the spec's error is the
+data term plus λΩ(θ) (λ is the notation's ``penalty``). ``penalised_error`` names the error
+with the penalty (Goodfellow's J̃) beside ``error``; ``data_error`` names the error without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy as sp
+
+from symbackprop.verify.matrix import Layout, Named, Quantities, build
+from symbackprop.verify.reader import Group, Node
+from symbackprop.verify.scope import ResolveError, Scope
+from symbackprop.verify.shapes import Arr
+
+GRADIENT_KINDS = ("weight", "bias", "dweight", "dbias")
+
+
+def penalty_function(scope: Scope) -> str | None:
+    """The name of the penalty function Ω (None: the notation names none)."""
+    return scope.notation.top.get("penalty_function")
+
+
+def omega(scope: Scope) -> sp.Expr:
+    """Ω(θ) = (1/2) Σ p² over the penalised parameters (0 without a penalty)."""
+    net = scope.net
+    return sp.Rational(1, 2) * sp.Add(*[p.symbol**2 for p in net.penalised()])
+
+
+def data_error(scope: Scope) -> sp.Expr:
+    """The error without its penalty, in the network's symbols: the data term."""
+    net = scope.net
+    return net.over_cases(net.case_error)
+
+
+def is_argument_group(item: tuple[str, Node]) -> bool:
+    """``(\\theta)`` or ``(w; X, y)`` right after Ω: what it is a function of (skipped)."""
+    op, node = item
+    return op == "" and isinstance(node, Group) and node.kind in ("paren", "tuple")
+
+
+def penalty_gradient(q: Quantities, lay: Layout, by: Named) -> Arr:
+    """∇_W Ω(θ): W itself for a penalised kind of parameter, else zeros of W's shape."""
+    kind = by.entry.kind
+    if kind not in ("weight", "bias"):
+        raise ResolveError(f"the penalty is a function of the parameters, not of {by.entry.shown}")
+    params = build(q, lay, by, None)
+    shown = f"\\nabla_{{{by.entry.shown}}} \\Omega"
+    if q.scope.spec.penalised(kind):
+        return replace(params, shown=shown)
+    return Arr(sp.ImmutableMatrix.zeros(*params.shape), shown)
