@@ -30,7 +30,15 @@ from symbackprop.verify.matrix import (
     split_sup,
 )
 from symbackprop.verify.numeric import CASES
-from symbackprop.verify.penalties import is_argument_group, penalty_function, penalty_gradient
+from symbackprop.verify.penalties import (
+    data_error,
+    is_argument_group,
+    is_data_error,
+    j_after_error,
+    omega,
+    penalty_function,
+    penalty_gradient,
+)
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -58,12 +66,20 @@ from symbackprop.verify.shapes import (
     each,
     hadamard,
     product,
+    scale,
     transpose,
 )
 from symbackprop.verify.upstream import is_upstream
 from symbackprop.verify.values import as_partial, is_arguments
 
-GRADIENT_OF = {"weight": "dweight", "bias": "dbias", "activation": "dactivation", "net": "delta"}
+GRADIENT_OF = {
+    "weight": "dweight",
+    "bias": "dbias",
+    "activation": "dactivation",
+    "net": "delta",
+    "weight_vector": "dweight_vector",
+    "parameter_vector": "dparameter_vector",
+}
 
 
 @dataclass
@@ -208,6 +224,11 @@ class Reading:
             assert marker is not None
             slopes = each(self.value(nxt), lambda x: self.apply(marker, x))
             return diagonal(slopes, f"{item.text}({_shown(slopes)})"), i + 2
+        if j := j_after_error(self.scope, items, i):
+            return data_error(self.scope), j
+        if item.head == penalty_function(self.scope) and not item.scripted:
+            skip = i + 1 < len(items) and is_argument_group(items[i + 1])
+            return omega(self.scope), i + 1 + skip
         sym, j = merged(items, i)
         matrix = self.named(sym)
         if matrix is not None:
@@ -221,6 +242,8 @@ class Reading:
             if j - i == 1
             else self.res.value(Prod((("", items[i][1]), *items[i + 1 : j])))
         )
+        if value in (ERROR, self.scope.objects.get("E_data")):
+            return value, j + (j < len(items) and is_argument_group(items[j]))
         if isinstance(value, FuncMarker):
             if j >= len(items) or items[j][0] != "":
                 raise ResolveError(f"{sym.text} needs an argument")
@@ -240,6 +263,12 @@ class Reading:
         if of.head == penalty_function(self.scope) and not of.scripted:
             argument = j + 1 < len(items) and is_argument_group(items[j + 1])
             return penalty_gradient(self.q, self.lay, by), j + 1 + argument
+        if j + 1 < len(items) and is_data_error(self.scope, of, items[j + 1]):
+            total = self.gradient_named(by)
+            penalty = scale(
+                self.scope.net.penalty_scale, penalty_gradient(self.q, self.lay, by), ""
+            )
+            return add(total, penalty, "-"), after
         value = self.res.name(of.head, of.kind, of.sub, of.sup, of.primes, of.text)
         if value != ERROR:
             raise ResolveError(f"a gradient \\nabla is read only of the error, not of {of.text}")

@@ -32,6 +32,7 @@ from symbackprop.verify.shapes import Arr, arr
 
 T = TypeVar("T")
 COUNT_LETTERS = ("m", "n", "N")
+VECTOR_KINDS = ("weight_vector", "parameter_vector")  # the net's parameters in one vector
 
 
 class OutOfRange(ResolveError):  # noqa: N818 - a public name, raised here, caught by the judge
@@ -380,6 +381,10 @@ def build(q: Quantities, lay: Layout, named: Named, example: int | None) -> Arr:
     """The matrix a name stands for (one example's vector when ``example`` is given)."""
     entry = named.entry
     kind, sizes = entry.kind, q.sizes
+    if kind.endswith(VECTOR_KINDS):
+        params = [p for p in q.scope.net.params if p.kind == "weight" or "parameter" in kind]
+        got = [q.gradient(p.id) if kind.startswith("d") else p.symbol for p in params]
+        return vector(got, lay, entry.shown)
     layer = check_layer(entry, sizes)
     n = sizes[layer]
     if kind in ("weight", "dweight"):

@@ -12,8 +12,9 @@ from dataclasses import replace
 
 import sympy as sp
 
-from symbackprop.verify.matrix import Layout, Named, Quantities, build
-from symbackprop.verify.reader import Group, Node
+from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.matrix import VECTOR_KINDS, Layout, Named, Quantities, build, vector
+from symbackprop.verify.reader import Group, Node, Sym
 from symbackprop.verify.scope import ResolveError, Scope
 from symbackprop.verify.shapes import Arr
 
@@ -32,9 +33,9 @@ def omega(scope: Scope) -> sp.Expr:
 
 
 def data_error(scope: Scope) -> sp.Expr:
-    """The error without its penalty, in the network's symbols: the data term."""
+    """The error without its penalty: E - λΩ(θ) (λ/n with the penalty divided by the cases)."""
     net = scope.net
-    return net.over_cases(net.case_error)
+    return ERROR - net.penalty_error()
 
 
 def is_argument_group(item: tuple[str, Node]) -> bool:
@@ -43,9 +44,37 @@ def is_argument_group(item: tuple[str, Node]) -> bool:
     return op == "" and isinstance(node, Group) and node.kind in ("paren", "tuple")
 
 
+def is_data_error(scope: Scope, sym: Sym, after: tuple[str, Node]) -> bool:
+    """``J(w; X, y)``: the notation's ``data_error`` written with its parameters, then its data
+    after a semicolon (Goodfellow's unregularised objective)."""
+    name = scope.notation.top.get("data_error")
+    op, node = after
+    return (
+        name is not None
+        and sym.head == name
+        and not sym.scripted
+        and op == ""
+        and isinstance(node, Group)
+        and node.kind == "tuple"
+        and node.rel == ";"
+    )
+
+
+def j_after_error(scope: Scope, items: tuple[tuple[str, Node], ...], i: int) -> int:
+    """The index after ``J(w; X, y)`` at item i; 0 when none is there."""
+    sym = items[i][1]
+    if isinstance(sym, Sym) and i + 1 < len(items) and is_data_error(scope, sym, items[i + 1]):
+        return i + 2
+    return 0
+
+
 def penalty_gradient(q: Quantities, lay: Layout, by: Named) -> Arr:
     """∇_W Ω(θ): W itself for a penalised kind of parameter, else zeros of W's shape."""
     kind = by.entry.kind
+    if kind.endswith(VECTOR_KINDS):
+        every = [p for p in q.scope.net.params if p.kind == "weight" or "parameter" in kind]
+        slopes = [p.symbol if q.scope.spec.penalised(p.kind) else sp.Integer(0) for p in every]
+        return vector(slopes, lay, f"\\nabla_{{{by.entry.shown}}} \\Omega")
     if kind not in ("weight", "bias"):
         raise ResolveError(f"the penalty is a function of the parameters, not of {by.entry.shown}")
     params = build(q, lay, by, None)

@@ -14,6 +14,7 @@ from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step,
 from symbackprop.verify.expand import GRADIENT_OF, Reading
 from symbackprop.verify.matrix import (
     CASES,
+    VECTOR_KINDS,
     Named,
     OutOfRange,
     build,
@@ -192,7 +193,7 @@ def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -
 def _new_value(ctx: Context, reading: Reading, lhs: Node) -> Val:
     """``W := ...``: the parameter's new value W - η ∂E/∂W."""
     named = _lhs_name(reading, lhs)
-    if named is None or named.entry.kind not in ("weight", "bias"):
+    if named is None or named.entry.kind not in ("weight", "bias", *VECTOR_KINDS):
         raise ResolveError("an assignment in vector form must assign a weight matrix or a bias")
     params = build(reading.q, reading.lay, named, None)
     kind = GRADIENT_OF[named.entry.kind]

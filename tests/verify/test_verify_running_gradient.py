@@ -63,3 +63,42 @@ def test_penalty_gradient_of_the_biases_is_zero_when_only_weights_are_penalised(
     assert "does not hold" in _verify(
         r"\nabla_{b^{(k)}} J = g + \lambda \nabla_{W^{(k)}} \Omega(\theta)"
     )
+
+
+CH7 = [
+    "goodfellow-objective",
+    "goodfellow-regularised-objective",
+    "goodfellow-regularised-gradient",
+    "goodfellow-weight-decay-step",
+    "goodfellow-weight-decay-shrink",
+    "goodfellow-weight-decay-ascent",
+    "goodfellow-weight-decay-grows",
+]
+
+
+@pytest.mark.parametrize("case_id", CH7)
+def test_penalised_objective_and_weight_decay_get_the_oracles_verdict(case_id: str) -> None:
+    c = CASES[case_id]
+    got, outcome = judge_case(goodfellow, c)
+    assert outcome == RIGHT, (got, c["expect"])
+
+
+def test_the_error_with_data_arguments_has_no_penalty() -> None:
+    # J(w; X, y) is the data term: its gradient lacks the penalty's alpha w, J~'s has it
+    args = r"(\boldsymbol{w}; \boldsymbol{X}, \boldsymbol{y})"
+    assert _verify(
+        rf"\nabla_{{\boldsymbol{{w}}}} \tilde{{J}}{args} = \nabla_{{\boldsymbol{{w}}}} J{args}"
+    ) == ["does not hold"]
+    assert _verify(rf"J = J{args} + \lambda \Omega(\theta)") == ["holds"]
+    assert _verify(rf"J = J{args}") == ["does not hold"]
+
+
+def test_a_semicolon_separates_parameters_from_data() -> None:
+    from symbackprop.verify.reader import Group, Prod, parse
+
+    row = parse(r"f(x; \theta, b)").rows[0]
+    node = row.clauses[0].sides[0]
+    assert isinstance(node, Prod)
+    args = node.items[1][1]
+    assert isinstance(args, Group) and args.kind == "tuple" and args.rel == ";"
+    assert len(args.items) == 3
