@@ -32,12 +32,14 @@ from symbackprop.verify.matrix import (
 from symbackprop.verify.numeric import CASES
 from symbackprop.verify.penalties import (
     data_error,
+    data_gradient,
     is_argument_group,
     is_data_error,
     j_after_error,
     omega,
     penalty_function,
     penalty_gradient,
+    sums_case_errors,
 )
 from symbackprop.verify.reader import (
     Add,
@@ -213,10 +215,11 @@ class Reading:
                     " side is a gradient (\\nabla_{a} J, \\nabla_{W} J, \\nabla_{h} J)"
                 )
             return build(self.q, self.lay, Named(self.upstream), None), i + 1
-        if item.head == "\\nabla" and item.sub is not None and isinstance(nxt, Sym):
+        if item.head == "\\nabla" and item.sub is not None and nxt is not None:
             by = self.partial_name(item.sub.expr) if item.sub.expr is not None else None
             if by is not None:
                 return self.nabla(by, items, i + 1)
+        if item.head == "\\nabla" and item.sub is not None and isinstance(nxt, Sym):
             entry = Entry("dactivation", self.scope.spec.depth, f"\\nabla_{{{item.sub.text}}} C")
             return build(self.q, self.lay, Named(entry), None), i + 2
         if item.head == "\\Sigma" and item.primes == 1 and nxt is not None:
@@ -258,17 +261,18 @@ class Reading:
         """``\\nabla_{W} J`` (the error's gradient) or ``\\nabla_{W} \\Omega(\\theta)`` (the
         penalty's), and the index after it."""
         of = items[j][1]
-        assert isinstance(of, Sym)
+        if isinstance(of, BigSum) and sums_case_errors(self.scope, of):
+            count = CASES if self.scope.spec.mean else 1  # the sum of the cases' errors: n E
+            data = data_gradient(self.q, self.lay, by, self.gradient_named(by))
+            return scale(sp.Integer(count), data, data.shown), j + 1
+        if not isinstance(of, Sym):
+            raise ResolveError("a gradient \\nabla is read of the error or of Ω(θ)")
         after = j + 1 + (j + 1 < len(items) and is_arguments(items[j + 1]))
         if of.head == penalty_function(self.scope) and not of.scripted:
             argument = j + 1 < len(items) and is_argument_group(items[j + 1])
             return penalty_gradient(self.q, self.lay, by), j + 1 + argument
         if j + 1 < len(items) and is_data_error(self.scope, of, items[j + 1]):
-            total = self.gradient_named(by)
-            penalty = scale(
-                self.scope.net.penalty_scale, penalty_gradient(self.q, self.lay, by), ""
-            )
-            return add(total, penalty, "-"), after
+            return data_gradient(self.q, self.lay, by, self.gradient_named(by)), after
         value = self.res.name(of.head, of.kind, of.sub, of.sup, of.primes, of.text)
         if value != ERROR:
             raise ResolveError(f"a gradient \\nabla is read only of the error, not of {of.text}")

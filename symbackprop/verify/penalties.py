@@ -9,12 +9,13 @@ with the penalty (Goodfellow's J̃) beside ``error``; ``data_error`` names the e
 from __future__ import annotations
 
 from dataclasses import replace
+from string import Template
 
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.matrix import VECTOR_KINDS, Layout, Named, Quantities, build, vector
-from symbackprop.verify.reader import Group, Node, Sym
+from symbackprop.verify.reader import BigSum, Group, Node, Prod, Sym, parse, walk
 from symbackprop.verify.scope import ResolveError, Scope
 from symbackprop.verify.shapes import Arr
 
@@ -66,6 +67,37 @@ def j_after_error(scope: Scope, items: tuple[tuple[str, Node], ...], i: int) -> 
     if isinstance(sym, Sym) and i + 1 < len(items) and is_data_error(scope, sym, items[i + 1]):
         return i + 2
     return 0
+
+
+def data_gradient(q: Quantities, lay: Layout, by: Named, total: Arr) -> Arr:
+    """The gradient of the error without its penalty: ∇E - λ∇Ω (∇E without a penalty)."""
+    net = q.scope.net
+    if net.penalty is None:
+        return total
+    penalty = penalty_gradient(q, lay, by)
+    rows, cols = total.shape
+    out = [
+        [total.m[r, c] - net.penalty_scale * penalty.m[r, c] for c in range(cols)]
+        for r in range(rows)
+    ]
+    return Arr(sp.ImmutableMatrix(out), total.shown)
+
+
+def sums_case_errors(scope: Scope, node: BigSum) -> bool:
+    """``\\sum_i L(f(x^{(i)}; θ), y^{(i)})``: a sum of the cases' errors (of a spec with cases)."""
+    if scope.net.case is None:
+        return False
+    written = Template(scope.notation.get("case_error") or "").safe_substitute(i=node.var)
+    head = next((n.head for n in walk(parse(written)) if isinstance(n, Sym)), None)
+    body = node.body
+    first = body.items[0][1] if isinstance(body, Prod) else body
+    rest = body.items[1:] if isinstance(body, Prod) else ()
+    return (
+        isinstance(first, Sym)
+        and first.head == head
+        and all(is_argument_group(item) for item in rest)
+        and len(rest) <= 1
+    )
 
 
 def penalty_gradient(q: Quantities, lay: Layout, by: Named) -> Arr:
