@@ -4,12 +4,15 @@ by the mpmath oracle (tests/corpus/oracle.py), never by symbackprop."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.steps import verify
-from tests.corpus.oracle import HOLDS
+from tests.corpus.cases import case
+from tests.corpus.oracle import HOLDS, Point, judge
 from tests.corpus.texts import goodfellow
 from tests.corpus.tool import RIGHT, judge_case, spec_of
 
@@ -99,3 +102,37 @@ def test_a_semicolon_separates_parameters_from_data() -> None:
     args = node.items[1][1]
     assert isinstance(args, Group) and args.kind == "tuple" and args.rel == ";"
     assert len(args.items) == 3
+
+
+def _entry_grad(penalty: bool) -> Any:
+    def sides(net: Point, b: dict[str, Any]) -> tuple[Any, Any]:
+        k, i, j = b["k"], b["i"], b["j"]
+        rhs = net.dz(k, i, 0, per_case=False) * net.a(k - 1, j, 0)
+        return net.dW(k, i, j), rhs + (net.lam * net.W[k][i][j] if penalty else 0)
+
+    return sides
+
+
+ENTRY_RANGES = {
+    **goodfellow.RANGES,
+    "units of layer k": lambda net, b: range(net.sizes[b["k"]]),
+}
+ENTRY_FREE = {"k": "layers 1..l", "i": "units of layer k", "j": "units of layer k-1"}
+
+
+@pytest.mark.parametrize(
+    ("latex", "penalty"),
+    [
+        (
+            r"\frac{\partial J}{\partial W^{(k)}_{i,j}} = g^{(k)}_i h^{(k-1)}_j"
+            r" + \lambda W^{(k)}_{i,j}",
+            True,
+        ),
+        (r"\frac{\partial J}{\partial W^{(k)}_{i,j}} = g^{(k)}_i h^{(k-1)}_j", False),
+    ],
+)
+def test_entries_with_unit_letters_i_j(latex: str, penalty: bool) -> None:
+    # the case letter is n, so i and j are free unit indices of W^{(k)}_{i,j}
+    c = case("entry", latex, HOLDS, _entry_grad(penalty), ENTRY_FREE)
+    expected = judge(c, goodfellow.NETWORK, ENTRY_RANGES)
+    assert set(_verify(latex)) == {"holds" if expected == HOLDS else "does not hold"}
