@@ -50,10 +50,16 @@ def unchained(scope: Scope, steps: list[Step]) -> list[Step]:
         return steps
     named, g = steps[0].rhs, steps[0].lhs
     rest = [replace(s, lhs=named, rel="=") for s in steps[1:] if s.lhs is g]
+    name = upstream_name(scope)
+    if not rest and gradient_target(named) is None:
+        raise ResolveError(
+            f"{name} \\leftarrow ... does not say which gradient {name} becomes; write it as "
+            f"{name} \\leftarrow \\nabla_{{a^{{(k)}}}} J = ..."
+        )
     if not rest:
         raise ResolveError(
-            f"{upstream_name(scope)} \\leftarrow ... only names the running gradient; "
-            "write what it equals (g \\leftarrow \\nabla_{a} J = ...)"
+            f"{name} \\leftarrow ... only names the running gradient; "
+            f"write what it equals ({name} \\leftarrow \\nabla_{{a}} J = ...)"
         )
     return rest
 

@@ -64,6 +64,11 @@ def test_g_assigned_alone_asks_what_it_equals() -> None:
         _verify(r"g \leftarrow \nabla_{a^{(k)}} J")
 
 
+def test_g_reassigned_without_its_gradient_asks_which_one() -> None:
+    with pytest.raises(SymbackpropError, match="which gradient g becomes"):
+        _verify(r"g \leftarrow g \odot f'(a^{(k)})")
+
+
 def test_a_penalty_gradient_of_the_wrong_shape_is_a_shape_mismatch() -> None:
     ctx = context(spec_of(goodfellow.NETWORK, "goodfellow"))
     latex = r"\nabla_{b^{(k)}} J = g + \lambda \nabla_{W^{(k)}} \Omega(\theta)"
