@@ -28,6 +28,9 @@ TOP_KEYS: dict[str, set[str]] = {
     "learning_rate": set(),
     "gain": set(),
     "penalty": set(),  # lambda of an L2 penalty (lambda/2) sum w^2
+    "penalty_function": set(),  # Omega: the penalty is lambda Omega(theta), Omega = 1/2 sum w^2
+    "data_error": set(),  # the error written J(w; X, y): without the penalty
+    "upstream": set(),  # the running gradient g of a backward pass written as an algorithm
     "error": set(),
     "case_error": {"i"},
     "case": set(),
@@ -67,6 +70,8 @@ MATRIX_KINDS = (
     "dbias",
     "input",
     "target",
+    "weight_vector",  # every weight of the net in one vector (Goodfellow's w)
+    "parameter_vector",  # every parameter in one vector (theta)
 )
 MULTILETTER_STYLES = ("mathit", "mathrm", "plain")
 LAYER_KEYS: dict[str, set[str]] = {

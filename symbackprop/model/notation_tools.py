@@ -201,6 +201,10 @@ input = 'x_{{$k}}'
 target = 'y_{{$j}}'
 # output = 'y_{{$j}}'        # the output's own name, if it differs from the last activation
 # residual = 'target-output' # how dE/do is written: -(y - o), or 'output-target': (o - y)
+# penalty = '\\lambda'        # lambda of an L2 penalty (a spec with l2 = ...)
+# penalty_function = '\\Omega' # the penalty written lambda Omega(theta), Omega = 1/2 sum w^2
+# data_error = 'J'           # J(w; X, y), with its data after ';': the error without penalty
+# upstream = 'g'             # the running gradient of a backward pass written as an algorithm
 
 # Free layer index (verify judges a claim with l for every layer where it is defined):
 # first_layer = 0            # the input layer's number (Nielsen: 1)

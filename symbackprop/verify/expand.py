@@ -30,6 +30,17 @@ from symbackprop.verify.matrix import (
     split_sup,
 )
 from symbackprop.verify.numeric import CASES
+from symbackprop.verify.penalties import (
+    data_error,
+    data_gradient,
+    is_argument_group,
+    is_data_error,
+    j_after_error,
+    omega,
+    penalty_function,
+    penalty_gradient,
+    sums_case_errors,
+)
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -57,11 +68,20 @@ from symbackprop.verify.shapes import (
     each,
     hadamard,
     product,
+    scale,
     transpose,
 )
-from symbackprop.verify.values import as_partial
+from symbackprop.verify.upstream import is_upstream
+from symbackprop.verify.values import as_partial, is_arguments
 
-GRADIENT_OF = {"weight": "dweight", "bias": "dbias", "activation": "dactivation", "net": "delta"}
+GRADIENT_OF = {
+    "weight": "dweight",
+    "bias": "dbias",
+    "activation": "dactivation",
+    "net": "delta",
+    "weight_vector": "dweight_vector",
+    "parameter_vector": "dparameter_vector",
+}
 
 
 @dataclass
@@ -73,6 +93,7 @@ class Reading:
     tab: Table
     lay: Layout
     env: dict[str, int] = field(default_factory=dict)
+    upstream: Entry | None = None  # what the running gradient g stands for in this step
 
     @property
     def q(self) -> Quantities:
@@ -187,6 +208,17 @@ class Reading:
         item = items[i][1]
         assert isinstance(item, Sym)
         nxt = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+        if is_upstream(self.scope, item):
+            if self.upstream is None:
+                raise ResolveError(
+                    f"{item.text or item.head}, the running gradient, is read only where the left"
+                    " side is a gradient (\\nabla_{a} J, \\nabla_{W} J, \\nabla_{h} J)"
+                )
+            return build(self.q, self.lay, Named(self.upstream), None), i + 1
+        if item.head == "\\nabla" and item.sub is not None and nxt is not None:
+            by = self.partial_name(item.sub.expr) if item.sub.expr is not None else None
+            if by is not None:
+                return self.nabla(by, items, i + 1)
         if item.head == "\\nabla" and item.sub is not None and isinstance(nxt, Sym):
             entry = Entry("dactivation", self.scope.spec.depth, f"\\nabla_{{{item.sub.text}}} C")
             return build(self.q, self.lay, Named(entry), None), i + 2
@@ -195,6 +227,11 @@ class Reading:
             assert marker is not None
             slopes = each(self.value(nxt), lambda x: self.apply(marker, x))
             return diagonal(slopes, f"{item.text}({_shown(slopes)})"), i + 2
+        if j := j_after_error(self.scope, items, i):
+            return data_error(self.scope), j
+        if item.head == penalty_function(self.scope) and not item.scripted:
+            skip = i + 1 < len(items) and is_argument_group(items[i + 1])
+            return omega(self.scope), i + 1 + skip
         sym, j = merged(items, i)
         matrix = self.named(sym)
         if matrix is not None:
@@ -208,6 +245,8 @@ class Reading:
             if j - i == 1
             else self.res.value(Prod((("", items[i][1]), *items[i + 1 : j])))
         )
+        if value in (ERROR, self.scope.objects.get("E_data")):
+            return value, j + (j < len(items) and is_argument_group(items[j]))
         if isinstance(value, FuncMarker):
             if j >= len(items) or items[j][0] != "":
                 raise ResolveError(f"{sym.text} needs an argument")
@@ -217,6 +256,27 @@ class Reading:
         if not isinstance(value, sp.Basic):
             raise ResolveError(f"{sym.text} is not read in a vector form")
         return value, j
+
+    def nabla(self, by: Named, items: tuple[tuple[str, Node], ...], j: int) -> tuple[Val, int]:
+        """``\\nabla_{W} J`` (the error's gradient) or ``\\nabla_{W} \\Omega(\\theta)`` (the
+        penalty's), and the index after it."""
+        of = items[j][1]
+        if isinstance(of, BigSum) and sums_case_errors(self.scope, of):
+            count = CASES if self.scope.spec.mean else 1  # the sum of the cases' errors: n E
+            data = data_gradient(self.q, self.lay, by, self.gradient_named(by))
+            return scale(sp.Integer(count), data, data.shown), j + 1
+        if not isinstance(of, Sym):
+            raise ResolveError("a gradient \\nabla is read of the error or of Ω(θ)")
+        after = j + 1 + (j + 1 < len(items) and is_arguments(items[j + 1]))
+        if of.head == penalty_function(self.scope) and not of.scripted:
+            argument = j + 1 < len(items) and is_argument_group(items[j + 1])
+            return penalty_gradient(self.q, self.lay, by), j + 1 + argument
+        if j + 1 < len(items) and is_data_error(self.scope, of, items[j + 1]):
+            return data_gradient(self.q, self.lay, by, self.gradient_named(by)), after
+        value = self.res.name(of.head, of.kind, of.sub, of.sup, of.primes, of.text)
+        if value != ERROR:
+            raise ResolveError(f"a gradient \\nabla is read only of the error, not of {of.text}")
+        return self.gradient_named(by), after
 
     def is_count(self, sym: Sym) -> bool:
         if sym.scripted:

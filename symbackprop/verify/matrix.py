@@ -32,6 +32,7 @@ from symbackprop.verify.shapes import Arr, arr
 
 T = TypeVar("T")
 COUNT_LETTERS = ("m", "n", "N")
+VECTOR_KINDS = ("weight_vector", "parameter_vector")  # the net's parameters in one vector
 
 
 class OutOfRange(ResolveError):  # noqa: N818 - a public name, raised here, caught by the judge
@@ -142,7 +143,11 @@ def split_sup(sup: Script | None) -> tuple[Node | None, bool, Node | None]:
     node = sup.expr
     if isinstance(node, Prod) and len(node.items) == 2 and node.items[1][0] == "":
         head, tail = node.items[0][1], node.items[1][1]
-        if isinstance(tail, Sym) and tail.head == "T" and not tail.scripted:
+        if (
+            isinstance(tail, Sym)
+            and tail.head in ("T", "\\top", "\\intercal")
+            and not tail.scripted
+        ):
             return head, True, None
         if isinstance(tail, Group) and tail.kind == "paren" and len(tail.items) == 1:
             return head, False, tail.items[0]
@@ -376,6 +381,10 @@ def build(q: Quantities, lay: Layout, named: Named, example: int | None) -> Arr:
     """The matrix a name stands for (one example's vector when ``example`` is given)."""
     entry = named.entry
     kind, sizes = entry.kind, q.sizes
+    if kind.endswith(VECTOR_KINDS):
+        params = [p for p in q.scope.net.params if p.kind == "weight" or "parameter" in kind]
+        got = [q.gradient(p.id) if kind.startswith("d") else p.symbol for p in params]
+        return vector(got, lay, entry.shown)
     layer = check_layer(entry, sizes)
     n = sizes[layer]
     if kind in ("weight", "dweight"):

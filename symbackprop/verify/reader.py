@@ -454,6 +454,8 @@ def _node(t: Tree | Token) -> Node:
         return Group(
             data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA"))
         )
+    if data == "arguments":  # (w; X, y): a function's parameters; then its data
+        return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)), ";")
     if data == "set":  # \{z > 0\} keeps its relation (an indicator's condition)
         parts = ch[0].children if ch and isinstance(ch[0], Tree) else []
         if len(parts) == 3 and isinstance(parts[1], Token) and parts[1].type == "REL":

@@ -187,6 +187,8 @@ class Scope:
         if net.penalty is not None:
             out["lambda"] = net.penalty
         out["E"] = ERROR
+        if net.penalty is not None:  # a case's error without the penalty (the data term)
+            out["E_data"] = ERROR - net.penalty_error()
         if net.case is not None:
             out["E_case"] = self.e_case
             assert net.n_cases is not None
@@ -309,7 +311,8 @@ class Scope:
                 out.setdefault(key, cid)
         one_case = self.notation.get("case_error") or "$"
         if self.notation.layered and self.net.case is None and "$" not in one_case:
-            out.setdefault(latex_key(one_case) or one_case, "E")  # one case: its error is E
+            data = "E" if self.net.penalty is None else "E_data"  # one case: E, no penalty
+            out.setdefault(latex_key(one_case) or one_case, data)
         if self.notation.layered and self.net.gain is None and "gain" in self.notation.top:
             out.setdefault(latex_key(self.notation.top["gain"]) or "", "one")  # Haykin's a = 1
         for latex in self.notation.unit_one_names(self.net):

@@ -14,6 +14,7 @@ from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step,
 from symbackprop.verify.expand import GRADIENT_OF, Reading
 from symbackprop.verify.matrix import (
     CASES,
+    VECTOR_KINDS,
     Named,
     OutOfRange,
     build,
@@ -38,6 +39,7 @@ from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
 from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, add, entries, same_shape, scale
+from symbackprop.verify.upstream import unchained, upstream_entry
 
 __all__ = ["is_matrix_claim", "verify_matrix"]
 
@@ -57,6 +59,10 @@ def verify_matrix(
         )
     scope = ctx.scope
     tab = table(scope)
+    try:
+        steps = unchained(scope, steps)
+    except ResolveError as exc:
+        raise SymbackpropError(str(exc)) from None
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
     letters = free_layers(scope, nodes)
     fixed = {k: int(v) for k, v in claim.bind if v.isdigit()}
@@ -121,6 +127,7 @@ def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Out
         raise ResolveError("a claim in vector form needs its left-hand side (δ^L = ..., dW = ...)")
     reading.check(step.lhs)
     reading.check(step.rhs)
+    reading.upstream = upstream_entry(reading.tab, reading.env, step.lhs)
     rhs = reading.value(step.rhs)
     true = (
         _new_value(ctx, reading, step.lhs) if step.rel in ASSIGNMENTS else reading.value(step.lhs)
@@ -186,7 +193,7 @@ def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -
 def _new_value(ctx: Context, reading: Reading, lhs: Node) -> Val:
     """``W := ...``: the parameter's new value W - η ∂E/∂W."""
     named = _lhs_name(reading, lhs)
-    if named is None or named.entry.kind not in ("weight", "bias"):
+    if named is None or named.entry.kind not in ("weight", "bias", *VECTOR_KINDS):
         raise ResolveError("an assignment in vector form must assign a weight matrix or a bias")
     params = build(reading.q, reading.lay, named, None)
     kind = GRADIENT_OF[named.entry.kind]

@@ -17,7 +17,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "nielsen": (24, 21),
     "rumelhart1986": (23, 23),
     "bishop_prml": (21, 21),
-    "goodfellow": (2, 2),
+    "goodfellow": (21, 21),
     "ng_vectorised": (30, 30),
     "haykin": (25, 24),
     "handout": (14, 14),

@@ -164,8 +164,8 @@ def _objective(net: Point, b: B) -> tuple[Any, Any]:
     return net.loss(), ce + net.lam * sum(w**2 for w in all_w(net)) / 2
 
 
-def _sgd(net: Point, b: B) -> tuple[Any, Any]:
-    k, m = b["k"], net.N
+def _sgd(net: Point, b: B, mean: bool = True) -> tuple[Any, Any]:
+    k, m = b["k"], net.N if mean else 1
     total = [[mpf(0)] * net.sizes[k - 1] for _ in range(net.sizes[k])]
     for i in range(m):
         per = [
@@ -372,6 +372,25 @@ CASES = [
         _decay(1, -1),
         None,
         "learning-rate sign error",
+    ),
+    case(
+        "goodfellow-regularised-gradient-no-penalty",
+        r"\nabla_{\boldsymbol{w}} \tilde{J}(\boldsymbol{w}; \boldsymbol{X}, \boldsymbol{y}) ="
+        r" \nabla_{\boldsymbol{w}} J(\boldsymbol{w}; \boldsymbol{X}, \boldsymbol{y})",
+        FAILS,
+        lambda net, b: (all_grad(net, ("loss",)), all_grad(net, ("data",))),
+        None,
+        "forgotten penalty term",
+    ),
+    case(
+        "goodfellow-sgd-minibatch-no-mean",
+        r"\theta \leftarrow \theta - \epsilon \nabla_{\theta} \sum_i"
+        r" L(f(\boldsymbol{x}^{(i)}; \theta), \boldsymbol{y}^{(i)})",
+        FAILS,
+        lambda net, b: _sgd(net, b, mean=False),
+        K,
+        "forgotten 1/m",
+        network=MINIBATCH,
     ),
     case(
         "goodfellow-weight-decay-grows",
