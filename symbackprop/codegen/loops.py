@@ -66,7 +66,8 @@ class LayerCode:
 
     ``w`` and ``b`` index theta (``b`` is None without biases); ``inp`` and ``out`` index the
     unit arrays, where layer 0 (the inputs) comes first. ``unit`` are the printed lines that
-    take a net input ``z`` to the activation ``a`` and its slope ``s`` = da/dz; a layer-wise
+    take a net input ``z`` to the activation ``a`` and its slope ``s`` = da/dz, and ``vunit``
+    the same maths printed for the batch pass (``_vexp``, ``_vsigmoid``); a layer-wise
     activation (softmax) has none and ``softmax`` set.
     """
 
@@ -80,6 +81,7 @@ class LayerCode:
     out: int
     unit: tuple[str, ...]
     softmax: bool
+    vunit: tuple[str, ...] = ()  # the same lines for the batch pass: exp and sigmoid vectorisable
 
 
 @dataclass(frozen=True)
@@ -114,18 +116,20 @@ class LoopPlan:
     batch_min: int
 
 
-def _printer() -> NumbaPrinter:
-    return NumbaPrinter(GAIN)
+def _printer(vector: bool = False) -> NumbaPrinter:
+    return NumbaPrinter(GAIN, vector)
 
 
-def unit_lines(act: Activation, gain: bool) -> tuple[tuple[str, ...], list[sp.Expr]]:
+def unit_lines(
+    act: Activation, gain: bool, vector: bool = False
+) -> tuple[tuple[str, ...], list[sp.Expr]]:
     """The lines from z to a and s = da/dz (from the value a where SymPy gives it so), and their
-    maths."""
+    maths; ``vector``: printed with the vectorisable helpers (_vexp, _vsigmoid)."""
     if act.numba_lines:
         return act.numba_lines, []
     g = GAIN if gain else None
     value, slope = act.apply(Z, g), act.slope(A, Z, g)
-    p = _printer()
+    p = _printer(vector)
     return (f"a = {p.doprint(value)}", f"s = {p.doprint(slope)}"), [value, slope]
 
 
@@ -169,13 +173,25 @@ def _layers(spec: NetworkSpec) -> tuple[tuple[LayerCode, ...], list[sp.Expr]]:
         act = ACTIVATIONS[spec.activations[l - 1]]
         w_stop = index + n_in * n_out
         lines: tuple[str, ...] = ()
+        vlines: tuple[str, ...] = ()
         if not act.layerwise:
             lines, maths = unit_lines(act, spec.gains[l - 1])
+            vlines = unit_lines(act, spec.gains[l - 1], vector=True)[0]
             used += maths
         bias = w_stop if spec.biases[l - 1] else None
         out.append(
             LayerCode(
-                l, act.name, n_in, n_out, index, bias, unit - n_in, unit, lines, act.layerwise
+                l,
+                act.name,
+                n_in,
+                n_out,
+                index,
+                bias,
+                unit - n_in,
+                unit,
+                lines,
+                act.layerwise,
+                vlines,
             )
         )
         index = w_stop + (n_out if bias is not None else 0)

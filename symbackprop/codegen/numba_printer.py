@@ -3,7 +3,8 @@
 The custom activations print through their own ``_print_<Name>`` methods (never by
 patching strings): the sigmoid and softplus call small jitted helpers of the
 generated module (``_sigmoid``, ``_softplus``) written in a numerically stable
-form, the ReLU is ``max(z, 0.0)`` and its slope, the Heaviside step, a conditional
+form (with ``vector``, exp and the sigmoid print as ``_vexp`` and ``_vsigmoid``),
+the ReLU is ``max(z, 0.0)`` and its slope, the Heaviside step, a conditional
 expression. The gain symbol prints as the module constant ``GAIN``.
 """
 
@@ -39,9 +40,12 @@ class SoftmaxCrossEntropy(sp.Function):
 class NumbaPrinter(PythonCodePrinter):
     """Prints one expression of the network's symbols as Numba-compilable Python."""
 
-    def __init__(self, gain: sp.Symbol | None = None) -> None:
+    def __init__(self, gain: sp.Symbol | None = None, vector: bool = False) -> None:
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
         self._gain = gain
+        # vector: exp and the sigmoid as _vexp and _vsigmoid, the helpers plain arithmetic that
+        # LLVM vectorises (the batch pass's unit loops)
+        self._vector = vector
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         if self._gain is not None and expr == self._gain:
@@ -66,7 +70,12 @@ class NumbaPrinter(PythonCodePrinter):
         z = expr.args[0]
         if len(expr.args) == 2:
             z = expr.args[1] * z
-        return f"_sigmoid({self._print(z)})"
+        return f"{'_vsigmoid' if self._vector else '_sigmoid'}({self._print(z)})"
+
+    def _print_exp(self, expr: sp.Expr) -> str:
+        if self._vector:
+            return f"_vexp({self._print(expr.args[0])})"
+        return f"math.exp({self._print(expr.args[0])})"
 
     def _print_Softplus(self, expr: sp.Function) -> str:
         return f"_softplus({self._print(expr.args[0])})"

@@ -188,10 +188,11 @@ def batch_gradient(
     t, g, out = np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS)
     loops._relayout(theta, t, False)
     zb, ab, sb, db = (np.full(m * (loops.N_UNITS - loops.N_INPUTS), np.nan) for _ in range(4))
-    e = rows(X, Y, t, 0, 0, m // 2, m, zb, ab, sb, db) + rows(
-        X, Y, t, 0, m // 2, m, m, zb, ab, sb, db
+    scal = np.empty(2)  # dgemm's alpha and beta
+    e = rows(X, Y, t, 0, 0, m // 2, m, zb, ab, sb, db, scal) + rows(
+        X, Y, t, 0, m // 2, m, m, zb, ab, sb, db, scal
     )
-    grads(X, g, 0, m, m, ab, db)
+    grads(X, g, 0, m, m, ab, db, scal)
     loops._relayout(g, out, True)
     return e, out
 
@@ -359,9 +360,11 @@ def test_code_size_does_not_depend_on_widths() -> None:
 
     assert digits(huge) == digits(small).replace(" --loops", "")
     # Each layer's unit code is printed twice, in the row pass (_pass) and the batch pass
-    # (_batch_rows): one exp per unit in each.
+    # (_batch_rows): one exp per unit in each, the batch pass's by the vectorisable _vexp.
     passes = 2
-    assert wide.count("math.exp(") == 1 + passes  # _sigmoid, and the softmax loop of each pass
+    assert wide.count("math.exp(") == 2  # _sigmoid, and the row pass's softmax loop
+    assert wide.count("_vexp(") == 3  # its definition, _vsigmoid, the batch pass's softmax loop
+    assert wide.count("a = _vsigmoid(z)") == 1 and wide.count("a = _sigmoid(z)") == 1
     sig = render(inline("64-32-10"), style="loops")
     assert sig.count("math.exp(") == 1 and "a*(1 - a)" in sig  # the sigmoid's slope from its value
     soft = render(inline("64-32-10", activation="softplus"), style="loops")
