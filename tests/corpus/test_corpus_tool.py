@@ -14,13 +14,13 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (24, 21),
+    "nielsen": (28, 28),
     "rumelhart1986": (23, 23),
     "bishop_prml": (21, 21),
     "goodfellow": (21, 21),
-    "ng_vectorised": (30, 30),
+    "ng_vectorised": (33, 33),
     "haykin": (25, 24),
-    "handout": (14, 14),
+    "handout": (24, 24),
     "mitchell": (26, 24),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
