@@ -15,9 +15,10 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.printing.latex import NotationPrinter
+from symbackprop.verify.keys import latex_key
 from symbackprop.verify.reader import Clause, Frac, Group, Node, Partial, Prod, Sym, parse
 from symbackprop.verify.resolver import Resolver
-from symbackprop.verify.scope import Scope, UnknownName, latex_key
+from symbackprop.verify.scope import Scope, UnknownName
 from symbackprop.verify.values import as_partial
 
 KINDS = ("gradient", "update", "new", "equation")

@@ -11,6 +11,7 @@ from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.fold import expand_above, folded
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.layers import error_by_unit
 from symbackprop.verify.reader import (
     Add,
@@ -23,12 +24,7 @@ from symbackprop.verify.reader import (
     Sym,
 )
 from symbackprop.verify.reading import ResolverBase
-from symbackprop.verify.scope import (
-    DerivOp,
-    ResolveError,
-    Value,
-    name_key,
-)
+from symbackprop.verify.scope import DerivOp, ResolveError, Value
 from symbackprop.verify.values import (
     as_partial,
     free_variables_of,

@@ -11,6 +11,7 @@ from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
 from symbackprop.verify.functions import FunctionReading, Powered
+from symbackprop.verify.keys import name_key, script_key
 from symbackprop.verify.reader import (
     Add,
     Alt,
@@ -37,8 +38,6 @@ from symbackprop.verify.scope import (
     Scope,
     UnknownName,
     Value,
-    name_key,
-    script_key,
 )
 from symbackprop.verify.series import SeriesReading
 from symbackprop.verify.values import (
