@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.nodes import BigSum, Frac, Partial, Prod, Sym
-from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, latex_key, name_key
+from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
 
 Binding = dict[str, int | str]
 

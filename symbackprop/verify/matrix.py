@@ -24,10 +24,11 @@ from typing import TypeVar, cast
 import sympy as sp
 
 from symbackprop.backprop.forms import deltas
+from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.numeric import CASES, unroll
 from symbackprop.verify.reader import Add, Group, Node, Num, Prod, Script, Sym, parse, walk
 from symbackprop.verify.resolver import Resolver
-from symbackprop.verify.scope import ResolveError, Scope, latex_key, name_key
+from symbackprop.verify.scope import ResolveError, Scope
 from symbackprop.verify.shapes import Arr, arr
 
 T = TypeVar("T")

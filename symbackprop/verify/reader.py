@@ -208,17 +208,20 @@ def _tokens(tree: Tree | Token) -> tuple[tuple[str, str], ...]:
     return tuple((t.type, str(t)) for t in tree.scan_values(lambda v: isinstance(v, Token)))
 
 
-def _script(arg: Tree | Token) -> Script:
+def _script(arg: Tree | Token, sub: bool = False) -> Script:
     expr: Node | None = None
+    tokens = _tokens(arg)
+    if sub or not _source(arg).rstrip().endswith(tuple(PRIMES)):
+        tokens = _primed_letters(tokens)  # e^{z_{k'}}: the index k'; g^{[l]'}: a derivative
     if isinstance(arg, Tree) and arg.data == "primes":
-        return Script(_tokens(arg), None, _source(arg))
+        return Script(tokens, None, _source(arg))
     if isinstance(arg, Tree) and arg.data == "sbody":
         parts = [c for c in arg.children if isinstance(c, Tree)]
         if len(parts) == 1 and len(arg.children) == 1:
             expr = _node(parts[0])
     else:
         expr = _node(arg)
-    return Script(_tokens(arg), expr, _source(arg))
+    return Script(tokens, expr, _source(arg))
 
 
 def _split_primes(sup: Script) -> tuple[Script | None, int]:
@@ -401,7 +404,7 @@ def _node(t: Tree | Token) -> Node:
             if s.data == "sub":
                 if sub is not None:
                     raise ReadError("double subscript")
-                sub = _script(s.children[0])
+                sub = _script(s.children[0], sub=True)
             elif s.data == "sup":
                 if sup is not None:
                     raise ReadError("double superscript")
@@ -478,6 +481,24 @@ def _node(t: Tree | Token) -> Node:
 
 
 def _sum_index(node: Node) -> str:
-    if not isinstance(node, Sym) or node.kind not in ("letter", "greek") or node.scripted:
-        raise ReadError("a \\sum's index must be a single letter")
-    return node.head
+    """The letter a sum runs over; ``k'`` is a letter of its own (a second index over k's
+    layer)."""
+    if (
+        not isinstance(node, Sym)
+        or node.kind not in ("letter", "greek")
+        or node.sub is not None
+        or node.sup is not None
+    ):
+        raise ReadError("a \\sum's index must be a single letter (primes allowed: k')")
+    return node.head + "'" * node.primes
+
+
+def _primed_letters(tokens: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A script's letter followed by primes, ``z_{k'}``, names the index letter ``k'``."""
+    out: list[tuple[str, str]] = []
+    for typ, text in tokens:
+        if typ == "PRIME" and out and out[-1][0] == "LETTER":
+            out[-1] = ("LETTER", out[-1][1] + text)
+        else:
+            out.append((typ, text))
+    return tuple(out)

@@ -22,14 +22,10 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
-from symbackprop.verify.indexing import index_arithmetic, is_case_argument, unconnected_weights
+from symbackprop.verify.indexing import is_case_argument, unconnected_weights
+from symbackprop.verify.keys import latex_key
 from symbackprop.verify.reader import (
-    Prod,
-    ReadError,
     Script,
-    Sym,
-    parse,
-    text_of_namecmd,
 )
 
 PROSE = {
@@ -86,65 +82,6 @@ class DeltaOp:
 
 
 Value = sp.Expr | FuncMarker | DerivOp | DeltaOp
-
-
-def script_key(script: Script | None, env: Mapping[str, int | str] | None = None) -> str:
-    if script is None:
-        return ""
-    env = env or {}
-    parts = []
-    tokens = script.tokens
-    if len(tokens) > 2 and tokens[0][0] == "LETTER" and tokens[1] == ("REL", "="):
-        tokens = tokens[2:]  # E_{q=o}: the summation index q set to o
-    if any(t == "SIGN" for t, _ in tokens):
-        tokens = index_arithmetic(tokens, env)
-    for typ, text in tokens:
-        if typ == "LETTER" and isinstance(env.get(text), int):
-            parts.append(str(env[text]))
-        elif typ == "NAMECMD":
-            cmd, body = text_of_namecmd(text)
-            parts.append(
-                body.replace(" ", "")
-                if cmd.startswith("text") or cmd in ("mathrm", "operatorname")
-                else text
-            )
-        else:
-            parts.append(text)
-    return "".join(parts)
-
-
-def name_key(
-    head: str, sub: Script | None, sup: Script | None, env: Mapping[str, int | str] | None = None
-) -> str:
-    key = head.replace(" ", "")
-    if sub is not None:
-        key += "_" + script_key(sub, env)
-    if sup is not None:
-        key += "^" + script_key(sup, env)
-    return key
-
-
-def latex_key(latex: str) -> str | None:
-    """The key of a name written in LaTeX (a notation entry), or None if it is not one name."""
-    try:
-        doc = parse(latex)
-    except ReadError:
-        return None
-    if len(doc.rows) != 1 or len(doc.rows[0].clauses) != 1:
-        return None
-    clause = doc.rows[0].clauses[0]
-    if clause.rels or clause.sides[0] is None:
-        return None
-    node = clause.sides[0]
-    if isinstance(node, Sym):
-        return name_key(node.head, node.sub, node.sup)
-    if isinstance(node, Prod) and all(
-        op == "" and isinstance(n, Sym) and n.kind == "letter" for op, n in node.items
-    ):
-        syms = [n for _, n in node.items if isinstance(n, Sym)]  # all are, as just checked
-        if all(not s.scripted for s in syms[:-1]):
-            return name_key("".join(s.head for s in syms), syms[-1].sub, syms[-1].sup)
-    return None
 
 
 @dataclass(frozen=True)
@@ -339,7 +276,9 @@ class Scope:
     def indices(self) -> dict[str, int]:
         """Free index letters -> their layer: the notation's index-form ``indices`` list."""
         letters = self.notation.letters("indices")
-        return {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+        plain = {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+        primed = {f"{letter}{mark}": l for letter, l in plain.items() for mark in ("'", "''")}
+        return {**primed, **plain}  # k' and k'' range over k's layer
 
     @cached_property
     def counts(self) -> dict[str, int]:

@@ -20,7 +20,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "goodfellow": (21, 21),
     "ng_vectorised": (30, 30),
     "haykin": (25, 24),
-    "handout": (14, 14),
+    "handout": (17, 17),
     "mitchell": (26, 24),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
