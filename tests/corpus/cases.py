@@ -17,6 +17,7 @@ TEXT_MODULES = (
     "haykin",
     "handout",
     "mitchell",
+    "hagan",
 )
 
 VARIANT_KINDS = (
@@ -30,6 +31,8 @@ VARIANT_KINDS = (
     "learning-rate sign error",
     "forgotten penalty term",
     "penalised bias",
+    "forgotten factor 2",
+    "activation of the wrong layer",
 )
 
 

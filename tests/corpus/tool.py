@@ -39,6 +39,7 @@ NOTATION_OF = {
     "haykin": "haykin",
     "handout": "handout",
     "mitchell": "mitchell",
+    "hagan": "hagan",
 }
 LOSS_OF = {"half_sse": "half_sse", "sse": "sse", "ce": "cross_entropy"}
 

@@ -10,7 +10,8 @@ from symbackprop.model.notation import notation_from_toml, notation_names
 
 def test_builtin_notations() -> None:
     sources = {"canonical", "essay", "maren", "note", "sears"}
-    texts = {"bishop", "goodfellow", "handout", "haykin", "mitchell", "ng", "nielsen", "rumelhart"}
+    texts = {"bishop", "goodfellow", "hagan", "handout", "haykin", "mitchell", "ng", "nielsen"}
+    texts |= {"rumelhart"}
     assert set(notation_names()) == sources | texts
 
 

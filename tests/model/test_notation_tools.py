@@ -12,7 +12,17 @@ from symbackprop.model.notation import load_notation, notation_from_toml, notati
 from symbackprop.model.notation_tools import check, check_network, quantities, starter
 from symbackprop.model.spec import spec_from_dict
 
-TEXTS = ("bishop", "goodfellow", "handout", "haykin", "mitchell", "ng", "nielsen", "rumelhart")
+TEXTS = (
+    "bishop",
+    "goodfellow",
+    "hagan",
+    "handout",
+    "haykin",
+    "mitchell",
+    "ng",
+    "nielsen",
+    "rumelhart",
+)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
