@@ -18,6 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
     Add,
     Alt,
@@ -86,47 +87,6 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
-TERMINAL_NAMES = {
-    "REL": "a relation (=, \\approx)",
-    "SIGN": "+ or -",
-    "MULOP": "\\cdot, \\times, * or /",
-    "LETTER": "a letter",
-    "DIGIT": "a digit",
-    "NUMBER": "a number",
-    "GREEK": "a Greek letter",
-    "CMD": "a command",
-    "NAMECMD": "\\text{..} or \\mathcal{..}",
-    "ACCENT": "an accent (\\hat)",
-    "FRAC": "\\frac",
-    "SQRT": "\\sqrt",
-    "SUM": "\\sum",
-    "PARTIAL": "\\partial",
-    "DOTS": "\\dots",
-    "BEGINMAT": "\\begin{bmatrix}",
-    "ENDMAT": "\\end{bmatrix}",
-    "PRIME": "'",
-    "COMMA": ",",
-    "_SEP": "; or \\quad",
-    "_ROWSEP": "\\\\",
-    "$END": "the end",
-    "LPAR": "(",
-    "RPAR": ")",
-    "LSQB": "[",
-    "RSQB": "]",
-    "LBRACE": "{",
-    "RBRACE": "}",
-    "CIRCUMFLEX": "^",
-    "UNDERSCORE": "_",
-}
-
-
-def _expected(names: set[str]) -> str:
-    shown = sorted({TERMINAL_NAMES.get(n, n.strip("_").lower()) for n in names})
-    if len(shown) > 8:
-        shown = [*shown[:8], "..."]
-    return ", ".join(shown)
-
-
 def parse(text: str) -> Document:
     """Parse LaTeX into a :class:`Document`, or raise :class:`ReadError` saying where and why."""
     if len(text) > MAX_LENGTH:
@@ -143,7 +103,7 @@ def parse(text: str) -> Document:
         col = exc.column if isinstance(exc.column, int) else len(text)
         raise ReadError(
             f"cannot read the LaTeX at column {col}: unexpected {shown}; expected "
-            f"{_expected(set(exc.expected))}",
+            f"{expected_terminals(set(exc.expected))}",
             col,
         ) from None
     except UnexpectedCharacters as exc:
@@ -152,12 +112,12 @@ def parse(text: str) -> Document:
         ch = text[pos] if pos < len(text) else ""
         raise ReadError(
             f"cannot read the LaTeX at column {col}: unexpected character {ch!r}; "
-            f"expected {_expected(set(exc.allowed or ()))}",
+            f"expected {expected_terminals(set(exc.allowed or ()))}",
             col,
         ) from None
     except UnexpectedEOF as exc:
         raise ReadError(
-            f"the LaTeX ends too early; expected {_expected(set(exc.expected))}", len(text)
+            f"the LaTeX ends too early; expected {expected_terminals(set(exc.expected))}", len(text)
         ) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
         raise ReadError(f"cannot read the LaTeX: {exc.__class__.__name__}") from None
