@@ -11,13 +11,12 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.verify.keys import name_key, script_key
-from symbackprop.verify.layers import layer_units
-from symbackprop.verify.reader import BigSum, Group, Node, Prod, Script, Sym
+from symbackprop.verify.layers import downstream_units, fed_set
+from symbackprop.verify.reader import BigSum, Group, Script, Sym
 from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import FUNCTION_LETTERS, FuncMarker, ResolveError, Value
 
 KRONECKER = ("\\delta",)
-FED_SETS = ("downstream",)  # Mitchell's Downstream(j): the units whose inputs include j's output
 
 
 def kronecker(
@@ -43,28 +42,6 @@ def kronecker(
     return sp.Integer(1 if units[0] == units[1] else 0)
 
 
-def fed_set(over: Node | None) -> str | None:
-    """The unit letter of ``Downstream(j)`` (or ``\\text{Downstream}(j)``), else None."""
-    if not isinstance(over, Prod) or len(over.items) < 2:
-        return None
-    *word, (_, arg) = over.items
-    if not all(op == "" and isinstance(n, Sym) and not n.scripted for op, n in word):
-        return None
-    name = "".join(n.head for _, n in word if isinstance(n, Sym)).lower()
-    if name not in FED_SETS:
-        return None
-    inner = arg.items[0] if isinstance(arg, Group) and len(arg.items) == 1 else None
-    if (
-        not isinstance(arg, Group)
-        or arg.kind != "paren"
-        or not isinstance(inner, Sym)
-        or inner.kind != "letter"
-        or inner.scripted
-    ):
-        raise ResolveError("Downstream( ) takes one unit letter, as in Downstream(j)")
-    return inner.head
-
-
 class StandardReading(ResolverBase):
     """Names outside the notation, for the resolver."""
 
@@ -81,19 +58,7 @@ class StandardReading(ResolverBase):
         unit = self.env.get(letter)
         if not isinstance(unit, int):
             raise ResolveError(f"Downstream({letter}): {letter} is not a unit of this claim")
-        depth = self.scope.spec.depth
-        if letter in self.scope.indices:
-            layers = [self.scope.indices[letter]]
-        else:
-            layers = [l for l in range(depth + 1) if unit in layer_units(self.scope, l)]
-        if len(layers) != 1:
-            raise ResolveError(
-                f"Downstream({letter}): the layer of unit {letter} = {unit} is not known in "
-                "this notation; write the sum over the next layer's units"
-            )
-        if layers[0] >= depth:
-            return []  # an output unit feeds no unit
-        return [v for v in layer_units(self.scope, layers[0] + 1) if v > 0]
+        return downstream_units(self.scope, letter, unit)
 
     def free_symbol(self, head: str, sub: Script | None) -> sp.Expr:
         """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be
