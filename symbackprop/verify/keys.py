@@ -1,5 +1,5 @@
-"""Spelling-insensitive keys of names: ``v_{h,o}`` with h=1, o=2 and ``v_{1,2}`` have the same
-key, by which the notation's table and the claim's names meet."""
+"""Spelling-insensitive keys of names: the key of a parse-tree name (``v_{h,o}`` with h=1, o=2
+and ``v_{1,2}`` have the same key) and of a name written in LaTeX (a notation entry)."""
 
 from __future__ import annotations
 

@@ -206,23 +206,31 @@ def layered_free(
 
 
 def _assignments(
-    scope: Scope, letters: list[str], env: Mapping[str, int | str]
+    scope: Scope, letters: list[str], env: Mapping[str, int | str], wide: bool = False
 ) -> Iterator[dict[str, int]]:
-    """Every way to give the letters of a name that ``env`` leaves open a number."""
+    """Every way to give the letters of a name that ``env`` leaves open a number (``wide``:
+    a unit letter over the units of every layer)."""
     open_letters = [x for x in dict.fromkeys(letters) if not isinstance(env.get(x), int)]
-    ranges = [letter_range(scope, x) for x in open_letters]
+    ranges = [
+        unit_range(scope) if wide and x in scope.indices else letter_range(scope, x)
+        for x in open_letters
+    ]
     for values in itertools.product(*ranges):
         yield dict(zip(open_letters, values))
 
 
 def _exists(scope: Scope, sym: Sym, env: Mapping[str, int | str], letters: list[str]) -> bool:
-    for extra in _assignments(scope, letters, env):
-        full = {**scope.layer_env, **env, **extra}
-        keys = [name_key(sym.head, sym.sub, sym.sup, full)]
-        if sym.sup is not None:  # e_j^2: a power of e_j
-            keys.append(name_key(sym.head, sym.sub, None, full))
-        if any(scope.table.get(key, "zero") != "zero" for key in keys):
-            return True  # a name that exists (a weight that connects no units does not count)
+    """Whether some value of the open letters names a quantity that exists: of the layers the
+    notation gives the unit letters, else of any layer."""
+    widen = any(x in scope.indices and not isinstance(env.get(x), int) for x in letters)
+    for wide in (False, True)[: 1 + widen]:
+        for extra in _assignments(scope, letters, env, wide):
+            full = {**scope.layer_env, **env, **extra}
+            keys = [name_key(sym.head, sym.sub, sym.sup, full)]
+            if sym.sup is not None:  # e_j^2: a power of e_j
+                keys.append(name_key(sym.head, sym.sub, None, full))
+            if any(scope.table.get(key, "zero") != "zero" for key in keys):
+                return True  # a name that exists (a weight that connects no units does not)
     return False
 
 
@@ -270,7 +278,26 @@ def layered_bindings(
     scope: Scope, nodes: list[object], free: Mapping[str, tuple[int | str, ...]]
 ) -> tuple[list[Binding], int]:
     """The bindings of the free letters where the claim is defined, and how many were
-    skipped."""
+    skipped. A unit letter takes the units of its layer; when that reading names nothing
+    (but the always-on unit 0), the units of every layer (Mitchell's i of ``w_{ji}`` for an
+    output unit j)."""
+    keys = list(free)
+    kept, skipped = _defined_bindings(scope, nodes, free)
+    units = [k for k in keys if k in scope.indices]
+    if units and not any(all(b[k] != 0 for k in units) for b in kept):
+        wide = {k: unit_range(scope) if k in units else v for k, v in free.items()}
+        kept, skipped = _defined_bindings(scope, nodes, wide)
+    if keys and not kept:
+        raise ResolveError(
+            f"no binding of the free indices {', '.join(keys)} names quantities that exist in "
+            "this network"
+        )
+    return kept, skipped
+
+
+def _defined_bindings(
+    scope: Scope, nodes: list[object], free: Mapping[str, tuple[int | str, ...]]
+) -> tuple[list[Binding], int]:
     keys = list(free)
     kept: list[Binding] = []
     skipped = 0
@@ -285,18 +312,14 @@ def layered_bindings(
                 f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; "
                 "give --bind"
             )
-    if keys and not kept:
-        raise ResolveError(
-            f"no binding of the free indices {', '.join(keys)} names quantities that exist in "
-            "this network"
-        )
     return kept, skipped
 
 
 def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]) -> list[int]:
-    """The values of a sum's index for which every name of the body that it indexes exists."""
-    skip = _excluded(scope) - {layer_letter(scope)}
-    values = []
+    """The values of a sum's index for which every name of the body that it indexes exists:
+    the units of the layer the notation gives the letter, or, when none of those (but the
+    always-on unit 0) has them, of any layer (Mitchell's ``\\sum_i w_{ji} x_{ji}`` for an
+    output unit j runs over the hidden units)."""
     syms = [
         (sym, bound)
         for sym, bound in named_syms(body)
@@ -304,7 +327,22 @@ def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]
     ]
     if not syms:
         return []
-    for v in letter_range(scope, var):
+    values = _units_naming(scope, syms, var, env, letter_range(scope, var))
+    if var in scope.indices and not any(values):
+        values = _units_naming(scope, syms, var, env, unit_range(scope))
+    return values
+
+
+def _units_naming(
+    scope: Scope,
+    syms: list[tuple[Sym, frozenset[str]]],
+    var: str,
+    env: Mapping[str, int | str],
+    candidates: tuple[int, ...],
+) -> list[int]:
+    skip = _excluded(scope) - {layer_letter(scope)}
+    values = []
+    for v in candidates:
         here = {**env, var: v}
         if all(
             _exists(

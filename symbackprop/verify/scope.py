@@ -9,11 +9,9 @@ expanded down to D (D held as a variable) and differentiated.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from string import Template
 
 import sympy as sp
 
@@ -22,11 +20,10 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
+from symbackprop.verify.aliases import alias_names
 from symbackprop.verify.indexing import is_case_argument, unconnected_weights
 from symbackprop.verify.keys import latex_key
-from symbackprop.verify.reader import (
-    Script,
-)
+from symbackprop.verify.reader import Script
 
 PROSE = {
     "where",
@@ -256,21 +253,14 @@ class Scope:
             out.setdefault(latex_key(latex) or latex, "one")
         for key in self.unconnected:
             out.setdefault(key, "zero")
-        sizes, L = self.spec.sizes, self.spec.depth
-        span = range(1, max(sizes) + 1)
-        for alias, target in self.notation.aliases.items():
-            for l, j, k in itertools.product(range(1, L + 1), span, span):
-                values = {"l": l, "j": j, "k": k}
-                cid = Template(target).safe_substitute(values)
-                if cid not in self.objects and cid not in self.deltas:
-                    continue
-                shown = (
-                    self.notation.fill(alias, self.net, l, j, k) if self.notation.layered else ""
-                )
-                key = latex_key(shown or Template(alias).safe_substitute(values))
-                if key is not None:
-                    out.setdefault(key, cid)
+        for latex, cid in alias_names(self.notation, self.net, self.known_id):
+            key = latex_key(latex)
+            if key is not None:
+                out.setdefault(key, cid)
         return out
+
+    def known_id(self, cid: str) -> bool:
+        return cid in self.objects or cid in self.deltas
 
     @cached_property
     def indices(self) -> dict[str, int]:
