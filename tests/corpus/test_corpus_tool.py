@@ -20,7 +20,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "goodfellow": (21, 21),
     "ng_vectorised": (33, 33),
     "haykin": (25, 25),
-    "handout": (27, 27),
+    "handout": (30, 30),
     "mitchell": (30, 30),
     "hagan": (11, 11),
 }
