@@ -54,6 +54,7 @@ ASSIGNMENTS = (
     "\\leftarrow",
     "\\gets",
     "\\longleftarrow",
+    "\\rightarrow",  # Nielsen's w \rightarrow w - \eta ...: w is replaced by
 )  # w \leftarrow w - \eta ...: p's new value
 CLAIM_RELS = ("=", "\\approx", "\\equiv", *ASSIGNMENTS)
 
@@ -350,7 +351,7 @@ def param_binding(
     p = scope.net.param(pid)
     out: dict[str, int | str] = {}
     for letter, layer in scope.indices.items():
-        if letter not in free:
+        if letter not in free or "'" in letter:  # k' is never the parameter's own unit
             continue
         if layer == p.layer:
             out[letter] = p.to_unit

@@ -16,7 +16,7 @@ import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.keys import latex_key, name_key
-from symbackprop.verify.nodes import BigSum, Frac, Partial, Prod, Sym
+from symbackprop.verify.nodes import BigSum, Frac, Group, Node, Partial, Prod, Sym, walk
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
 
 Binding = dict[str, int | str]
@@ -45,6 +45,65 @@ def layer_units(scope: Scope, layer: int) -> tuple[int, ...]:
     first = sum(scope.spec.sizes[:layer]) if scope.notation.option("numbering") == "network" else 0
     zero = (0,) if scope.notation.option("bias_unit") is not None else ()
     return zero + tuple(range(first + 1, first + scope.spec.sizes[layer] + 1))
+
+
+FED_SETS = ("downstream",)  # Mitchell's Downstream(j): the units whose inputs include j's output
+
+
+def fed_set(over: Node | None) -> str | None:
+    """The unit letter of ``Downstream(j)`` (or ``\\text{Downstream}(j)``), else None."""
+    if not isinstance(over, Prod) or len(over.items) < 2:
+        return None
+    *word, (_, arg) = over.items
+    if not all(op == "" and isinstance(n, Sym) and not n.scripted for op, n in word):
+        return None
+    name = "".join(n.head for _, n in word if isinstance(n, Sym)).lower()
+    if name not in FED_SETS:
+        return None
+    inner = arg.items[0] if isinstance(arg, Group) and len(arg.items) == 1 else None
+    if (
+        not isinstance(arg, Group)
+        or arg.kind != "paren"
+        or not isinstance(inner, Sym)
+        or inner.kind != "letter"
+        or inner.scripted
+    ):
+        raise ResolveError("Downstream( ) takes one unit letter, as in Downstream(j)")
+    return inner.head
+
+
+def downstream_units(scope: Scope, letter: str, unit: int) -> list[int]:
+    """The units ``Downstream(j)`` names for j = ``unit``: those of the layer after j's (none
+    for an output unit)."""
+    depth = scope.spec.depth
+    if letter in scope.indices:
+        layers = [scope.indices[letter]]
+    else:
+        layers = [l for l in range(depth + 1) if unit in layer_units(scope, l)]
+    if len(layers) != 1:
+        raise ResolveError(
+            f"Downstream({letter}): the layer of unit {letter} = {unit} is not known in "
+            "this notation; write the sum over the next layer's units"
+        )
+    if layers[0] >= depth:
+        return []
+    return [v for v in layer_units(scope, layers[0] + 1) if v > 0]
+
+
+def _feeds(scope: Scope, nodes: object, binding: Mapping[str, int | str]) -> bool:
+    """Whether every ``\\sum_{k \\in Downstream(j)}`` of the claim has a unit j that feeds
+    some unit (the sum is about a unit with a next layer: not an output unit)."""
+    for node in walk(nodes):
+        letter = fed_set(node.over) if isinstance(node, BigSum) else None
+        unit = binding.get(letter) if letter is not None else None
+        if letter is None or not isinstance(unit, int):
+            continue
+        try:
+            if not downstream_units(scope, letter, unit):
+                return False
+        except ResolveError:
+            return False  # a unit of no one layer (the always-on unit 0): not this sum's j
+    return True
 
 
 def letter_range(scope: Scope, letter: str) -> tuple[int, ...]:
@@ -231,7 +290,7 @@ def defined(scope: Scope, nodes: list[object], binding: Mapping[str, int | str])
         open_letters = [x for x in letters if x not in binding]
         if not _exists(scope, sym, binding, open_letters):
             return False
-    return True
+    return _feeds(scope, tuple(nodes), binding)
 
 
 def layered_bindings(

@@ -266,7 +266,9 @@ class Scope:
     def indices(self) -> dict[str, int]:
         """Free index letters -> their layer: the notation's index-form ``indices`` list."""
         letters = self.notation.letters("indices")
-        return {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+        plain = {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+        primed = {f"{letter}{mark}": l for letter, l in plain.items() for mark in ("'", "''")}
+        return {**primed, **plain}  # k' and k'' range over k's layer
 
     @cached_property
     def counts(self) -> dict[str, int]:

@@ -14,13 +14,13 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (24, 23),
+    "nielsen": (31, 31),
     "rumelhart1986": (24, 24),
     "bishop_prml": (22, 22),
     "goodfellow": (21, 21),
-    "ng_vectorised": (30, 30),
+    "ng_vectorised": (33, 33),
     "haykin": (26, 26),
-    "handout": (14, 14),
+    "handout": (27, 27),
     "mitchell": (31, 31),
     "hagan": (11, 11),
 }
