@@ -77,6 +77,8 @@ class Done(Generic[T]):
 
 DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\s*\d+)")
+# a number raised to a power of a power (10^{10^{10}}); a name's tower is read (e^{z^L_j})
+NUMBER_TOWER = re.compile(r"(?<![\w\\}])\d+(?:\.\d+)?\s*\^\s*\{[^{}]*\^")
 
 
 def check_size(latex: str, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -107,7 +109,7 @@ def check_size(latex: str, limits: Limits = DEFAULT_LIMITS) -> None:
             raise InputTooLargeError(
                 f"the exponent {power} is over the limit of {limits.max_exponent}"
             )
-    if re.search(r"\^\s*\{[^{}]*\^", latex):
+    if NUMBER_TOWER.search(latex):
         raise InputTooLargeError("a power of a power (a tower such as 10^{10^{10}}) is not judged")
 
 
