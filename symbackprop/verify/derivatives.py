@@ -47,7 +47,8 @@ class DerivativeReading(ResolverBase):
 
     def iteration(self, base: sp.Expr | None, node: Node | None) -> sp.Expr | None:
         """A parameter at an iteration: ``w^{(t+1)}``, ``w_{ji}(n+1)`` is its new value,
-        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag)."""
+        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag). When
+        the letter is the notation's case letter (Haykin's n), the step is one case's update."""
         pid = self.scope.param_of(base) if base is not None else None
         if pid is None or node is None:
             return None
@@ -66,7 +67,8 @@ class DerivativeReading(ResolverBase):
         if self.lookup(node.head, None, None) is not None or node.head in self.scope.indices:
             return None
         assert base is not None
-        return base + self.scope.update_mid(pid) if step else base
+        per_case = node.head == (self.scope.notation.get("case") or "")  # Haykin's w(n+1)
+        return base + self.scope.update_mid(pid, per_case) if step else base
 
     def frac(self, node: Frac) -> Value:
         num_d, den_d = self.after_d(node.num), self.after_d(node.den)

@@ -19,7 +19,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "bishop_prml": (21, 21),
     "goodfellow": (21, 21),
     "ng_vectorised": (33, 33),
-    "haykin": (25, 25),
+    "haykin": (27, 27),
     "handout": (27, 27),
     "mitchell": (30, 30),
     "hagan": (11, 11),
