@@ -37,9 +37,10 @@ import sympy as sp
 
 from symbackprop.audit.text import GLOSSARY, LEAD
 from symbackprop.verify.claim import Context
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.reader import Add, Group, Node, Num, Prod, Sym, walk
 from symbackprop.verify.resolver import Resolver, resolver
-from symbackprop.verify.scope import ResolveError, Scope, UnknownName, name_key
+from symbackprop.verify.scope import ResolveError, Scope, UnknownName
 from symbackprop.verify.values import templated
 
 # -- finding the pieces ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from symbackprop.errors import NotationError, choices
 from symbackprop.files import parse_toml, read_text
+from symbackprop.model.matrix_kinds import MATRIX_KINDS, MATRIX_TABLES, SHAPE_KEYS
 from symbackprop.model.network import RESIDUALS, Network
 
 TOP_KEYS: dict[str, set[str]] = {
@@ -44,36 +45,11 @@ TOP_KEYS: dict[str, set[str]] = {
     "size": {"l"},  # the number of units of layer l (Hagan's S^{$l}), as a sum's upper limit
     # how a name of several letters (SSE, NdInpt) prints: mathit (default), mathrm or plain
     "multiletter": set(),
-    # vector and matrix forms (symbackprop verify, the [matrices] table): see SHAPE_KEYS
+    # vector and matrix forms (symbackprop verify, [matrices]): see matrix_kinds.SHAPE_KEYS
     "weight_orientation": set(),
     "vectors": set(),
     "batch": set(),
 }
-# The values the shape keys take (the first is the default): W^l is n_l x n_{l-1} ("out-in")
-# or its transpose; a layer's vector is a column or a row; a batch has its examples as
-# columns or rows (the input layer's number is OPTION_KEYS' first_layer).
-SHAPE_KEYS: dict[str, tuple[str, ...]] = {
-    "weight_orientation": ("out-in", "in-out"),
-    "vectors": ("column", "row"),
-    "batch": ("columns", "rows"),
-}
-# The quantities a [matrices] name may stand for: a layer's activations, net inputs, biases,
-# weights, error signals dE/dz (delta) and the gradients dE/da, dE/dW, dE/db; the input and
-# the target (no $l).
-MATRIX_KINDS = (
-    "activation",
-    "net",
-    "bias",
-    "weight",
-    "delta",
-    "dactivation",
-    "dweight",
-    "dbias",
-    "input",
-    "target",
-    "weight_vector",  # every weight of the net in one vector (Goodfellow's w)
-    "parameter_vector",  # every parameter in one vector (theta)
-)
 MULTILETTER_STYLES = ("mathit", "mathrm", "plain")
 LAYER_KEYS: dict[str, set[str]] = {
     "weight": {"l", "j", "k"},
@@ -138,8 +114,10 @@ class Notation:
     counts: Mapping[str, int] = field(default_factory=dict)
     generic: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
-    # vector and matrix names (symbackprop verify): a LaTeX template with $l -> a quantity kind
+    # vector and matrix names (symbackprop verify): a LaTeX template with $l -> a quantity kind,
+    # of a batch (matrices) and of one training example (example_matrices)
     matrices: Mapping[str, str] = field(default_factory=dict)
+    example_matrices: Mapping[str, str] = field(default_factory=dict)
 
     def option(self, key: str) -> str | None:
         """A layer-numbering key (:data:`OPTION_KEYS`), or its default."""
@@ -391,11 +369,11 @@ def notation_from_toml(text: str, where: str = "notation") -> Notation:
                 + ["layer", "layers", "names", *READER_KEYS]
             )
             raise NotationError(f"{where}: unknown key {key!r}; valid keys are {valid}")
-    for name, kind in reader["matrices"].items():
-        _check_template(where, f"matrices.{name}", name, {"l"})
+    for table, name, kind in ((t, n, k) for t in MATRIX_TABLES for n, k in reader[t].items()):
+        _check_template(where, f"{table}.{name}", name, {"l"})
         if kind not in MATRIX_KINDS:
             raise NotationError(
-                f"{where}: [matrices] {name!r:.40} = {kind!r:.40}; a kind is one of"
+                f"{where}: [{table}] {name!r:.40} = {kind!r:.40}; a kind is one of"
                 f" {choices(MATRIX_KINDS)}"
             )
     if "residual" in top and top["residual"] not in RESIDUALS:
@@ -449,6 +427,7 @@ READER_KEYS: dict[str, type] = {
     "counts": int,
     "generic": str,
     "matrices": str,
+    "example_matrices": str,
 }
 
 

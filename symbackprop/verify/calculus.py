@@ -24,10 +24,11 @@ from symbackprop.backprop.forms import ERROR
 from symbackprop.model.activations import to_elementary
 from symbackprop.printing.latex import NotationPrinter
 from symbackprop.verify.claim import Claim, Context, Outcome, Step, Verdict, lhs_meaning
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.numeric import DPS, POINTS, differs, is_zero, ratio_of, sample
 from symbackprop.verify.reader import Add, Frac, Group, Node, Partial, Prod, Sym
 from symbackprop.verify.resolver import FreeRecord, Resolver
-from symbackprop.verify.scope import ResolveError, UnknownName, name_key
+from symbackprop.verify.scope import ResolveError, UnknownName
 from symbackprop.verify.values import (
     as_partial,
     dependencies,

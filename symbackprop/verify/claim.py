@@ -15,9 +15,10 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.printing.latex import NotationPrinter
+from symbackprop.verify.keys import latex_key
 from symbackprop.verify.reader import Clause, Frac, Group, Node, Partial, Prod, Sym, parse
 from symbackprop.verify.resolver import Resolver
-from symbackprop.verify.scope import Scope, UnknownName, latex_key
+from symbackprop.verify.scope import Scope, UnknownName
 from symbackprop.verify.values import as_partial
 
 KINDS = ("gradient", "update", "new", "equation")
@@ -349,7 +350,7 @@ def param_binding(
     p = scope.net.param(pid)
     out: dict[str, int | str] = {}
     for letter, layer in scope.indices.items():
-        if letter not in free:
+        if letter not in free or "'" in letter:  # k' is never the parameter's own unit
             continue
         if layer == p.layer:
             out[letter] = p.to_unit

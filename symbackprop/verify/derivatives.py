@@ -12,6 +12,7 @@ from sympy.core.function import AppliedUndef
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.fold import expand_above, folded
 from symbackprop.verify.iterations import iteration_step
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.layers import error_by_unit
 from symbackprop.verify.reader import (
     Frac,
@@ -21,12 +22,7 @@ from symbackprop.verify.reader import (
     Sym,
 )
 from symbackprop.verify.reading import ResolverBase
-from symbackprop.verify.scope import (
-    DerivOp,
-    ResolveError,
-    Value,
-    name_key,
-)
+from symbackprop.verify.scope import DerivOp, FuncMarker, ResolveError, Value
 from symbackprop.verify.values import (
     as_partial,
     free_variables_of,
@@ -90,7 +86,16 @@ class DerivativeReading(ResolverBase):
         variable = self.variable(den)
         if num is None:
             return DerivOp(variable)
-        return self.derivative(self.expr(num), variable)
+        top = (
+            self.name(num.head, num.kind, num.sub, num.sup, num.primes, num.text)
+            if isinstance(num, Sym) and num.kind in ("greek", "cmd", "letter")
+            else self.value(num)
+        )
+        if isinstance(top, FuncMarker):  # d\sigma/dz: the function of that variable
+            top = self.apply(top, variable)
+        if not isinstance(top, sp.Basic):
+            return self.expr(num)  # the reading's own message
+        return self.derivative(top, variable)
 
     def after_d(self, node: Node) -> tuple[Node | None] | None:
         """``d`` (-> (None,)) or ``d`` followed by what it acts on (-> (rest,)); None if not an

@@ -16,6 +16,7 @@ from symbackprop.verify.iterations import iteration_step
 from symbackprop.verify.layernames import is_slope_matrix, slope_layer
 from symbackprop.verify.matrix import (
     COUNT_LETTERS,
+    PER_CASE_KINDS,
     VECTOR_KINDS,
     Entry,
     Layout,
@@ -97,6 +98,7 @@ class Reading:
     lay: Layout
     env: dict[str, int] = field(default_factory=dict)
     upstream: Entry | None = None  # what the running gradient g stands for in this step
+    example: bool = False  # the claim is written for one example (names of [example_matrices])
 
     @property
     def q(self) -> Quantities:
@@ -158,6 +160,17 @@ class Reading:
         if found is None:
             self.check_range(sym)
             return None
+        entry = found.entry
+        if (
+            self.example
+            and self.lay.batched
+            and not entry.one_example
+            and entry.kind in PER_CASE_KINDS
+        ):
+            raise ResolveError(
+                f"{sym.text} is a batch's matrix, in a claim written for one example;"
+                " write one example's vectors throughout"
+            )
         example = None
         if found.example is not None:
             example = layer_value(found.example, self.env)
@@ -192,7 +205,8 @@ class Reading:
             raise ResolveError(f"the derivative by {named.entry.shown} is not read in vector form")
         error = self.scope.notation.get("error") or "E"
         shown = f"\\partial {error}/\\partial {named.entry.shown}"
-        entry = Entry(kind, named.entry.layer, shown)
+        one = self.example and kind in PER_CASE_KINDS  # one example's δ, not the batch's
+        entry = Entry(kind, named.entry.layer, shown, one)
         return build(replace(self.q, per_case=one_case), self.lay, Named(entry), None)
 
     # -- products -------------------------------------------------------------------------
@@ -235,7 +249,8 @@ class Reading:
             if by is not None:
                 return self.nabla(by, items, i + 1)
         if item.head == "\\nabla" and item.sub is not None and isinstance(nxt, Sym):
-            entry = Entry("dactivation", self.scope.spec.depth, f"\\nabla_{{{item.sub.text}}} C")
+            shown = f"\\nabla_{{{item.sub.text}}} C"
+            entry = Entry("dactivation", self.scope.spec.depth, shown, self.example)
             return build(self.q, self.lay, Named(entry), None), i + 2
         dotted = is_slope_matrix(self.scope, item)
         if ((item.head == "\\Sigma" and item.primes == 1) or dotted) and nxt is not None:

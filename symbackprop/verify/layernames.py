@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.nodes import Script, Sym
-from symbackprop.verify.scope import ResolveError, Scope, latex_key, name_key
+from symbackprop.verify.scope import ResolveError, Scope
 
 DOT = re.compile(r"\\dot\{(.+)\}")
 

@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
-from symbackprop.verify.nodes import BigSum, Frac, Partial, Prod, Sym
-from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope, latex_key, name_key
+from symbackprop.verify.keys import latex_key, name_key
+from symbackprop.verify.nodes import BigSum, Frac, Group, Node, Partial, Prod, Sym, walk
+from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
 
 Binding = dict[str, int | str]
 
@@ -44,6 +45,65 @@ def layer_units(scope: Scope, layer: int) -> tuple[int, ...]:
     first = sum(scope.spec.sizes[:layer]) if scope.notation.option("numbering") == "network" else 0
     zero = (0,) if scope.notation.option("bias_unit") is not None else ()
     return zero + tuple(range(first + 1, first + scope.spec.sizes[layer] + 1))
+
+
+FED_SETS = ("downstream",)  # Mitchell's Downstream(j): the units whose inputs include j's output
+
+
+def fed_set(over: Node | None) -> str | None:
+    """The unit letter of ``Downstream(j)`` (or ``\\text{Downstream}(j)``), else None."""
+    if not isinstance(over, Prod) or len(over.items) < 2:
+        return None
+    *word, (_, arg) = over.items
+    if not all(op == "" and isinstance(n, Sym) and not n.scripted for op, n in word):
+        return None
+    name = "".join(n.head for _, n in word if isinstance(n, Sym)).lower()
+    if name not in FED_SETS:
+        return None
+    inner = arg.items[0] if isinstance(arg, Group) and len(arg.items) == 1 else None
+    if (
+        not isinstance(arg, Group)
+        or arg.kind != "paren"
+        or not isinstance(inner, Sym)
+        or inner.kind != "letter"
+        or inner.scripted
+    ):
+        raise ResolveError("Downstream( ) takes one unit letter, as in Downstream(j)")
+    return inner.head
+
+
+def downstream_units(scope: Scope, letter: str, unit: int) -> list[int]:
+    """The units ``Downstream(j)`` names for j = ``unit``: those of the layer after j's (none
+    for an output unit)."""
+    depth = scope.spec.depth
+    if letter in scope.indices:
+        layers = [scope.indices[letter]]
+    else:
+        layers = [l for l in range(depth + 1) if unit in layer_units(scope, l)]
+    if len(layers) != 1:
+        raise ResolveError(
+            f"Downstream({letter}): the layer of unit {letter} = {unit} is not known in "
+            "this notation; write the sum over the next layer's units"
+        )
+    if layers[0] >= depth:
+        return []
+    return [v for v in layer_units(scope, layers[0] + 1) if v > 0]
+
+
+def _feeds(scope: Scope, nodes: object, binding: Mapping[str, int | str]) -> bool:
+    """Whether every ``\\sum_{k \\in Downstream(j)}`` of the claim has a unit j that feeds
+    some unit (the sum is about a unit with a next layer: not an output unit)."""
+    for node in walk(nodes):
+        letter = fed_set(node.over) if isinstance(node, BigSum) else None
+        unit = binding.get(letter) if letter is not None else None
+        if letter is None or not isinstance(unit, int):
+            continue
+        try:
+            if not downstream_units(scope, letter, unit):
+                return False
+        except ResolveError:
+            return False  # a unit of no one layer (the always-on unit 0): not this sum's j
+    return True
 
 
 def letter_range(scope: Scope, letter: str) -> tuple[int, ...]:
@@ -146,23 +206,31 @@ def layered_free(
 
 
 def _assignments(
-    scope: Scope, letters: list[str], env: Mapping[str, int | str]
+    scope: Scope, letters: list[str], env: Mapping[str, int | str], wide: bool = False
 ) -> Iterator[dict[str, int]]:
-    """Every way to give the letters of a name that ``env`` leaves open a number."""
+    """Every way to give the letters of a name that ``env`` leaves open a number (``wide``:
+    a unit letter over the units of every layer)."""
     open_letters = [x for x in dict.fromkeys(letters) if not isinstance(env.get(x), int)]
-    ranges = [letter_range(scope, x) for x in open_letters]
+    ranges = [
+        unit_range(scope) if wide and x in scope.indices else letter_range(scope, x)
+        for x in open_letters
+    ]
     for values in itertools.product(*ranges):
         yield dict(zip(open_letters, values))
 
 
 def _exists(scope: Scope, sym: Sym, env: Mapping[str, int | str], letters: list[str]) -> bool:
-    for extra in _assignments(scope, letters, env):
-        full = {**scope.layer_env, **env, **extra}
-        keys = [name_key(sym.head, sym.sub, sym.sup, full)]
-        if sym.sup is not None:  # e_j^2: a power of e_j
-            keys.append(name_key(sym.head, sym.sub, None, full))
-        if any(scope.table.get(key, "zero") != "zero" for key in keys):
-            return True  # a name that exists (a weight that connects no units does not count)
+    """Whether some value of the open letters names a quantity that exists: of the layers the
+    notation gives the unit letters, else of any layer."""
+    widen = any(x in scope.indices and not isinstance(env.get(x), int) for x in letters)
+    for wide in (False, True)[: 1 + widen]:
+        for extra in _assignments(scope, letters, env, wide):
+            full = {**scope.layer_env, **env, **extra}
+            keys = [name_key(sym.head, sym.sub, sym.sup, full)]
+            if sym.sup is not None:  # e_j^2: a power of e_j
+                keys.append(name_key(sym.head, sym.sub, None, full))
+            if any(scope.table.get(key, "zero") != "zero" for key in keys):
+                return True  # a name that exists (a weight that connects no units does not)
     return False
 
 
@@ -203,14 +271,33 @@ def defined(scope: Scope, nodes: list[object], binding: Mapping[str, int | str])
         open_letters = [x for x in letters if x not in binding]
         if not _exists(scope, sym, binding, open_letters):
             return False
-    return True
+    return _feeds(scope, tuple(nodes), binding)
 
 
 def layered_bindings(
     scope: Scope, nodes: list[object], free: Mapping[str, tuple[int | str, ...]]
 ) -> tuple[list[Binding], int]:
     """The bindings of the free letters where the claim is defined, and how many were
-    skipped."""
+    skipped. A unit letter takes the units of its layer; when that reading names nothing
+    (but the always-on unit 0), the units of every layer (Mitchell's i of ``w_{ji}`` for an
+    output unit j)."""
+    keys = list(free)
+    kept, skipped = _defined_bindings(scope, nodes, free)
+    units = [k for k in keys if k in scope.indices]
+    if units and not any(all(b[k] != 0 for k in units) for b in kept):
+        wide = {k: unit_range(scope) if k in units else v for k, v in free.items()}
+        kept, skipped = _defined_bindings(scope, nodes, wide)
+    if keys and not kept:
+        raise ResolveError(
+            f"no binding of the free indices {', '.join(keys)} names quantities that exist in "
+            "this network"
+        )
+    return kept, skipped
+
+
+def _defined_bindings(
+    scope: Scope, nodes: list[object], free: Mapping[str, tuple[int | str, ...]]
+) -> tuple[list[Binding], int]:
     keys = list(free)
     kept: list[Binding] = []
     skipped = 0
@@ -225,18 +312,14 @@ def layered_bindings(
                 f"the free indices {', '.join(keys)} have more than {MAX_BINDINGS} bindings; "
                 "give --bind"
             )
-    if keys and not kept:
-        raise ResolveError(
-            f"no binding of the free indices {', '.join(keys)} names quantities that exist in "
-            "this network"
-        )
     return kept, skipped
 
 
 def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]) -> list[int]:
-    """The values of a sum's index for which every name of the body that it indexes exists."""
-    skip = _excluded(scope) - {layer_letter(scope)}
-    values = []
+    """The values of a sum's index for which every name of the body that it indexes exists:
+    the units of the layer the notation gives the letter, or, when none of those (but the
+    always-on unit 0) has them, of any layer (Mitchell's ``\\sum_i w_{ji} x_{ji}`` for an
+    output unit j runs over the hidden units)."""
     syms = [
         (sym, bound)
         for sym, bound in named_syms(body)
@@ -244,7 +327,22 @@ def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]
     ]
     if not syms:
         return []
-    for v in letter_range(scope, var):
+    values = _units_naming(scope, syms, var, env, letter_range(scope, var))
+    if var in scope.indices and not any(values):
+        values = _units_naming(scope, syms, var, env, unit_range(scope))
+    return values
+
+
+def _units_naming(
+    scope: Scope,
+    syms: list[tuple[Sym, frozenset[str]]],
+    var: str,
+    env: Mapping[str, int | str],
+    candidates: tuple[int, ...],
+) -> list[int]:
+    skip = _excluded(scope) - {layer_letter(scope)}
+    values = []
+    for v in candidates:
         here = {**env, var: v}
         if all(
             _exists(

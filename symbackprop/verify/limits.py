@@ -77,16 +77,8 @@ class Done(Generic[T]):
 
 DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 EXPONENT = re.compile(r"\^\s*\{?\s*([+-]?\s*\d+)")
-TOWER = re.compile(r"\^(?=\s*\{[^{}]*\^)")
-# the ^ of a sum's upper limit (Hagan's \sum_{j=1}^{S^{m-1}}: a count, not a power)
-SUM_LIMIT = re.compile(r"\\(?:sum|prod)\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+)\s*)?(?=\^)")
-
-
-def has_tower(latex: str) -> bool:
-    """Whether the LaTeX raises a power to a power (x^{a^{b}}); a sum's upper limit that is
-    itself scripted (S^{m-1}) is no power."""
-    limits = {m.end() for m in SUM_LIMIT.finditer(latex)}
-    return any(m.start() not in limits for m in TOWER.finditer(latex))
+# a number raised to a power of a power (10^{10^{10}}); a name's tower is read (e^{z^L_j})
+NUMBER_TOWER = re.compile(r"(?<![\w\\}])\d+(?:\.\d+)?\s*\^\s*\{[^{}]*\^")
 
 
 def check_size(latex: str, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -117,7 +109,7 @@ def check_size(latex: str, limits: Limits = DEFAULT_LIMITS) -> None:
             raise InputTooLargeError(
                 f"the exponent {power} is over the limit of {limits.max_exponent}"
             )
-    if has_tower(latex):
+    if NUMBER_TOWER.search(latex):
         raise InputTooLargeError("a power of a power (a tower such as 10^{10^{10}}) is not judged")
 
 

@@ -17,22 +17,26 @@ entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from string import Template
 from typing import TypeVar, cast
 
 import sympy as sp
 
 from symbackprop.backprop.forms import deltas
+from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.numeric import CASES, unroll
 from symbackprop.verify.reader import Add, Group, Node, Num, Prod, Script, Sym, parse, walk
 from symbackprop.verify.resolver import Resolver
-from symbackprop.verify.scope import ResolveError, Scope, latex_key, name_key
+from symbackprop.verify.scope import ResolveError, Scope
 from symbackprop.verify.shapes import Arr, arr
 
 T = TypeVar("T")
 COUNT_LETTERS = ("m", "n", "N")
 VECTOR_KINDS = ("weight_vector", "parameter_vector")  # the net's parameters in one vector
+# the kinds with a value per case: with a mean over cases, a batch's matrix of them
+PER_CASE_KINDS = ("activation", "net", "delta", "dactivation", "input", "target", "output")
 
 
 class OutOfRange(ResolveError):  # noqa: N818 - a public name, raised here, caught by the judge
@@ -46,6 +50,7 @@ class Entry:
     kind: str
     layer: int | None  # the network's layer (1 = first hidden), None for the input and target
     shown: str  # the name at that layer, as the notation writes it
+    one_example: bool = False  # a name of [example_matrices]: one training example's quantity
 
 
 @dataclass(frozen=True)
@@ -85,34 +90,43 @@ def memo(scope: Scope, key: str, make: Callable[[], T]) -> T:
     return cast("T", held[1])
 
 
-def table(scope: Scope) -> Table:
-    return memo(scope, "table", lambda: _table(scope))
+def table(scope: Scope, example: bool = True) -> Table:
+    """The matrix names of a claim read for one example (``[example_matrices]`` first, then
+    ``[matrices]``), or, with ``example`` False, of one read for a batch (``[matrices]``)."""
+    return memo(scope, f"table{example}", lambda: _table(scope, example))
 
 
-def _table(scope: Scope) -> Table:
+def _table(scope: Scope, example: bool) -> Table:
     notation, depth = scope.notation, scope.spec.depth
     first = notation.first_layer
     entries: dict[str, Entry] = {}
     heads: set[str] = set()
-    for template, kind in notation.matrices.items():
+    tables = [(notation.example_matrices, True)] if example else []
+    named = [
+        (t, k, one)
+        for names, one in [*tables, (notation.matrices, False)]
+        for t, k in names.items()
+    ]
+    for template, kind, one in named:
         layered = "$l" in template or "${l}" in template
         for written in range(first, first + depth + 1) if layered else (None,):
             latex = Template(template).safe_substitute(l=written) if layered else template
-            key = latex_key(latex)
+            key, names = _read_name(latex)
             if key is None:
                 raise ResolveError(
                     f"notation {notation.name}: [matrices] {template!r} is not a name"
                 )
             layer = written - first if written is not None else None
-            entries.setdefault(key, Entry(kind, layer, latex))
-            heads.update(_last_heads(latex))
+            entries.setdefault(key, Entry(kind, layer, latex, one))
+            heads.update(names)
     return Table(entries, frozenset(heads), first, depth)
 
 
-def _last_heads(latex: str) -> Iterator[str]:
-    for node in walk(parse(latex)):
-        if isinstance(node, Sym):
-            yield node.head
+@lru_cache(maxsize=1024)
+def _read_name(latex: str) -> tuple[str | None, frozenset[str]]:
+    """A matrix name's key and the heads of its letters (read once per spelling)."""
+    heads = frozenset(node.head for node in walk(parse(latex)) if isinstance(node, Sym))
+    return latex_key(latex), heads
 
 
 def layer_value(node: Node | None, env: Mapping[str, int | str]) -> int | None:
@@ -230,7 +244,7 @@ def names_in(node: object) -> Iterator[Sym]:
 
 def is_matrix_claim(scope: Scope, nodes: list[Node]) -> bool:
     """Whether a claim writes a vector or matrix name of the notation (or ``\\nabla_a C``)."""
-    if not scope.notation.matrices:
+    if not scope.notation.matrices and not scope.notation.example_matrices:
         return False
     tab = table(scope)
     for node in nodes:
@@ -246,14 +260,35 @@ def is_matrix_claim(scope: Scope, nodes: list[Node]) -> bool:
     return False
 
 
+def is_example_claim(scope: Scope, nodes: list[Node]) -> bool:
+    """Whether a claim writes a name of ``[example_matrices]`` that is not also a batch's
+    (Ng's dz^{[2]}, not dW^{[2]}): it is read for one example."""
+    if not scope.notation.example_matrices:
+        return False
+    tab, batch = table(scope), table(scope, example=False)
+    return any(
+        found.entry.one_example and not any(True for _ in _found(batch, sym))
+        for node in nodes
+        for sym in names_in(node)
+        for found in _found(tab, sym)
+    )
+
+
+def _found(tab: Table, sym: Sym) -> Iterator[Named]:
+    """What a name is at each layer where it is a matrix name."""
+    letters = layer_letters(sym)
+    for written in tab.written_layers:
+        found = lookup(tab, sym.head, sym.sub, sym.sup, dict.fromkeys(letters, written))
+        if found is not None:
+            yield found
+
+
 def _matrix_name(tab: Table, sym: Sym) -> bool:
     """A matrix name at some layer; or one with a layer the network does not have (a^{9}: an
     error, not a power of a variable)."""
+    if any(True for _ in _found(tab, sym)):
+        return True
     letters = layer_letters(sym)
-    for written in tab.written_layers:
-        env = dict.fromkeys(letters, written)
-        if lookup(tab, sym.head, sym.sub, sym.sup, env) is not None:
-            return True
     layer = layer_value(split_sup(sym.sup)[0], dict.fromkeys(letters, tab.first))
     return layer is not None and layered(tab, sym.head, sym.sub, {})
 
@@ -319,7 +354,7 @@ class Quantities:
     def gradient(self, pid: str) -> sp.Expr:
         """dE/dp of the whole error (a mean over the batch written out), or of one case's error
         when ``per_case``."""
-        if self.per_case:
+        if self.per_case and self.scope.net.case is not None:
             return self.scope.gradient(pid).per_case.value.xreplace(self.scope.canon)
         return batch_sum(self.scope, self.scope.grad_mid(pid))
 
@@ -378,14 +413,19 @@ def check_layer(entry: Entry, sizes: tuple[int, ...]) -> int:
 
 
 def build(q: Quantities, lay: Layout, named: Named, example: int | None) -> Arr:
-    """The matrix a name stands for (one example's vector when ``example`` is given)."""
+    """The matrix a name stands for (one example's vector when ``example`` is given; a name of
+    ``[example_matrices]`` is the quantity of the symbolic case i, its gradients of that case's
+    error)."""
     entry = named.entry
     kind, sizes = entry.kind, q.sizes
+    if entry.one_example:
+        q, lay = replace(q, per_case=True), replace(lay, batched=False)
     if kind.endswith(VECTOR_KINDS):
         params = [p for p in q.scope.net.params if p.kind == "weight" or "parameter" in kind]
         got = [q.gradient(p.id) if kind.startswith("d") else p.symbol for p in params]
         return vector(got, lay, entry.shown)
     layer = check_layer(entry, sizes)
+    kind = "activation" if kind == "output" else kind
     n = sizes[layer]
     if kind in ("weight", "dweight"):
         rows = [

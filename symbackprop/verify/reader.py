@@ -18,6 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
     Add,
     Alt,
@@ -86,47 +87,6 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
-TERMINAL_NAMES = {
-    "REL": "a relation (=, \\approx)",
-    "SIGN": "+ or -",
-    "MULOP": "\\cdot, \\times, * or /",
-    "LETTER": "a letter",
-    "DIGIT": "a digit",
-    "NUMBER": "a number",
-    "GREEK": "a Greek letter",
-    "CMD": "a command",
-    "NAMECMD": "\\text{..} or \\mathcal{..}",
-    "ACCENT": "an accent (\\hat)",
-    "FRAC": "\\frac",
-    "SQRT": "\\sqrt",
-    "SUM": "\\sum",
-    "PARTIAL": "\\partial",
-    "DOTS": "\\dots",
-    "BEGINMAT": "\\begin{bmatrix}",
-    "ENDMAT": "\\end{bmatrix}",
-    "PRIME": "'",
-    "COMMA": ",",
-    "_SEP": "; or \\quad",
-    "_ROWSEP": "\\\\",
-    "$END": "the end",
-    "LPAR": "(",
-    "RPAR": ")",
-    "LSQB": "[",
-    "RSQB": "]",
-    "LBRACE": "{",
-    "RBRACE": "}",
-    "CIRCUMFLEX": "^",
-    "UNDERSCORE": "_",
-}
-
-
-def _expected(names: set[str]) -> str:
-    shown = sorted({TERMINAL_NAMES.get(n, n.strip("_").lower()) for n in names})
-    if len(shown) > 8:
-        shown = [*shown[:8], "..."]
-    return ", ".join(shown)
-
-
 def parse(text: str) -> Document:
     """Parse LaTeX into a :class:`Document`, or raise :class:`ReadError` saying where and why."""
     if len(text) > MAX_LENGTH:
@@ -143,7 +103,7 @@ def parse(text: str) -> Document:
         col = exc.column if isinstance(exc.column, int) else len(text)
         raise ReadError(
             f"cannot read the LaTeX at column {col}: unexpected {shown}; expected "
-            f"{_expected(set(exc.expected))}",
+            f"{expected_terminals(set(exc.expected))}",
             col,
         ) from None
     except UnexpectedCharacters as exc:
@@ -152,12 +112,12 @@ def parse(text: str) -> Document:
         ch = text[pos] if pos < len(text) else ""
         raise ReadError(
             f"cannot read the LaTeX at column {col}: unexpected character {ch!r}; "
-            f"expected {_expected(set(exc.allowed or ()))}",
+            f"expected {expected_terminals(set(exc.allowed or ()))}",
             col,
         ) from None
     except UnexpectedEOF as exc:
         raise ReadError(
-            f"the LaTeX ends too early; expected {_expected(set(exc.expected))}", len(text)
+            f"the LaTeX ends too early; expected {expected_terminals(set(exc.expected))}", len(text)
         ) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
         raise ReadError(f"cannot read the LaTeX: {exc.__class__.__name__}") from None
@@ -208,17 +168,20 @@ def _tokens(tree: Tree | Token) -> tuple[tuple[str, str], ...]:
     return tuple((t.type, str(t)) for t in tree.scan_values(lambda v: isinstance(v, Token)))
 
 
-def _script(arg: Tree | Token) -> Script:
+def _script(arg: Tree | Token, sub: bool = False) -> Script:
     expr: Node | None = None
+    tokens = _tokens(arg)
+    if sub or not _source(arg).rstrip().endswith(tuple(PRIMES)):
+        tokens = _primed_letters(tokens)  # e^{z_{k'}}: the index k'; g^{[l]'}: a derivative
     if isinstance(arg, Tree) and arg.data == "primes":
-        return Script(_tokens(arg), None, _source(arg))
+        return Script(tokens, None, _source(arg))
     if isinstance(arg, Tree) and arg.data == "sbody":
         parts = [c for c in arg.children if isinstance(c, Tree)]
         if len(parts) == 1 and len(arg.children) == 1:
             expr = _node(parts[0])
     else:
         expr = _node(arg)
-    return Script(_tokens(arg), expr, _source(arg))
+    return Script(tokens, expr, _source(arg))
 
 
 def _split_primes(sup: Script) -> tuple[Script | None, int]:
@@ -401,7 +364,7 @@ def _node(t: Tree | Token) -> Node:
             if s.data == "sub":
                 if sub is not None:
                     raise ReadError("double subscript")
-                sub = _script(s.children[0])
+                sub = _script(s.children[0], sub=True)
             elif s.data == "sup":
                 if sup is not None:
                     raise ReadError("double superscript")
@@ -478,6 +441,24 @@ def _node(t: Tree | Token) -> Node:
 
 
 def _sum_index(node: Node) -> str:
-    if not isinstance(node, Sym) or node.kind not in ("letter", "greek") or node.scripted:
-        raise ReadError("a \\sum's index must be a single letter")
-    return node.head
+    """The letter a sum runs over; ``k'`` is a letter of its own (a second index over k's
+    layer)."""
+    if (
+        not isinstance(node, Sym)
+        or node.kind not in ("letter", "greek")
+        or node.sub is not None
+        or node.sup is not None
+    ):
+        raise ReadError("a \\sum's index must be a single letter (primes allowed: k')")
+    return node.head + "'" * node.primes
+
+
+def _primed_letters(tokens: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A script's letter followed by primes, ``z_{k'}``, names the index letter ``k'``."""
+    out: list[tuple[str, str]] = []
+    for typ, text in tokens:
+        if typ == "PRIME" and out and out[-1][0] == "LETTER":
+            out[-1] = ("LETTER", out[-1][1] + text)
+        else:
+            out.append((typ, text))
+    return tuple(out)

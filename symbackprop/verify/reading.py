@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from symbackprop.verify.nodes import BigSum, Node, Script
     from symbackprop.verify.resolver import FreeRecord, Resolver
-    from symbackprop.verify.scope import Scope
+    from symbackprop.verify.scope import DeltaOp, DerivOp, FuncMarker, Scope, Value
 
     class ResolverBase:
         """The part of :class:`symbackprop.verify.resolver.Resolver` its mixins use."""
@@ -26,12 +26,26 @@ if TYPE_CHECKING:
         names: Mapping[str, sp.Expr]
         free: bool
         record: FreeRecord | None
+        functions: Mapping[sp.Expr, sp.Expr]
 
         def with_env(self, **more: int) -> Resolver: ...
         def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None: ...
         def known(self, head: str, sub: Script | None, sup: Script | None) -> bool: ...
         def expr(self, node: Node) -> sp.Expr: ...
+        def value(self, node: Node) -> Value: ...
+        def name(
+            self,
+            head: str,
+            kind: str,
+            sub: Script | None,
+            sup: Script | None,
+            primes: int,
+            shown: str = "",
+        ) -> Value: ...
+        def apply(self, marker: FuncMarker | DerivOp | DeltaOp, arg: sp.Expr) -> sp.Expr: ...
         def case_sum(self, node: BigSum) -> sp.Expr | None: ...
+        def fed_units(self, node: BigSum) -> list[int] | None: ...
+        def activation(self, arg: sp.Expr, primes: int, layer: int | None = None) -> sp.Expr: ...
 
 else:
     ResolverBase = object

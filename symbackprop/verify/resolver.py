@@ -11,6 +11,7 @@ from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
 from symbackprop.verify.functions import FunctionReading, Powered
+from symbackprop.verify.keys import name_key, script_key
 from symbackprop.verify.reader import (
     Add,
     Alt,
@@ -28,7 +29,6 @@ from symbackprop.verify.reader import (
     Transpose,
 )
 from symbackprop.verify.scope import (
-    FUNCTION_LETTERS,
     PROSE,
     DeltaOp,
     DerivOp,
@@ -37,10 +37,9 @@ from symbackprop.verify.scope import (
     Scope,
     UnknownName,
     Value,
-    name_key,
-    script_key,
 )
 from symbackprop.verify.series import SeriesReading
+from symbackprop.verify.standard import StandardReading
 from symbackprop.verify.values import (
     is_arguments,
     is_dots,
@@ -66,7 +65,7 @@ class FreeRecord:
 
 
 @dataclass(frozen=True)
-class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
+class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, StandardReading):
     """Turns nodes into SymPy under one binding of the free indices and generic names.
 
     ``free``: a statement of calculus. Names the notation does not know are real
@@ -115,70 +114,10 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
         found = [
             self.lookup(head, Script((("LETTER", letter),), None), None)
             for letter, layer in self.scope.indices.items()
-            if layer == depth and isinstance(self.env.get(letter), int)
+            if layer == depth and isinstance(self.env.get(letter), int) and "'" not in letter
         ]
         values = [v for v in found if v is not None]
         return values[0] if len(values) == 1 else None
-
-    def free_symbol(self, head: str, sub: Script | None) -> sp.Expr:
-        """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be
-        summed)."""
-        name = head if "{" in head else head.lstrip("\\")  # \\vec{w} stays, \\beta -> beta
-        if sub is None:
-            base: sp.Expr = sp.Symbol(name, real=True)
-        elif sub.expr is not None and not isinstance(sub.expr, Group):
-            index = sub.expr
-            bound = (
-                self.env.get(index.head) if isinstance(index, Sym) and not index.scripted else None
-            )
-            value = sp.Integer(bound) if isinstance(bound, int) else self.expr(index)
-            base = sp.IndexedBase(name, real=True)[value]
-        else:
-            base = sp.Symbol(name_key(head, sub, None, self.env), real=True)
-        return self.functions.get(base, base)
-
-    def _free(
-        self, head: str, kind: str, sub: Script | None, sup: Script | None, primes: int
-    ) -> Value:
-        low = head.lower()
-        if low != head and low in self.scope.layered_heads:
-            raise ResolveError(
-                f"{head} is a whole layer's {low} (a vector or matrix); write one unit's entries"
-            )
-        if sub is None and sup is None and head in self.scope.layered_heads and self.record:
-            self.record.heads.append(head)
-        if (sub is not None or sup is not None) and head in self.scope.layered_heads:
-            raise ResolveError(
-                f"{head} with these indices names no single quantity of this network; write the "
-                "claim for one unit (with its index, such as j), or check the layer"
-            )
-        if kind not in ("letter", "greek", "accent") or head == "\\nabla":
-            raise self.scope.unknown(
-                head + (f"_{{{script_key(sub, self.env)}}}" if sub is not None else "")
-            )
-        if (
-            head == self.scope.function_key
-            and sub is not None
-            and sup is None
-            and sub.expr is not None
-        ):
-            return self.activation(self.expr(sub.expr), primes)  # Sears' \\varphi_x := \\varphi(x)
-        if head in FUNCTION_LETTERS and sub is None and sup is None:
-            return FuncMarker(head, primes, undefined=True)
-        if head.startswith("\\vec{") and self.record is not None:
-            self.record.vectors.append(
-                head
-            )  # a vector only a definition may name without its value
-        if primes:
-            raise ResolveError(
-                f"a prime on the variable {head} has no meaning here; write its derivative"
-            )
-        base = self.free_symbol(head, sub)
-        if sup is None:
-            return base
-        if sup.expr is None:
-            raise ResolveError("a superscript that is not one expression")
-        return base ** self.expr(sup.expr)
 
     def name(
         self,
@@ -237,8 +176,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
         implicit = self.implicit_index(head) if sub is None and sup is None else None
         if implicit is not None:
             return self._primed(implicit, primes)
+        standard = self.standard(head, sub, sup)
+        if standard is not None:
+            return standard
         if self.free:
-            return self._free(head, kind, sub, sup, primes)
+            return self.free_name(head, kind, sub, sup, primes)
         whole = sup is None or bool(shown)
         if not shown:
             shown = head + (
@@ -312,8 +254,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
         while i < len(values):
             op, v = values[i]
             if isinstance(v, (FuncMarker, DerivOp, DeltaOp)):
-                if i + 1 >= len(values) or isinstance(
-                    values[i + 1][1], (FuncMarker, DerivOp, DeltaOp)
+                if i + 1 >= len(values) or (
+                    isinstance(values[i + 1][1], (FuncMarker, DerivOp, DeltaOp))
+                    and not self.operand_follows(v, values[i + 1 :])
                 ):
                     if isinstance(v, FuncMarker) and v.undefined and not v.primes:
                         out.append(
@@ -322,19 +265,36 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading):
                         i += 1
                         continue
                     raise ResolveError(marker_error(v))
-                arg_node_value = values[i + 1][1]
-                if isinstance(arg_node_value, Powered):  # \sigma(z)^2: the power of the value
-                    v = self.apply(v, arg_node_value.arg) ** arg_node_value.power
-                else:
-                    assert isinstance(arg_node_value, sp.Basic)
-                    v = self.apply(v, arg_node_value)
-                i += 1
+                v, used = self.applied(v, values[i + 1 :])
+                i += used
             out.append((op, v))
             i += 1
         result: sp.Expr = sp.Integer(1)
         for op, v in out:
             result = times(result, v, op)
         return result
+
+    def operand_follows(self, v: Value, rest: list[tuple[str, Value]]) -> bool:
+        """``\\frac{d}{dz} \\tanh(z)``: an operator, then a function with its argument."""
+        return (
+            isinstance(v, DerivOp)
+            and len(rest) > 1
+            and isinstance(rest[0][1], FuncMarker)
+            and not isinstance(rest[1][1], (FuncMarker, DerivOp, DeltaOp))
+        )
+
+    def applied(
+        self, marker: FuncMarker | DerivOp | DeltaOp, rest: list[tuple[str, Value]]
+    ) -> tuple[sp.Expr, int]:
+        """The marker applied to what follows it, and how many values that used."""
+        arg = rest[0][1]
+        if isinstance(marker, DerivOp) and isinstance(arg, FuncMarker):
+            inner, used = self.applied(arg, rest[1:])
+            return self.apply(marker, inner), used + 1
+        if isinstance(arg, Powered):  # \sigma(z)^2: the power of the value
+            return self.apply(marker, arg.arg) ** arg.power, 1
+        assert isinstance(arg, sp.Basic)
+        return self.apply(marker, arg), 1
 
     def apply(self, marker: FuncMarker | DerivOp | DeltaOp, arg: sp.Expr) -> sp.Expr:
         if isinstance(marker, DerivOp):

@@ -9,11 +9,9 @@ expanded down to D (D held as a variable) and differentiated.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from string import Template
 
 import sympy as sp
 
@@ -22,15 +20,10 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import Notation, load_notation, normalise, notation_names
 from symbackprop.model.spec import NetworkSpec
-from symbackprop.verify.indexing import index_arithmetic, is_case_argument, unconnected_weights
-from symbackprop.verify.reader import (
-    Prod,
-    ReadError,
-    Script,
-    Sym,
-    parse,
-    text_of_namecmd,
-)
+from symbackprop.verify.aliases import alias_names
+from symbackprop.verify.indexing import is_case_argument, unconnected_weights
+from symbackprop.verify.keys import latex_key
+from symbackprop.verify.reader import Script
 
 PROSE = {
     "where",
@@ -86,65 +79,6 @@ class DeltaOp:
 
 
 Value = sp.Expr | FuncMarker | DerivOp | DeltaOp
-
-
-def script_key(script: Script | None, env: Mapping[str, int | str] | None = None) -> str:
-    if script is None:
-        return ""
-    env = env or {}
-    parts = []
-    tokens = script.tokens
-    if len(tokens) > 2 and tokens[0][0] == "LETTER" and tokens[1] == ("REL", "="):
-        tokens = tokens[2:]  # E_{q=o}: the summation index q set to o
-    if any(t == "SIGN" for t, _ in tokens):
-        tokens = index_arithmetic(tokens, env)
-    for typ, text in tokens:
-        if typ == "LETTER" and isinstance(env.get(text), int):
-            parts.append(str(env[text]))
-        elif typ == "NAMECMD":
-            cmd, body = text_of_namecmd(text)
-            parts.append(
-                body.replace(" ", "")
-                if cmd.startswith("text") or cmd in ("mathrm", "operatorname")
-                else text
-            )
-        else:
-            parts.append(text)
-    return "".join(parts)
-
-
-def name_key(
-    head: str, sub: Script | None, sup: Script | None, env: Mapping[str, int | str] | None = None
-) -> str:
-    key = head.replace(" ", "")
-    if sub is not None:
-        key += "_" + script_key(sub, env)
-    if sup is not None:
-        key += "^" + script_key(sup, env)
-    return key
-
-
-def latex_key(latex: str) -> str | None:
-    """The key of a name written in LaTeX (a notation entry), or None if it is not one name."""
-    try:
-        doc = parse(latex)
-    except ReadError:
-        return None
-    if len(doc.rows) != 1 or len(doc.rows[0].clauses) != 1:
-        return None
-    clause = doc.rows[0].clauses[0]
-    if clause.rels or clause.sides[0] is None:
-        return None
-    node = clause.sides[0]
-    if isinstance(node, Sym):
-        return name_key(node.head, node.sub, node.sup)
-    if isinstance(node, Prod) and all(
-        op == "" and isinstance(n, Sym) and n.kind == "letter" for op, n in node.items
-    ):
-        syms = [n for _, n in node.items if isinstance(n, Sym)]  # all are, as just checked
-        if all(not s.scripted for s in syms[:-1]):
-            return name_key("".join(s.head for s in syms), syms[-1].sub, syms[-1].sup)
-    return None
 
 
 @dataclass(frozen=True)
@@ -319,27 +253,22 @@ class Scope:
             out.setdefault(latex_key(latex) or latex, "one")
         for key in self.unconnected:
             out.setdefault(key, "zero")
-        sizes, L = self.spec.sizes, self.spec.depth
-        span = range(1, max(sizes) + 1)
-        for alias, target in self.notation.aliases.items():
-            for l, j, k in itertools.product(range(1, L + 1), span, span):
-                values = {"l": l, "j": j, "k": k}
-                cid = Template(target).safe_substitute(values)
-                if cid not in self.objects and cid not in self.deltas:
-                    continue
-                shown = (
-                    self.notation.fill(alias, self.net, l, j, k) if self.notation.layered else ""
-                )
-                key = latex_key(shown or Template(alias).safe_substitute(values))
-                if key is not None:
-                    out.setdefault(key, cid)
+        for latex, cid in alias_names(self.notation, self.net, self.known_id):
+            key = latex_key(latex)
+            if key is not None:
+                out.setdefault(key, cid)
         return out
+
+    def known_id(self, cid: str) -> bool:
+        return cid in self.objects or cid in self.deltas
 
     @cached_property
     def indices(self) -> dict[str, int]:
         """Free index letters -> their layer: the notation's index-form ``indices`` list."""
         letters = self.notation.letters("indices")
-        return {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+        plain = {letter: l for l, letter in enumerate(letters) if l <= self.spec.depth}
+        primed = {f"{letter}{mark}": l for letter, l in plain.items() for mark in ("'", "''")}
+        return {**primed, **plain}  # k' and k'' range over k's layer
 
     @cached_property
     def counts(self) -> dict[str, int]:

@@ -21,11 +21,7 @@ from symbackprop.verify.reader import (
     Sym,
 )
 from symbackprop.verify.reading import ResolverBase
-from symbackprop.verify.scope import (
-    MAX_SUM,
-    ResolveError,
-    UnknownName,
-)
+from symbackprop.verify.scope import MAX_SUM, ResolveError, UnknownName
 from symbackprop.verify.values import (
     SERIES_INDEX,
     SERIES_KEY,
@@ -139,7 +135,7 @@ class SeriesReading(ResolverBase):
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[max(layer, 0)])
         if node.lo is None or node.hi is None:
             if layer is None:
-                letters = ", ".join(self.scope.indices) or "none"
+                letters = ", ".join(k for k in self.scope.indices if "'" not in k) or "none"
                 raise ResolveError(
                     f"\\sum_{node.var} without limits: {node.var} is not an index letter"
                     " of notation "
@@ -196,6 +192,9 @@ class SeriesReading(ResolverBase):
         over_cases = self.case_sum(node)
         if over_cases is not None:
             return over_cases
+        fed = self.fed_units(node)
+        if fed is not None:
+            return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in fed])
         units = self.units_summed(node)
         if units:
             return sp.Add(*[self.with_env(**{node.var: v}).expr(node.body) for v in units])

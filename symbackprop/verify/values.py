@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 import sympy as sp
 
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.layers import layered_bindings, layered_free, letter_range
 from symbackprop.verify.reader import (
     BigSum,
@@ -21,15 +22,7 @@ from symbackprop.verify.reader import (
     Sym,
     walk,
 )
-from symbackprop.verify.scope import (
-    MAX_BINDINGS,
-    DeltaOp,
-    DerivOp,
-    FuncMarker,
-    ResolveError,
-    Scope,
-    name_key,
-)
+from symbackprop.verify.scope import MAX_BINDINGS, DeltaOp, DerivOp, FuncMarker, ResolveError, Scope
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -17,6 +17,7 @@ from symbackprop.verify.matrix import (
     CASES,
     OutOfRange,
     free_layers,
+    is_example_claim,
     is_matrix_claim,
     layout,
     memo,
@@ -55,12 +56,13 @@ def verify_matrix(
             f" but --kind is {claim.kind}"
         )
     scope = ctx.scope
-    tab = table(scope)
     try:
         steps = unchained(scope, steps)
     except ResolveError as exc:
         raise SymbackpropError(str(exc)) from None
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
+    example = is_example_claim(scope, nodes)
+    tab = table(scope, example)
     letters = free_layers(scope, nodes)
     fixed = {k: int(v) for k, v in claim.bind if v.isdigit()}
     last = tab.first + tab.depth
@@ -77,7 +79,7 @@ def verify_matrix(
     for values in itertools.product(tab.written_layers, repeat=len(free)):
         env = {**base, **fixed, **dict(zip(free, values))}
         shown = ", ".join(f"{k}={v}" for k, v in sorted(env.items()) if k in free or k in fixed)
-        done = _judge_binding(ctx, claim, steps, env, shown, strict)
+        done = _judge_binding(ctx, claim, steps, env, shown, strict, example)
         if done is None:
             skipped.append(shown)
         else:
@@ -93,16 +95,21 @@ def verify_matrix(
 
 
 def _judge_binding(
-    ctx: Context, claim: Claim, steps: list[Step], env: dict[str, int], shown: str, strict: bool
+    ctx: Context,
+    claim: Claim,
+    steps: list[Step],
+    env: dict[str, int],
+    shown: str,
+    strict: bool,
+    example: bool,
 ) -> list[Outcome] | None:
     out = []
     for number, step in enumerate(steps, start=1):
         base = Outcome(
             claim.source, claim.latex, _kind(step), "", shown, Verdict.UNDECIDED, step=number
         )
-        reading = Reading(
-            ctx.scope, resolver(ctx.scope, env), table(ctx.scope), layout(ctx.scope), dict(env)
-        )
+        tab, lay = table(ctx.scope, example), layout(ctx.scope)
+        reading = Reading(ctx.scope, resolver(ctx.scope, env), tab, lay, dict(env), None, example)
         try:
             out.append(judge_step(ctx, reading, step, base))
         except OutOfRange:
@@ -140,31 +147,58 @@ def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Out
         fixed[net.n_cases] = sp.Integer(CASES)
     true, rhs = (_each(v, lambda x: x.xreplace(fixed)) for v in (true, rhs))
     pairs = list(zip(entries(true), entries(rhs)))
+    note = _batch_note(ctx, reading.example)
     if all(_same(t, c) for (_, t), (_, c) in pairs):  # the same expressions: a proof, no numbers
-        return replace(base, verdict=Verdict.HOLDS, remark=_batch_note(ctx))
-    differing = _first_difference(ctx, [t for _, t in entries(true)], [c for _, c in entries(rhs)])
+        return replace(base, verdict=Verdict.HOLDS, remark=note)
+    examples = _examples(ctx, reading.example)
+    differing = _first_difference(
+        ctx,
+        _at_cases(ctx, [t for (_, t), _ in pairs], examples),
+        _at_cases(ctx, [c for _, (_, c) in pairs], examples),
+    )
     if differing is not None and differing >= 0:
-        (at, t), (_, c) = pairs[differing]
+        example, k = divmod(differing, len(pairs))
+        (at, t), (_, c) = pairs[k]
+        t, c = _at_cases(ctx, [t, c], [examples[example]])
         shown_t, shown_c = ctx.show(t), ctx.show(c)
         long = len(shown_t) + len(shown_c) > MAX_SHOWN  # the numbers say it; the forms would not
+        which = f"entry {at}" + (f" of example {examples[example]}" if examples[example] else "")
         return replace(
             base,
             verdict=Verdict.FAILS,
             ratio=_ratio(ctx, t, c),
             correct="" if long else shown_t,
-            factor=f"entry {at} differs" + ("" if long else f": claim {shown_c}"),
+            factor=f"{which} differs" + ("" if long else f": claim {shown_c}"),
             counterexample=network_counterexample(ctx, t, c) or "",
-            remark=_batch_note(ctx),
+            remark=note,
         )
     evaluated = differing is not None
     if all(_proved(ctx.scope, t, c) for (_, t), (_, c) in pairs):
-        return replace(base, verdict=Verdict.HOLDS, remark=_batch_note(ctx))
+        return replace(base, verdict=Verdict.HOLDS, remark=note)
     why = (
         f"every entry zero at {POINTS} random points ({DPS} digits), but not proved symbolically"
         if evaluated
         else "not proved symbolically, and not evaluated at numbers"
     )
-    return replace(base, verdict=Verdict.UNDECIDED, remark=_join(why, _batch_note(ctx)))
+    return replace(base, verdict=Verdict.UNDECIDED, remark=_join(why, note))
+
+
+def _examples(ctx: Context, example: bool) -> list[int | None]:
+    """The examples a claim for one example is judged at: each of the batch's (None: the
+    entries are the batch's, or the spec has one case)."""
+    if example and ctx.scope.net.case is not None:
+        return list(range(1, CASES + 1))
+    return [None]
+
+
+def _at_cases(ctx: Context, values: list[sp.Expr], examples: list[int | None]) -> list[sp.Expr]:
+    """Every value at each example in turn (the case letter i set to it)."""
+    case = ctx.scope.net.case
+    return [
+        v if c is None or case is None else v.xreplace({case: sp.Integer(c)})
+        for c in examples
+        for v in values
+    ]
 
 
 def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -> int | None:
@@ -273,9 +307,11 @@ def _shape(value: Val) -> str:
     return "is a number"
 
 
-def _batch_note(ctx: Context) -> str:
+def _batch_note(ctx: Context, example: bool) -> str:
     if ctx.scope.net.case is None:
         return ""
+    if example:
+        return f"for one example, each of the {CASES} examples in turn"
     return f"entry by entry for a batch of {CASES} examples"
 
 

@@ -11,14 +11,7 @@ from symbackprop import preset
 from symbackprop.cli import main
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import Claim, Context, Verdict, context
-from symbackprop.verify.limits import (
-    Done,
-    Exceeded,
-    InputTooLargeError,
-    Limits,
-    has_tower,
-    run_limited,
-)
+from symbackprop.verify.limits import Done, Exceeded, InputTooLargeError, Limits, run_limited
 from symbackprop.verify.steps import verify
 from symbackprop.verify.testing import check_derivation
 
@@ -58,20 +51,6 @@ def test_oversized_input_is_refused_at_once(sears: Context, latex: str, words: s
     with pytest.raises(InputTooLargeError, match=words):
         verify(sears, Claim(latex, param="w_{1}", kind="gradient"))
     assert time.perf_counter() - start < 1
-
-
-@pytest.mark.parametrize(
-    ("latex", "tower"),
-    [
-        (r"\sum_{j=1}^{S^{m-1}} w^m_{i,j} a^{m-1}_j", False),  # a scripted count: Hagan's S^m
-        (r"\sum^{S^{M}}_{i=1} e_i", False),
-        (r"\prod_k^{N^{2}} x_k", False),
-        (r"x^{a^b} + \sum_{j=1}^{S^{m}} y_j", True),
-        (r"e^{x^{2}}", True),
-    ],
-)
-def test_a_sum_limit_with_a_superscript_is_no_tower(latex: str, tower: bool) -> None:
-    assert has_tower(latex) is tower
 
 
 def test_the_worker_is_stopped_at_the_memory_limit() -> None:

@@ -154,6 +154,18 @@ def _dnet_chain_hidden(net: Point, b: B) -> tuple[Any, Any]:
     return net.dz(lj, jj, D), rhs
 
 
+def _update_rule(net: Point, b: B) -> tuple[Any, Any]:
+    """Delta w_{ji} = eta delta_j x_{ji}: the change gradient descent makes, and the rule's."""
+    j, i = b["j"], b["i"]
+    return -ETA * dE_dw(net, j, i), ETA * delta(net, j) * x(net, j, i)
+
+
+def _output_rule(net: Point, b: B) -> tuple[Any, Any]:
+    """The output-unit rule, eta (t_j - o_j) o_j (1 - o_j) x_{ji}."""
+    j, i = b["j"], b["i"]
+    return -ETA * dE_dw(net, j, i), ETA * (t(net, j) - o(net, j)) * _slope(net, j) * x(net, j, i)
+
+
 CASES = [
     case(
         "mitchell-error-of-example",
@@ -255,10 +267,7 @@ CASES = [
         "mitchell-output-unit-rule",
         r"\Delta w_{ji} = \eta (t_j - o_j) o_j (1 - o_j) x_{ji}",
         HOLDS,
-        lambda net, b: (
-            -ETA * dE_dw(net, b["j"], b["i"]),
-            ETA * (t(net, b["j"]) - o(net, b["j"])) * _slope(net, b["j"]) * x(net, b["j"], b["i"]),
-        ),
+        _output_rule,
         {"j": "output units", "i": "units feeding j"},
     ),
     case(
@@ -304,10 +313,7 @@ CASES = [
         "mitchell-weight-update",
         r"\Delta w_{ji} = \eta \delta_j x_{ji}",
         HOLDS,
-        lambda net, b: (
-            -ETA * dE_dw(net, b["j"], b["i"]),
-            ETA * delta(net, b["j"]) * x(net, b["j"], b["i"]),
-        ),
+        _update_rule,
         JI,
     ),
     case(
@@ -329,6 +335,22 @@ CASES = [
             ETA * delta(net, b["k"]) * x(net, b["k"], b["h"]),
         ),
         {"k": "output units", "h": "hidden units"},
+    ),
+    case(
+        "mitchell-weight-update-threshold",
+        r"\Delta w_{ji} = \eta \delta_j x_{ji}",
+        HOLDS,
+        _update_rule,
+        JI,
+        network=THRESHOLDS,
+    ),
+    case(
+        "mitchell-output-unit-rule-threshold",
+        r"\Delta w_{ji} = \eta (t_j - o_j) o_j (1 - o_j) x_{ji}",
+        HOLDS,
+        _output_rule,
+        {"j": "output units", "i": "units feeding j"},
+        network=THRESHOLDS,
     ),
     case(
         "mitchell-new-weight",
@@ -391,6 +413,17 @@ CASES = [
         ),
         JI,
         "learning-rate sign error",
+    ),
+    case(
+        "mitchell-output-unit-rule-missing-slope",
+        r"\Delta w_{kh} = \eta (t_k - o_k) x_{kh}",
+        FAILS,
+        lambda net, b: (
+            -ETA * dE_dw(net, b["k"], b["h"]),
+            ETA * (t(net, b["k"]) - o(net, b["k"])) * x(net, b["k"], b["h"]),
+        ),
+        {"k": "output units", "h": "hidden units"},
+        "missing activation derivative",
     ),
     case(
         "mitchell-output-delta-net-for-o",

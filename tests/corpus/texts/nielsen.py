@@ -111,6 +111,15 @@ def _bp2_index(net: Point, b: B) -> tuple[Any, Any]:
     return delta(net, l, x)[j], s * sp(net, l, x)[j]
 
 
+def _db(net: Point, b: B) -> list[Any]:
+    """dC_x/db^l of example x."""
+    return [net.db(b["l"] - 1, j, case=b["x"]) for j in range(net.sizes[b["l"] - 1])]
+
+
+def _bp3_vector(net: Point, b: B) -> tuple[Any, Any]:
+    return _db(net, b), delta(net, b["l"], b["x"])
+
+
 def _bp2_vector(net: Point, b: B) -> tuple[Any, Any]:
     l, x = b["l"], b["x"]
     back = matvec(transpose(w(net, l + 1)), delta(net, l + 1, x))
@@ -348,13 +357,28 @@ CASES = [
         LJX,
     ),
     case(
+        "nielsen-bp3-vector",
+        r"\frac{\partial C}{\partial b^l} = \delta^l",
+        HOLDS,
+        _bp3_vector,
+        {"l": "layers 2..L", "x": "training examples"},
+    ),
+    case(
+        "nielsen-bp3-vector-missing-sigma-prime",
+        r"\frac{\partial C}{\partial b^l} = (w^{l+1})^T \delta^{l+1}",
+        FAILS,
+        lambda net, b: (
+            _db(net, b),
+            matvec(transpose(w(net, b["l"] + 1)), delta(net, b["l"] + 1, b["x"])),
+        ),
+        {"l": "layers 2..L-1", "x": "training examples"},
+        "missing activation derivative",
+    ),
+    case(
         "nielsen-bp3-shorthand",
         r"\frac{\partial C}{\partial b} = \delta",
         HOLDS,
-        lambda net, b: (
-            [net.db(b["l"] - 1, j, case=b["x"]) for j in range(net.sizes[b["l"] - 1])],
-            delta(net, b["l"], b["x"]),
-        ),
+        _bp3_vector,
         {"l": "layers 2..L", "x": "training examples"},
     ),
     case(

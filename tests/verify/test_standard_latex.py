@@ -1,0 +1,210 @@
+"""Standard textbook LaTeX the verifier must read right: exponentials written as e^{z}, primed
+index letters (k'), the Kronecker delta, d/dz of a function, and sums over Downstream(j).
+
+Every expected verdict comes from the corpus oracle (``tests/corpus/oracle.py``, mpmath only,
+central differences), never from symbackprop: each claim is a corpus ``case`` whose two sides
+are computed here from the oracle's network values, and the tool's verdict must agree. Each
+form has a claim that holds and a wrong variant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mpmath import mp
+
+from symbackprop.errors import SymbackpropError
+from tests.corpus.cases import case
+from tests.corpus.oracle import FAILS, HOLDS, Point, judge, layer_units, scalar_derivative, unit
+from tests.corpus.texts import handout, mitchell
+from tests.corpus.tool import REFUSED, RIGHT, judge_case
+
+B = dict[str, Any]
+OUT = "z^{(2)}"  # the handout's output net input
+
+
+def _softmax(sign: int) -> Any:
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        k = b["k"]
+        top = mp.exp(sign * net.z(2, k, 0))
+        return net.a(2, k, 0), top / sum(mp.exp(sign * v) for v in net.zv(2, 0))
+
+    return sides
+
+
+def _jacobian(kronecker: bool) -> Any:
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        k, m = b["k"], b["k'"]
+        same = (1 if k == m else 0) if kronecker else 1
+        lhs = net.d(("a", 2, k, 0), ("z", 2, m, 0))
+        return lhs, net.a(2, k, 0) * (same - net.a(2, m, 0))
+
+    return sides
+
+
+def _tanh_slope(squared: bool) -> Any:
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        z = net.z(1, b["j"], 0)
+        return scalar_derivative(mp.tanh, z), 1 - mp.tanh(z) ** (2 if squared else 1)
+
+    return sides
+
+
+def _downstream(weighted: bool) -> Any:
+    """Mitchell's δ_j of a hidden unit, summed over the units of the next layer only."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        j = b["j"]
+        lj, jj = unit(net, j)
+        o = net.a(lj, jj, 0)
+        fed = layer_units(net, lj + 1)
+        back = sum(
+            -net.dz(*unit(net, k), 0) * (net.W[lj + 1][unit(net, k)[1]][jj] if weighted else 1)
+            for k in fed
+        )
+        return -net.dz(lj, jj, 0), o * (1 - o) * back
+
+    return sides
+
+
+def _kronecker_output(net: Point, b: B) -> tuple[Any, Any]:
+    """Mitchell's output δ_j written as a sum with δ_{kj} (the notation's δ is the error term)."""
+    j = 6  # the first output unit of the 2-3-2 net (units are numbered through the net)
+    rhs = 0
+    for k in layer_units(net, net.L):
+        ok, tk = net.a(net.L, unit(net, k)[1], 0), net.Y[0][unit(net, k)[1]]
+        rhs += (tk - ok) * ok * (1 - ok) * (1 if k == j else 0)
+    return -net.dz(*unit(net, j), 0), rhs
+
+
+def _unkronecked(net: Point) -> Any:
+    """The sum with the notation's δ_k (-∂E/∂net_k) where the Kronecker delta belongs."""
+    rhs = 0
+    for k in layer_units(net, net.L):
+        ok, tk = net.a(net.L, unit(net, k)[1], 0), net.Y[0][unit(net, k)[1]]
+        rhs += (tk - ok) * ok * (1 - ok) * -net.dz(*unit(net, k), 0)
+    return rhs
+
+
+K = {"k": "output units"}
+KK = {"k": "output units", "k'": "output units"}
+DEEP = {**mitchell.NETWORK, "sizes": [2, 3, 3, 2], "activations": ["sigmoid"] * 3, "seed": 7}
+MITCHELL_RANGES = {
+    **mitchell.RANGES,
+    "units feeding a layer": lambda net, b: [
+        u for l in range(1, net.L) for u in layer_units(net, l)
+    ],
+}
+HID = {"j": "units feeding a layer"}
+
+HANDOUT_CASES = [
+    case(
+        "exp-softmax",
+        rf"a^{{(2)}}_k = \frac{{\exp({OUT}_k)}}{{\sum_{{k'}} \exp({OUT}_{{k'}})}}",
+        HOLDS,
+        _softmax(1),
+        K,
+    ),
+    case(
+        "exp-softmax-negated",
+        rf"a^{{(2)}}_k = \frac{{e^{{-{OUT}_k}}}}{{\sum_{{k'}} e^{{-{OUT}_{{k'}}}}}}",
+        FAILS,
+        _softmax(-1),
+        K,
+    ),
+    case(
+        "jacobian-kronecker",
+        rf"\frac{{\partial a^{{(2)}}_k}}{{\partial {OUT}_{{k'}}}}"
+        rf" = a^{{(2)}}_k (\delta_{{kk'}} - a^{{(2)}}_{{k'}})",
+        HOLDS,
+        _jacobian(True),
+        KK,
+    ),
+    case(
+        "jacobian-without-kronecker",
+        rf"\frac{{\partial a^{{(2)}}_k}}{{\partial {OUT}_{{k'}}}}"
+        rf" = a^{{(2)}}_k (1 - a^{{(2)}}_{{k'}})",
+        FAILS,
+        _jacobian(False),
+        KK,
+    ),
+    case(
+        "d-tanh",
+        r"\frac{d \tanh}{dz} = 1 - \tanh^2(z)",
+        HOLDS,
+        _tanh_slope(True),
+        {"j": "hidden units"},
+    ),
+    case(
+        "d-dz-tanh-unsquared",
+        r"\frac{d}{dz} \tanh(z) = 1 - \tanh z",
+        FAILS,
+        _tanh_slope(False),
+        {"j": "hidden units"},
+    ),
+]
+
+MITCHELL_CASES = [
+    case(
+        "downstream",
+        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(j)} \delta_k w_{kj}",
+        HOLDS,
+        _downstream(True),
+        HID,
+        network=DEEP,
+    ),
+    case(
+        "downstream-unweighted",
+        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(j)} \delta_k",
+        FAILS,
+        _downstream(False),
+        HID,
+        network=DEEP,
+    ),
+    case(
+        "kronecker-beside-the-error-term",
+        r"\delta_6 = \sum_{k \in outputs} (t_k - o_k) o_k (1 - o_k) \delta_{k6}",
+        HOLDS,
+        _kronecker_output,
+    ),
+    case(
+        "kronecker-read-as-the-error-term",
+        r"\delta_6 = \sum_{k \in outputs} (t_k - o_k) o_k (1 - o_k) \delta_{k}",
+        FAILS,
+        lambda net, b: (_kronecker_output(net, b)[0], _unkronecked(net)),
+    ),
+]
+
+
+ALL = [(handout, handout.RANGES, c) for c in HANDOUT_CASES] + [
+    (mitchell, MITCHELL_RANGES, c) for c in MITCHELL_CASES
+]
+
+
+@pytest.mark.parametrize(("text", "ranges", "c"), ALL, ids=[c["id"] for _, _, c in ALL])
+def test_the_verdict_is_the_oracles(text: Any, ranges: Any, c: dict[str, Any]) -> None:
+    network = {**text.NETWORK, **c.get("network", {})}
+    assert judge(c, network, ranges) == c["expect"]  # the case is stated right
+    got, outcome = judge_case(text, c)
+    assert outcome == RIGHT, got
+
+
+def test_downstream_of_an_unknown_letter_is_refused_clearly() -> None:
+    c = case(
+        "downstream-x",
+        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(x)} \delta_k w_{kj}",
+        HOLDS,
+        _downstream(True),
+        HID,
+        network=DEEP,
+    )
+    got, outcome = judge_case(mitchell, c)
+    assert outcome == REFUSED and "Downstream(x)" in got
+
+
+def test_a_sum_index_takes_primes_only() -> None:
+    from symbackprop.verify.reader import parse
+
+    with pytest.raises(SymbackpropError, match="single letter"):
+        parse(r"\sum_{k_1} a_{k_1}")
