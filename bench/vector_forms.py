@@ -1,5 +1,6 @@
 """CPU seconds per vector-form claim, warm: every claim of tests/verify/test_verify_matrix.py,
-and Nielsen's BP1-BP4 on a 4-8-8-4 network.
+and Nielsen's BP1-BP4 on a 4-8-8-4 network: for its one case, and read for one example of a
+mean over cases (the shipped nielsen notation's [example_matrices]).
 
     PYTHONPATH=. python bench/vector_forms.py
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 from typing import Any
 
 from symbackprop.model.spec import NetworkSpec
@@ -64,6 +66,10 @@ def main() -> None:
     for latex in BIG_CLAIMS:
         seconds, n = warm_seconds(big, latex)
         print(f"4-8-8-4  {seconds:6.3f} s  {n} layer(s)  {latex}")
+    example = context(replace(BIG, notation="nielsen", mean=True))
+    for latex in BIG_CLAIMS:
+        seconds, n = warm_seconds(example, latex)
+        print(f"4-8-8-4, one example of the mean  {seconds:6.3f} s  {n} layer(s)  {latex}")
 
 
 if __name__ == "__main__":

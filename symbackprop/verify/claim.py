@@ -54,6 +54,7 @@ ASSIGNMENTS = (
     "\\leftarrow",
     "\\gets",
     "\\longleftarrow",
+    "\\rightarrow",  # Nielsen's w \rightarrow w - \eta ...: w is replaced by
 )  # w \leftarrow w - \eta ...: p's new value
 CLAIM_RELS = ("=", "\\approx", "\\equiv", *ASSIGNMENTS)
 

@@ -27,7 +27,18 @@ import sympy as sp
 from symbackprop.backprop.forms import deltas
 from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.numeric import CASES, unroll
-from symbackprop.verify.reader import Add, Group, Node, Num, Prod, Script, Sym, parse, walk
+from symbackprop.verify.reader import (
+    Add,
+    Group,
+    Node,
+    Num,
+    Prod,
+    ReadError,
+    Script,
+    Sym,
+    parse,
+    walk,
+)
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import ResolveError, Scope
 from symbackprop.verify.shapes import Arr, arr
@@ -92,7 +103,8 @@ def memo(scope: Scope, key: str, make: Callable[[], T]) -> T:
 
 def table(scope: Scope, example: bool = True) -> Table:
     """The matrix names of a claim read for one example (``[example_matrices]`` first, then
-    ``[matrices]``), or, with ``example`` False, of one read for a batch (``[matrices]``)."""
+    ``[matrices]``), or, with ``example`` False, of one read for a batch (``[matrices]`` first:
+    one example's name there carries its example index, Nielsen's \\delta^{x,l})."""
     return memo(scope, f"table{example}", lambda: _table(scope, example))
 
 
@@ -101,10 +113,10 @@ def _table(scope: Scope, example: bool) -> Table:
     first = notation.first_layer
     entries: dict[str, Entry] = {}
     heads: set[str] = set()
-    tables = [(notation.example_matrices, True)] if example else []
+    tables = [(notation.example_matrices, True), (notation.matrices, False)]
     named = [
         (t, k, one)
-        for names, one in [*tables, (notation.matrices, False)]
+        for names, one in (tables if example else tables[::-1])
         for t, k in names.items()
     ]
     for template, kind, one in named:
@@ -151,9 +163,12 @@ def layer_value(node: Node | None, env: Mapping[str, int | str]) -> int | None:
 
 def split_sup(sup: Script | None) -> tuple[Node | None, bool, Node | None]:
     """A superscript as (layer, transposed, example): ``[l]T`` is layer l transposed (Ng's
-    ``A^{[1]T}``), ``[l](i)`` layer l of example i."""
-    if sup is None or sup.expr is None:
+    ``A^{[1]T}``), ``[l](i)`` layer l of example i, ``x,l`` example x of layer l (Nielsen's
+    ``\\delta^{x,l}``)."""
+    if sup is None:
         return None, False, None
+    if sup.expr is None:
+        return _example_layer(sup.text)
     node = sup.expr
     if isinstance(node, Prod) and len(node.items) == 2 and node.items[1][0] == "":
         head, tail = node.items[0][1], node.items[1][1]
@@ -166,6 +181,19 @@ def split_sup(sup: Script | None) -> tuple[Node | None, bool, Node | None]:
         if isinstance(tail, Group) and tail.kind == "paren" and len(tail.items) == 1:
             return head, False, tail.items[0]
     return node, False, None
+
+
+@lru_cache(maxsize=256)
+def _example_layer(text: str) -> tuple[Node | None, bool, Node | None]:
+    """``x,l``: example x of layer l; anything else is no layer."""
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        return None, False, None
+    try:
+        example, layer = (parse(p).rows[0].clauses[0].sides[0] for p in parts)
+    except ReadError:
+        return None, False, None
+    return layer, False, example
 
 
 def layer_letters(sym: Sym) -> list[str]:
@@ -262,15 +290,16 @@ def is_matrix_claim(scope: Scope, nodes: list[Node]) -> bool:
 
 def is_example_claim(scope: Scope, nodes: list[Node]) -> bool:
     """Whether a claim writes a name of ``[example_matrices]`` that is not also a batch's
-    (Ng's dz^{[2]}, not dW^{[2]}): it is read for one example."""
+    (Ng's dz^{[2]}, not dW^{[2]}) without an example index (Nielsen's \\delta^{x,l} is example
+    x of a batch): it is read for one example."""
     if not scope.notation.example_matrices:
         return False
-    tab, batch = table(scope), table(scope, example=False)
+    batch = table(scope, example=False)  # [matrices] first
     return any(
-        found.entry.one_example and not any(True for _ in _found(batch, sym))
+        found.entry.one_example and found.example is None
         for node in nodes
         for sym in names_in(node)
-        for found in _found(tab, sym)
+        for found in _found(batch, sym)
     )
 
 
@@ -439,11 +468,11 @@ def build(q: Quantities, lay: Layout, named: Named, example: int | None) -> Arr:
             raise ResolveError(f"{entry.shown}: this spec has no biases in that layer")
         return vector([q.param(kind, layer, j, None) for j in range(1, n + 1)], lay, entry.shown)
     values = [q.unit(kind, layer, j) for j in range(1, n + 1)]
-    if not lay.batched:
-        return vector(values, lay, entry.shown)
-    if example is not None:
+    if example is not None and q.scope.net.case is not None:
         shown = f"{entry.shown}^{{({example})}}"
         return vector([at_case(q.scope, v, example) for v in values], lay, shown)
+    if not lay.batched:
+        return vector(values, lay, entry.shown)
     cols = [[at_case(q.scope, v, c) for c in range(1, CASES + 1)] for v in values]
     m = arr(cols, entry.shown)
     return m if lay.batch_columns else Arr(m.m.T, entry.shown)

@@ -14,7 +14,7 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (28, 28),
+    "nielsen": (31, 31),
     "rumelhart1986": (23, 23),
     "bishop_prml": (21, 21),
     "goodfellow": (21, 21),
