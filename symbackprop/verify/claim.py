@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from typing import Any
 
 import sympy as sp
 
@@ -138,6 +139,12 @@ class Context:
 
     def show(self, expr: sp.Expr) -> str:
         return self.printer.doprint(expr)
+
+    @cached_property
+    def numbers(self) -> dict[tuple[int, bool, int], dict[Any, sp.Expr]]:
+        """The values computed at each random point (by seed, whether the targets obey the
+        loss's constraint, and digits): every evaluation of this context's claims shares them."""
+        return {}
 
 
 def context(

@@ -128,6 +128,16 @@ def random_point(ctx: Context, seed: int, constrained: bool = True) -> dict[Any,
     return point
 
 
+def at_seed(
+    ctx: Context, seed: int, constrained: bool = True, digits: int = DPS + 10
+) -> tuple[dict[Any, sp.Expr], dict[Any, sp.Expr]]:
+    """The seed's random point and the values already computed there at ``digits`` (the
+    context's :attr:`~symbackprop.verify.claim.Context.numbers`: the network's intermediates
+    are evaluated once per point, not once per binding and side of a claim)."""
+    memo = ctx.numbers.setdefault((seed, constrained, digits), {})
+    return random_point(ctx, seed, constrained), memo
+
+
 def case_targets(ctx: Context) -> list[list[Any]]:
     """The target quantities of each case of the random point (one list when there are no
     cases)."""
@@ -213,11 +223,11 @@ def network_counterexample(
             for e in (lhs, rhs)
         )
     for seed in range(POINTS):
-        point = random_point(ctx, seed, constrained)
+        point, memo = at_seed(ctx, seed, constrained)
         try:
             claimed, true = (
-                evaluate_at(ctx, rhs, point, DPS + 10),
-                evaluate_at(ctx, lhs, point, DPS + 10),
+                evaluate_at(ctx, rhs, point, DPS + 10, memo),
+                evaluate_at(ctx, lhs, point, DPS + 10, memo),
             )
         except KeyError:  # a quantity with no value: leave it to the symbolic check
             return None

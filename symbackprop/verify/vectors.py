@@ -27,11 +27,11 @@ from symbackprop.verify.matrix import (
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
+    at_seed,
     differs,
     evaluate_at,
     is_zero,
     network_counterexample,
-    random_point,
 )
 from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
@@ -209,7 +209,8 @@ def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -
     n = len(true)
     for seed in range(POINTS):
         try:
-            values = evaluate_at(ctx, both, random_point(ctx, seed), DPS + 10)
+            point, memo = at_seed(ctx, seed)
+            values = evaluate_at(ctx, both, point, DPS + 10, memo)
         except KeyError:  # a quantity with no value: leave it to the symbolic check
             return None
         for k in range(n):
@@ -235,7 +236,8 @@ def _ratio(ctx: Context, true: sp.Expr, claim: sp.Expr) -> str:
     values = []
     for seed in (POINTS, POINTS + 1):  # points of their own: the counterexample's may be 0
         try:
-            t, c = evaluate_at(ctx, sp.ImmutableMatrix([true, claim]), random_point(ctx, seed))
+            point, memo = at_seed(ctx, seed, digits=DPS)
+            t, c = evaluate_at(ctx, sp.ImmutableMatrix([true, claim]), point, DPS, memo)
         except KeyError:
             return ""
         if not (t.is_number and c.is_number) or t == 0:
