@@ -20,7 +20,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "goodfellow": (21, 21),
     "ng_vectorised": (33, 33),
     "haykin": (28, 28),
-    "handout": (27, 27),
+    "handout": (30, 30),
     "mitchell": (31, 31),
     "hagan": (27, 27),
 }
