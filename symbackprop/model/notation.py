@@ -42,6 +42,7 @@ TOP_KEYS: dict[str, set[str]] = {
     "target": {"j"},
     "output": {"j"},
     "error_term": {"j"},
+    "size": {"l"},  # the number of units of layer l (Hagan's S^{$l}), as a sum's upper limit
     # how a name of several letters (SSE, NdInpt) prints: mathit (default), mathrm or plain
     "multiletter": set(),
     # vector and matrix forms (symbackprop verify, [matrices]): see matrix_kinds.SHAPE_KEYS

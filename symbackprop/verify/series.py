@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.verify.layernames import layer_size
 from symbackprop.verify.layers import index_layer, layer_units, letter_range, sum_units
 from symbackprop.verify.reader import (
     Add,
@@ -145,6 +146,9 @@ class SeriesReading(ResolverBase):
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[layer])
         lo = self.expr(node.lo)
         hi_node = node.hi
+        size = layer_size(self.scope, hi_node, self.env)
+        if size is not None:
+            return lo, sp.Integer(size)  # Hagan's \sum_{j=1}^{S^{m-1}}
         if (
             not self.free
             and layer is not None
