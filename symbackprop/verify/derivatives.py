@@ -43,7 +43,8 @@ class DerivativeReading(ResolverBase):
 
     def iteration(self, base: sp.Expr | None, node: Node | None) -> sp.Expr | None:
         """A parameter at an iteration: ``w^{(t+1)}``, ``w_{ji}(n+1)`` is its new value,
-        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag)."""
+        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag). When
+        the letter is the notation's case letter (Haykin's n), the step is one case's update."""
         pid = self.scope.param_of(base) if base is not None else None
         if pid is None or node is None:
             return None
@@ -51,7 +52,8 @@ class DerivativeReading(ResolverBase):
         if step is None:
             return None
         assert base is not None
-        return base + self.scope.update_mid(pid) if step else base
+        per_case = node.head == (self.scope.notation.get("case") or "")  # Haykin's w(n+1)
+        return base + self.scope.update_mid(pid, per_case) if step else base
 
     def known_letter(self, letter: str) -> bool:
         """Whether a plain letter is a name of the notation or an index letter."""

@@ -187,13 +187,19 @@ class FunctionReading(ResolverBase):
         return None
 
     def indicator_of(self, node: Node, nxt: Node | None) -> sp.Expr | None:
-        """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``: the indicator of a condition."""
+        """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``, ``\\mathbb{1}[z > 0]``: the indicator of a
+        condition."""
+        if isinstance(node, Sym) and node.head in INDICATORS and node.sub is not None:
+            if node.sub.rel is None or node.sup is not None or node.primes:
+                return None
+            lhs_node, rel, rhs_node = node.sub.rel  # \mathbb{1}_{z > 0}
+            return indicator(self.expr(lhs_node), rel, self.expr(rhs_node))
         is_one = (isinstance(node, Num) and node.value == 1) or (
             isinstance(node, Sym) and node.head in INDICATORS and not node.scripted
         )
         if not is_one or not isinstance(nxt, Group) or not nxt.rel:
             return None
-        if nxt.kind not in ("set", "aside"):
+        if nxt.kind not in ("set", "aside", "iverson"):
             return None
         lhs, rhs = nxt.items
         return indicator(self.expr(lhs), nxt.rel, self.expr(rhs))

@@ -19,8 +19,8 @@ FLOORS: dict[str, tuple[int, int]] = {
     "bishop_prml": (22, 22),
     "goodfellow": (21, 21),
     "ng_vectorised": (33, 33),
-    "haykin": (26, 26),
-    "handout": (27, 27),
+    "haykin": (28, 28),
+    "handout": (30, 30),
     "mitchell": (31, 31),
     "hagan": (27, 27),
 }
