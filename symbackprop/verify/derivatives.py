@@ -48,11 +48,12 @@ class DerivativeReading(ResolverBase):
         pid = self.scope.param_of(base) if base is not None else None
         if pid is None or node is None:
             return None
-        step = iteration_step(node, self.known_letter)
-        if step is None:
+        tag = iteration_step(node, self.known_letter)
+        if tag is None:
             return None
         assert base is not None
-        per_case = node.head == (self.scope.notation.get("case") or "")  # Haykin's w(n+1)
+        step, letter = tag
+        per_case = letter == (self.scope.notation.get("case") or "")  # Haykin's w(n+1)
         return base + self.scope.update_mid(pid, per_case) if step else base
 
     def known_letter(self, letter: str) -> bool:
