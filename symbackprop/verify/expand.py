@@ -267,9 +267,9 @@ class Reading:
         sym, j = merged(items, i)
         matrix = self.named(sym)
         if matrix is not None:
-            tag = iteration_step(items[j][1], self.res.known_letter) if j < len(items) else None
-            if tag is not None and items[j][0] == "":  # Hagan's W^m(k+1), W^m(k)
-                return self.new_value(sym) if tag[0] else matrix, j + 1
+            step = iteration_step(items[j][1], self.res.known_letter) if j < len(items) else None
+            if step is not None and items[j][0] == "":  # Hagan's W^m(k+1), W^m(k)
+                return self.new_value(sym) if step else matrix, j + 1
             return matrix, j
         if j - i == 1 and self.lay.batched and self.is_count(sym):
             return sp.Integer(CASES), j
