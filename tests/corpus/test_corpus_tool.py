@@ -14,7 +14,7 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (31, 31),
+    "nielsen": (33, 33),
     "rumelhart1986": (24, 24),
     "bishop_prml": (22, 22),
     "goodfellow": (21, 21),
