@@ -202,6 +202,10 @@ def layered_free(
             if letter in skip or letter in bound or letter in found:
                 continue
             found[letter] = letter_range(scope, letter)
+    for node in walk(tuple(nodes)):  # \sum_{k \in Downstream(j)} names the unit j
+        fed = fed_set(node.over) if isinstance(node, BigSum) else None
+        if fed is not None and fed not in skip and fed not in found:
+            found[fed] = letter_range(scope, fed)
     return found
 
 
@@ -383,6 +387,25 @@ def _units_naming(
         if all(found) and (not unconnected or any(f == "name" for f in found)):
             values.append(v)
     return values
+
+
+def index_layer(scope: Scope, body: object, var: str, env: Mapping[str, int | str]) -> int | None:
+    """The layer a sum's letter belongs to when the notation does not name it: the largest
+    layer whose units 1..n, given to the letter, name quantities in every name of the body
+    that the letter indexes (Maren's ``\\sum_q v_{h,q}``: the output layer)."""
+    syms = [sym for sym, _ in named_syms(body) if var in letters_of(sym)]
+    sizes = scope.spec.sizes
+
+    def names(v: int) -> bool:
+        full = {**scope.layer_env, **env, var: v}
+        return all(
+            name_key(sym.head, sym.sub, sym.sup, full) in scope.table
+            or (sym.sup is not None and name_key(sym.head, sym.sub, None, full) in scope.table)
+            for sym in syms
+        )
+
+    fits = [l for l, n in enumerate(sizes) if syms and all(names(v) for v in range(1, n + 1))]
+    return max(fits, key=lambda l: sizes[l]) if fits else None
 
 
 def layer_named(scope: Scope, head: str) -> int | None:
