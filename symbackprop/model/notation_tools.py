@@ -106,7 +106,12 @@ def check(notation: Notation, net: Network) -> list[Finding]:
         notation.symbol_names(net)
     except NotationError as exc:
         return [Finding(str(exc), "give each quantity its own template (use $j, $k, $l)")]
-    return [*_collisions(notation, net), *_two_names(notation, net), *_letters(notation)]
+    return [
+        *_collisions(notation, net),
+        *_two_names(notation, net),
+        *_letters(notation),
+        *_case_letters(notation),
+    ]
 
 
 def _collisions(notation: Notation, net: Network) -> list[Finding]:
@@ -186,6 +191,35 @@ def _letters(notation: Notation) -> list[Finding]:
     return out
 
 
+def _case_letters(notation: Notation) -> list[Finding]:
+    """The case letters (given or the defaults i, n) against a layered notation's free letters
+    and the heads of its names."""
+    out = []
+    heads = notation.name_heads()
+    for key in ("case", "cases"):
+        letter = notation.get(key)
+        given = key in notation.top
+        if letter in heads:
+            out.append(
+                Finding(
+                    f"'{key}' is {letter!r}{'' if given else ' (the default)'}, also the head "
+                    "of a quantity's name",
+                    f"set '{key}' to the letter the text uses for the training examples",
+                    warning=True,
+                )
+            )
+        elif key == "case" and notation.layered and not given:
+            out.append(
+                Finding(
+                    f"'case' is {letter!r} by default: in a claim {letter} is then the case, "
+                    "never a free unit letter",
+                    "set 'case' to the letter the text uses for the training examples",
+                    warning=True,
+                )
+            )
+    return out
+
+
 STARTER = """\
 # Notation file for {name}: how the text writes each quantity.
 # Check it with:  symbackprop notation check {name}.toml --spec 2-3-2
@@ -215,6 +249,7 @@ target = 'y_{{$j}}'
 # bias_unit = 0              # a bias is the weight w_{{j0}} from an always-on unit 0; set
 #                            # bias = 'w_{{${{j}}0}}' in [layer] too, so that it prints so
 # indices = ['i', 'j', 'k']  # letters tied to the units of each layer, input first
+# size = 'N_{{$l}}'          # a layer's size: \\sum_{{j=1}}^{{N_{{l-1}}}} under a free layer l
 
 [layer]                      # every layer; [layers.2] overrides one layer
 weight = 'w^{{($l)}}_{{$j$k}}'   # to unit j of layer l from unit k of layer l-1

@@ -11,14 +11,12 @@ from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.fold import expand_above, folded
+from symbackprop.verify.iterations import iteration_letter, iteration_step
 from symbackprop.verify.keys import name_key
 from symbackprop.verify.layers import error_by_unit
 from symbackprop.verify.reader import (
-    Add,
     Frac,
-    Group,
     Node,
-    Num,
     Partial,
     Prod,
     Sym,
@@ -30,8 +28,6 @@ from symbackprop.verify.values import (
     free_variables_of,
     mentions,
 )
-
-ITERATION_LETTERS = ("t", "n", "r", "k", "s", "\\tau")  # w^{(t+1)}, w_{ji}(n+1), w^{(r)}
 
 
 class DerivativeReading(ResolverBase):
@@ -47,26 +43,21 @@ class DerivativeReading(ResolverBase):
 
     def iteration(self, base: sp.Expr | None, node: Node | None) -> sp.Expr | None:
         """A parameter at an iteration: ``w^{(t+1)}``, ``w_{ji}(n+1)`` is its new value,
-        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag)."""
+        ``w^{(t)}``, ``w(n)`` its old one (None when ``node`` is not an iteration tag). When
+        the letter is the notation's case letter (Haykin's n), the step is one case's update."""
         pid = self.scope.param_of(base) if base is not None else None
         if pid is None or node is None:
             return None
-        while (
-            isinstance(node, Group) and node.kind in ("paren", "bracket") and len(node.items) == 1
-        ):
-            node = node.items[0]
-        step = 0
-        if isinstance(node, Add) and len(node.terms) == 2 and node.terms[0][0] == "+":
-            (_, first), (sign, one) = node.terms
-            if not (isinstance(one, Num) and one.value == 1 and sign == "+"):
-                return None
-            node, step = first, 1
-        if not (isinstance(node, Sym) and not node.scripted and node.head in ITERATION_LETTERS):
-            return None
-        if self.lookup(node.head, None, None) is not None or node.head in self.scope.indices:
+        step = iteration_step(node, self.known_letter)
+        if step is None:
             return None
         assert base is not None
-        return base + self.scope.update_mid(pid) if step else base
+        per_case = iteration_letter(node) == self.scope.notation.get("case")  # Haykin's w(n+1)
+        return base + self.scope.update_mid(pid, per_case) if step else base
+
+    def known_letter(self, letter: str) -> bool:
+        """Whether a plain letter is a name of the notation or an index letter."""
+        return self.lookup(letter, None, None) is not None or letter in self.scope.indices
 
     def frac(self, node: Frac) -> Value:
         num_d, den_d = self.after_d(node.num), self.after_d(node.den)

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.iterations import iteration_step
+from symbackprop.verify.layernames import is_slope_matrix, slope_layer
 from symbackprop.verify.matrix import (
     COUNT_LETTERS,
     PER_CASE_KINDS,
+    VECTOR_KINDS,
     Entry,
     Layout,
     Named,
@@ -56,7 +59,6 @@ from symbackprop.verify.reader import (
     Sqrt,
     Sym,
     Transpose,
-    walk,
 )
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import FuncMarker, ResolveError, Scope
@@ -178,6 +180,18 @@ class Reading:
         out = build(self.q, self.lay, found, example)
         return transpose(out) if found.transposed else out
 
+    def new_value(self, sym: Sym | None) -> Val:
+        """A parameter matrix's value after the step, W - η ∂E/∂W."""
+        found = lookup(self.tab, sym.head, sym.sub, sym.sup, self.env) if sym else None
+        if found is None or found.entry.kind not in ("weight", "bias", *VECTOR_KINDS):
+            raise ResolveError("an assignment in vector form must assign a weight matrix or a bias")
+        if found.transposed:
+            raise ResolveError("assign the matrix itself, not its transpose")
+        params = build(self.q, self.lay, found, None)
+        kind = GRADIENT_OF[found.entry.kind]
+        grads = build(self.q, self.lay, Named(replace(found.entry, kind=kind)), None)
+        return add(params, scale(-self.scope.net.lr, grads, grads.shown), "+")
+
     def check_range(self, sym: Sym) -> None:
         """A matrix name at a layer outside the network: the binding is skipped."""
         layer = layer_value(split_sup(sym.sup)[0], self.env)
@@ -237,9 +251,12 @@ class Reading:
             shown = f"\\nabla_{{{item.sub.text}}} C"
             entry = Entry("dactivation", self.scope.spec.depth, shown, self.example)
             return build(self.q, self.lay, Named(entry), None), i + 2
-        if item.head == "\\Sigma" and item.primes == 1 and nxt is not None:
+        dotted = is_slope_matrix(self.scope, item)
+        if ((item.head == "\\Sigma" and item.primes == 1) or dotted) and nxt is not None:
             marker = self.res.function_marker(self.scope.function_key, "greek", None, 1)
             assert marker is not None
+            if dotted:  # Hagan's \\dot{F}^m(n^m)
+                marker = replace(marker, layer=slope_layer(self.scope, item, self.env))
             slopes = each(self.value(nxt), lambda x: self.apply(marker, x))
             return diagonal(slopes, f"{item.text}({_shown(slopes)})"), i + 2
         if j := j_after_error(self.scope, items, i):
@@ -250,6 +267,9 @@ class Reading:
         sym, j = merged(items, i)
         matrix = self.named(sym)
         if matrix is not None:
+            step = iteration_step(items[j][1], self.res.known_letter) if j < len(items) else None
+            if step is not None and items[j][0] == "":  # Hagan's W^m(k+1), W^m(k)
+                return self.new_value(sym) if step else matrix, j + 1
             return matrix, j
         if j - i == 1 and self.lay.batched and self.is_count(sym):
             return sp.Integer(CASES), j
@@ -353,7 +373,7 @@ class Reading:
     def bigsum(self, node: BigSum) -> Val:
         """A sum over the examples of the batch (``\\sum_{i=1}^m dZ^{[l](i)}``); any other sum is
         the scalar reading's."""
-        if not self.lay.batched or not _names_example(node.body, node.var):
+        if not self.lay.batched or not self.names_example(node.body, node.var):
             return self.res.expr(node)
         total: Val | None = None
         for c in range(1, CASES + 1):
@@ -363,6 +383,16 @@ class Reading:
         del self.env[node.var]
         assert total is not None
         return total
+
+    def names_example(self, node: Node, var: str) -> bool:
+        """Whether a sum's body writes one example of the batch by its index (``Z^{[l](i)}``,
+        ``\\delta^{x,l}``, the handout's ``a^{(2)}_n``)."""
+        env = {**self.env, var: 1}
+        for sym in names_in(node):
+            found = lookup(self.tab, sym.head, sym.sub, sym.sup, env)
+            if found is not None and isinstance(found.example, Sym) and found.example.head == var:
+                return True
+        return False
 
 
 ONES = ("\\mathbf{1}", "\\vec{1}", "\\boldsymbol{1}", "\\bm{1}", "\\mathbb{1}")
@@ -397,16 +427,6 @@ def combine(a: Val, b: Val, op: str) -> Val:
     if op == "*" and isinstance(a, Arr) and isinstance(b, Arr) and a.shape == b.shape:
         return hadamard(a, b)
     return product(a, b)
-
-
-def _names_example(node: Node, var: str) -> bool:
-    """Whether a sum's body writes one example of the batch by its index (``Z^{[l](i)}``)."""
-    for n in walk(node):
-        if isinstance(n, Sym):
-            example = split_sup(n.sup)[2]
-            if isinstance(example, Sym) and example.head == var:
-                return True
-    return False
 
 
 def _shown(value: Val) -> str:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.model.activations import ACTIVATIONS, Sigmoid
+from symbackprop.model.activations import ACTIVATIONS, ReLU, Sigmoid
+from symbackprop.verify.layernames import function_layer, undotted
 from symbackprop.verify.layers import layer_named
 from symbackprop.verify.reader import Group, Node, Num, Script, Scripted, Sym
 from symbackprop.verify.reading import ResolverBase
@@ -73,13 +74,19 @@ class FunctionReading(ResolverBase):
         primes: int,
         shown: str = "",
     ) -> FuncMarker | None:
-        """The function a name stands for (None if it is not a function's name)."""
+        """The function a name stands for (None if it is not a function's name); a dot over it
+        (Hagan's \\dot{f}) is its derivative."""
         key = self.scope.function_key
+        plain = undotted(head)
+        if plain is not None and (plain == key or plain in ACTIVATION_NAMES):
+            head, primes = plain, primes + 1
         if head != key and head not in ELEMENTARY and head not in ACTIVATION_NAMES:
             return None
         undefined = self.free and head in FUNCTION_LETTERS and layer_named(self.scope, head) is None
         power: sp.Expr | None = None
-        layer: int | None = None
+        layer = function_layer(self.scope, head, sup, self.env)
+        if layer is not None:
+            return FuncMarker(head, primes, undefined, None, layer, shown)  # Hagan's f^m
         if sup is not None:
             tag = sup.expr
             if isinstance(tag, Group) and tag.kind in ("paren", "bracket") and len(tag.items) == 1:
@@ -180,13 +187,29 @@ class FunctionReading(ResolverBase):
         return None
 
     def indicator_of(self, node: Node, nxt: Node | None) -> sp.Expr | None:
-        """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``: the indicator of a condition."""
+        """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``, ``\\mathbb{1}[z > 0]``: the indicator of a
+        condition."""
+        if isinstance(node, Sym) and node.head in INDICATORS and node.sub is not None:
+            if node.sub.rel is None or node.sup is not None or node.primes:
+                return None
+            lhs_node, rel, rhs_node = node.sub.rel  # \mathbb{1}_{z > 0}
+            return self.relu_condition(indicator(self.expr(lhs_node), rel, self.expr(rhs_node)))
         is_one = (isinstance(node, Num) and node.value == 1) or (
             isinstance(node, Sym) and node.head in INDICATORS and not node.scripted
         )
         if not is_one or not isinstance(nxt, Group) or not nxt.rel:
             return None
-        if nxt.kind not in ("set", "aside"):
+        if nxt.kind not in ("set", "aside", "iverson"):
             return None
         lhs, rhs = nxt.items
-        return indicator(self.expr(lhs), nxt.rel, self.expr(rhs))
+        return self.relu_condition(indicator(self.expr(lhs), nxt.rel, self.expr(rhs)))
+
+    def relu_condition(self, step: sp.Expr) -> sp.Expr:
+        """``1\\{a > 0\\}`` of a ReLU unit's a = max(0, z) is ``1\\{z > 0\\}``: H(a) with H(0) = 0
+        is H(z) (with H(0) = 1 it is 1 everywhere)."""
+        if not isinstance(step, sp.Heaviside) or len(step.args) != 2:
+            return step
+        value = self.scope.definitions.get(step.args[0])
+        if not isinstance(value, ReLU):
+            return step
+        return sp.Heaviside(value.args[0], 0) if step.args[1] == 0 else sp.Integer(1)

@@ -202,6 +202,10 @@ def layered_free(
             if letter in skip or letter in bound or letter in found:
                 continue
             found[letter] = letter_range(scope, letter)
+    for node in walk(tuple(nodes)):  # \sum_{k \in Downstream(j)} names the unit j
+        fed = fed_set(node.over) if isinstance(node, BigSum) else None
+        if fed is not None and fed not in skip and fed not in found:
+            found[fed] = letter_range(scope, fed)
     return found
 
 
@@ -212,32 +216,51 @@ def _assignments(
     a unit letter over the units of every layer)."""
     open_letters = [x for x in dict.fromkeys(letters) if not isinstance(env.get(x), int)]
     ranges = [
-        unit_range(scope) if wide and x in scope.indices else letter_range(scope, x)
+        unit_range(scope) if wide and _widens(scope, x) else letter_range(scope, x)
         for x in open_letters
     ]
     for values in itertools.product(*ranges):
         yield dict(zip(open_letters, values))
 
 
-def _exists(scope: Scope, sym: Sym, env: Mapping[str, int | str], letters: list[str]) -> bool:
-    """Whether some value of the open letters names a quantity that exists: of the layers the
-    notation gives the unit letters, else of any layer."""
-    widen = any(x in scope.indices and not isinstance(env.get(x), int) for x in letters)
+def _widens(scope: Scope, letter: str) -> bool:
+    """Whether a letter may stand for a unit of any layer when its own reading names nothing:
+    a unit letter of the ``indices`` list, or l when the notation declares no layer letter."""
+    if letter in scope.indices:
+        return True
+    return letter == layer_letter(scope) and "layer_index" not in scope.notation.options
+
+
+def _exists(
+    scope: Scope,
+    sym: Sym,
+    env: Mapping[str, int | str],
+    letters: list[str],
+    unconnected: bool = False,
+) -> str:
+    """ "name" when some value of the open letters names a quantity that exists (of the layers
+    the notation gives the unit letters, else of any layer); "zero" when, with
+    ``unconnected``, it names only weights that connect no units; else ""."""
+    widen = any(_widens(scope, x) and not isinstance(env.get(x), int) for x in letters)
+    zero = ""
     for wide in (False, True)[: 1 + widen]:
         for extra in _assignments(scope, letters, env, wide):
             full = {**scope.layer_env, **env, **extra}
             keys = [name_key(sym.head, sym.sub, sym.sup, full)]
             if sym.sup is not None:  # e_j^2: a power of e_j
                 keys.append(name_key(sym.head, sym.sub, None, full))
-            if any(scope.table.get(key, "zero") != "zero" for key in keys):
-                return True  # a name that exists (a weight that connects no units does not)
-    return False
+            found = [scope.table[key] for key in keys if key in scope.table]
+            if any(cid != "zero" for cid in found):
+                return "name"  # a name that exists (a weight that connects no units does not)
+            if unconnected and found:
+                zero = "zero"
+    return zero
 
 
 def _is_network_name(scope: Scope, sym: Sym, bound: frozenset[str]) -> bool:
     skip = _excluded(scope) - {layer_letter(scope)}
     letters = [x for x in letters_of(sym) if x not in skip]
-    return bool(letters) and _exists(scope, sym, {}, letters)
+    return bool(letters) and bool(_exists(scope, sym, {}, letters))
 
 
 def _denominators(node: object) -> Iterator[Sym]:
@@ -328,8 +351,12 @@ def sum_units(scope: Scope, body: object, var: str, env: Mapping[str, int | str]
     if not syms:
         return []
     values = _units_naming(scope, syms, var, env, letter_range(scope, var))
+    if not values and _widens(scope, var) and var not in scope.indices:  # Bishop's \sum_l w_{lj}
+        values = _units_naming(scope, syms, var, env, unit_range(scope))
     if var in scope.indices and not any(values):
         values = _units_naming(scope, syms, var, env, unit_range(scope))
+    if not values and var not in scope.indices:  # w_{jk} transposed: the units of δ_k, each 0
+        values = _units_naming(scope, syms, var, env, unit_range(scope), unconnected=True)
     return values
 
 
@@ -339,19 +366,46 @@ def _units_naming(
     var: str,
     env: Mapping[str, int | str],
     candidates: tuple[int, ...],
+    unconnected: bool = False,
 ) -> list[int]:
+    """The candidates for which every name exists (``unconnected``: or is a weight that
+    connects no units, 0, as long as one name exists)."""
     skip = _excluded(scope) - {layer_letter(scope)}
     values = []
     for v in candidates:
         here = {**env, var: v}
-        if all(
+        found = [
             _exists(
-                scope, sym, here, [x for x in letters_of(sym) if x not in skip and x not in here]
+                scope,
+                sym,
+                here,
+                [x for x in letters_of(sym) if x not in skip and x not in here],
+                unconnected,
             )
             for sym, _ in syms
-        ):
+        ]
+        if all(found) and (not unconnected or any(f == "name" for f in found)):
             values.append(v)
     return values
+
+
+def index_layer(scope: Scope, body: object, var: str, env: Mapping[str, int | str]) -> int | None:
+    """The layer a sum's letter belongs to when the notation does not name it: the largest
+    layer whose units 1..n, given to the letter, name quantities in every name of the body
+    that the letter indexes (Maren's ``\\sum_q v_{h,q}``: the output layer)."""
+    syms = [sym for sym, _ in named_syms(body) if var in letters_of(sym)]
+    sizes = scope.spec.sizes
+
+    def names(v: int) -> bool:
+        full = {**scope.layer_env, **env, var: v}
+        return all(
+            name_key(sym.head, sym.sub, sym.sup, full) in scope.table
+            or (sym.sup is not None and name_key(sym.head, sym.sub, None, full) in scope.table)
+            for sym in syms
+        )
+
+    fits = [l for l, n in enumerate(sizes) if syms and all(names(v) for v in range(1, n + 1))]
+    return max(fits, key=lambda l: sizes[l]) if fits else None
 
 
 def layer_named(scope: Scope, head: str) -> int | None:

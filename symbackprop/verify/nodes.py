@@ -16,6 +16,7 @@ class Script:
     tokens: tuple[tuple[str, str], ...]  # (terminal type, text)
     expr: Node | None
     text: str = ""  # the script as written (without its braces), for messages
+    rel: tuple[Node, str, Node] | None = None  # a condition, as in \mathbb{1}_{z > 0}
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Num:
 
 @dataclass(frozen=True)
 class Group:
-    kind: str  # paren, bracket, brace, tuple, set, aside
+    kind: str  # paren, bracket, brace, tuple, set, aside, iverson ([z > 0])
     items: tuple[Node, ...]
     rel: str = ""  # a set or aside holding a relation: \{z > 0\}, (z > 0)
 

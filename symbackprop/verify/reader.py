@@ -179,6 +179,10 @@ def _script(arg: Tree | Token, sub: bool = False) -> Script:
         parts = [c for c in arg.children if isinstance(c, Tree)]
         if len(parts) == 1 and len(arg.children) == 1:
             expr = _node(parts[0])
+        kids = arg.children
+        if len(kids) == 3 and isinstance(kids[1], Token) and kids[1].type == "REL":
+            rel = (_node(kids[0]), str(kids[1]), _node(kids[2]))  # \mathbb{1}_{z > 0}
+            return Script(tokens, None, _source(arg), rel)
     else:
         expr = _node(arg)
     return Script(tokens, expr, _source(arg))
@@ -426,8 +430,8 @@ def _node(t: Tree | Token) -> Node:
         return Group("set", ())
     if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
-    if data == "aside":
-        return Group("aside", (_node(ch[0]), _node(ch[2])), str(ch[1]))
+    if data in ("aside", "iverson"):
+        return Group(data, (_node(ch[0]), _node(ch[2])), str(ch[1]))
     if data == "number":
         return _leaf(cast(Token, ch[0]))  # the grammar: number -> NUMBER | DIGIT
     if data == "primes":

@@ -10,7 +10,7 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
-from symbackprop.verify.functions import FunctionReading, Powered
+from symbackprop.verify.functions import FunctionReading, Powered, indicator
 from symbackprop.verify.keys import name_key, script_key
 from symbackprop.verify.reader import (
     Add,
@@ -210,6 +210,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if isinstance(node, Prod):
             return self.prod(node)
         if isinstance(node, Group):
+            if node.kind == "iverson":  # Iverson's bracket [z > 0]: 1 where it holds, else 0
+                lhs, rhs = (self.expr(item) for item in node.items)
+                return self.relu_condition(indicator(lhs, node.rel, rhs))
             if node.kind == "aside":
                 raise ResolveError(
                     "a relation inside parentheses is an aside, not part of the expression"
@@ -361,7 +364,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             ind = self.indicator_of(node, after)
             if ind is not None:
                 yield op, ind
-                i += 2
+                i += 1 if isinstance(node, Sym) and node.sub is not None else 2
                 continue
             if isinstance(node, Sym):
                 marker = self.subscripted_function(node, items, i)

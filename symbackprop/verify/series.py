@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import sympy as sp
 
-from symbackprop.verify.layers import layer_units, letter_range, sum_units
+from symbackprop.verify.layernames import layer_size
+from symbackprop.verify.layers import index_layer, layer_units, letter_range, sum_units
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -125,6 +126,8 @@ class SeriesReading(ResolverBase):
         ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
         letter nobody defined (m, N, P) is the size of the index's layer."""
         layer = self.scope.indices.get(node.var)
+        if layer is None and node.over is None and not self.free and node.var not in self.env:
+            layer = index_layer(self.scope, node.body, node.var, self.env)
         if node.over is not None:
             name = node.over.head.lower() if isinstance(node.over, Sym) else ""
             layer = SETS.get(name.rstrip("s"), SETS.get(name))
@@ -143,6 +146,9 @@ class SeriesReading(ResolverBase):
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[layer])
         lo = self.expr(node.lo)
         hi_node = node.hi
+        size = layer_size(self.scope, hi_node, self.env)
+        if size is not None:
+            return lo, sp.Integer(size)  # Hagan's \sum_{j=1}^{S^{m-1}}
         if (
             not self.free
             and layer is not None

@@ -11,18 +11,15 @@ import sympy as sp
 
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step, Verdict
-from symbackprop.verify.expand import GRADIENT_OF, Reading
+from symbackprop.verify.expand import Reading
+from symbackprop.verify.layers import layer_letter
 from symbackprop.verify.matrix import (
     CASES,
-    VECTOR_KINDS,
-    Named,
     OutOfRange,
-    build,
     free_layers,
     is_example_claim,
     is_matrix_claim,
     layout,
-    lookup,
     memo,
     merged,
     table,
@@ -39,7 +36,7 @@ from symbackprop.verify.numeric import (
 from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
-from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, add, entries, same_shape, scale
+from symbackprop.verify.shapes import Arr, ShapeMismatch, Val, entries, same_shape
 from symbackprop.verify.upstream import unchained, upstream_entry
 
 __all__ = ["is_matrix_claim", "verify_matrix"]
@@ -69,7 +66,8 @@ def verify_matrix(
     letters = free_layers(scope, nodes)
     fixed = {k: int(v) for k, v in claim.bind if v.isdigit()}
     last = tab.first + tab.depth
-    base = {"L": last} if "L" in letters and "L" not in fixed else {}
+    names = {"L", scope.notation.option("last_layer") or "L"} - {layer_letter(scope)}
+    base = {x: last for x in letters if x in names and x not in fixed}
     free = [x for x in letters if x not in fixed and x not in base]
     if len(tab.written_layers) ** len(free) > MAX_BINDINGS:
         raise SymbackpropError(
@@ -136,9 +134,7 @@ def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Out
     reading.check(step.rhs)
     reading.upstream = upstream_entry(reading.tab, reading.env, step.lhs)
     rhs = reading.value(step.rhs)
-    true = (
-        _new_value(ctx, reading, step.lhs) if step.rel in ASSIGNMENTS else reading.value(step.lhs)
-    )
+    true = _new_value(reading, step.lhs) if step.rel in ASSIGNMENTS else reading.value(step.lhs)
     if not same_shape(true, rhs):
         raise ShapeMismatch(
             f"shape mismatch: the left side {_shape(true)}, the right side {_shape(rhs)}"
@@ -224,27 +220,13 @@ def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -
     return -1
 
 
-def _new_value(ctx: Context, reading: Reading, lhs: Node) -> Val:
+def _new_value(reading: Reading, lhs: Node) -> Val:
     """``W := ...``: the parameter's new value W - η ∂E/∂W."""
-    named = _lhs_name(reading, lhs)
-    if named is None or named.entry.kind not in ("weight", "bias", *VECTOR_KINDS):
-        raise ResolveError("an assignment in vector form must assign a weight matrix or a bias")
-    params = build(reading.q, reading.lay, named, None)
-    kind = GRADIENT_OF[named.entry.kind]
-    grads = build(reading.q, reading.lay, Named(replace(named.entry, kind=kind)), None)
-    if named.transposed:
-        raise ResolveError("assign the matrix itself, not its transpose")
-    return add(params, scale(-ctx.scope.net.lr, grads, grads.shown), "+")
-
-
-def _lhs_name(reading: Reading, node: Node) -> Named | None:
-    sym = node if isinstance(node, Sym) else None
-    if isinstance(node, Prod) and isinstance(node.items[0][1], Sym):
-        sym, j = merged(node.items, 0)
-        sym = sym if j == len(node.items) else None
-    if sym is None:
-        return None
-    return lookup(reading.tab, sym.head, sym.sub, sym.sup, reading.env)
+    sym = lhs if isinstance(lhs, Sym) else None
+    if isinstance(lhs, Prod) and isinstance(lhs.items[0][1], Sym):
+        sym, j = merged(lhs.items, 0)
+        sym = sym if j == len(lhs.items) else None
+    return reading.new_value(sym)
 
 
 def _ratio(ctx: Context, true: sp.Expr, claim: sp.Expr) -> str:

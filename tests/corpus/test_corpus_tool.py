@@ -14,15 +14,15 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (31, 31),
-    "rumelhart1986": (23, 23),
-    "bishop_prml": (21, 21),
+    "nielsen": (33, 33),
+    "rumelhart1986": (24, 24),
+    "bishop_prml": (22, 22),
     "goodfellow": (21, 21),
     "ng_vectorised": (33, 33),
-    "haykin": (25, 25),
-    "handout": (27, 27),
-    "mitchell": (30, 30),
-    "hagan": (11, 11),
+    "haykin": (28, 28),
+    "handout": (30, 30),
+    "mitchell": (31, 31),
+    "hagan": (32, 32),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
 # is fixed (remove it here) or when any other case goes wrong.

@@ -112,3 +112,16 @@ def test_the_penalty_row_only_when_the_spec_has_one() -> None:
     assert "lambda" not in [cid for cid, _, _ in quantities(notation, plain)]
     rows = {cid: (what, latex) for cid, what, latex in quantities(notation, penalised)}
     assert rows["lambda"] == ("L2 penalty", r"\lambda")
+
+
+def test_default_case_letters_that_clash_are_warned() -> None:
+    layered = (
+        "first_layer = 0\nlayer_index = 'm'\nlast_layer = 'M'\n"
+        "[layer]\nnet = 'n^{$l}_{$j}'\nactivation = 'a^{$l}_{$j}'\n"
+    )
+    findings = check(notation_from_toml(layered, "hagan-like"), check_network(None))
+    problems = [f.problem for f in findings if f.warning]
+    assert any("'case' is 'i' by default" in p for p in problems)
+    assert any("'cases' is 'n' (the default), also the head" in p for p in problems)
+    ours = check(load_notation("hagan"), check_network(None))
+    assert not any("'case" in f.problem for f in ours)

@@ -51,21 +51,24 @@ def _tanh_slope(squared: bool) -> Any:
     return sides
 
 
-def _downstream(weighted: bool) -> Any:
-    """Mitchell's δ_j of a hidden unit, summed over the units of the next layer only."""
+def _downstream(sign: int) -> Any:
+    """∂E_d/∂o_j of a hidden unit j = -Σ over the units k of the next layer of δ_k ∂net_k/∂o_j
+    (Mitchell's δ_k = -∂E_d/∂net_k; ∂net_k/∂o_j = w_{kj}). Summed over every unit instead, the
+    units two layers up would add their chains through the layer between."""
 
     def sides(net: Point, b: B) -> tuple[Any, Any]:
-        j = b["j"]
-        lj, jj = unit(net, j)
-        o = net.a(lj, jj, 0)
-        fed = layer_units(net, lj + 1)
-        back = sum(
-            -net.dz(*unit(net, k), 0) * (net.W[lj + 1][unit(net, k)[1]][jj] if weighted else 1)
-            for k in fed
-        )
-        return -net.dz(lj, jj, 0), o * (1 - o) * back
+        lj, jj = unit(net, b["j"])
+        back = sum(net.dz(lj + 1, k, 0) * net.W[lj + 1][k][jj] for k in range(net.sizes[lj + 1]))
+        return net.da(lj, jj, 0), sign * back
 
     return sides
+
+
+def _fed_sums(net: Point, b: B) -> tuple[Any, Any]:
+    """Σ over the next layer of w_{kj} δ_k, against its negative."""
+    lj, jj = unit(net, b["j"])
+    fed = sum(-net.dz(lj + 1, k, 0) * net.W[lj + 1][k][jj] for k in range(net.sizes[lj + 1]))
+    return fed, -fed
 
 
 def _kronecker_output(net: Point, b: B) -> tuple[Any, Any]:
@@ -85,6 +88,23 @@ def _unkronecked(net: Point) -> Any:
         ok, tk = net.a(net.L, unit(net, k)[1], 0), net.Y[0][unit(net, k)[1]]
         rhs += (tk - ok) * ok * (1 - ok) * -net.dz(*unit(net, k), 0)
     return rhs
+
+
+def _relu_dz1(sign: int) -> Any:
+    """∂L/∂z^{(1)}_j of the handout's ReLU net, with the indicator of sign·z > 0."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        j = b["j"]
+        on = 1 if sign * net.z(1, j, 0) > 0 else 0
+        return net.dz(1, j, 0), on * handout.back(net, j)
+
+    return sides
+
+
+def _relu_dz1_by_a(net: Point, b: B) -> tuple[Any, Any]:
+    """The same with the indicator of the activation a^{(1)}_j > 0 (a = max(0, z))."""
+    j = b["j"]
+    return net.dz(1, j, 0), (1 if net.a(1, j, 0) > 0 else 0) * handout.back(net, j)
 
 
 K = {"k": "output units"}
@@ -143,22 +163,59 @@ HANDOUT_CASES = [
         _tanh_slope(False),
         {"j": "hidden units"},
     ),
+    case(
+        "iverson-bracket",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = [z^{(1)}_j > 0] \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        HOLDS,
+        _relu_dz1(1),
+        {"j": "hidden units"},
+        network=handout.RELU,
+    ),
+    case(
+        "indicator-of-the-relu-activation",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = 1\{a^{(1)}_j > 0\} \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        HOLDS,
+        _relu_dz1_by_a,
+        {"j": "hidden units"},
+        network=handout.RELU,
+    ),
+    case(
+        "indicator-subscript-wrong-side",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = \mathbb{1}_{z^{(1)}_j < 0} \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        FAILS,
+        _relu_dz1(-1),
+        {"j": "hidden units"},
+        network=handout.RELU,
+    ),
 ]
 
 MITCHELL_CASES = [
     case(
         "downstream",
-        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(j)} \delta_k w_{kj}",
+        r"\frac{\partial E_d}{\partial o_j} = -\sum_{k \in Downstream(j)} \delta_k"
+        r" \frac{\partial net_k}{\partial o_j}",
         HOLDS,
-        _downstream(True),
+        _downstream(1),
         HID,
         network=DEEP,
     ),
     case(
-        "downstream-unweighted",
-        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(j)} \delta_k",
+        "downstream-sign",
+        r"\frac{\partial E_d}{\partial o_j} = \sum_{k \in Downstream(j)} \delta_k"
+        r" \frac{\partial net_k}{\partial o_j}",
         FAILS,
-        _downstream(False),
+        _downstream(-1),
+        HID,
+        network=DEEP,
+    ),
+    case(
+        "downstream-letter-only-in-the-set",  # j is free though only Downstream(j) names it
+        r"\sum_{k \in Downstream(j)} w_{kj} \delta_k = -\sum_k w_{kj} \delta_k",
+        FAILS,
+        _fed_sums,
         HID,
         network=DEEP,
     ),
@@ -190,17 +247,17 @@ def test_the_verdict_is_the_oracles(text: Any, ranges: Any, c: dict[str, Any]) -
     assert outcome == RIGHT, got
 
 
-def test_downstream_of_an_unknown_letter_is_refused_clearly() -> None:
+def test_downstream_of_anything_but_a_unit_letter_is_refused_clearly() -> None:
     c = case(
-        "downstream-x",
-        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(x)} \delta_k w_{kj}",
+        "downstream-of-a-number",
+        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(j + 1)} \delta_k w_{kj}",
         HOLDS,
-        _downstream(True),
+        _downstream(1),
         HID,
         network=DEEP,
     )
     got, outcome = judge_case(mitchell, c)
-    assert outcome == REFUSED and "Downstream(x)" in got
+    assert outcome == REFUSED and "takes one unit letter" in got
 
 
 def test_a_sum_index_takes_primes_only() -> None:

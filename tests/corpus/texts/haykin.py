@@ -144,6 +144,13 @@ def _batch(net: Point, b: B) -> tuple[Any, Any]:
     return lhs, -ETA / net.N * s
 
 
+def _online(net: Point, b: B, sign: int) -> tuple[Any, Any]:
+    """w_{ji}(n+1): the weight after the update for example n alone (the online rule)."""
+    j, i, n = b["j"], b["i"], b["n"]
+    new = w_in(net, j, i) - ETA * dEn_dw(net, j, i, n)
+    return new, w_in(net, j, i) + sign * ETA * delta(net, j, n) * y_in(net, j[0], i, n)
+
+
 CASES = [
     case(
         "haykin-instantaneous-error",
@@ -348,6 +355,13 @@ CASES = [
         HN,
     ),
     case(
+        "haykin-online-update",
+        r"w_{ji}(n+1) = w_{ji}(n) + \eta \delta_j(n) y_i(n)",
+        HOLDS,
+        lambda net, b: _online(net, b, 1),
+        JIN,
+    ),
+    case(
         "haykin-batch-update",
         r"\Delta w_{ji} = -\frac{\eta}{N} \sum_{n=1}^{N} e_j(n) \frac{\partial e_j(n)}{\partial"
         r" w_{ji}}",
@@ -421,6 +435,14 @@ CASES = [
         ),
         {"j": "hidden neurons", "k": "neurons of the next layer", "n": "examples"},
         "forgotten sum",
+    ),
+    case(
+        "haykin-online-update-sign",
+        r"w_{ji}(n+1) = w_{ji}(n) - \eta \delta_j(n) y_i(n)",
+        FAILS,
+        lambda net, b: _online(net, b, -1),
+        JIN,
+        "learning-rate sign error",
     ),
     case(
         "haykin-delta-rule-field",

@@ -189,6 +189,14 @@ CASES = [
         network=THRESHOLDS,
     ),
     case(
+        "mitchell-net-input-threshold-limits",
+        r"net_j = \sum_{i=0}^{n} w_{ji} x_{ji}",
+        HOLDS,
+        _net_sum,
+        J,
+        network=THRESHOLDS,
+    ),
+    case(
         "mitchell-output",
         r"o_j = \sigma(net_j)",
         HOLDS,
