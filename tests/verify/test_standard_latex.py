@@ -101,6 +101,12 @@ def _relu_dz1(sign: int) -> Any:
     return sides
 
 
+def _relu_dz1_by_a(net: Point, b: B) -> tuple[Any, Any]:
+    """The same with the indicator of the activation a^{(1)}_j > 0 (a = max(0, z))."""
+    j = b["j"]
+    return net.dz(1, j, 0), (1 if net.a(1, j, 0) > 0 else 0) * handout.back(net, j)
+
+
 K = {"k": "output units"}
 KK = {"k": "output units", "k'": "output units"}
 DEEP = {**mitchell.NETWORK, "sizes": [2, 3, 3, 2], "activations": ["sigmoid"] * 3, "seed": 7}
@@ -163,6 +169,15 @@ HANDOUT_CASES = [
         r" (a^{(2)}_k - y_k)",
         HOLDS,
         _relu_dz1(1),
+        {"j": "hidden units"},
+        network=handout.RELU,
+    ),
+    case(
+        "indicator-of-the-relu-activation",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = 1\{a^{(1)}_j > 0\} \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        HOLDS,
+        _relu_dz1_by_a,
         {"j": "hidden units"},
         network=handout.RELU,
     ),
@@ -250,3 +265,15 @@ def test_a_sum_index_takes_primes_only() -> None:
 
     with pytest.raises(SymbackpropError, match="single letter"):
         parse(r"\sum_{k_1} a_{k_1}")
+
+
+def test_a_sum_whose_terms_lack_its_index_is_refused_clearly() -> None:
+    c = case(
+        "softmax-unindexed",
+        rf"a^{{(2)}}_k = \frac{{e^{{{OUT}_k}}}}{{\sum_{{k'}} e^{{{OUT}_{{k}}}}}}",
+        FAILS,
+        _softmax(1),
+        K,
+    )
+    got, outcome = judge_case(handout, c)
+    assert outcome == REFUSED and "does not contain k'" in got
