@@ -30,10 +30,9 @@ import sympy as sp
 
 from symbackprop.backprop.forms import Term, product
 from symbackprop.backprop.indexscheme import (
-    DEFAULT_LETTERS,
     DEFAULT_SIZE,
     ERROR,
-    GENERIC,
+    GENERIC_LAYERS,
     Formula,
     IndexFormError,
     Layer,
@@ -46,6 +45,7 @@ from symbackprop.backprop.indexscheme import (
     rename_dummies,
     resolve,
     scheme,
+    unit_letters,
 )
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import LOSSES
@@ -330,10 +330,10 @@ def _concrete_labels(spec: NetworkSpec, notation: Notation) -> tuple[tuple[str, 
                 f"notation {notation.name}: '{key}' has {len(given)} entries for {n} layers "
                 "(input first)"
             )
-    letters = letters or tuple(
-        DEFAULT_LETTERS[l] if l < len(DEFAULT_LETTERS) else f"j_{{{l}}}" for l in range(n)
-    )
-    sizes = sizes or tuple(Template(DEFAULT_SIZE).substitute(l=l) for l in range(n))
+    free = unit_letters(notation)
+    letters = letters or tuple(free[l] if l < len(free) else f"j_{{{l}}}" for l in range(n))
+    size = notation.get("size") or DEFAULT_SIZE
+    sizes = sizes or tuple(Template(size).substitute(l=l) for l in range(n))
     return tuple((str(l), letters[l], sizes[l]) for l in range(n))
 
 
@@ -345,13 +345,14 @@ def _uniform(spec: NetworkSpec, notation: Notation) -> bool:
 
 
 def _generic_blocks(spec: NetworkSpec, notation: Notation, residual: str) -> list[Block]:
-    sizes = {
-        label: Template(DEFAULT_SIZE).substitute(l=label)
-        for label in ("l-1", "l", "l+1", "L-1", "L")
-    }
-    output = scheme(spec, notation, (("L-1", "k", sizes["L-1"]), ("L", "j", sizes["L"])))
+    size = notation.get("size") or DEFAULT_SIZE
+    sizes = {label: Template(size).substitute(l=label) for label in ("l-1", "l", "l+1", "L-1", "L")}
+    k, j, m = unit_letters(notation)[:3]
+    output = scheme(spec, notation, (("L-1", k, sizes["L-1"]), ("L", j, sizes["L"])))
     hidden = scheme(
-        spec, notation, tuple((label, letter, sizes[label]) for label, letter in GENERIC)
+        spec,
+        notation,
+        tuple((label, letter, sizes[label]) for label, letter in zip(GENERIC_LAYERS, (k, j, m))),
     )
     out_d = Deriver(spec, output, residual, notation.has_error_terms)
     hid_d = Deriver(spec, hidden, residual, notation.has_error_terms)

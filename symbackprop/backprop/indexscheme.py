@@ -22,7 +22,16 @@ ERROR = sp.Symbol("E")
 DEFAULT_LETTERS = ("k", "j", "m", "p", "q", "r", "s", "t", "u")
 
 
-GENERIC = (("l-1", "k"), ("l", "j"), ("l+1", "m"))
+GENERIC_LAYERS = ("l-1", "l", "l+1")
+
+
+def unit_letters(notation: Notation) -> tuple[str, ...]:
+    """The default unit letters (k, j, m, p, ...) without those the notation gives another
+    meaning: its layer and case letters and the heads of its names (Hagan's m, s, p, t)."""
+    keys = (notation.option("layer_index"), notation.option("last_layer"))
+    taken = {*keys, notation.get("case"), notation.get("cases"), *notation.name_heads()}
+    free = tuple(x for x in DEFAULT_LETTERS if x not in taken)
+    return free + tuple(f"j_{{{n}}}" for n in range(len(free), 3))
 
 
 DEFAULT_SIZE = "N_{$l}"

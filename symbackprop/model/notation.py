@@ -78,6 +78,7 @@ OPTION_KEYS: dict[str, tuple[str, ...]] = {
     "bias_unit": ("0",),  # a bias is the weight from an always-on unit 0 (Bishop's w_{j0})
 }
 OPTION_DEFAULTS = {"first_layer": "0", "delta_sign": "+", "numbering": "layer"}
+HEAD = re.compile(r"\\?[A-Za-z]+")  # a name's head: a letter run or a command (\delta)
 ARITHMETIC = re.compile(r"\$(?:\{l([+-][0-9])\}|l([+-][0-9])(?![0-9]))")
 # Index-form keys (symbackprop derive --index-form): lists, one entry per layer, input first.
 # indices: the letter that runs over the units of each layer (Maren: i, h, o);
@@ -196,6 +197,12 @@ class Notation:
     @property
     def has_error_terms(self) -> bool:
         return "error_term" in self.top
+
+    def name_heads(self) -> set[str]:
+        """The heads of the names the templates write (n of Hagan's n^{$l}_{$j})."""
+        keys = ("input", "target", "output", "error_term")
+        templates = [*self.layer.values(), *(self.get(k) or "" for k in keys)]
+        return {m.group(0) for t in templates if (m := HEAD.match(t))}
 
     def layer_template(self, l: int, key: str) -> str:
         return self.layers.get(l, {}).get(key) or self.layer.get(key) or CANONICAL_LAYER[key]

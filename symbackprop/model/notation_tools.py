@@ -6,15 +6,12 @@ return.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from symbackprop.errors import NotationError
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import OPTION_KEYS, Notation, normalise
 from symbackprop.model.spec import NetworkSpec, spec_from_dict
-
-HEAD = re.compile(r"(\\?[A-Za-z]+)")
 
 # the network `notation check` lints against without --spec: every layer a different size,
 # two hidden layers, so that a swapped $j/$k or a missing $l shows as a collision
@@ -194,17 +191,11 @@ def _letters(notation: Notation) -> list[Finding]:
     return out
 
 
-def _heads(notation: Notation) -> set[str]:
-    """The heads of the names the templates write (n of n^{$l}_{$j})."""
-    templates = [*notation.layer.values(), *(notation.get(k) or "" for k in ("input", "target"))]
-    return {m.group(1) for t in templates if (m := HEAD.match(t))}
-
-
 def _case_letters(notation: Notation) -> list[Finding]:
     """The case letters (given or the defaults i, n) against a layered notation's free letters
     and the heads of its names."""
     out = []
-    heads = _heads(notation)
+    heads = notation.name_heads()
     for key in ("case", "cases"):
         letter = notation.get(key)
         given = key in notation.top

@@ -11,7 +11,7 @@ from sympy.core.function import AppliedUndef
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.fold import expand_above, folded
-from symbackprop.verify.iterations import iteration_step
+from symbackprop.verify.iterations import iteration_letter, iteration_step
 from symbackprop.verify.keys import name_key
 from symbackprop.verify.layers import error_by_unit
 from symbackprop.verify.reader import (
@@ -52,7 +52,7 @@ class DerivativeReading(ResolverBase):
         if step is None:
             return None
         assert base is not None
-        per_case = node.head == (self.scope.notation.get("case") or "")  # Haykin's w(n+1)
+        per_case = iteration_letter(node) == self.scope.notation.get("case")  # Haykin's w(n+1)
         return base + self.scope.update_mid(pid, per_case) if step else base
 
     def known_letter(self, letter: str) -> bool:

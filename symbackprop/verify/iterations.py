@@ -11,6 +11,15 @@ from symbackprop.verify.nodes import Add, Group, Node, Num, Sym
 ITERATION_LETTERS = ("t", "n", "r", "k", "s", "\\tau")  # w^{(t+1)}, w_{ji}(n+1), w^{(r)}
 
 
+def iteration_letter(node: Node | None) -> str:
+    """The letter of an iteration tag: ``n`` of ``(n+1)`` and of ``(n)`` ('' for any other)."""
+    while isinstance(node, Group) and node.kind in ("paren", "bracket") and len(node.items) == 1:
+        node = node.items[0]
+    if isinstance(node, Add) and node.terms:
+        node = node.terms[0][1]
+    return node.head if isinstance(node, Sym) and not node.scripted else ""
+
+
 def iteration_step(node: Node | None, known: Callable[[str], bool]) -> int | None:
     """1 for an iteration tag ``(k+1)``, 0 for ``(k)``; None when ``node`` is none (or its
     letter is a name ``known`` to the notation)."""

@@ -10,7 +10,7 @@ import sympy as sp
 
 from symbackprop.backprop.forms import deltas, gradients
 from symbackprop.backprop.indexform import Block, index_form
-from symbackprop.backprop.indexscheme import IndexFormError, instantiate, resolve
+from symbackprop.backprop.indexscheme import IndexFormError, instantiate, resolve, unit_letters
 from symbackprop.cli.main import main
 from symbackprop.model.network import Network, build
 from symbackprop.model.notation import load_notation
@@ -202,3 +202,11 @@ def test_resolve_refuses_an_undecided_condition() -> None:
     pw = sp.Piecewise((x[j], sp.Ge(j, 2)), (0, True))
     with pytest.raises(IndexFormError):
         resolve(pw, frozenset({sp.Ge(j, 1).canonical, sp.Le(j, n).canonical}))
+
+
+def test_default_letters_skip_the_notations_own_letters_and_sizes_follow_its_template() -> None:
+    hagan = load_notation("hagan")  # layer m, case q, sensitivity s, input p, target t
+    assert unit_letters(hagan)[:3] == ("k", "j", "r")
+    assert unit_letters(load_notation("canonical"))[:3] == ("k", "j", "m")
+    latex = index_form(inline("1-1", loss="sse"), hagan).blocks[0].scheme.latex
+    assert (latex["idx[1]"], latex["size[0]"], latex["size[1]"]) == ("j", "S^{0}", "S^{1}")
