@@ -202,6 +202,10 @@ def layered_free(
             if letter in skip or letter in bound or letter in found:
                 continue
             found[letter] = letter_range(scope, letter)
+    for node in walk(tuple(nodes)):  # \sum_{k \in Downstream(j)} names the unit j
+        fed = fed_set(node.over) if isinstance(node, BigSum) else None
+        if fed is not None and fed not in skip and fed not in found:
+            found[fed] = letter_range(scope, fed)
     return found
 
 

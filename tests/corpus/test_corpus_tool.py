@@ -14,7 +14,7 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (31, 31),
+    "nielsen": (33, 33),
     "rumelhart1986": (24, 24),
     "bishop_prml": (22, 22),
     "goodfellow": (21, 21),
@@ -22,7 +22,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "haykin": (28, 28),
     "handout": (30, 30),
     "mitchell": (31, 31),
-    "hagan": (27, 27),
+    "hagan": (32, 32),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
 # is fixed (remove it here) or when any other case goes wrong.

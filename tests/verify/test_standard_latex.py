@@ -64,6 +64,13 @@ def _downstream(sign: int) -> Any:
     return sides
 
 
+def _fed_sums(net: Point, b: B) -> tuple[Any, Any]:
+    """Σ over the next layer of w_{kj} δ_k, against its negative."""
+    lj, jj = unit(net, b["j"])
+    fed = sum(-net.dz(lj + 1, k, 0) * net.W[lj + 1][k][jj] for k in range(net.sizes[lj + 1]))
+    return fed, -fed
+
+
 def _kronecker_output(net: Point, b: B) -> tuple[Any, Any]:
     """Mitchell's output δ_j written as a sum with δ_{kj} (the notation's δ is the error term)."""
     j = 6  # the first output unit of the 2-3-2 net (units are numbered through the net)
@@ -190,6 +197,14 @@ MITCHELL_CASES = [
         network=DEEP,
     ),
     case(
+        "downstream-letter-only-in-the-set",  # j is free though only Downstream(j) names it
+        r"\sum_{k \in Downstream(j)} w_{kj} \delta_k = -\sum_k w_{kj} \delta_k",
+        FAILS,
+        _fed_sums,
+        HID,
+        network=DEEP,
+    ),
+    case(
         "kronecker-beside-the-error-term",
         r"\delta_6 = \sum_{k \in outputs} (t_k - o_k) o_k (1 - o_k) \delta_{k6}",
         HOLDS,
@@ -217,17 +232,17 @@ def test_the_verdict_is_the_oracles(text: Any, ranges: Any, c: dict[str, Any]) -
     assert outcome == RIGHT, got
 
 
-def test_downstream_of_an_unknown_letter_is_refused_clearly() -> None:
+def test_downstream_of_anything_but_a_unit_letter_is_refused_clearly() -> None:
     c = case(
-        "downstream-x",
-        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(x)} \delta_k w_{kj}",
+        "downstream-of-a-number",
+        r"\delta_j = o_j(1 - o_j) \sum_{k \in Downstream(j + 1)} \delta_k w_{kj}",
         HOLDS,
         _downstream(1),
         HID,
         network=DEEP,
     )
     got, outcome = judge_case(mitchell, c)
-    assert outcome == REFUSED and "Downstream(x)" in got
+    assert outcome == REFUSED and "takes one unit letter" in got
 
 
 def test_a_sum_index_takes_primes_only() -> None:

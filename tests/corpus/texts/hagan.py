@@ -63,6 +63,7 @@ RANGES = {
     "neurons of layer m": lambda net, b: range(net.sizes[b["m"]]),
     "neurons of layer m-1": lambda net, b: range(net.sizes[b["m"] - 1]),
     "output neurons": lambda net, b: range(net.sizes[net.L]),
+    "neurons of layer m+1": lambda net, b: range(net.sizes[b["m"] + 1]),
     "neurons of layers m and m-1": lambda net, b: range(min(net.sizes[b["m"] - 1 : b["m"] + 1])),
 }
 MIJ = {"m": "layers 1..M", "i": "neurons of layer m", "j": "neurons of layer m-1"}
@@ -135,6 +136,21 @@ def _grad_w(prev: bool) -> Any:
         m, i, j = b["m"], b["i"], b["j"]
         a = net.a(m - 1, j, N) if prev else net.a(m, j, N)
         return net.dW(m, i, j), net.dz(m, i, N) * a
+
+    return sides
+
+
+JACOBIAN = {"m": "layers 1..M-1", "i": "neurons of layer m+1", "j": "neurons of layer m"}
+LINEAR_OUTPUT = {**NETWORK, "sizes": [2, 3, 2], "activations": ["sigmoid", "linear"]}
+
+
+def _jacobian(unit: str) -> Any:
+    """dn^{m+1}_i/dn^m_j against w^{m+1}_{i,j} times the slope of neuron ``unit`` of layer m."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        m, i, j = b["m"], b["i"], b["j"]
+        lhs = net.d(("z", m + 1, i, N), ("z", m, j, N))
+        return lhs, net.W[m + 1][i][j] * slopes(net, m)[b[unit]]
 
     return sides
 
@@ -317,7 +333,56 @@ CASES = [
         ),
         MI,
     ),
+    case(
+        "hagan-jacobian-entry",
+        r"\frac{\partial n^{m+1}_i}{\partial n^m_j} = w^{m+1}_{i,j} \dot{f}^m(n^m_j)",
+        HOLDS,
+        _jacobian("j"),
+        JACOBIAN,
+    ),
+    case(
+        "hagan-sensitivity-chain",
+        r"s^m_i = \sum_{k=1}^{S^{m+1}} \frac{\partial \hat{F}}{\partial n^{m+1}_k}"
+        r" \frac{\partial n^{m+1}_k}{\partial n^m_i}",
+        HOLDS,
+        lambda net, b: (
+            s(net, b["m"])[b["i"]],
+            sum(
+                s(net, b["m"] + 1)[k] * net.d(("z", b["m"] + 1, k, N), ("z", b["m"], b["i"], N))
+                for k in range(net.sizes[b["m"] + 1])
+            ),
+        ),
+        HMI,
+    ),
+    case(
+        "hagan-weight-gradient-matrix",
+        r"\frac{\partial \hat{F}}{\partial W^m} = s^m (a^{m-1})^T",
+        HOLDS,
+        lambda net, b: (
+            [
+                [net.dW(b["m"], i, j) for j in range(net.sizes[b["m"] - 1])]
+                for i in range(net.sizes[b["m"]])
+            ],
+            outer(s(net, b["m"]), net.av(b["m"] - 1, N)),
+        ),
+        M,
+    ),
+    case(
+        "hagan-output-sensitivity-linear",
+        r"s^M = -2 (t - a)",
+        HOLDS,
+        lambda net, b: (s(net, net.L), [-2 * r for r in residual(net)]),
+        network=LINEAR_OUTPUT,
+    ),
     # ----- wrong variants ------------------------------------------------------------------
+    case(
+        "hagan-jacobian-wrong-unit",
+        r"\frac{\partial n^{m+1}_i}{\partial n^m_j} = w^{m+1}_{i,j} \dot{f}^m(n^m_i)",
+        FAILS,
+        _jacobian("i"),
+        JACOBIAN,
+        "wrong unit's activation derivative",
+    ),
     case(
         "hagan-output-sensitivity-without-2",
         r"s^M = -\dot{F}^M(n^M)(t - a)",

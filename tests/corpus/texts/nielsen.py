@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mpmath import mpf
+from mpmath import mp, mpf
 
 from ..cases import case
 from ..oracle import FAILS, HOLDS, Point, Undefined, diag, hadamard, matvec, outer, transpose
@@ -49,6 +49,14 @@ NOTATION: dict[str, str] = {
 }
 
 ETA = mpf("0.7")
+# chapter 3's softmax output layer with the log-likelihood cost
+SOFTMAX = {
+    **NETWORK,
+    "activations": ["sigmoid", "sigmoid", "softmax"],
+    "loss": "ce",
+    "targets": "probability",
+    "seed": 1103,
+}
 
 
 def _l(net: Point, b: B) -> range:
@@ -196,6 +204,12 @@ def _wrong_unit(net: Point, b: B) -> tuple[Any, Any]:
         for k in range(net.sizes[l])
     )
     return delta(net, l, x)[j], s
+
+
+def _softmax(net: Point, b: B, exp: bool) -> tuple[Any, Any]:
+    zs = z(net, net.L + 1, b["x"])
+    below = sum(mp.exp(v) if exp else v for v in zs)
+    return a(net, net.L + 1, b["x"])[b["j"]], mp.exp(zs[b["j"]]) / below
 
 
 CASES = [
@@ -468,7 +482,24 @@ CASES = [
         ),
         LJX,
     ),
+    case(
+        "nielsen-softmax",
+        r"a^L_j = \frac{e^{z^L_j}}{\sum_k e^{z^L_k}}",
+        HOLDS,
+        lambda net, b: _softmax(net, b, True),
+        OUT,
+        network=SOFTMAX,
+    ),
     # ----- wrong variants ------------------------------------------------------------------
+    case(
+        "nielsen-softmax-z-for-exp",
+        r"a^L_j = \frac{e^{z^L_j}}{\sum_k z^L_k}",
+        FAILS,
+        lambda net, b: _softmax(net, b, False),
+        OUT,
+        "z for a",
+        network=SOFTMAX,
+    ),
     case(
         "nielsen-bp2-missing-sigma-prime",
         r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k",
