@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.model.activations import ACTIVATIONS, Sigmoid
+from symbackprop.model.activations import ACTIVATIONS, ReLU, Sigmoid
 from symbackprop.verify.layernames import function_layer, undotted
 from symbackprop.verify.layers import layer_named
 from symbackprop.verify.reader import Group, Node, Num, Script, Scripted, Sym
@@ -193,7 +193,7 @@ class FunctionReading(ResolverBase):
             if node.sub.rel is None or node.sup is not None or node.primes:
                 return None
             lhs_node, rel, rhs_node = node.sub.rel  # \mathbb{1}_{z > 0}
-            return indicator(self.expr(lhs_node), rel, self.expr(rhs_node))
+            return self.relu_condition(indicator(self.expr(lhs_node), rel, self.expr(rhs_node)))
         is_one = (isinstance(node, Num) and node.value == 1) or (
             isinstance(node, Sym) and node.head in INDICATORS and not node.scripted
         )
@@ -202,4 +202,14 @@ class FunctionReading(ResolverBase):
         if nxt.kind not in ("set", "aside", "iverson"):
             return None
         lhs, rhs = nxt.items
-        return indicator(self.expr(lhs), nxt.rel, self.expr(rhs))
+        return self.relu_condition(indicator(self.expr(lhs), nxt.rel, self.expr(rhs)))
+
+    def relu_condition(self, step: sp.Expr) -> sp.Expr:
+        """``1\\{a > 0\\}`` of a ReLU unit's a = max(0, z) is ``1\\{z > 0\\}``: H(a) with H(0) = 0
+        is H(z) (with H(0) = 1 it is 1 everywhere)."""
+        if not isinstance(step, sp.Heaviside) or len(step.args) != 2:
+            return step
+        value = self.scope.definitions.get(step.args[0])
+        if not isinstance(value, ReLU):
+            return step
+        return sp.Heaviside(value.args[0], 0) if step.args[1] == 0 else sp.Integer(1)

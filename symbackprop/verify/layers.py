@@ -389,6 +389,25 @@ def _units_naming(
     return values
 
 
+def index_layer(scope: Scope, body: object, var: str, env: Mapping[str, int | str]) -> int | None:
+    """The layer a sum's letter belongs to when the notation does not name it: the largest
+    layer whose units 1..n, given to the letter, name quantities in every name of the body
+    that the letter indexes (Maren's ``\\sum_q v_{h,q}``: the output layer)."""
+    syms = [sym for sym, _ in named_syms(body) if var in letters_of(sym)]
+    sizes = scope.spec.sizes
+
+    def names(v: int) -> bool:
+        full = {**scope.layer_env, **env, var: v}
+        return all(
+            name_key(sym.head, sym.sub, sym.sup, full) in scope.table
+            or (sym.sup is not None and name_key(sym.head, sym.sub, None, full) in scope.table)
+            for sym in syms
+        )
+
+    fits = [l for l, n in enumerate(sizes) if syms and all(names(v) for v in range(1, n + 1))]
+    return max(fits, key=lambda l: sizes[l]) if fits else None
+
+
 def layer_named(scope: Scope, head: str) -> int | None:
     """In a layered notation, the layer a function symbol names when it is applied to a plain
     variable (Bishop's h(a): the hidden layers' activation), if that is one activation."""

@@ -211,7 +211,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             return self.prod(node)
         if isinstance(node, Group):
             if node.kind == "iverson":  # Iverson's bracket [z > 0]: 1 where it holds, else 0
-                return indicator(self.expr(node.items[0]), node.rel, self.expr(node.items[1]))
+                lhs, rhs = (self.expr(item) for item in node.items)
+                return self.relu_condition(indicator(lhs, node.rel, rhs))
             if node.kind == "aside":
                 raise ResolveError(
                     "a relation inside parentheses is an aside, not part of the expression"

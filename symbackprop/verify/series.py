@@ -11,7 +11,7 @@ from dataclasses import replace
 import sympy as sp
 
 from symbackprop.verify.layernames import layer_size
-from symbackprop.verify.layers import layer_units, letter_range, sum_units
+from symbackprop.verify.layers import index_layer, layer_units, letter_range, sum_units
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -126,6 +126,8 @@ class SeriesReading(ResolverBase):
         ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
         letter nobody defined (m, N, P) is the size of the index's layer."""
         layer = self.scope.indices.get(node.var)
+        if layer is None and node.over is None and not self.free and node.var not in self.env:
+            layer = index_layer(self.scope, node.body, node.var, self.env)
         if node.over is not None:
             name = node.over.head.lower() if isinstance(node.over, Sym) else ""
             layer = SETS.get(name.rstrip("s"), SETS.get(name))

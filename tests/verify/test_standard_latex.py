@@ -101,6 +101,12 @@ def _relu_dz1(sign: int) -> Any:
     return sides
 
 
+def _relu_dz1_by_a(net: Point, b: B) -> tuple[Any, Any]:
+    """The same with the indicator of the activation a^{(1)}_j > 0 (a = max(0, z))."""
+    j = b["j"]
+    return net.dz(1, j, 0), (1 if net.a(1, j, 0) > 0 else 0) * handout.back(net, j)
+
+
 K = {"k": "output units"}
 KK = {"k": "output units", "k'": "output units"}
 DEEP = {**mitchell.NETWORK, "sizes": [2, 3, 3, 2], "activations": ["sigmoid"] * 3, "seed": 7}
@@ -163,6 +169,15 @@ HANDOUT_CASES = [
         r" (a^{(2)}_k - y_k)",
         HOLDS,
         _relu_dz1(1),
+        {"j": "hidden units"},
+        network=handout.RELU,
+    ),
+    case(
+        "indicator-of-the-relu-activation",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = 1\{a^{(1)}_j > 0\} \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        HOLDS,
+        _relu_dz1_by_a,
         {"j": "hidden units"},
         network=handout.RELU,
     ),

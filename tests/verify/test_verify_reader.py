@@ -25,6 +25,23 @@ def g213(q: Q) -> mpmath.mpf:
     return q.a(2, 1) - q.y(1)
 
 
+def _maren_hidden_gradient(q: Q) -> mpmath.mpf:
+    """dE/dv of Maren's hidden weight w1_2_1 (gain alpha, outputs 1 and 2), from the numbers."""
+    return (
+        -(q.gain**2)
+        * sum(
+            (q.y(o) - q.a(2, o))
+            * S(q.gain * q.z(2, o))
+            * (1 - S(q.gain * q.z(2, o)))
+            * q.w(f"w2_{o}_2")
+            for o in (1, 2)
+        )
+        * S(q.gain * q.z(1, 2))
+        * (1 - S(q.gain * q.z(1, 2)))
+        * q.x(1)
+    )
+
+
 CASES = [
     # -- powers of functions -------------------------------------------------------------
     Case(
@@ -322,21 +339,24 @@ CASES = [
     Case(
         "maren",
         "w1_2_1",
+        r"-\alpha \sum_q E_q \mathcal{F}_q (1-\mathcal{F}_q) v_{h,q} \alpha H_h (1 - H_h) I_i",
+        "gradient",
+        _maren_hidden_gradient,
+    ),
+    Case(
+        "maren",
+        "w1_2_1",
+        r"-\alpha \sum_{q=1}^{P} E_q \mathcal{F}_q (1-\mathcal{F}_q) v_{h,q} \alpha H_h (1 - H_h)"
+        r" I_i",
+        "gradient",
+        _maren_hidden_gradient,
+    ),
+    Case(
+        "maren",
+        "w1_2_1",
         r"-\alpha \sum_o E_o \mathcal{F}_o (1-\mathcal{F}_o) v_{h,o} \alpha H_h (1 - H_h) I_i",
         "gradient",
-        lambda q: (
-            -(q.gain**2)
-            * sum(
-                (q.y(o) - q.a(2, o))
-                * S(q.gain * q.z(2, o))
-                * (1 - S(q.gain * q.z(2, o)))
-                * q.w(f"w2_{o}_2")
-                for o in (1, 2)
-            )
-            * S(q.gain * q.z(1, 2))
-            * (1 - S(q.gain * q.z(1, 2)))
-            * q.x(1)
-        ),
+        _maren_hidden_gradient,
     ),
     Case(
         "maren",
@@ -344,19 +364,7 @@ CASES = [
         r"-\alpha \sum_{o=1}^{m} E_o \mathcal{F}_o (1-\mathcal{F}_o) v_{h,o} \alpha H_h (1 - H_h)"
         r" I_i",
         "gradient",
-        lambda q: (
-            -(q.gain**2)
-            * sum(
-                (q.y(o) - q.a(2, o))
-                * S(q.gain * q.z(2, o))
-                * (1 - S(q.gain * q.z(2, o)))
-                * q.w(f"w2_{o}_2")
-                for o in (1, 2)
-            )
-            * S(q.gain * q.z(1, 2))
-            * (1 - S(q.gain * q.z(1, 2)))
-            * q.x(1)
-        ),
+        _maren_hidden_gradient,
     ),
     Case(
         "maren",
