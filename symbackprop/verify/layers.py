@@ -122,6 +122,11 @@ def _excluded(scope: Scope) -> set[str]:
     return out | set(scope.counts)
 
 
+def names_letter(body: object, letter: str) -> bool:
+    """Whether a script of some name below ``body`` writes ``letter``."""
+    return any(isinstance(n, Sym) and letter in letters_of(n) for n in walk(body))
+
+
 def letters_of(sym: Sym) -> list[str]:
     return [
         text

@@ -11,7 +11,13 @@ from dataclasses import replace
 import sympy as sp
 
 from symbackprop.verify.layernames import layer_size
-from symbackprop.verify.layers import index_layer, layer_units, letter_range, sum_units
+from symbackprop.verify.layers import (
+    index_layer,
+    layer_units,
+    letter_range,
+    names_letter,
+    sum_units,
+)
 from symbackprop.verify.reader import (
     Add,
     BigSum,
@@ -136,6 +142,11 @@ class SeriesReading(ResolverBase):
             layer = layer if layer >= 0 else self.scope.spec.depth + 1 + layer
             return sp.Integer(1), sp.Integer(self.scope.spec.sizes[max(layer, 0)])
         if node.lo is None or node.hi is None:
+            if layer is None and not self.free and not names_letter(node.body, node.var):
+                raise ResolveError(
+                    f"\\sum_{{{node.var}}}: the summed expression does not contain "
+                    f"{node.var}; write it in the names summed, as in z_{{{node.var}}}"
+                )
             if layer is None:
                 letters = ", ".join(k for k in self.scope.indices if "'" not in k) or "none"
                 raise ResolveError(

@@ -265,3 +265,15 @@ def test_a_sum_index_takes_primes_only() -> None:
 
     with pytest.raises(SymbackpropError, match="single letter"):
         parse(r"\sum_{k_1} a_{k_1}")
+
+
+def test_a_sum_whose_terms_lack_its_index_is_refused_clearly() -> None:
+    c = case(
+        "softmax-unindexed",
+        rf"a^{{(2)}}_k = \frac{{e^{{{OUT}_k}}}}{{\sum_{{k'}} e^{{{OUT}_{{k}}}}}}",
+        FAILS,
+        _softmax(1),
+        K,
+    )
+    got, outcome = judge_case(handout, c)
+    assert outcome == REFUSED and "does not contain k'" in got
