@@ -59,7 +59,6 @@ from symbackprop.verify.reader import (
     Sqrt,
     Sym,
     Transpose,
-    walk,
 )
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import FuncMarker, ResolveError, Scope
@@ -374,7 +373,7 @@ class Reading:
     def bigsum(self, node: BigSum) -> Val:
         """A sum over the examples of the batch (``\\sum_{i=1}^m dZ^{[l](i)}``); any other sum is
         the scalar reading's."""
-        if not self.lay.batched or not _names_example(node.body, node.var):
+        if not self.lay.batched or not self.names_example(node.body, node.var):
             return self.res.expr(node)
         total: Val | None = None
         for c in range(1, CASES + 1):
@@ -384,6 +383,16 @@ class Reading:
         del self.env[node.var]
         assert total is not None
         return total
+
+    def names_example(self, node: Node, var: str) -> bool:
+        """Whether a sum's body writes one example of the batch by its index (``Z^{[l](i)}``,
+        ``\\delta^{x,l}``, the handout's ``a^{(2)}_n``)."""
+        env = {**self.env, var: 1}
+        for sym in names_in(node):
+            found = lookup(self.tab, sym.head, sym.sub, sym.sup, env)
+            if found is not None and isinstance(found.example, Sym) and found.example.head == var:
+                return True
+        return False
 
 
 ONES = ("\\mathbf{1}", "\\vec{1}", "\\boldsymbol{1}", "\\bm{1}", "\\mathbb{1}")
@@ -418,16 +427,6 @@ def combine(a: Val, b: Val, op: str) -> Val:
     if op == "*" and isinstance(a, Arr) and isinstance(b, Arr) and a.shape == b.shape:
         return hadamard(a, b)
     return product(a, b)
-
-
-def _names_example(node: Node, var: str) -> bool:
-    """Whether a sum's body writes one example of the batch by its index (``Z^{[l](i)}``)."""
-    for n in walk(node):
-        if isinstance(n, Sym):
-            example = split_sup(n.sup)[2]
-            if isinstance(example, Sym) and example.head == var:
-                return True
-    return False
 
 
 def _shown(value: Val) -> str:

@@ -207,7 +207,30 @@ def layer_letters(sym: Sym) -> list[str]:
 def lookup(
     tab: Table, head: str, sub: Script | None, sup: Script | None, env: Mapping[str, int | str]
 ) -> Named | None:
-    """The matrix name a written name is, under the layer binding ``env`` (None if it is none)."""
+    """The matrix name a written name is, under the layer binding ``env`` (None if it is none);
+    one example's name with the example's letter as its subscript (a^{(2)}_n in a sum over the
+    examples n) is that example's."""
+    found = _lookup(tab, head, sub, sup, env)
+    example = _example_sub(sub, env) if found is None else None
+    if example is None:
+        return found
+    found = _lookup(tab, head, None, sup, env)
+    if found is None or not found.entry.one_example or found.example is not None:
+        return None
+    return replace(found, example=example)
+
+
+def _example_sub(sub: Script | None, env: Mapping[str, int | str]) -> Node | None:
+    """A subscript that is one bound letter (an example, in a sum over the examples)."""
+    node = sub.expr if sub is not None else None
+    if isinstance(node, Sym) and node.kind == "letter" and not node.scripted:
+        return node if isinstance(env.get(node.head), int) else None
+    return None
+
+
+def _lookup(
+    tab: Table, head: str, sub: Script | None, sup: Script | None, env: Mapping[str, int | str]
+) -> Named | None:
     base = name_key(head, sub, None, env)
     if sup is None:
         entry = tab.entries.get(base)
