@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from typing import Any
 
 import sympy as sp
 
@@ -152,9 +153,7 @@ def judge_step(ctx: Context, reading: Reading, step: Step, base: Outcome) -> Out
         return replace(base, verdict=Verdict.HOLDS, remark=note)
     examples = _examples(ctx, reading.example)
     differing = _first_difference(
-        ctx,
-        _at_cases(ctx, [t for (_, t), _ in pairs], examples),
-        _at_cases(ctx, [c for _, (_, c) in pairs], examples),
+        ctx, [t for (_, t), _ in pairs], [c for _, (_, c) in pairs], examples
     )
     if differing is not None and differing >= 0:
         example, k = divmod(differing, len(pairs))
@@ -201,23 +200,45 @@ def _at_cases(ctx: Context, values: list[sp.Expr], examples: list[int | None]) -
     ]
 
 
-def _first_difference(ctx: Context, true: list[sp.Expr], claim: list[sp.Expr]) -> int | None:
+def _first_difference(
+    ctx: Context, true: list[sp.Expr], claim: list[sp.Expr], examples: list[int | None]
+) -> int | None:
     """The first entry where claim and truth differ at one of the random points (all entries
-    evaluated together, sharing the network's intermediates); -1 when none does, None when the
-    entries could not be evaluated."""
+    evaluated together, sharing the network's intermediates), counted over the examples in
+    turn (example e's entry k is e * len(true) + k); -1 when none does, None when the entries
+    could not be evaluated."""
     both = sp.ImmutableMatrix([*true, *claim])
     n = len(true)
     for seed in range(POINTS):
-        try:
-            values = evaluate_at(ctx, both, random_point(ctx, seed), DPS + 10)
-        except KeyError:  # a quantity with no value: leave it to the symbolic check
-            return None
-        for k in range(n):
-            if not (values[n + k] - values[k]).is_number:
+        point = random_point(ctx, seed)
+        for e, example in enumerate(examples):
+            try:
+                values = evaluate_at(ctx, both, _example_point(ctx, point, example), DPS + 10)
+            except KeyError:  # a quantity with no value: leave it to the symbolic check
                 return None
-            if differs(values[n + k], values[k]):
-                return k
+            for k in range(n):
+                if not (values[n + k] - values[k]).is_number:
+                    return None
+                if differs(values[n + k], values[k]):
+                    return e * n + k
     return -1
+
+
+def _example_point(
+    ctx: Context, point: dict[Any, sp.Expr], example: int | None
+) -> dict[Any, sp.Expr]:
+    """The point with the symbolic case's data those of the example (x_1[i] = x_1[2]), so that
+    one example's entries are evaluated without writing the example into them."""
+    case = ctx.scope.net.case
+    if example is None or case is None:
+        return point
+    at = sp.Integer(example)
+    mine = {
+        k.base[case]: v
+        for k, v in point.items()
+        if isinstance(k, sp.Indexed) and k.indices[0] == at
+    }
+    return {**point, **mine}
 
 
 def _new_value(reading: Reading, lhs: Node) -> Val:
