@@ -288,8 +288,9 @@ def defined(scope: Scope, nodes: list[object], binding: Mapping[str, int | str])
     for sym in _denominators(tuple(nodes)):
         letters = [x for x in letters_of(sym) if x not in skip and x in binding]
         full = {**scope.layer_env, **binding}
-        if letters and name_key(sym.head, sym.sub, sym.sup, full) in scope.input_aliases:
-            return False
+        key = name_key(sym.head, sym.sub, sym.sup, full)
+        if letters and (key in scope.input_aliases or scope.table.get(key) == "one"):
+            return False  # nor is the always-on input x_0 = 1 a quantity to differentiate by
     for sym, bound in named_syms(tuple(nodes)):
         letters = [x for x in letters_of(sym) if x not in skip]
         if not letters or not any(x in binding for x in letters):

@@ -19,7 +19,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "bishop_prml": (22, 22),
     "goodfellow": (21, 21),
     "ng_vectorised": (33, 33),
-    "haykin": (28, 28),
+    "haykin": (30, 30),
     "handout": (30, 30),
     "mitchell": (31, 31),
     "hagan": (32, 32),

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from symbackprop.errors import SymbackpropError
+from symbackprop.errors import NotationError, SymbackpropError
+from symbackprop.model.notation import notation_from_toml
 from symbackprop.verify.claim import Claim, context
 from symbackprop.verify.steps import verify
 from tests.corpus.cases import case
@@ -99,3 +100,10 @@ def test_a_batch_matrix_in_a_claim_for_one_example_is_one_clear_message() -> Non
         "A^{[1]T} is a batch's matrix, in a claim written for one example; write one"
         " example's vectors throughout"
     )
+
+
+def test_a_bad_example_matrices_kind_is_one_clear_line() -> None:
+    with pytest.raises(NotationError) as err:
+        notation_from_toml('name = "x"\n[example_matrices]\n\'a^{$l}\' = "activations"\n', "x")
+    assert "[example_matrices] 'a^{$l}' = 'activations'; a kind is one of" in str(err.value)
+    assert "output" in str(err.value) and "\n" not in str(err.value)
