@@ -19,13 +19,9 @@ from symbackprop.verify.matrix import (
     PER_CASE_KINDS,
     VECTOR_KINDS,
     Entry,
-    Layout,
     Named,
     OutOfRange,
-    Quantities,
     Table,
-    build,
-    check_layer,
     layer_value,
     layered,
     lookup,
@@ -45,6 +41,7 @@ from symbackprop.verify.penalties import (
     penalty_gradient,
     sums_case_errors,
 )
+from symbackprop.verify.quantities import Layout, Quantities, build, check_layer
 from symbackprop.verify.reader import (
     Add,
     BigSum,

@@ -14,7 +14,8 @@ from string import Template
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
-from symbackprop.verify.matrix import VECTOR_KINDS, Layout, Named, Quantities, build, vector
+from symbackprop.verify.matrix import VECTOR_KINDS, Named
+from symbackprop.verify.quantities import Layout, Quantities, build, vector
 from symbackprop.verify.reader import BigSum, Group, Node, Prod, Sym, parse, walk
 from symbackprop.verify.scope import ResolveError, Scope
 from symbackprop.verify.shapes import Arr

@@ -15,17 +15,16 @@ from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step,
 from symbackprop.verify.expand import Reading
 from symbackprop.verify.layers import layer_letter
 from symbackprop.verify.matrix import (
-    CASES,
     OutOfRange,
     free_layers,
     is_example_claim,
     is_matrix_claim,
-    layout,
     memo,
     merged,
     table,
 )
 from symbackprop.verify.numeric import (
+    CASES,
     DPS,
     POINTS,
     at_seed,
@@ -35,6 +34,7 @@ from symbackprop.verify.numeric import (
     is_zero,
     network_counterexample,
 )
+from symbackprop.verify.quantities import layout
 from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
