@@ -11,10 +11,16 @@ from symbackprop.verify.nodes import Add, Group, Node, Num, Sym
 ITERATION_LETTERS = ("t", "n", "r", "k", "s", "\\tau")  # w^{(t+1)}, w_{ji}(n+1), w^{(r)}
 
 
-def iteration_letter(node: Node | None) -> str:
-    """The letter of an iteration tag: ``n`` of ``(n+1)`` and of ``(n)`` ('' for any other)."""
+def unwrapped(node: Node | None) -> Node | None:
+    """The inside of an iteration tag's brackets: ``(n+1)`` -> ``n+1``, ``((k))`` -> ``k``."""
     while isinstance(node, Group) and node.kind in ("paren", "bracket") and len(node.items) == 1:
         node = node.items[0]
+    return node
+
+
+def iteration_letter(node: Node | None) -> str:
+    """The letter of an iteration tag: ``n`` of ``(n+1)`` and of ``(n)`` ('' for any other)."""
+    node = unwrapped(node)
     if isinstance(node, Add) and node.terms:
         node = node.terms[0][1]
     return node.head if isinstance(node, Sym) and not node.scripted else ""
@@ -23,8 +29,7 @@ def iteration_letter(node: Node | None) -> str:
 def iteration_step(node: Node | None, known: Callable[[str], bool]) -> int | None:
     """1 for an iteration tag ``(k+1)``, 0 for ``(k)``; None when ``node`` is none (or its
     letter is a name ``known`` to the notation)."""
-    while isinstance(node, Group) and node.kind in ("paren", "bracket") and len(node.items) == 1:
-        node = node.items[0]
+    node = unwrapped(node)
     step = 0
     if isinstance(node, Add) and len(node.terms) == 2 and node.terms[0][0] == "+":
         (_, first), (sign, one) = node.terms
