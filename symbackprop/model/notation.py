@@ -148,7 +148,7 @@ class Notation:
         if self.option("numbering") == "network":
             j = self.unit_number(net, l, j) if isinstance(j, int) else j
             k = self.unit_number(net, l - 1, k) if isinstance(k, int) else k
-        text = ARITHMETIC.sub(lambda m: str(shown + int(m.group(1) or m.group(2))), template)
+        text = layer_arithmetic(template, shown)
         return Template(text).substitute(l=shown, j=j, k=k)
 
     def delta_names(self, net: Network) -> dict[str, str]:
@@ -285,6 +285,11 @@ class Notation:
                 return pid
         listed = ", ".join(f"{p.id} ({names[p.id]})" for p in net.params)
         raise NotationError(f"unknown parameter {text!r}; valid: {listed}")
+
+
+def layer_arithmetic(template: str, l: int) -> str:
+    """``template`` with its layer arithmetic (``$l-1``, ``${l+1}``) worked out for layer l."""
+    return ARITHMETIC.sub(lambda m: str(l + int(m.group(1) or m.group(2))), template)
 
 
 def normalise(latex: str) -> str:

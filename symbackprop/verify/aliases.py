@@ -17,15 +17,14 @@ from collections.abc import Callable, Iterator
 from string import Template
 
 from symbackprop.model.network import Network
-from symbackprop.model.notation import ARITHMETIC, Notation
+from symbackprop.model.notation import Notation, layer_arithmetic
 
 ACTIVATION = re.compile(r"a([0-9]+)_([0-9]+)")
 
 
 def target_id(target: str, l: int, j: int, k: int) -> str:
     """The canonical id an alias target names for layer l, unit j and unit k of the layer below."""
-    text = ARITHMETIC.sub(lambda m: str(l + int(m.group(1) or m.group(2))), target)
-    return Template(text).safe_substitute(l=l, j=j, k=k)
+    return Template(layer_arithmetic(target, l)).safe_substitute(l=l, j=j, k=k)
 
 
 def unit_value(cid: str, notation: Notation, depth: int) -> str:
