@@ -10,6 +10,7 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
+from symbackprop.verify.extrema import extremum, extremum_arguments
 from symbackprop.verify.functions import FunctionReading, Powered, indicator
 from symbackprop.verify.keys import name_key, script_key
 from symbackprop.verify.reader import (
@@ -171,8 +172,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 return function
         if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
             return DeltaOp(sub is not None)  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
-        if sub is None and sup is None and head in self.scope.counts:
-            return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
+        count = self.scope.counts.get(name_key(head, sub, sup))  # N, Duda et al.'s n_H
+        if count is not None and not primes:
+            return sp.Integer(self.scope.spec.sizes[count])
         implicit = self.implicit_index(head) if sub is None and sup is None else None
         if implicit is not None:
             return self._primed(implicit, primes)
@@ -361,6 +363,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 i = j + self._arguments(value, items, j)
                 continue
             after = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            ext = extremum_arguments(node, after)
+            if ext is not None:  # \max(0, z), \max\{0, z\}
+                yield op, extremum(ext[0], [self.expr(a) for a in ext[1]])
+                i += 2
+                continue
             ind = self.indicator_of(node, after)
             if ind is not None:
                 yield op, ind
