@@ -44,6 +44,7 @@ from symbackprop.verify.standard import StandardReading
 from symbackprop.verify.values import (
     is_arguments,
     is_dots,
+    is_parameter_vector,
     is_vector,
     marker_error,
     mentions,
@@ -139,6 +140,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if value is not None:
             return self._primed(value, primes)
         marked = self.case_marked(head, sub, sup)
+        if marked is None:
+            marked = self.case_subscripted(head, sub, sup)
         if marked is not None:
             return self._primed(marked, primes)
         if sup is not None:
@@ -421,8 +424,12 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
-        if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
-            return 1
+        if (
+            value in (ERROR, self.scope.e_case)
+            and j < len(items)
+            and (is_arguments(items[j]) or is_parameter_vector(self.scope, items[j]))
+        ):
+            return 1  # E(w_1, ..., b_beta), E(\mathbf{w}): the parameters it is a function of
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
