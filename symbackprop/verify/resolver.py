@@ -44,8 +44,8 @@ from symbackprop.verify.standard import StandardReading
 from symbackprop.verify.values import (
     is_arguments,
     is_dots,
-    is_parameter_vector,
     is_vector,
+    lone_name,
     marker_error,
     mentions,
     plus,
@@ -175,8 +175,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 return function
         if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
             return DeltaOp(sub is not None)  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
-        if sub is None and sup is None and head in self.scope.counts:
-            return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
+        count = self.scope.counts.get(name_key(head, sub, sup))  # N, Duda et al.'s n_H
+        if count is not None and not primes:
+            return sp.Integer(self.scope.spec.sizes[count])
         implicit = self.implicit_index(head) if sub is None and sup is None else None
         if implicit is not None:
             return self._primed(implicit, primes)
@@ -424,15 +425,24 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
-        if (
-            value in (ERROR, self.scope.e_case)
-            and j < len(items)
-            and (is_arguments(items[j]) or is_parameter_vector(self.scope, items[j]))
-        ):
-            return 1  # E(w_1, ..., b_beta), E(\mathbf{w}): the parameters it is a function of
+        after_error = value in (ERROR, self.scope.e_case) and j < len(items)
+        if after_error and (is_arguments(items[j]) or self.parameter_vector(items[j])):
+            return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
+
+    def parameter_vector(self, item: tuple[str, Node]) -> bool:
+        """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): a name
+        the notation does not know, standing for every parameter, that the error is a function
+        of; never the case argument (Haykin's E(n))."""
+        name = lone_name(item)
+        return (
+            name is not None
+            and not self.free
+            and not self.scope.case_argument(item)
+            and not self.known(name.head, name.sub, name.sup)
+        )
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
         return j < len(items) and self.scope.case_argument(items[j])

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, cast
 
 import sympy as sp
 
-from symbackprop.model.notation import HEAD
 from symbackprop.verify.keys import name_key
 from symbackprop.verify.layers import layered_bindings, layered_free, letter_range
 from symbackprop.verify.reader import (
@@ -184,25 +183,13 @@ def is_arguments(item: tuple[str, Node]) -> bool:
     return op == "" and isinstance(node, Group) and node.kind == "tuple"
 
 
-VECTOR_FONTS = ("\\mathbf", "\\vec", "\\boldsymbol", "\\bm", "\\overrightarrow")
-
-
-def is_parameter_vector(scope: Scope, item: tuple[str, Node]) -> bool:
-    """``(\\mathbf{w})``, ``(\\vec{w})``, ``(\\boldsymbol{\\theta})``, ``(w)`` right after the
-    error: the vector of the parameters it is a function of (the weight template's letter, or
-    θ), written in a vector font or plain."""
+def lone_name(item: tuple[str, Node]) -> Sym | None:
+    """The name in ``(\\mathbf{w})`` right after a factor, when the group holds just one name."""
     op, node = item
-    if op != "" or not isinstance(node, Group) or node.kind != "paren" or len(node.items) != 1:
-        return False
-    sym = node.items[0]
-    if not isinstance(sym, Sym) or sym.scripted:
-        return False
-    head = sym.head
-    for font in VECTOR_FONTS:
-        if head.startswith(font + "{") and head.endswith("}"):
-            head = head[len(font) + 1 : -1].strip()
-    weight = HEAD.match(scope.notation.layer_template(1, "weight"))
-    return head in {"\\theta", weight.group(0) if weight else "w"}
+    if op or not isinstance(node, Group) or node.kind != "paren" or len(node.items) != 1:
+        return None
+    inner = node.items[0]
+    return inner if isinstance(inner, Sym) and inner.kind != "dots" else None
 
 
 def is_dots(node: Node) -> bool:
