@@ -18,7 +18,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "rumelhart1986": (24, 24),
     "bishop_prml": (22, 22),
     "goodfellow": (22, 22),
-    "ng_vectorised": (33, 33),
+    "ng_vectorised": (36, 36),
     "haykin": (30, 30),
     "handout": (31, 31),
     "mitchell": (31, 31),
