@@ -18,6 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.casesreader import cells, piece
 from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
     Add,
@@ -81,9 +82,6 @@ _SOURCE: ContextVar[str] = ContextVar("latex_source", default="")
 
 TRANSPOSES = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\mathbf{T}"}
 PRIMES = {"'", "\\prime"}
-CASES_BEGIN, CASES_END = "\\begin{cases}", "\\end{cases}"
-CONDITION_WORDS = ("if", "for", "when", "where")  # \text{if } z > 0: the condition follows
-OTHERWISE = ("otherwise", "else", "elsewhere")
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +99,7 @@ def parse(text: str) -> Document:
     if not text.strip():
         raise ReadError("empty LaTeX: nothing to read")
     try:
-        tree = _parser().parse(_cells(text))
+        tree = _parser().parse(cells(text))
     except UnexpectedToken as exc:
         tok = exc.token
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
@@ -135,18 +133,6 @@ def parse(text: str) -> Document:
         raise ReadError("the LaTeX is nested too deeply to read") from None
     finally:
         _SOURCE.reset(token)
-
-
-def _cells(text: str) -> str:
-    """The column separator & of a cases environment as a comma (the same length, so that
-    columns in messages stay right); elsewhere & aligns and is ignored."""
-    out, at = [], 0
-    while (start := text.find(CASES_BEGIN, at)) >= 0:
-        end = text.find(CASES_END, start)
-        end = len(text) if end < 0 else end
-        out += [text[at:start], text[start:end].replace("&", ",")]
-        at = end
-    return "".join([*out, text[at:]])
 
 
 def _source(tree: Tree | Token) -> str:
@@ -452,7 +438,12 @@ def _node(t: Tree | Token) -> Node:
     if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
     if data == "cases":
-        return Cases(tuple(_piece(r) for r in ch if isinstance(r, Tree) and r.children))
+        try:
+            return Cases(tuple(piece(r, _node) for r in ch if isinstance(r, Tree) and r.children))
+        except ReadError:
+            raise
+        except SymbackpropError as exc:  # a row that is not value & condition
+            raise ReadError(str(exc)) from None
     if data in ("aside", "iverson"):
         return Group(data, (_node(ch[0]), _node(ch[2])), str(ch[1]))
     if data == "number":
@@ -465,45 +456,6 @@ def _node(t: Tree | Token) -> Node:
             return _node(parts[0])
         return Group("tuple", tuple(_node(c) for c in parts))
     raise ReadError(f"cannot read a {data}")  # pragma: no cover - grammar and reader agree
-
-
-def _piece(row: Tree) -> tuple[Node, tuple[Node, str, Node] | None]:
-    """One row of a cases environment: its value, then (after &) its condition, or none for
-    \\text{otherwise}."""
-    parts = list(row.children)
-    if not parts or not isinstance(parts[0], Tree):
-        raise ReadError("a row of \\begin{cases} must start with its value")
-    value, rest = _node(parts[0]), [p for p in parts[1:] if not _is_comma(p)]
-    if len(rest) == 1 and isinstance(rest[0], Tree) and _words(_node(rest[0])) in OTHERWISE:
-        return value, None
-    if len(rest) == 3 and isinstance(rest[1], Token) and rest[1].type == "REL":
-        lhs, rhs = rest[0], rest[2]
-        if isinstance(lhs, Tree) and isinstance(rhs, Tree):
-            return value, (_unworded(_node(lhs)), str(rest[1]), _node(rhs))
-    raise ReadError(
-        "a row of \\begin{cases} reads value & condition (z > 0) or value & \\text{otherwise}"
-    )
-
-
-def _is_comma(part: Tree | Token) -> bool:
-    return isinstance(part, Token) and part.type == "COMMA"
-
-
-def _words(node: Node) -> str:
-    """The words of a \\text{..} node (lower case), or ''."""
-    return node.head.strip().lower() if isinstance(node, Sym) and node.kind == "name" else ""
-
-
-def _unworded(node: Node) -> Node:
-    """A condition without the word before it (\\text{if } z: z)."""
-    if (
-        isinstance(node, Prod)
-        and len(node.items) > 1
-        and _words(node.items[0][1]) in CONDITION_WORDS
-    ):
-        rest = node.items[1:]
-        return rest[0][1] if len(rest) == 1 else Prod((("", rest[0][1]), *rest[1:]))
-    return node
 
 
 def _sum_index(node: Node) -> str:

@@ -180,3 +180,10 @@ def test_an_activation_identity_names_its_layers_or_the_counterexample() -> None
     assert wrong.remark.startswith(
         "an identity for the activation of no layer: layer 1 (tanh); at z"
     )
+
+
+def test_a_cases_row_without_its_condition_is_refused_clearly() -> None:
+    from symbackprop.verify.reader import ReadError, parse
+
+    with pytest.raises(ReadError, match="value & condition"):
+        parse(r"g'(z) = \begin{cases} 1 & z \\ 0 & \text{otherwise} \end{cases}")
