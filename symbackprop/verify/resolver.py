@@ -17,6 +17,7 @@ from symbackprop.verify.reader import (
     Add,
     Alt,
     BigSum,
+    Cases,
     Frac,
     Group,
     Node,
@@ -45,6 +46,7 @@ from symbackprop.verify.values import (
     is_arguments,
     is_dots,
     is_vector,
+    lone_name,
     marker_error,
     mentions,
     plus,
@@ -82,6 +84,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     free: bool = False
     record: FreeRecord | None = field(default=None, compare=False)
     functions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+    activation_layer: int | None = None  # whose activation the function symbol is (identities)
 
     def with_env(self, **more: int) -> Resolver:
         return replace(self, env={**self.env, **more})
@@ -139,6 +142,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if value is not None:
             return self._primed(value, primes)
         marked = self.case_marked(head, sub, sup)
+        if marked is None:
+            marked = self.case_subscripted(head, sub, sup)
         if marked is not None:
             return self._primed(marked, primes)
         if sup is not None:
@@ -250,6 +255,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             raise ResolveError("a \\partial outside a fraction \\frac{\\partial N}{\\partial D}")
         if isinstance(node, BigSum):
             return self.bigsum(node)
+        if isinstance(node, Cases):
+            return self.pieces(node)
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
 
     def prod(self, node: Prod) -> Value:
@@ -422,11 +429,24 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
-        if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
+        after_error = value in (ERROR, self.scope.e_case) and j < len(items)
+        if after_error and (is_arguments(items[j]) or self.parameter_vector(items[j])):
             return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
+
+    def parameter_vector(self, item: tuple[str, Node]) -> bool:
+        """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): a name
+        the notation does not know, standing for every parameter, that the error is a function
+        of; never the case argument (Haykin's E(n))."""
+        name = lone_name(item)
+        return (
+            name is not None
+            and not self.free
+            and not self.scope.case_argument(item)
+            and not self.known(name.head, name.sub, name.sup)
+        )
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
         return j < len(items) and self.scope.case_argument(items[j])
