@@ -60,7 +60,7 @@ PARALLEL_MIN_BATCH = 32
 BATCH_MIN = 8
 # The batch pass runs over each chunk of a batch this many rows at a time, so its work arrays stay
 # small and in cache at any batch size (bench/batch.py: full batch as fast as batch 128).
-BATCH_BLOCK = 32
+BATCH_BLOCK = 64
 
 
 @dataclass(frozen=True)

@@ -127,15 +127,15 @@ def test_forward_loss_predict_match_unrolled(pair: tuple) -> None:
     assert np.array_equal(loops.init(7), unrolled.init(7))
 
 
-@pytest.mark.parametrize("batch_size", [1, 3, 8, 10, 21, 70])
+@pytest.mark.parametrize("batch_size", [1, 3, 8, 10, 21, 140])
 def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> None:
     """Row by row (batch < BATCH_MIN) and a layer at a time over the batch (>= BATCH_MIN; 21
-    rows in batches of 8 end on a batch of 5, in the batch pass too; 75 rows in batches of 70:
-    two chunks of 35 rows, each in blocks of BATCH_BLOCK = 32 and 3): the steps of
-    value_and_grad, i.e. of the row pass."""
+    rows in batches of 8 end on a batch of 5, in the batch pass too; 150 rows in batches of 140:
+    two chunks of 70 rows, each in blocks of BATCH_BLOCK = 64 and 6, then a batch of 10): the
+    steps of value_and_grad, i.e. of the row pass."""
     spec, _, loops, _ = pair
-    assert loops.BATCH_BLOCK == 32
-    n = 75 if batch_size > 21 else 21
+    assert loops.BATCH_BLOCK == 64
+    n = 150 if batch_size > 21 else 21
     rng = np.random.default_rng(11)
     X = rng.uniform(-1, 1, size=(n, spec.sizes[0]))
     Y = np.stack([sample(spec, 0, s)[1] for s in range(n)])
@@ -181,17 +181,17 @@ def test_train_picks_the_pass_by_batch_size(pair: tuple, monkeypatch: pytest.Mon
 def batch_gradient(
     loops: ModuleType, X: np.ndarray, Y: np.ndarray, theta: np.ndarray, fast: bool
 ) -> tuple[float, np.ndarray]:
-    """E and dE/dtheta summed over the rows of X by the batch pass (_batch_chunk, _batch_block),
-    jitted or as Python (.py_func), in two chunks of rows whose gradients are added, as train
-    adds its chunks'."""
+    """E and dE/dtheta summed over the rows of X by the batch pass (_batch_block), jitted or as
+    Python (.py_func), in two blocks of rows whose gradients are added, as train adds its
+    chunks'."""
     m = X.shape[0]
-    chunk = loops._batch_chunk if fast else loops._batch_chunk.py_func
+    block = loops._batch_block if fast else loops._batch_block.py_func
     t, out = np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS)
-    g = np.full((2, loops.N_PARAMS), np.nan)
+    g = np.zeros((2, loops.N_PARAMS))
     loops._relayout(theta, t, False)
     work = np.full((4, loops.BATCH_BLOCK * (loops.N_UNITS - loops.N_INPUTS)), np.nan)
     scal = np.empty(2)  # dgemm's alpha and beta
-    e = chunk(X, Y, t, g[0], 0, m // 2, work, scal) + chunk(X, Y, t, g[1], m // 2, m, work, scal)
+    e = block(X, Y, t, g[0], 0, m // 2, work, scal) + block(X, Y, t, g[1], m // 2, m, work, scal)
     loops._relayout(g[0] + g[1], out, True)
     return e, out
 
