@@ -98,6 +98,7 @@ CORPUS = [
     "duda-output-net-from-0",
     "duda-hidden-update",
     "duda-hidden-sensitivity-transposed",
+    "duda-output-net-no-bias",
 ]
 
 
@@ -234,6 +235,15 @@ def test_a_layers_own_activation_names_its_unit_0_and_a_scripted_size_is_a_count
     ]:
         outcomes = verify(context(spec), Claim(latex), limits=None)
         assert {o.verdict for o in outcomes} == {verdict}, outcomes
+
+
+def test_a_net_input_without_its_bias_is_told_the_missing_term() -> None:
+    text, c = corpus_case("duda-output-net-no-bias")  # does not hold, by the oracle
+    spec = corpus_spec(text.NETWORK, "duda")
+    outcomes = verify(context(spec), Claim(c["latex"], bind=(("k", "6"),)), limits=None)
+    assert [(o.verdict, o.ratio, o.factor) for o in outcomes] == [
+        ("does not hold", "", "missing: w_{60} (a term of the sum)")
+    ]
 
 
 def test_the_error_of_a_parameter_vector_is_the_error() -> None:
