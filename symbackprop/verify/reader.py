@@ -18,11 +18,13 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.casesreader import cells, piece
 from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
     Add,
     Alt,
     BigSum,
+    Cases,
     Clause,
     Document,
     Frac,
@@ -44,6 +46,7 @@ __all__ = [  # the nodes are read from here by the rest of the package
     "Add",
     "Alt",
     "BigSum",
+    "Cases",
     "Clause",
     "Document",
     "Frac",
@@ -96,7 +99,7 @@ def parse(text: str) -> Document:
     if not text.strip():
         raise ReadError("empty LaTeX: nothing to read")
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(cells(text))
     except UnexpectedToken as exc:
         tok = exc.token
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
@@ -434,6 +437,13 @@ def _node(t: Tree | Token) -> Node:
         return Group("set", ())
     if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
+    if data == "cases":
+        try:
+            return Cases(tuple(piece(r, _node) for r in ch if isinstance(r, Tree) and r.children))
+        except ReadError:
+            raise
+        except SymbackpropError as exc:  # a row that is not value & condition
+            raise ReadError(str(exc)) from None
     if data in ("aside", "iverson"):
         return Group(data, (_node(ch[0]), _node(ch[2])), str(ch[1]))
     if data == "number":

@@ -17,6 +17,7 @@ from symbackprop.verify.reader import (
     Add,
     Alt,
     BigSum,
+    Cases,
     Frac,
     Group,
     Node,
@@ -83,6 +84,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     free: bool = False
     record: FreeRecord | None = field(default=None, compare=False)
     functions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+    activation_layer: int | None = None  # whose activation the function symbol is (identities)
 
     def with_env(self, **more: int) -> Resolver:
         return replace(self, env={**self.env, **more})
@@ -140,6 +142,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if value is not None:
             return self._primed(value, primes)
         marked = self.case_marked(head, sub, sup)
+        if marked is None:
+            marked = self.case_subscripted(head, sub, sup)
         if marked is not None:
             return self._primed(marked, primes)
         if sup is not None:
@@ -251,6 +255,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             raise ResolveError("a \\partial outside a fraction \\frac{\\partial N}{\\partial D}")
         if isinstance(node, BigSum):
             return self.bigsum(node)
+        if isinstance(node, Cases):
+            return self.pieces(node)
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
 
     def prod(self, node: Prod) -> Value:
