@@ -349,6 +349,10 @@ def _node(t: Tree | Token) -> Node:
             return BigSum(_sum_index(_node(parts[0])), None, None, sum_body)
         if len(parts) == 3 and isinstance(parts[1], Token) and parts[1] == "\\in" and sup is None:
             return BigSum(_sum_index(_node(parts[0])), None, None, sum_body, _node(parts[2]))
+        if sup is None and _comma_separated(parts):  # \sum_{i,j}: a sum over each letter
+            for part in reversed(parts[::2]):
+                sum_body = BigSum(_sum_index(_node(part)), None, None, sum_body)
+            return sum_body
         if sup is None:
             raise ReadError(
                 "a \\sum needs both limits, as in \\sum_{h=1}^{H}, or none, as in \\sum_h"
@@ -456,6 +460,13 @@ def _node(t: Tree | Token) -> Node:
             return _node(parts[0])
         return Group("tuple", tuple(_node(c) for c in parts))
     raise ReadError(f"cannot read a {data}")  # pragma: no cover - grammar and reader agree
+
+
+def _comma_separated(parts: list[Tree | Token]) -> bool:
+    """Whether a sum's subscript is letters parted by commas (``i,j``)."""
+    return len(parts) >= 3 and all(
+        (isinstance(p, Token) and p.type == "COMMA") == (n % 2 == 1) for n, p in enumerate(parts)
+    )
 
 
 def _sum_index(node: Node) -> str:

@@ -20,7 +20,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "goodfellow": (22, 22),
     "ng_vectorised": (36, 36),
     "haykin": (30, 30),
-    "handout": (34, 34),
+    "handout": (35, 35),
     "mitchell": (32, 32),
     "hagan": (32, 32),
     "duda": (29, 29),
