@@ -285,7 +285,6 @@ def test_sources_notations_are_not_layered() -> None:
     [
         (r"A^{[1]} = \tanh(Z^{[1]})", "whole layer"),
         (r"dZ^{[2]} = A^{[2]} - Y", "whole layer"),
-        (r"g'(z) = a(1 - a)", "without their unit"),
     ],
 )
 def test_whole_layers_and_bare_quantities_are_refused_not_judged(latex: str, words: str) -> None:
