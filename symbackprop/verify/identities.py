@@ -1,5 +1,7 @@
 """Identities about the activation function, written with a bare net input: Ng's
-``g'(z) = a(1 - a)`` and ``g'(z) = 1 - a^2``, a slope written by cases.
+``g'(z) = a(1 - a)`` and ``g'(z) = 1 - a^2``, a slope written by cases; and identities about
+the softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i = \\frac{\\exp(z_i)}{\\sum_j
+\\exp(z_j)}`` (see :func:`softmax_identity`).
 
 The notation's net-input letter without unit or layer (z) is a free real variable, its
 activation letter (a) is the activation of z, and the notation's function symbol (g) is the
@@ -25,9 +27,10 @@ from symbackprop.verify.calculus import compare, show
 from symbackprop.verify.claim import Claim, Context, Outcome, Step, Verdict
 from symbackprop.verify.keys import name_key
 from symbackprop.verify.numeric import DPS, differs, is_zero
-from symbackprop.verify.reader import Sym, parse, walk
+from symbackprop.verify.reader import BigSum, Sym, parse, walk
 from symbackprop.verify.resolver import resolver
 from symbackprop.verify.scope import ResolveError, Scope
+from symbackprop.verify.vectorfunctions import bold_letter, is_softmax
 
 
 def head_of(scope: Scope, key: str) -> str | None:
@@ -186,3 +189,62 @@ def _kinks(z: sp.Symbol, expr: sp.Expr) -> list[sp.Expr]:
                 return []
             places.add(place)
     return sorted(places, key=float) if len(places) <= MAX_KINKS else []
+
+
+def softmax_identity(ctx: Context, claim: Claim, steps: Sequence[Step]) -> list[Outcome] | None:
+    """A statement about the softmax of a bold vector the notation does not name (Goodfellow's
+    ``\\boldsymbol{z}``): the vector is (z_1, ..., z_n) of free variables, n the size of the
+    network's softmax layer (else its output layer), a sum without limits runs over its
+    components, and every index letter left free is bound to each component in turn. None when
+    the steps are not such a statement."""
+    scope = ctx.scope
+    nodes = [side for s in steps for side in (s.lhs, s.rhs) if side is not None]
+    syms = [n for n in walk(tuple(nodes)) if isinstance(n, Sym)]
+    bold = {n.head: bold_letter(n) for n in syms if bold_letter(n) is not None}
+    if any(s.lhs is None for s in steps) or not any(is_softmax(n) for n in syms) or not bold:
+        return None
+    if any(scope.table.get(name_key(head, None, None)) is not None for head in bold):
+        return None
+    layers = [l for l, name in enumerate(scope.spec.activations, start=1) if name == "softmax"]
+    n = scope.spec.sizes[layers[-1] if layers else scope.spec.depth]
+    vectors = {
+        name_key(head, None, None): sp.Tuple(
+            *[sp.IndexedBase(letter, real=True)[k] for k in range(1, n + 1)]
+        )
+        for head, letter in bold.items()
+        if letter is not None
+    }
+    summed = {b.var for b in walk(tuple(nodes)) if isinstance(b, BigSum)}
+    free = sorted(
+        {
+            n.sub.expr.head
+            for n in syms
+            if n.sub is not None
+            and isinstance(n.sub.expr, Sym)
+            and not n.sub.expr.scripted
+            and n.sub.expr.kind == "letter"
+        }
+        - summed
+    )
+    res = replace(resolver(scope, {}).free_reading(), names=vectors, components=n)
+    out = []
+    for values in itertools.product(range(1, n + 1), repeat=len(free)):
+        env = dict(zip(free, values, strict=True))
+        shown = ", ".join(f"{k}={v}" for k, v in env.items())
+        bound = res.with_env(**env)
+        for number, step in enumerate(steps, start=1):
+            base = Outcome(
+                claim.source, claim.latex, "calculus", "", shown, Verdict.UNDECIDED, step=number
+            )
+            try:
+                lhs, rhs = bound.expr(step.lhs), bound.expr(step.rhs)  # type: ignore[arg-type]
+            except ResolveError:
+                return None
+            assert bound.record is not None
+            if bound.record.network:
+                return None  # a statement about the network's quantities
+            lhs, rhs = sp.expand_log(lhs), sp.expand_log(rhs)
+            note = f"for vectors of {n} components"
+            judged = compare(ctx, base, lhs, rhs, set())
+            out.append(replace(judged, remark=_join(judged.remark, note)))
+    return out

@@ -2,7 +2,8 @@
 ``\\max\\{0, z\\}`` (a layer's vector or one unit; with a free layer letter in a network
 whose layers differ in activation, a statement about the layers of that activation), and
 identities about the activation function written with a bare net input (Ng's ``g'(z) = a(1 - a)``,
-a slope by ``\\begin{cases}``), judged for each layer's activation as identities in z.
+a slope by ``\\begin{cases}``), judged for each layer's activation as identities in z; the
+softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i``.
 
 Every expected verdict comes from the corpus oracle (``tests/corpus/oracle.py``, mpmath only),
 never from symbackprop: each claim is a corpus ``case`` whose two sides are computed here from
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mpmath import mpf
+from mpmath import mp, mpf
 
 from symbackprop.errors import SymbackpropError
 from tests.corpus.cases import case
@@ -83,7 +84,37 @@ HANDOUT_CASES = [
     ),
 ]
 
+
+def _softmax_of_z(f: Any) -> Any:
+    """Goodfellow's softmax output unit j against f(z_j, z) of the output layer's net inputs."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        zs = net.zv(net.L, 0)
+        return net.a(net.L, b["j"], 0), f(zs[b["j"]], zs)
+
+    return sides
+
+
 GOODFELLOW_CASES = [
+    case(
+        "softmax-negated-exponents",
+        r"\operatorname{softmax}(\boldsymbol{z})_i = \frac{\exp(-z_i)}{\sum_j \exp(-z_j)}",
+        FAILS,
+        _softmax_of_z(lambda zj, zs: mp.exp(-zj) / sum(mp.exp(-v) for v in zs)),
+        {"j": "output units"},
+        network=goodfellow.SOFTMAX,
+    ),
+    case(
+        "log-softmax-without-the-log",
+        r"\log \mathrm{softmax}(\boldsymbol{z})_i = z_i - \sum_j \exp(z_j)",
+        FAILS,
+        lambda net, b: (
+            mp.log(net.a(net.L, b["j"], 0)),
+            net.z(net.L, b["j"], 0) - sum(mp.exp(v) for v in net.zv(net.L, 0)),
+        ),
+        {"j": "output units"},
+        network=goodfellow.SOFTMAX,
+    ),
     case(
         "max-of-the-negated-net-input-at-a-free-layer",
         r"h^{(k)} = \max\{0, -a^{(k)}\}",
