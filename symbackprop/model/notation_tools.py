@@ -154,8 +154,9 @@ def _two_names(notation: Notation, net: Network) -> list[Finding]:
             Finding(
                 f"the input has two names: {names['x1']} (input) and {inputs['x1']} (the "
                 "activation of the input layer); the reader takes both, the printer the first",
-                "set input to the activation template with the input layer's number, or accept "
-                "both spellings",
+                "the input layer takes [layer]'s activation template (there is no [layers.0]): "
+                f"set [layer] activation = '{input_template(notation)}' and give the other layers "
+                "theirs in [layers.N], or accept both spellings",
                 warning=True,
             )
         )
@@ -249,9 +250,10 @@ target = 'y_{{$j}}'
 # bias_unit = 0              # a bias is the weight w_{{j0}} from an always-on unit 0; set
 #                            # bias = 'w_{{${{j}}0}}' in [layer] too, so that it prints so
 # indices = ['i', 'j', 'k']  # letters tied to the units of each layer, input first
+# sizes = ['d', 'n_{{H}}', 'c'] # each layer's number of units, as a sum's upper limit
 # size = 'N_{{$l}}'          # a layer's size: \\sum_{{j=1}}^{{N_{{l-1}}}} under a free layer l
 
-[layer]                      # every layer; [layers.2] overrides one layer
+[layer]                      # every layer (the input layer too); [layers.2] overrides one
 weight = 'w^{{($l)}}_{{$j$k}}'   # to unit j of layer l from unit k of layer l-1
 bias = 'b^{{($l)}}_{{$j}}'
 net = 'z^{{($l)}}_{{$j}}'
@@ -270,3 +272,8 @@ def starter(name: str) -> str:
 
 
 __all__ = ["OPTION_KEYS", "Finding", "check", "check_network", "quantities", "show", "starter"]
+
+
+def input_template(notation: Notation) -> str:
+    """The notation's input template written in a layer's unit letter ($k -> $j)."""
+    return (notation.get("input") or "x_{$k}").replace("$k", "$j")

@@ -10,12 +10,14 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
+from symbackprop.verify.extrema import extremum, extremum_arguments
 from symbackprop.verify.functions import FunctionReading, Powered, indicator
 from symbackprop.verify.keys import name_key, script_key
 from symbackprop.verify.reader import (
     Add,
     Alt,
     BigSum,
+    Cases,
     Frac,
     Group,
     Node,
@@ -44,6 +46,7 @@ from symbackprop.verify.values import (
     is_arguments,
     is_dots,
     is_vector,
+    lone_name,
     marker_error,
     mentions,
     plus,
@@ -51,6 +54,7 @@ from symbackprop.verify.values import (
     trim_suffix,
     undefined_function,
 )
+from symbackprop.verify.vectorfunctions import softmax, softmax_argument
 
 
 @dataclass
@@ -81,6 +85,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     free: bool = False
     record: FreeRecord | None = field(default=None, compare=False)
     functions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+    activation_layer: int | None = None  # whose activation the function symbol is (identities)
+    components: int | None = None  # a sum without limits runs over 1..components (identities)
 
     def with_env(self, **more: int) -> Resolver:
         return replace(self, env={**self.env, **more})
@@ -138,6 +144,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if value is not None:
             return self._primed(value, primes)
         marked = self.case_marked(head, sub, sup)
+        if marked is None:
+            marked = self.case_subscripted(head, sub, sup)
         if marked is not None:
             return self._primed(marked, primes)
         if sup is not None:
@@ -171,8 +179,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 return function
         if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
             return DeltaOp(sub is not None)  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
-        if sub is None and sup is None and head in self.scope.counts:
-            return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
+        count = self.scope.counts.get(name_key(head, sub, sup))  # N, Duda et al.'s n_H
+        if count is not None and not primes:
+            return sp.Integer(self.scope.spec.sizes[count])
         implicit = self.implicit_index(head) if sub is None and sup is None else None
         if implicit is not None:
             return self._primed(implicit, primes)
@@ -248,6 +257,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             raise ResolveError("a \\partial outside a fraction \\frac{\\partial N}{\\partial D}")
         if isinstance(node, BigSum):
             return self.bigsum(node)
+        if isinstance(node, Cases):
+            return self.pieces(node)
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
 
     def prod(self, node: Prod) -> Value:
@@ -361,6 +372,16 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 i = j + self._arguments(value, items, j)
                 continue
             after = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            soft = softmax_argument(node, after)
+            if soft is not None:  # \mathrm{softmax}(\boldsymbol{z})_i
+                yield op, softmax(self.expr(soft[0]), self.index_value(soft[1]))
+                i += 2
+                continue
+            ext = extremum_arguments(node, after)
+            if ext is not None:  # \max(0, z), \max\{0, z\}
+                yield op, extremum(ext[0], [self.expr(a) for a in ext[1]])
+                i += 2
+                continue
             ind = self.indicator_of(node, after)
             if ind is not None:
                 yield op, ind
@@ -395,6 +416,14 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             yield op, self.value(node)
             i += 1
 
+    def index_value(self, node: Node) -> sp.Expr:
+        """An index: a letter bound to a unit or component is its number."""
+        if isinstance(node, Sym) and not node.scripted:
+            bound = self.env.get(node.head)
+            if isinstance(bound, int):
+                return sp.Integer(bound)
+        return self.expr(node)
+
     def powered_argument(self, items: tuple[tuple[str, Node], ...], j: int) -> Powered | None:
         """``(z)^2`` right after a function name: the argument, and the power of the value."""
         if j >= len(items) or items[j][0] != "":
@@ -415,11 +444,24 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
-        if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
+        after_error = value in (ERROR, self.scope.e_case) and j < len(items)
+        if after_error and (is_arguments(items[j]) or self.parameter_vector(items[j])):
             return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
+
+    def parameter_vector(self, item: tuple[str, Node]) -> bool:
+        """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): a name
+        the notation does not know, standing for every parameter, that the error is a function
+        of; never the case argument (Haykin's E(n))."""
+        name = lone_name(item)
+        return (
+            name is not None
+            and not self.free
+            and not self.scope.case_argument(item)
+            and not self.known(name.head, name.sub, name.sup)
+        )
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
         return j < len(items) and self.scope.case_argument(items[j])

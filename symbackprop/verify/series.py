@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.layernames import layer_size
 from symbackprop.verify.layers import (
     index_layer,
@@ -131,6 +132,8 @@ class SeriesReading(ResolverBase):
         """A sum's limits: as written; ``\\sum_k`` runs over the layer index k belongs to,
         ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
         letter nobody defined (m, N, P) is the size of the index's layer."""
+        if self.components is not None and node.lo is None and node.hi is None and not node.over:
+            return sp.Integer(1), sp.Integer(self.components)  # over a vector's components
         layer = self.scope.indices.get(node.var)
         if layer is None and node.over is None and not self.free and node.var not in self.env:
             layer = index_layer(self.scope, node.body, node.var, self.env)
@@ -185,8 +188,10 @@ class SeriesReading(ResolverBase):
                 isinstance(node.lo, Num)
                 and node.lo.value in (0, 1)
                 and isinstance(hi, Sym)
-                and not hi.scripted
-                and not self.known(hi.head, None, None)
+                and (
+                    (not hi.scripted and not self.known(hi.head, None, None))
+                    or name_key(hi.head, hi.sub, hi.sup) in self.scope.counts  # n_H
+                )
             ):
                 return []
             lo = int(node.lo.value)

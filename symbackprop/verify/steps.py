@@ -23,6 +23,7 @@ import sympy as sp
 from symbackprop.backprop.forms import target_constraint
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.calculus import calculus, gradient_vector, nabla_parts
+from symbackprop.verify.cases import whole_error_names
 from symbackprop.verify.claim import (
     KINDS,
     Claim,
@@ -39,6 +40,7 @@ from symbackprop.verify.claim import (
     truth_mid,
 )
 from symbackprop.verify.diagnosis import diagnose, zero_partials
+from symbackprop.verify.identities import activation_identity, softmax_identity
 from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
 from symbackprop.verify.numeric import (
     DPS,
@@ -124,11 +126,18 @@ def verify_steps(
     ``local`` names the document defines)."""
 
     scope = ctx.scope
+    identity = (
+        activation_identity(ctx, claim, steps) or softmax_identity(ctx, claim, steps)
+        if not claim.bind
+        else None
+    )
+    if identity is not None:
+        return identity  # g'(z) = a(1 - a): an identity about the activation function
     if is_matrix_claim(scope, [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs]):
         return verify_matrix(ctx, claim, steps, strict)  # vector and matrix forms, entry by entry
     ints, named = fixed_binding(ctx, claim.bind)
-    named = {**(local or {}), **named}
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
+    named = {**whole_error_names(scope, tuple(nodes)), **(local or {}), **named}
     free = free_variables(nodes, scope, {**ints, **named})
     pid_given = scope.notation.param_id(claim.param, scope.net) if claim.param else None
     if pid_given is not None and all(s.lhs is None for s in steps):

@@ -18,6 +18,7 @@ TEXT_MODULES = (
     "handout",
     "mitchell",
     "hagan",
+    "duda",
 )
 
 VARIANT_KINDS = (
@@ -32,6 +33,7 @@ VARIANT_KINDS = (
     "forgotten penalty term",
     "penalised bias",
     "forgotten factor 2",
+    "forgotten bias",
     "activation of the wrong layer",
 )
 

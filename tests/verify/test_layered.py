@@ -29,7 +29,7 @@ from tests.helpers import DPS, close, random_point, value
 
 LOSS = {"half_sse": "half_sse", "sse": "sse", "ce": "cross_entropy"}
 NOTATION_OF = {"nielsen": "nielsen", "rumelhart1986": "rumelhart", "bishop_prml": "bishop"}
-NOTATION_OF |= {"haykin": "haykin", "mitchell": "mitchell"}
+NOTATION_OF |= {"haykin": "haykin", "mitchell": "mitchell", "duda": "duda"}
 
 
 def corpus_spec(network: dict[str, Any], notation: str) -> Any:
@@ -94,6 +94,11 @@ CORPUS = [
     "mitchell-output-delta-sign",
     "mitchell-hidden-delta-wrong-unit",
     "mitchell-weight-update-sign",
+    "duda-output-net",
+    "duda-output-net-from-0",
+    "duda-hidden-update",
+    "duda-hidden-sensitivity-transposed",
+    "duda-output-net-no-bias",
 ]
 
 
@@ -221,6 +226,39 @@ def test_network_numbering_and_the_bias_unit() -> None:
     assert n.unit_one_names(net)[:2] == ["x_{0}", "z_{0}"]
 
 
+def test_a_layers_own_activation_names_its_unit_0_and_a_scripted_size_is_a_count() -> None:
+    assert load_notation("duda").unit_one_names(net_of([2, 3, 2])) == ["x_{0}", "x_{0}", "y_{0}"]
+    spec = corpus_spec(corpus_case("duda-output-net")[0].NETWORK, "duda")
+    for latex, verdict in [
+        (r"net_j = \sum_{i=1}^{d} x_i w_{ji} + w_{j0} + n_H - 3", "holds"),  # n_H = 3 hidden
+        (r"net_j = \sum_{i=1}^{d} x_i w_{ji} + w_{j0} + n_{H} - c", "does not hold"),
+    ]:
+        outcomes = verify(context(spec), Claim(latex), limits=None)
+        assert {o.verdict for o in outcomes} == {verdict}, outcomes
+
+
+def test_a_net_input_without_its_bias_is_told_the_missing_term() -> None:
+    text, c = corpus_case("duda-output-net-no-bias")  # does not hold, by the oracle
+    spec = corpus_spec(text.NETWORK, "duda")
+    outcomes = verify(context(spec), Claim(c["latex"], bind=(("k", "6"),)), limits=None)
+    assert [(o.verdict, o.ratio, o.factor) for o in outcomes] == [
+        ("does not hold", "", "missing: w_{60} (a term of the sum)")
+    ]
+
+
+def test_the_error_of_a_parameter_vector_is_the_error() -> None:
+    spec = corpus_spec(corpus_case("duda-output-net")[0].NETWORK, "duda")
+    half = r"\frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2"  # J of the one pattern, by definition
+    for latex, verdict in [
+        (rf"J(\mathbf{{w}}) = {half}", "holds"),
+        (rf"J(\mathbf{{w}}) = 2 {half}", "does not hold"),
+    ]:
+        outcomes = verify(context(spec), Claim(latex), limits=None)
+        assert {o.verdict for o in outcomes} == {verdict}, outcomes
+    with pytest.raises(SymbackpropError, match=r"unknown symbol \\mathbf\{w\}"):
+        verify(context(spec), Claim(rf"J \mathbf{{w}} = {half}"), limits=None)
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
@@ -247,7 +285,6 @@ def test_sources_notations_are_not_layered() -> None:
     [
         (r"A^{[1]} = \tanh(Z^{[1]})", "whole layer"),
         (r"dZ^{[2]} = A^{[2]} - Y", "whole layer"),
-        (r"g'(z) = a(1 - a)", "without their unit"),
     ],
 )
 def test_whole_layers_and_bare_quantities_are_refused_not_judged(latex: str, words: str) -> None:
