@@ -302,8 +302,9 @@ def _whole_vectors(pairs: list[tuple[sp.Expr, sp.Expr]], n: int) -> list[tuple[s
 
 
 def derivative_rule(ctx: Context, claim: Claim, steps: Sequence[Step]) -> list[Outcome] | None:
-    """A rule of calculus written only in derivatives between names, at least one of which
-    the notation does not write (Goodfellow's chain rule 6.45, ∂z/∂x_i = Σ_j ∂z/∂y_j ∂y_j/∂x_i):
+    """A rule of calculus written only in derivatives between names, some of which the
+    notation writes and some not (Goodfellow's chain rule 6.45, ∂z/∂x_i = Σ_j ∂z/∂y_j ∂y_j/∂x_i;
+    names none of which the notation writes are a statement of calculus, :mod:`calculus`):
     every name is a variable of calculus, even one the notation gives a meaning (x and y are
     not the network's input and target here), each depends on what it is differentiated by, a
     sum without limits runs over 3 components and a free index over each. None when the steps
@@ -317,11 +318,26 @@ def derivative_rule(ctx: Context, claim: Claim, steps: Sequence[Step]) -> list[O
         return None
     heads = {b.head for b in bodies if isinstance(b, Sym)}
     known = scope.notation.name_heads() | {k for k in scope.table if k.isalpha()}
-    if heads <= known:
-        return None
+    free = _free_letters(nodes)
+    if heads <= known or not _names_network(resolver(scope, {}), steps, free):
+        return None  # all the notation's names, or a statement of calculus (:mod:`calculus`)
     res = replace(resolver(scope, {}), unnamed=frozenset(heads), components=COMPONENTS)
     note = f"a rule for any functions; sums over {COMPONENTS} components"
-    return _over_components(ctx, claim, steps, res, _free_letters(nodes), note)
+    return _over_components(ctx, claim, steps, res, free, note)
+
+
+def _names_network(res: Resolver, steps: Sequence[Step], free: list[str]) -> bool:
+    """Whether a step, read as a statement of calculus with its free letters at 1, names a
+    quantity of the network."""
+    probe = replace(res, components=COMPONENTS).with_env(**dict.fromkeys(free, 1)).free_reading()
+    for step in steps:
+        try:
+            probe.expr(step.rhs)
+            if step.lhs is not None:
+                probe.expr(step.lhs)
+        except ResolveError:
+            return True
+    return bool(probe.record is not None and probe.record.network)
 
 
 def _derivatives_only(node: Node) -> bool:
