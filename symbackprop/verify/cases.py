@@ -19,7 +19,7 @@ import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.keys import latex_key, name_key
-from symbackprop.verify.nodes import BigSum, Group, Script, Scripted, Sym, walk
+from symbackprop.verify.nodes import BigSum, Group, Prod, Script, Scripted, Sym, walk
 from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import Scope
 
@@ -50,7 +50,7 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
     template = scope.notation.top.get("case_error", "")
     key = latex_key(template) if template and "$" not in template else None
     letter = scope.notation.get("case") or "i"
-    if key is None or scope.net.case is None:
+    if key is None or scope.net.case is None or _argued(scope, nodes, key):
         return {}
     for node in walk(nodes):
         if isinstance(node, BigSum) and node.var == letter and letter not in scope.indices:
@@ -66,6 +66,19 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
         if node.sup is not None and node.sup.text.replace(" ", "") == f"({letter})":
             return {key: ERROR}
     return {}
+
+
+def _argued(scope: Scope, nodes: object, key: str) -> bool:
+    """Whether the claim writes the name with a case argument, Haykin's E(n): then the case is
+    the argument's, and the bare name keeps its meaning."""
+    for node in walk(nodes):
+        if not isinstance(node, Prod):
+            continue
+        for (_, item), after in zip(node.items, node.items[1:]):
+            named = isinstance(item, Sym) and name_key(item.head, item.sub, item.sup) == key
+            if named and scope.case_argument(after):
+                return True
+    return False
 
 
 class CaseReading(ResolverBase):

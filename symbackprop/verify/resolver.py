@@ -13,6 +13,7 @@ from symbackprop.verify.derivatives import DerivativeReading
 from symbackprop.verify.extrema import extremum, extremum_arguments
 from symbackprop.verify.functions import FunctionReading, Powered, indicator
 from symbackprop.verify.keys import name_key, script_key
+from symbackprop.verify.norms import normed, scalar_norm
 from symbackprop.verify.reader import (
     Add,
     Alt,
@@ -228,6 +229,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 )
             if node.kind == "tuple":
                 return self.vector(node)
+            if node.kind == "norm":
+                return scalar_norm(self.expr(node.items[0]))
             if node.kind == "set" or len(node.items) != 1:
                 raise ResolveError(f"a {node.kind} of several items is not one expression")
             return self.expr(node.items[0])
@@ -242,7 +245,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             base = self.expr(node.base)
             if node.primes and node.sub is None and node.sup is None and self.free:
                 return self.primed_derivative(base, node.primes)
-            if node.sub is not None or node.primes:
+            if (node.sub is not None and not normed(node)) or node.primes:
                 raise ResolveError(
                     "a subscript or prime on a bracket or fraction has no meaning here"
                 )
