@@ -1,22 +1,18 @@
-"""Norm bars for the reader: each pair of ``\\|`` (or ``\\Vert``) becomes ``\\lVert`` ...
-``\\rVert`` before parsing, so that the grammar sees an opening and a closing bar."""
+"""Norm bars: ``\\|t - z\\|`` opens and closes with the same command, which an LALR grammar
+cannot tell apart, so every second ``\\|`` becomes the closing mark ``‖`` (and a space, the
+same length, so that columns in messages stay right). ``\\lVert``, ``\\rVert`` open and close
+as written."""
 
 from __future__ import annotations
 
-import re
-
-BAR = re.compile(r"\\\||\\Vert(?![A-Za-z])")
-OPEN, CLOSE = "\\lVert ", "\\rVert "
+BAR = "\\|"
+CLOSE = "\u2016 "
 
 
-def paired_norms(text: str) -> str:
-    """``\\|v\\|`` as ``\\lVert v \\rVert`` (bars taken in pairs, opening first); a text with an
-    odd number of bars is left as it is (the parser then says where it stops)."""
-    bars = list(BAR.finditer(text))
-    if not bars or len(bars) % 2:
-        return text
-    out, at = [], 0
-    for n, bar in enumerate(bars):
-        out += [text[at : bar.start()], CLOSE if n % 2 else OPEN]
-        at = bar.end()
-    return "".join([*out, text[at:]])
+def norm_bars(text: str) -> str:
+    """``\\|a\\| + \\|b\\|`` -> ``\\|a‖  + \\|b‖ ``: the second bar of each pair closes."""
+    parts = text.split(BAR)
+    out = [parts[0]]
+    for n, part in enumerate(parts[1:]):
+        out += [BAR if n % 2 == 0 else CLOSE, part]
+    return "".join(out)

@@ -19,7 +19,7 @@ import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.keys import latex_key, name_key
-from symbackprop.verify.nodes import BigSum, Group, Prod, Script, Scripted, Sym, walk
+from symbackprop.verify.nodes import BigSum, Group, Script, Scripted, Sym, walk
 from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import Scope
 
@@ -50,11 +50,13 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
     template = scope.notation.top.get("case_error", "")
     key = latex_key(template) if template and "$" not in template else None
     letter = scope.notation.get("case") or "i"
-    if key is None or scope.net.case is None or _argued(scope, nodes, key):
+    if key is None or scope.net.case is None:
         return {}
     for node in walk(nodes):
         if isinstance(node, BigSum) and node.var == letter and letter not in scope.indices:
-            return {key: ERROR}
+            if not _writes(node.body, key):  # in Haykin's \sum_n \mathcal{E}(n) each term
+                return {key: ERROR}  # is one case's error, the bare name there too
+            continue
         if not isinstance(node, Sym) or name_key(node.head, None, None) != key:
             continue
         if (node.sub is None) == (node.sup is None):
@@ -68,17 +70,12 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
     return {}
 
 
-def _argued(scope: Scope, nodes: object, key: str) -> bool:
-    """Whether the claim writes the name with a case argument, Haykin's E(n): then the case is
-    the argument's, and the bare name keeps its meaning."""
-    for node in walk(nodes):
-        if not isinstance(node, Prod):
-            continue
-        for (_, item), after in zip(node.items, node.items[1:]):
-            named = isinstance(item, Sym) and name_key(item.head, item.sub, item.sup) == key
-            if named and scope.case_argument(after):
-                return True
-    return False
+def _writes(body: object, key: str) -> bool:
+    """Whether a bare name with this key appears in ``body``."""
+    return any(
+        isinstance(n, Sym) and not n.scripted and name_key(n.head, None, None) == key
+        for n in walk(body)
+    )
 
 
 class CaseReading(ResolverBase):

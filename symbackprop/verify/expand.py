@@ -31,7 +31,7 @@ from symbackprop.verify.matrix import (
     names_in,
     split_sup,
 )
-from symbackprop.verify.norms import norm, norm_kind, normed
+from symbackprop.verify.norms import frobenius, normed
 from symbackprop.verify.numeric import CASES
 from symbackprop.verify.penalties import (
     data_error,
@@ -70,6 +70,7 @@ from symbackprop.verify.shapes import (
     divide,
     each,
     hadamard,
+    norm,
     product,
     scale,
     transpose,
@@ -140,7 +141,7 @@ class Reading:
     def scripted(self, node: Scripted) -> Val:
         if normed(node):  # \|W\|_F^2
             assert isinstance(node.base, Group)
-            base: Val = norm(self.value(node.base.items[0]), norm_kind(node.sub))
+            base: Val = frobenius(self.value(node.base.items[0]), node.sub)
             node = replace(node, sub=None)
         else:
             base = self.value(node.base)

@@ -1,9 +1,6 @@
-"""Norms as cost functions write them: ``\\|y(x) - a^L(x)\\|^2``, ``\\lVert W \\rVert_F^2``.
-
-The reader pairs the bars first (:mod:`symbackprop.verify.bars`). The norm of a number is its
-absolute value; of a vector (one row or one column) its Euclidean length, ``_2`` or without a
-subscript; of any array with ``_F`` its Frobenius norm. A matrix norm without ``_F`` is refused
-(it would be the operator norm).
+"""Norms with a subscript, as cost functions write them: ``\\|W^{(l)}\\|_F^2`` (the
+Frobenius norm of any array), ``\\|v\\|_2`` (a vector's length). A norm without a subscript is
+:func:`symbackprop.verify.shapes.norm`.
 """
 
 from __future__ import annotations
@@ -12,7 +9,7 @@ import sympy as sp
 
 from symbackprop.verify.nodes import Group, Script, Scripted
 from symbackprop.verify.scope import ResolveError
-from symbackprop.verify.shapes import Arr, Val
+from symbackprop.verify.shapes import Arr, Val, norm
 
 
 def norm_kind(sub: Script | None) -> str:
@@ -25,19 +22,6 @@ def norm_kind(sub: Script | None) -> str:
     raise ResolveError(f"a norm's subscript is _F or _2, got _{{{text}}}")
 
 
-def norm(value: Val, kind: str = "2") -> sp.Expr:
-    """The norm of a number, a vector or (with kind 'F') any array."""
-    if not isinstance(value, Arr):
-        return sp.Abs(value)
-    rows, cols = value.shape
-    if kind != "F" and rows > 1 and cols > 1:
-        raise ResolveError(
-            f"the norm of the {value.dims} matrix {value.shown}: write \\|{value.shown}\\|_F for"
-            " the Frobenius norm"
-        )
-    return sp.sqrt(sp.Add(*[x**2 for x in value.m]))
-
-
 def normed(node: Scripted) -> bool:
     """Whether a scripted node is a norm with its subscript (``\\|W\\|_F^2``), checking the
     subscript."""
@@ -47,8 +31,9 @@ def normed(node: Scripted) -> bool:
     return True
 
 
-def scalar_norm(value: sp.Expr) -> sp.Expr:
-    """The norm of a number (its absolute value) or of a vector read entry by entry."""
-    if isinstance(value, sp.Tuple):
-        return sp.sqrt(sp.Add(*[x**2 for x in value]))
-    return sp.Abs(value)
+def frobenius(value: Val, sub: Script | None) -> sp.Expr:
+    """The norm a subscript names: with ``_F`` the Frobenius norm of any array, with ``_2``
+    a vector's length."""
+    if norm_kind(sub) != "F" or not isinstance(value, Arr):
+        return norm(value)
+    return sp.sqrt(sp.Add(*[x**2 for x in value.m]))
