@@ -68,6 +68,7 @@ from symbackprop.verify.shapes import (
     divide,
     each,
     hadamard,
+    norm,
     product,
     scale,
     transpose,
@@ -106,6 +107,8 @@ class Reading:
             return node.value
         if isinstance(node, Sym):
             return self.prod(Prod((("", node),)))
+        if isinstance(node, Group) and node.kind == "norm":
+            return norm(self.value(node.items[0]))
         if isinstance(node, Group) and len(node.items) == 1 and node.kind != "tuple":
             return self.value(node.items[0])
         if isinstance(node, Transpose):
