@@ -14,11 +14,11 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, Result, run, slowest
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (34, 34),
+    "nielsen": (35, 35),
     "rumelhart1986": (27, 27),
     "bishop_prml": (26, 26),
     "goodfellow": (25, 25),
-    "ng_vectorised": (36, 36),
+    "ng_vectorised": (37, 36),
     "haykin": (30, 30),
     "handout": (35, 35),
     "mitchell": (32, 32),
