@@ -363,9 +363,12 @@ def xor_worker(args: argparse.Namespace) -> dict:
         "JAX jit scan-in-fori": (lambda e: idiomatic[e](theta0), E),
         "JAX jit scan(unroll)-in-fori": (lambda e: unrolled[e](theta0), E),
         "NumPy": (lambda e: peers.numpy_sgd(XOR_X, XOR_Y, theta0, LR, e), slow),
-        "PyTorch eager": (lambda e: peers.torch_sgd(XOR_X, XOR_Y, theta0, LR, e), slow),
     }
     out: dict = {"pools": pools}
+    if peers.available("torch"):
+        runs_for["PyTorch eager"] = (lambda e: peers.torch_sgd(XOR_X, XOR_Y, theta0, LR, e), slow)
+    else:
+        out["skipped/PyTorch eager"] = "torch is not installed"
     ref = generated(10)
     for name, (fn, e) in runs_for.items():
         fn(e)  # compiles
@@ -431,6 +434,8 @@ def main() -> None:
         for k, v in r.items():
             if k.startswith("error/"):
                 print(f"  could not run {k[6:]}: {v}")
+            if k.startswith("skipped/"):
+                print(f"  left out {k[8:]}: {v}")
     if args.which == "xor":
         print(
             f"XOR 2-2-1 per-sample SGD, lr {LR}: microseconds per epoch (4 samples); "
