@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.extrema import entrywise, extremum, extremum_arguments
 from symbackprop.verify.iterations import iteration_step
 from symbackprop.verify.layernames import is_slope_matrix, slope_layer
 from symbackprop.verify.matrix import (
@@ -233,6 +234,12 @@ class Reading:
         item = items[i][1]
         assert isinstance(item, Sym)
         nxt = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+        ext = extremum_arguments(item, nxt)
+        if ext is not None:  # \max(0, z^{(1)}): entry by entry
+            head, args = ext
+            vals = [self.value(a) for a in args]
+            shown = f"{head}({', '.join(_shown(v) for v in vals)})"
+            return entrywise(vals, lambda xs: extremum(head, xs), shown), i + 2
         if is_upstream(self.scope, item):
             if self.upstream is None:
                 raise ResolveError(

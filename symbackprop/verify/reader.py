@@ -427,6 +427,10 @@ def _node(t: Tree | Token) -> Node:
         parts = ch[0].children if ch and isinstance(ch[0], Tree) else []
         if len(parts) == 3 and isinstance(parts[1], Token) and parts[1].type == "REL":
             return Group("set", (_node(parts[0]), _node(parts[2])), str(parts[1]))
+        if len(parts) > 1 and all(  # \{0, z\}: a list (the arguments of \max)
+            isinstance(p, Tree) or p.type == "COMMA" for p in parts
+        ):
+            return Group("set", tuple(_node(p) for p in parts if isinstance(p, Tree)))
         return Group("set", ())
     if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))

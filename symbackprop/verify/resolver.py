@@ -10,6 +10,7 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import CaseReading
 from symbackprop.verify.derivatives import DerivativeReading
+from symbackprop.verify.extrema import extremum, extremum_arguments
 from symbackprop.verify.functions import FunctionReading, Powered, indicator
 from symbackprop.verify.keys import name_key, script_key
 from symbackprop.verify.reader import (
@@ -361,6 +362,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 i = j + self._arguments(value, items, j)
                 continue
             after = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            ext = extremum_arguments(node, after)
+            if ext is not None:  # \max(0, z), \max\{0, z\}
+                yield op, extremum(ext[0], [self.expr(a) for a in ext[1]])
+                i += 2
+                continue
             ind = self.indicator_of(node, after)
             if ind is not None:
                 yield op, ind

@@ -13,6 +13,7 @@ import sympy as sp
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step, Verdict
 from symbackprop.verify.expand import Reading
+from symbackprop.verify.forwardlayers import Judged, by_activation, states_activation
 from symbackprop.verify.layers import layer_letter
 from symbackprop.verify.matrix import (
     OutOfRange,
@@ -76,7 +77,7 @@ def verify_matrix(
             f"{len(free)} free layer indices ({', '.join(free)}) make too many bindings; fix some"
             " with --bind"
         )
-    outcomes: list[Outcome] = []
+    judged: list[Judged] = []
     skipped: list[str] = []
     for values in itertools.product(tab.written_layers, repeat=len(free)):
         env = {**base, **fixed, **dict(zip(free, values))}
@@ -85,7 +86,13 @@ def verify_matrix(
         if done is None:
             skipped.append(shown)
         else:
-            outcomes.extend(done)
+            judged.append(Judged(values[0] if len(free) == 1 else 0, shown, done))
+    other = ""
+    if len(free) == 1 and states_activation(scope, tab, steps, free[0]):
+        judged, other = by_activation(scope, tab, judged)
+    outcomes = [o for j in judged for o in j.outcomes]
+    if other:
+        outcomes = [replace(o, remark=_join(o.remark, other)) for o in outcomes]
     if not outcomes:
         raise SymbackpropError(
             f"the claim's names exist at no layer of this network (tried {', '.join(skipped)})"

@@ -17,10 +17,10 @@ FLOORS: dict[str, tuple[int, int]] = {
     "nielsen": (33, 33),
     "rumelhart1986": (24, 24),
     "bishop_prml": (22, 22),
-    "goodfellow": (21, 21),
+    "goodfellow": (22, 22),
     "ng_vectorised": (33, 33),
     "haykin": (30, 30),
-    "handout": (30, 30),
+    "handout": (31, 31),
     "mitchell": (31, 31),
     "hagan": (32, 32),
 }
