@@ -229,7 +229,10 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
         if (
             isinstance(head, Sym)
             and head.head == "\\Delta"
-            and (not head.scripted or (head.sup is None and scope.case_script(head.sub)))
+            and (
+                not head.scripted
+                or (head.sup is None and scope.case_script(head.sub) and scope.net.case is None)
+            )  # Δ_p w over several cases: one case's change, read as an equation
             and res.lookup("\\Delta", None, None) is None
         ):
             pid = scope.param_of(res.value(node.items[1][1]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from string import Template
 
 import sympy as sp
 
@@ -243,8 +244,8 @@ class Scope:
             key = latex_key(latex)
             if key is not None:
                 out.setdefault(key, cid)
-        one_case = self.notation.get("case_error") or "$"
-        if self.notation.layered and self.net.case is None and "$" not in one_case:
+        one_case = self.one_case_error
+        if self.notation.layered and self.net.case is None and one_case:
             data = "E" if self.net.penalty is None else "E_data"  # one case: E, no penalty
             out.setdefault(latex_key(one_case) or one_case, data)
         if self.notation.layered and self.net.gain is None and "gain" in self.notation.top:
@@ -258,6 +259,20 @@ class Scope:
             if key is not None:
                 out.setdefault(key, cid)
         return out
+
+    @property
+    def one_case_error(self) -> str:
+        """The notation's error of one case as a claim writes it when the spec has one case:
+        ``case_error`` with its case letter (Rumelhart's E_p), when the notation gives both;
+        '' when it gives no case_error or one whose case letter it leaves to the default."""
+        given = self.notation.top.get("case_error")
+        if given is None:
+            return ""
+        if "$" not in given:
+            return given
+        if "case" not in self.notation.top:
+            return ""
+        return Template(given).safe_substitute(i=self.notation.top["case"])
 
     def known_id(self, cid: str) -> bool:
         return cid in self.objects or cid in self.deltas

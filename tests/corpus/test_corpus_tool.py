@@ -15,8 +15,8 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
     "nielsen": (33, 33),
-    "rumelhart1986": (24, 24),
-    "bishop_prml": (22, 22),
+    "rumelhart1986": (27, 27),
+    "bishop_prml": (24, 24),
     "goodfellow": (22, 22),
     "ng_vectorised": (33, 33),
     "haykin": (30, 30),

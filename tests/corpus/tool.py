@@ -73,9 +73,10 @@ def spec_of(network: dict[str, Any], notation: str) -> NetworkSpec:
         "activation": list(network["activations"]),
         "bias": bool(network["biases"]),
         "loss": LOSS_OF[network["loss"]],
-        "mean": network["reduce"] == "mean",  # a sum over the cases: one case's E (E_p)
         "notation": notation,
     }
+    if int(network.get("cases", 1)) > 1:  # E over the cases; over one case, that case's loss
+        data["reduce"] = network["reduce"]
     if str(network.get("l2", "0")) not in ("0", "0.0"):
         extra = {
             "l2": str(network["l2"]),
