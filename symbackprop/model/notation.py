@@ -173,9 +173,10 @@ class Notation:
         if self.option("bias_unit") is None:
             return []
         out = [Template(self.get("input") or "").substitute(k=0)]
-        template = self.layer.get("activation")
-        if template is not None:
-            out += [self.fill(template, net, l, 0) for l in range(net.depth)]
+        for l in range(net.depth):  # a [layers.N] activation names its layer's unit 0 too
+            template = self.layers.get(l, {}).get("activation") or self.layer.get("activation")
+            if template is not None:
+                out.append(self.fill(template, net, l, 0))
         return out
 
     def function_symbol(self, l: int, net: Network) -> str | None:

@@ -154,8 +154,9 @@ def _two_names(notation: Notation, net: Network) -> list[Finding]:
             Finding(
                 f"the input has two names: {names['x1']} (input) and {inputs['x1']} (the "
                 "activation of the input layer); the reader takes both, the printer the first",
-                "set input to the activation template with the input layer's number, or accept "
-                "both spellings",
+                "the input layer takes [layer]'s activation template (there is no [layers.0]): "
+                f"set [layer] activation = '{input_template(notation)}' and give the other layers "
+                "theirs in [layers.N], or accept both spellings",
                 warning=True,
             )
         )
@@ -270,3 +271,8 @@ def starter(name: str) -> str:
 
 
 __all__ = ["OPTION_KEYS", "Finding", "check", "check_network", "quantities", "show", "starter"]
+
+
+def input_template(notation: Notation) -> str:
+    """The notation's input template written in a layer's unit letter ($k -> $j)."""
+    return (notation.get("input") or "x_{$k}").replace("$k", "$j")

@@ -172,8 +172,9 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 return function
         if head == "\\Delta" and sup is None and (sub is None or self.scope.case_script(sub)):
             return DeltaOp(sub is not None)  # Δw, Rumelhart's Δ_p w: the change (for pattern p)
-        if sub is None and sup is None and head in self.scope.counts:
-            return sp.Integer(self.scope.spec.sizes[self.scope.counts[head]])
+        count = self.scope.counts.get(name_key(head, sub, sup))  # N, Duda et al.'s n_H
+        if count is not None and not primes:
+            return sp.Integer(self.scope.spec.sizes[count])
         implicit = self.implicit_index(head) if sub is None and sup is None else None
         if implicit is not None:
             return self._primed(implicit, primes)

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from symbackprop.verify.keys import name_key
 from symbackprop.verify.layernames import layer_size
 from symbackprop.verify.layers import (
     index_layer,
@@ -185,8 +186,10 @@ class SeriesReading(ResolverBase):
                 isinstance(node.lo, Num)
                 and node.lo.value in (0, 1)
                 and isinstance(hi, Sym)
-                and not hi.scripted
-                and not self.known(hi.head, None, None)
+                and (
+                    (not hi.scripted and not self.known(hi.head, None, None))
+                    or name_key(hi.head, hi.sub, hi.sup) in self.scope.counts  # n_H
+                )
             ):
                 return []
             lo = int(node.lo.value)

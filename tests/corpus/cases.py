@@ -18,6 +18,7 @@ TEXT_MODULES = (
     "handout",
     "mitchell",
     "hagan",
+    "duda",
 )
 
 VARIANT_KINDS = (

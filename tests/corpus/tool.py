@@ -40,6 +40,7 @@ NOTATION_OF = {
     "handout": "handout",
     "mitchell": "mitchell",
     "hagan": "hagan",
+    "duda": "duda",
 }
 LOSS_OF = {"half_sse": "half_sse", "sse": "sse", "ce": "cross_entropy"}
 

@@ -11,7 +11,7 @@ from symbackprop.model.notation import notation_from_toml, notation_names
 def test_builtin_notations() -> None:
     sources = {"canonical", "essay", "maren", "note", "sears"}
     texts = {"bishop", "goodfellow", "hagan", "handout", "haykin", "mitchell", "ng", "nielsen"}
-    texts |= {"rumelhart"}
+    texts |= {"duda", "rumelhart"}
     assert set(notation_names()) == sources | texts
 
 
@@ -115,7 +115,8 @@ def test_names_override_must_name_a_symbol() -> None:
 
 def test_unknown_notation() -> None:
     with pytest.raises(
-        NotationError, match="unknown notation 'klingon'; choose from bishop, canonical, essay"
+        NotationError,
+        match="unknown notation 'klingon'; choose from bishop, canonical, duda, essay",
     ):
         load_notation("klingon")
     with pytest.raises(NotationError, match="cannot read notation file"):

@@ -14,6 +14,7 @@ from symbackprop.model.spec import spec_from_dict
 
 TEXTS = (
     "bishop",
+    "duda",
     "goodfellow",
     "hagan",
     "handout",
@@ -66,6 +67,17 @@ def test_two_names_for_the_output_is_a_warning() -> None:
     findings = check(load_notation("haykin"), check_network(None))
     assert findings and all(f.warning for f in findings)
     assert any("the output has two names" in f.problem for f in findings)
+
+
+def test_two_names_for_the_input_name_the_layer_template_that_fixes_it() -> None:
+    text = "numbering = 'network'\ninput = 'x_{$k}'\ntarget = 't_{$j}'\n"
+    text += "[layer]\nactivation = 'y_{$j}'\n"
+    findings = check(notation_from_toml(text, "dhs"), check_network(None))
+    (found,) = [f for f in findings if "the input has two names" in f.problem]
+    assert found.warning and "set [layer] activation = 'x_{$j}'" in found.fix
+    fixed = text.replace("'y_{$j}'", "'x_{$j}'\n[layers.1]\nactivation = 'y_{$j}'")
+    findings = check(notation_from_toml(fixed, "dhs"), check_network(None))
+    assert not [f for f in findings if "the input" in f.problem]
 
 
 def test_new_writes_a_starter_that_loads_and_never_overwrites(

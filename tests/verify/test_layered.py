@@ -29,7 +29,7 @@ from tests.helpers import DPS, close, random_point, value
 
 LOSS = {"half_sse": "half_sse", "sse": "sse", "ce": "cross_entropy"}
 NOTATION_OF = {"nielsen": "nielsen", "rumelhart1986": "rumelhart", "bishop_prml": "bishop"}
-NOTATION_OF |= {"haykin": "haykin", "mitchell": "mitchell"}
+NOTATION_OF |= {"haykin": "haykin", "mitchell": "mitchell", "duda": "duda"}
 
 
 def corpus_spec(network: dict[str, Any], notation: str) -> Any:
@@ -94,6 +94,10 @@ CORPUS = [
     "mitchell-output-delta-sign",
     "mitchell-hidden-delta-wrong-unit",
     "mitchell-weight-update-sign",
+    "duda-output-net",
+    "duda-output-net-from-0",
+    "duda-hidden-update",
+    "duda-hidden-sensitivity-transposed",
 ]
 
 
@@ -219,6 +223,17 @@ def test_network_numbering_and_the_bias_unit() -> None:
     names = n.symbol_names(net)
     assert names["w2_1_4"] == "w_{87}" and names["b1_2"] == "w_{50}"
     assert n.unit_one_names(net)[:2] == ["x_{0}", "z_{0}"]
+
+
+def test_a_layers_own_activation_names_its_unit_0_and_a_scripted_size_is_a_count() -> None:
+    assert load_notation("duda").unit_one_names(net_of([2, 3, 2])) == ["x_{0}", "x_{0}", "y_{0}"]
+    spec = corpus_spec(corpus_case("duda-output-net")[0].NETWORK, "duda")
+    for latex, verdict in [
+        (r"net_j = \sum_{i=1}^{d} x_i w_{ji} + w_{j0} + n_H - 3", "holds"),  # n_H = 3 hidden
+        (r"net_j = \sum_{i=1}^{d} x_i w_{ji} + w_{j0} + n_{H} - c", "does not hold"),
+    ]:
+        outcomes = verify(context(spec), Claim(latex), limits=None)
+        assert {o.verdict for o in outcomes} == {verdict}, outcomes
 
 
 @pytest.mark.parametrize(
