@@ -14,6 +14,7 @@ from symbackprop.backprop.forms import ERROR, target_constraint
 from symbackprop.model.activations import to_elementary
 from symbackprop.verify.claim import Context
 from symbackprop.verify.fold import folded
+from symbackprop.verify.polynomial import zero_when_multiplied_out
 from symbackprop.verify.reader import Node, Num, walk
 
 DPS = 50
@@ -35,8 +36,14 @@ def symbols_of(expr: sp.Expr) -> set[Any]:
 
 
 def expands_to_zero(diff: sp.Expr) -> bool:
-    """A cheap symbolic proof that diff is 0: it expands to 0 with every function kept whole."""
-    return bool(diff == 0 or sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0)
+    """A cheap symbolic proof that diff is 0: it expands to 0 with every function kept whole
+    (multiplied out as a sparse polynomial first; SymPy's ``expand`` when that cannot say)."""
+    if diff == 0:
+        return True
+    known = zero_when_multiplied_out(diff)
+    if known is not None:
+        return known
+    return bool(sp.expand(diff, deep=False) == 0 or sp.expand(diff) == 0)
 
 
 def proved_zero(ctx: Context, claimed: sp.Expr, true: sp.Expr) -> bool:
