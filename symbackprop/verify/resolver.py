@@ -45,6 +45,7 @@ from symbackprop.verify.values import (
     is_arguments,
     is_dots,
     is_vector,
+    lone_name,
     marker_error,
     mentions,
     plus,
@@ -422,11 +423,24 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def _arguments(self, value: Value, items: tuple[tuple[str, Node], ...], j: int) -> int:
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
-        if value in (ERROR, self.scope.e_case) and j < len(items) and is_arguments(items[j]):
+        after_error = value in (ERROR, self.scope.e_case) and j < len(items)
+        if after_error and (is_arguments(items[j]) or self.parameter_vector(items[j])):
             return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
+
+    def parameter_vector(self, item: tuple[str, Node]) -> bool:
+        """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): a name
+        the notation does not know, standing for every parameter, that the error is a function
+        of; never the case argument (Haykin's E(n))."""
+        name = lone_name(item)
+        return (
+            name is not None
+            and not self.free
+            and not self.scope.case_argument(item)
+            and not self.known(name.head, name.sub, name.sup)
+        )
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
         return j < len(items) and self.scope.case_argument(items[j])

@@ -183,6 +183,15 @@ def is_arguments(item: tuple[str, Node]) -> bool:
     return op == "" and isinstance(node, Group) and node.kind == "tuple"
 
 
+def lone_name(item: tuple[str, Node]) -> Sym | None:
+    """The name in ``(\\mathbf{w})`` right after a factor, when the group holds just one name."""
+    op, node = item
+    if op or not isinstance(node, Group) or node.kind != "paren" or len(node.items) != 1:
+        return None
+    inner = node.items[0]
+    return inner if isinstance(inner, Sym) and inner.kind != "dots" else None
+
+
 def is_dots(node: Node) -> bool:
     return isinstance(node, Sym) and node.kind == "dots"
 

@@ -21,9 +21,9 @@ FLOORS: dict[str, tuple[int, int]] = {
     "ng_vectorised": (33, 33),
     "haykin": (30, 30),
     "handout": (31, 31),
-    "mitchell": (31, 31),
+    "mitchell": (32, 32),
     "hagan": (32, 32),
-    "duda": (27, 27),
+    "duda": (28, 28),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
 # is fixed (remove it here) or when any other case goes wrong.

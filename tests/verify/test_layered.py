@@ -236,6 +236,19 @@ def test_a_layers_own_activation_names_its_unit_0_and_a_scripted_size_is_a_count
         assert {o.verdict for o in outcomes} == {verdict}, outcomes
 
 
+def test_the_error_of_a_parameter_vector_is_the_error() -> None:
+    spec = corpus_spec(corpus_case("duda-output-net")[0].NETWORK, "duda")
+    half = r"\frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2"  # J of the one pattern, by definition
+    for latex, verdict in [
+        (rf"J(\mathbf{{w}}) = {half}", "holds"),
+        (rf"J(\mathbf{{w}}) = 2 {half}", "does not hold"),
+    ]:
+        outcomes = verify(context(spec), Claim(latex), limits=None)
+        assert {o.verdict for o in outcomes} == {verdict}, outcomes
+    with pytest.raises(SymbackpropError, match=r"unknown symbol \\mathbf\{w\}"):
+        verify(context(spec), Claim(rf"J \mathbf{{w}} = {half}"), limits=None)
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
