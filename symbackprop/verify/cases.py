@@ -17,11 +17,51 @@ from dataclasses import replace
 
 import sympy as sp
 
-from symbackprop.verify.nodes import BigSum, Group, Script, Scripted, Sym
+from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.keys import latex_key, name_key
+from symbackprop.verify.nodes import BigSum, Group, Script, Scripted, Sym, walk
 from symbackprop.verify.reading import ResolverBase
+from symbackprop.verify.scope import Scope
 
+Tokens = tuple[tuple[str, str], ...]
 CASE_KEY = "\x00case:"  # names key of a letter bound to the case of a sum over the cases
 OPEN, CLOSE = ("CMD", "\\langle"), ("CMD", "\\rangle")
+
+
+def case_split(tokens: Tokens, letters: set[str]) -> list[tuple[Tokens, str]]:
+    """(the subscript without its case letter, the letter), for each end of a subscript's
+    tokens that is one of ``letters`` (with the comma that parts it from the rest)."""
+    out = []
+    if tokens and tokens[0][0] == "LETTER" and tokens[0][1] in letters:
+        rest = tokens[1:]
+        out.append((rest[1:] if rest and rest[0][0] == "COMMA" else rest, tokens[0][1]))
+    if len(tokens) > 1 and tokens[-1][0] == "LETTER" and tokens[-1][1] in letters:
+        rest = tokens[:-1]
+        out.append((rest[:-1] if rest[-1][0] == "COMMA" else rest, tokens[-1][1]))
+    return out
+
+
+def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
+    """Where the notation writes the error of one case without a case letter (Nielsen's C), a
+    claim that also writes it for a case (``C_x``, ``C^{(x)}``) means the whole error by the
+    bare name: ``C = \\frac{1}{n} \\sum_x C_x``. The name's key bound to E, or nothing."""
+    template = scope.notation.top.get("case_error", "")
+    key = latex_key(template) if template and "$" not in template else None
+    letter = scope.notation.get("case") or "i"
+    if key is None or scope.net.case is None:
+        return {}
+    for node in walk(nodes):
+        if not isinstance(node, Sym) or name_key(node.head, None, None) != key:
+            continue
+        if (node.sub is None) == (node.sup is None):
+            continue
+        if node.sub is not None and any(
+            not rest for rest, _ in case_split(node.sub.tokens, {letter})
+        ):
+            return {key: ERROR}
+        if node.sup is not None and node.sup.text.replace(" ", "") == f"({letter})":
+            return {key: ERROR}
+    return {}
 
 
 class CaseReading(ResolverBase):
@@ -45,6 +85,23 @@ class CaseReading(ResolverBase):
         for width, letter in self.case_marks(sup):
             rest = sup.tokens[:-width]
             base = self.lookup(head, sub, Script(rest, None, "") if rest else None)
+            if base is not None and base.has(net.case):
+                return base.xreplace({net.case: self.names.get(CASE_KEY + letter, net.case)})
+        return None
+
+    def case_subscripted(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None:
+        """A name whose subscript begins or ends with a case letter (Bishop's ``y_{nk}``, a
+        handout's ``a^{(2)}_{k,n}``, Nielsen's ``C_x``): the quantity of that case written
+        without it; None when the name is not one."""
+        net = self.scope.net
+        if sub is None or net.case is None or self.free:
+            return None
+        for rest, letter in case_split(sub.tokens, self.case_letters()):
+            script = Script(rest, None, "") if rest else None
+            base = self.lookup(head, script, sup)
+            if base is not None and not base.has(net.case):  # C bound to the whole error
+                cid = self.scope.table.get(name_key(head, script, sup, self.env))
+                base = self.scope.value_of(cid) if cid is not None else base
             if base is not None and base.has(net.case):
                 return base.xreplace({net.case: self.names.get(CASE_KEY + letter, net.case)})
         return None

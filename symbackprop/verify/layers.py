@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.cases import case_split
 from symbackprop.verify.keys import latex_key, name_key
-from symbackprop.verify.nodes import BigSum, Frac, Group, Node, Partial, Prod, Sym, walk
+from symbackprop.verify.nodes import BigSum, Frac, Group, Node, Partial, Prod, Script, Sym, walk
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
 
 Binding = dict[str, int | str]
@@ -254,12 +255,24 @@ def _exists(
             keys = [name_key(sym.head, sym.sub, sym.sup, full)]
             if sym.sup is not None:  # e_j^2: a power of e_j
                 keys.append(name_key(sym.head, sym.sub, None, full))
+            keys += [name_key(sym.head, sub, sym.sup, full) for sub in _without_case(scope, sym)]
             found = [scope.table[key] for key in keys if key in scope.table]
             if any(cid != "zero" for cid in found):
                 return "name"  # a name that exists (a weight that connects no units does not)
             if unconnected and found:
                 zero = "zero"
     return zero
+
+
+def _without_case(scope: Scope, sym: Sym) -> list[Script | None]:
+    """The subscript of a name that writes the case letter at one end (Bishop's y_{nk}),
+    without it, when the spec has cases."""
+    letter = scope.notation.get("case") or "i"
+    if sym.sub is None or scope.net.case is None or letter in scope.indices:
+        return []
+    return [
+        Script(rest, None, "") if rest else None for rest, _ in case_split(sym.sub.tokens, {letter})
+    ]
 
 
 def _is_network_name(scope: Scope, sym: Sym, bound: frozenset[str]) -> bool:

@@ -140,6 +140,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if value is not None:
             return self._primed(value, primes)
         marked = self.case_marked(head, sub, sup)
+        if marked is None:
+            marked = self.case_subscripted(head, sub, sup)
         if marked is not None:
             return self._primed(marked, primes)
         if sup is not None:

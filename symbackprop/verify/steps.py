@@ -23,6 +23,7 @@ import sympy as sp
 from symbackprop.backprop.forms import target_constraint
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.calculus import calculus, gradient_vector, nabla_parts
+from symbackprop.verify.cases import whole_error_names
 from symbackprop.verify.claim import (
     KINDS,
     Claim,
@@ -127,8 +128,8 @@ def verify_steps(
     if is_matrix_claim(scope, [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs]):
         return verify_matrix(ctx, claim, steps, strict)  # vector and matrix forms, entry by entry
     ints, named = fixed_binding(ctx, claim.bind)
-    named = {**(local or {}), **named}
     nodes: list[Node] = [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs is not None]
+    named = {**whole_error_names(scope, tuple(nodes)), **(local or {}), **named}
     free = free_variables(nodes, scope, {**ints, **named})
     pid_given = scope.notation.param_id(claim.param, scope.net) if claim.param else None
     if pid_given is not None and all(s.lhs is None for s in steps):

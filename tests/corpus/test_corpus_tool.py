@@ -14,13 +14,13 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, run
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (33, 33),
+    "nielsen": (34, 34),
     "rumelhart1986": (27, 27),
-    "bishop_prml": (24, 24),
+    "bishop_prml": (26, 26),
     "goodfellow": (22, 22),
     "ng_vectorised": (33, 33),
     "haykin": (30, 30),
-    "handout": (31, 31),
+    "handout": (34, 34),
     "mitchell": (32, 32),
     "hagan": (32, 32),
     "duda": (28, 28),

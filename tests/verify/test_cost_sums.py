@@ -1,7 +1,8 @@
 """A text's total error as a sum over its training cases, E = sum_p E_p, read against a spec
 whose E is that sum (``reduce = "sum"``), in a notation that names both E and the error of one
-case (Rumelhart et al.'s E and E_p). Every expected verdict is the corpus oracle's (mpmath
-central differences at 50 digits), never the tool's.
+case (Rumelhart et al.'s E and E_p), also written as functions of the weights, E(\\mathbf{w}).
+Every expected verdict is the corpus oracle's (mpmath central differences at 50 digits), never
+the tool's.
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ OVER_CASES: list[tuple[str, str, Sides]] = [
     (
         "E is half the sum",
         r"E = \frac{1}{2} \sum_p E_p",
+        lambda p, b: (p.loss(), _total(p, p.case_loss) / 2),
+    ),
+    (
+        "E(w) is the sum of E_p(w)",
+        r"E(\mathbf{w}) = \sum_p E_p(\mathbf{w})",
+        lambda p, b: (p.loss(), _total(p, p.case_loss)),
+    ),
+    (
+        "E(w) is half the sum of E_p(w)",
+        r"E(\vec{w}) = \frac{1}{2} \sum_p E_p(\vec{w})",
         lambda p, b: (p.loss(), _total(p, p.case_loss) / 2),
     ),
     (
@@ -128,6 +139,7 @@ def test_the_oracle_decides_both_ways() -> None:
     verdicts = {name: expected(latex, s, NET) for name, latex, s in OVER_CASES}
     assert verdicts["E is the sum of E_p"] == HOLDS
     assert verdicts["E is half the sum"] == FAILS
+    assert verdicts["E(w) is half the sum of E_p(w)"] == FAILS
     assert verdicts["the gradient is one case's"] == FAILS
     assert verdicts["the change for pattern p"] == HOLDS
     assert [expected(latex, s, ONE_CASE) for _, latex, s in ONE] == [HOLDS, FAILS]
