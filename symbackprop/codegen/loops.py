@@ -58,6 +58,9 @@ PARALLEL_MIN_BATCH = 32
 # products by BLAS (np.dot): on 64-32-10 that was faster than the per-row loops from batch 8 up
 # (docs/performance.md, bench/batch.py).
 BATCH_MIN = 8
+# The batch pass runs over each chunk of a batch this many rows at a time, so its work arrays stay
+# small and in cache at any batch size (bench/batch.py: full batch as fast as batch 128).
+BATCH_BLOCK = 32
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class LoopPlan:
     chunks: int
     parallel_min_batch: int
     batch_min: int
+    batch_block: int
 
 
 def _printer(vector: bool = False) -> NumbaPrinter:
@@ -242,6 +246,7 @@ def loop_plan(spec: NetworkSpec, gain_value: float = 1.0) -> LoopPlan:
         chunks=CHUNKS,
         parallel_min_batch=PARALLEL_MIN_BATCH,
         batch_min=BATCH_MIN,
+        batch_block=BATCH_BLOCK,
     )
 
 

@@ -84,7 +84,10 @@ class CaseReading(ResolverBase):
             return None
         for width, letter in self.case_marks(sup):
             rest = sup.tokens[:-width]
-            base = self.lookup(head, sub, Script(rest, None, "") if rest else None)
+            script = Script(rest, None, "") if rest else None
+            base = self.lookup(head, sub, script)
+            if base is None and sub is None:
+                base = self.only_unit(head, script)
             if base is not None and base.has(net.case):
                 return base.xreplace({net.case: self.names.get(CASE_KEY + letter, net.case)})
         return None
@@ -105,6 +108,13 @@ class CaseReading(ResolverBase):
             if base is not None and base.has(net.case):
                 return base.xreplace({net.case: self.names.get(CASE_KEY + letter, net.case)})
         return None
+
+    def only_unit(self, head: str, sup: Script | None) -> sp.Expr | None:
+        """A name written without its unit number where its layer has one unit (Ng's
+        ``y^{(i)}``, ``a^{[2](i)}`` of a single output): that unit's quantity, else None."""
+        first, second = (Script((("DIGIT", d),), None, d) for d in "12")
+        value = self.lookup(head, first, sup)
+        return value if value is not None and self.lookup(head, second, sup) is None else None
 
     def case_marks(self, sup: Script) -> list[tuple[int, str]]:
         """(tokens the mark takes at the end of ``sup``, its case letter), for each way the

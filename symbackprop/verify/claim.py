@@ -17,6 +17,7 @@ from symbackprop.model.notation import Notation, load_notation
 from symbackprop.model.spec import NetworkSpec
 from symbackprop.printing.latex import NotationPrinter
 from symbackprop.verify.keys import latex_key
+from symbackprop.verify.polynomial import multiplies_out_to_zero
 from symbackprop.verify.reader import Clause, Frac, Group, Node, Partial, Prod, Sym, parse
 from symbackprop.verify.resolver import Resolver
 from symbackprop.verify.scope import Scope, UnknownName
@@ -245,14 +246,25 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
         value = res.value(node)
         if any(value == scope.value_of(d) for d in scope.deltas):
             return None  # δ of a unit is never a parameter's new value
-        for p in scope.net.params:
-            if (
-                isinstance(value, sp.Basic)
-                and value != p.symbol
-                and p.symbol in value.free_symbols
-                and sp.expand(value - p.symbol - scope.update_mid(p.id)) == 0
-            ):
-                return Lhs("new", p.id)
+        return _new_value_of(scope, value)
+    return None
+
+
+def _new_value_of(scope: Scope, value: object) -> Lhs | None:
+    """The parameter p whose new value p - η ∂E/∂p ``value`` is, multiplied out. Without the
+    learning rate η it is none (∂E/∂p is never zero)."""
+    if not isinstance(value, sp.Basic):
+        return None
+    symbols = value.free_symbols
+    if scope.net.lr not in symbols:
+        return None
+    for p in scope.net.params:
+        if (
+            p.symbol != value
+            and p.symbol in symbols
+            and multiplies_out_to_zero(value - p.symbol - scope.update_mid(p.id))
+        ):
+            return Lhs("new", p.id)
     return None
 
 

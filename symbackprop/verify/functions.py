@@ -15,7 +15,7 @@ import sympy as sp
 from symbackprop.model.activations import ACTIVATIONS, ReLU, Sigmoid
 from symbackprop.verify.layernames import function_layer, undotted
 from symbackprop.verify.layers import layer_named
-from symbackprop.verify.reader import Group, Node, Num, Script, Scripted, Sym
+from symbackprop.verify.reader import Cases, Group, Node, Num, Script, Scripted, Sym
 from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import FUNCTION_HEADS, FUNCTION_LETTERS, FuncMarker, ResolveError
 
@@ -63,8 +63,36 @@ def indicator(lhs: sp.Expr, rel: str, rhs: sp.Expr) -> sp.Expr:
     return sp.Heaviside(arg, at_zero)
 
 
+RELATIONS = {
+    ">": sp.StrictGreaterThan,
+    "<": sp.StrictLessThan,
+    "\\geq": sp.GreaterThan,
+    "\\ge": sp.GreaterThan,
+    "\\leq": sp.LessThan,
+    "\\le": sp.LessThan,
+    "=": sp.Eq,
+    "\\neq": sp.Ne,
+    "\\ne": sp.Ne,
+}
+
+
 class FunctionReading(ResolverBase):
     """Function names applied to arguments, for the resolver."""
+
+    def pieces(self, node: Cases) -> sp.Expr:
+        """A function by cases: the value of the first piece whose condition holds."""
+        out = []
+        for value, condition in node.pieces:
+            if condition is None:
+                out.append((self.expr(value), sp.true))
+                continue
+            lhs, rel, rhs = condition
+            if rel not in RELATIONS:
+                raise ResolveError(
+                    f"a condition of a case needs >, <, \\geq, \\leq or =, not {rel}"
+                )
+            out.append((self.expr(value), RELATIONS[rel](self.expr(lhs), self.expr(rhs))))
+        return sp.Piecewise(*out)
 
     def function_marker(
         self,
@@ -133,7 +161,7 @@ class FunctionReading(ResolverBase):
         (a net input, named or written out in full), the tag's, or the only one there is."""
         spec, net = self.scope.spec, self.scope.net
         if layer is None:
-            layer = self.layer_of(arg)
+            layer = self.activation_layer or self.layer_of(arg)
         if layer is None:
             if len(set(zip(spec.activations, spec.gains))) != 1:
                 raise ResolveError("the activation differs between layers; apply it to a net input")

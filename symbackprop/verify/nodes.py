@@ -116,7 +116,29 @@ class Alt:
     options: tuple[Node, ...]
 
 
-Node = Sym | Num | Group | Scripted | Frac | Sqrt | Partial | Prod | Add | BigSum | Alt | Transpose
+@dataclass(frozen=True)
+class Cases:
+    """``\\begin{cases} 1 & z > 0 \\\\ 0 & \\text{otherwise} \\end{cases}``: each piece a value and
+    its condition (None: otherwise)."""
+
+    pieces: tuple[tuple[Node, tuple[Node, str, Node] | None], ...]
+
+
+Node = (
+    Sym
+    | Num
+    | Group
+    | Scripted
+    | Frac
+    | Sqrt
+    | Partial
+    | Prod
+    | Add
+    | BigSum
+    | Alt
+    | Transpose
+    | Cases
+)
 
 
 @dataclass(frozen=True)

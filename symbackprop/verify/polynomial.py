@@ -1,7 +1,7 @@
 """Multiplying out with sparse polynomials: the cheap proof that a difference is zero.
 
-``sp.expand`` builds a SymPy expression for every partial product, and most of a claim's time
-went there (a batch update's entries, a network's sums of products). Here the difference is
+``sp.expand`` builds a SymPy expression for every partial product: slow on a batch update's
+entries and a network's sums of products. Here the difference is
 multiplied out as a Laurent polynomial in its quantities instead: a dict from monomials to
 rational coefficients, each monomial one integer (the exponent of quantity ``i`` is the digit
 ``i`` in base ``2**32``, balanced, so negative powers add like the others and two monomials
@@ -9,7 +9,8 @@ multiply by adding their integers).
 
 Anything that is not a sum, product, whole-number power, rational number or quantity
 (a function such as σ(z), a root, a float, a power of a sum with a negative exponent) is kept
-whole, as one more quantity. A zero polynomial is then a proof that the difference is zero.
+whole, as one more quantity; a sum over an index is split term by term, each monomial of its
+summand summed on its own. A zero polynomial is then a proof that the difference is zero.
 A non-zero one decides that ``sp.expand`` gives no zero either only when nothing was kept
 whole; otherwise the answer is left to ``sp.expand`` (:func:`zero_when_multiplied_out`
 returns None).
@@ -38,7 +39,7 @@ class Expansion:
     """The polynomials of one difference's subexpressions, each computed once."""
 
     def __init__(self) -> None:
-        self.index: dict[sp.Basic, int] = {}
+        self.index: dict[object, int] = {}
         self.memo: dict[sp.Basic, Poly] = {}
         self.whole = False  # something was kept whole: a non-zero result decides nothing
 
@@ -67,13 +68,29 @@ class Expansion:
                 return power(base, n)
             if -MAX_EXPONENT <= n < 0 and len(base) == 1:
                 return power(inverse(base), -n)
+        if isinstance(expr, sp.Sum) and all(x.is_Symbol or x.is_Integer for x in flat(expr)):
+            return self.sum(expr)
         if not isinstance(expr, (sp.Symbol, sp.Indexed)):
             self.whole = True
         return {self.monomial(expr): 1}
 
-    def monomial(self, atom: sp.Basic) -> int:
+    def sum(self, expr: sp.Sum) -> Poly:
+        """A sum over an index, term by term as ``expand`` splits it: each monomial of the
+        summand is summed on its own, the coefficient taken out."""
+        out: Poly = {}
+        for m, c in self.poly(expr.function).items():
+            key = self.monomial(("sum", m, expr.limits))
+            out[key] = out.get(key, 0) + c
+        return out
+
+    def monomial(self, atom: object) -> int:
         i = self.index.setdefault(atom, len(self.index))
         return 1 << (SHIFT * i)
+
+
+def flat(expr: sp.Sum) -> list[sp.Basic]:
+    """The variables and bounds of a sum's limits."""
+    return [x for limit in expr.limits for x in limit]
 
 
 def added(polys: list[Poly]) -> Poly:
@@ -127,3 +144,11 @@ def zero_when_multiplied_out(diff: sp.Basic) -> bool | None:
     if not poly:
         return True
     return None if expansion.whole else False
+
+
+def multiplies_out_to_zero(diff: sp.Basic) -> bool:
+    """Whether ``sp.expand(diff)`` is 0, asked of the sparse polynomial first."""
+    if diff == 0:
+        return True
+    known = zero_when_multiplied_out(diff)
+    return known if known is not None else bool(sp.expand(diff) == 0)

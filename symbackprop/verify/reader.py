@@ -18,11 +18,13 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.casesreader import cells, piece
 from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
     Add,
     Alt,
     BigSum,
+    Cases,
     Clause,
     Document,
     Frac,
@@ -44,6 +46,7 @@ __all__ = [  # the nodes are read from here by the rest of the package
     "Add",
     "Alt",
     "BigSum",
+    "Cases",
     "Clause",
     "Document",
     "Frac",
@@ -96,7 +99,7 @@ def parse(text: str) -> Document:
     if not text.strip():
         raise ReadError("empty LaTeX: nothing to read")
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(cells(text))
     except UnexpectedToken as exc:
         tok = exc.token
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
@@ -346,6 +349,10 @@ def _node(t: Tree | Token) -> Node:
             return BigSum(_sum_index(_node(parts[0])), None, None, sum_body)
         if len(parts) == 3 and isinstance(parts[1], Token) and parts[1] == "\\in" and sup is None:
             return BigSum(_sum_index(_node(parts[0])), None, None, sum_body, _node(parts[2]))
+        if sup is None and _comma_separated(parts):  # \sum_{i,j}: a sum over each letter
+            for part in reversed(parts[::2]):
+                sum_body = BigSum(_sum_index(_node(part)), None, None, sum_body)
+            return sum_body
         if sup is None:
             raise ReadError(
                 "a \\sum needs both limits, as in \\sum_{h=1}^{H}, or none, as in \\sum_h"
@@ -434,6 +441,13 @@ def _node(t: Tree | Token) -> Node:
         return Group("set", ())
     if data == "column":  # \begin{bmatrix} a \\ b \end{bmatrix}: a column vector
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)))
+    if data == "cases":
+        try:
+            return Cases(tuple(piece(r, _node) for r in ch if isinstance(r, Tree) and r.children))
+        except ReadError:
+            raise
+        except SymbackpropError as exc:  # a row that is not value & condition
+            raise ReadError(str(exc)) from None
     if data in ("aside", "iverson"):
         return Group(data, (_node(ch[0]), _node(ch[2])), str(ch[1]))
     if data == "number":
@@ -446,6 +460,13 @@ def _node(t: Tree | Token) -> Node:
             return _node(parts[0])
         return Group("tuple", tuple(_node(c) for c in parts))
     raise ReadError(f"cannot read a {data}")  # pragma: no cover - grammar and reader agree
+
+
+def _comma_separated(parts: list[Tree | Token]) -> bool:
+    """Whether a sum's subscript is letters parted by commas (``i,j``)."""
+    return len(parts) >= 3 and all(
+        (isinstance(p, Token) and p.type == "COMMA") == (n % 2 == 1) for n, p in enumerate(parts)
+    )
 
 
 def _sum_index(node: Node) -> str:

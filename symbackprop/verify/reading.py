@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         free: bool
         record: FreeRecord | None
         functions: Mapping[sp.Expr, sp.Expr]
+        activation_layer: int | None
+        components: int | None
 
         def with_env(self, **more: int) -> Resolver: ...
         def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None: ...

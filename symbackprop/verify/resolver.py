@@ -17,6 +17,7 @@ from symbackprop.verify.reader import (
     Add,
     Alt,
     BigSum,
+    Cases,
     Frac,
     Group,
     Node,
@@ -53,6 +54,7 @@ from symbackprop.verify.values import (
     trim_suffix,
     undefined_function,
 )
+from symbackprop.verify.vectorfunctions import softmax, softmax_argument
 
 
 @dataclass
@@ -83,6 +85,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     free: bool = False
     record: FreeRecord | None = field(default=None, compare=False)
     functions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+    activation_layer: int | None = None  # whose activation the function symbol is (identities)
+    components: int | None = None  # a sum without limits runs over 1..components (identities)
 
     def with_env(self, **more: int) -> Resolver:
         return replace(self, env={**self.env, **more})
@@ -255,6 +259,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             raise ResolveError("a \\partial outside a fraction \\frac{\\partial N}{\\partial D}")
         if isinstance(node, BigSum):
             return self.bigsum(node)
+        if isinstance(node, Cases):
+            return self.pieces(node)
         raise ResolveError(f"cannot read {type(node).__name__}")  # pragma: no cover
 
     def prod(self, node: Prod) -> Value:
@@ -368,6 +374,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 i = j + self._arguments(value, items, j)
                 continue
             after = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            soft = softmax_argument(node, after)
+            if soft is not None:  # \mathrm{softmax}(\boldsymbol{z})_i
+                yield op, softmax(self.expr(soft[0]), self.index_value(soft[1]))
+                i += 2
+                continue
             ext = extremum_arguments(node, after)
             if ext is not None:  # \max(0, z), \max\{0, z\}
                 yield op, extremum(ext[0], [self.expr(a) for a in ext[1]])
@@ -406,6 +417,14 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 continue
             yield op, self.value(node)
             i += 1
+
+    def index_value(self, node: Node) -> sp.Expr:
+        """An index: a letter bound to a unit or component is its number."""
+        if isinstance(node, Sym) and not node.scripted:
+            bound = self.env.get(node.head)
+            if isinstance(bound, int):
+                return sp.Integer(bound)
+        return self.expr(node)
 
     def powered_argument(self, items: tuple[tuple[str, Node], ...], j: int) -> Powered | None:
         """``(z)^2`` right after a function name: the argument, and the power of the value."""

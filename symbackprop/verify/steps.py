@@ -40,6 +40,7 @@ from symbackprop.verify.claim import (
     truth_mid,
 )
 from symbackprop.verify.diagnosis import diagnose, zero_partials
+from symbackprop.verify.identities import activation_identity, softmax_identity
 from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
 from symbackprop.verify.localnames import local_definition
 from symbackprop.verify.numeric import (
@@ -126,6 +127,13 @@ def verify_steps(
     ``local`` names the document defines)."""
 
     scope = ctx.scope
+    identity = (
+        activation_identity(ctx, claim, steps) or softmax_identity(ctx, claim, steps)
+        if not claim.bind
+        else None
+    )
+    if identity is not None:
+        return identity  # g'(z) = a(1 - a): an identity about the activation function
     if is_matrix_claim(scope, [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs]):
         return verify_matrix(ctx, claim, steps, strict)  # vector and matrix forms, entry by entry
     ints, named = fixed_binding(ctx, claim.bind)

@@ -35,7 +35,7 @@ from symbackprop.verify.numeric import (
     is_zero,
     network_counterexample,
 )
-from symbackprop.verify.polynomial import zero_when_multiplied_out
+from symbackprop.verify.polynomial import multiplies_out_to_zero
 from symbackprop.verify.quantities import layout
 from symbackprop.verify.reader import Node, Prod, Sym
 from symbackprop.verify.resolver import resolver
@@ -287,11 +287,7 @@ def _ratio(ctx: Context, true: sp.Expr, claim: sp.Expr) -> str:
 
 def _same(true: sp.Expr, claim: sp.Expr) -> bool:
     """A cheap proof: the difference is zero once multiplied out."""
-    diff = claim - true
-    if diff == 0:
-        return True
-    known = zero_when_multiplied_out(diff)
-    return known if known is not None else bool(sp.expand(diff) == 0)
+    return multiplies_out_to_zero(claim - true)
 
 
 def _proved(scope: Scope, true: sp.Expr, claim: sp.Expr) -> bool:

@@ -127,13 +127,15 @@ def test_forward_loss_predict_match_unrolled(pair: tuple) -> None:
     assert np.array_equal(loops.init(7), unrolled.init(7))
 
 
-@pytest.mark.parametrize("batch_size", [1, 3, 8, 10, 21])
+@pytest.mark.parametrize("batch_size", [1, 3, 8, 10, 21, 70])
 def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> None:
     """Row by row (batch < BATCH_MIN) and a layer at a time over the batch (>= BATCH_MIN; 21
-    rows in batches of 8 end on a batch of 5, in the batch pass too): the steps of
+    rows in batches of 8 end on a batch of 5, in the batch pass too; 75 rows in batches of 70:
+    two chunks of 35 rows, each in blocks of BATCH_BLOCK = 32 and 3): the steps of
     value_and_grad, i.e. of the row pass."""
     spec, _, loops, _ = pair
-    n = 21
+    assert loops.BATCH_BLOCK == 32
+    n = 75 if batch_size > 21 else 21
     rng = np.random.default_rng(11)
     X = rng.uniform(-1, 1, size=(n, spec.sizes[0]))
     Y = np.stack([sample(spec, 0, s)[1] for s in range(n)])
@@ -179,21 +181,18 @@ def test_train_picks_the_pass_by_batch_size(pair: tuple, monkeypatch: pytest.Mon
 def batch_gradient(
     loops: ModuleType, X: np.ndarray, Y: np.ndarray, theta: np.ndarray, fast: bool
 ) -> tuple[float, np.ndarray]:
-    """E and dE/dtheta summed over the rows of X by the batch pass (_batch_rows, _batch_grads),
-    jitted or as Python (.py_func), in two chunks of rows as train runs it."""
+    """E and dE/dtheta summed over the rows of X by the batch pass (_batch_chunk, _batch_block),
+    jitted or as Python (.py_func), in two chunks of rows whose gradients are added, as train
+    adds its chunks'."""
     m = X.shape[0]
-    rows, grads = loops._batch_rows, loops._batch_grads
-    if not fast:
-        rows, grads = rows.py_func, grads.py_func
-    t, g, out = np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS)
+    chunk = loops._batch_chunk if fast else loops._batch_chunk.py_func
+    t, out = np.empty(loops.N_PARAMS), np.empty(loops.N_PARAMS)
+    g = np.full((2, loops.N_PARAMS), np.nan)
     loops._relayout(theta, t, False)
-    zb, ab, sb, db = (np.full(m * (loops.N_UNITS - loops.N_INPUTS), np.nan) for _ in range(4))
+    work = np.full((4, loops.BATCH_BLOCK * (loops.N_UNITS - loops.N_INPUTS)), np.nan)
     scal = np.empty(2)  # dgemm's alpha and beta
-    e = rows(X, Y, t, 0, 0, m // 2, m, zb, ab, sb, db, scal) + rows(
-        X, Y, t, 0, m // 2, m, m, zb, ab, sb, db, scal
-    )
-    grads(X, g, 0, m, m, ab, db, scal)
-    loops._relayout(g, out, True)
+    e = chunk(X, Y, t, g[0], 0, m // 2, work, scal) + chunk(X, Y, t, g[1], m // 2, m, work, scal)
+    loops._relayout(g[0] + g[1], out, True)
     return e, out
 
 
@@ -360,7 +359,7 @@ def test_code_size_does_not_depend_on_widths() -> None:
 
     assert digits(huge) == digits(small).replace(" --loops", "")
     # Each layer's unit code is printed twice, in the row pass (_pass) and the batch pass
-    # (_batch_rows): one exp per unit in each, the batch pass's by the vectorisable _vexp.
+    # (_batch_block): one exp per unit in each, the batch pass's by the vectorisable _vexp.
     passes = 2
     assert wide.count("math.exp(") == 2  # _sigmoid, and the row pass's softmax loop
     assert wide.count("_vexp(") == 3  # its definition, _vsigmoid, the batch pass's softmax loop

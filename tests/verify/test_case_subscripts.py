@@ -160,3 +160,63 @@ def test_a_case_letter_in_a_subscript(
 def test_the_oracle_decides_both_ways() -> None:
     verdicts = [expected(c[4], c[5], network(c[2], c[3])) for c in CLAIMS]
     assert verdicts == [HOLDS, FAILS] * 4 + [HOLDS]
+
+
+def squares(p: Point) -> Any:
+    return sum(w**2 for l in (1, 2) for row in p.W[l] for w in row)
+
+
+PENALISED = {**network("mean", True), "l2": "0.2"}
+OBJECTIVES: list[tuple[str, Sides]] = [
+    (
+        r"J = \frac{1}{N} \sum_{n=1}^{N} L_n + \frac{\lambda}{2} \sum_{l} \sum_{i,j}"
+        r" (W^{(l)}_{ij})^2",
+        lambda p, b: (p.loss(), total(p, p.case_loss) / p.N + p.lam / 2 * squares(p)),
+    ),
+    (
+        r"J = \frac{1}{N} \sum_{n=1}^{N} L_n + \lambda \sum_{l} \sum_{i,j} (W^{(l)}_{ij})^2",
+        lambda p, b: (p.loss(), total(p, p.case_loss) / p.N + p.lam * squares(p)),
+    ),
+]
+
+
+@pytest.mark.parametrize(("latex", "sides"), OBJECTIVES)
+def test_a_sum_over_two_letters_at_once(latex: str, sides: Sides) -> None:
+    """``\\sum_{i,j}``: a sum over each letter (the handout's L2 penalty)."""
+    want = judge({"sides": sides, "free": {}}, PENALISED, {})
+    data = {"layers": [2, 2, 2], "activation": "sigmoid", "reduce": "mean", "l2": "1/5"}
+    spec = spec_from_dict({**data, "notation": "handout"}, where="test")
+    outcomes = verify(context(spec), Claim(latex))
+    assert outcomes and {o.verdict for o in outcomes} == {want}, outcomes
+
+
+def test_the_oracle_tells_the_penalties_apart() -> None:
+    assert [judge({"sides": s, "free": {}}, PENALISED, {}) for _, s in OBJECTIVES] == [
+        HOLDS,
+        FAILS,
+    ]
+
+
+ONE_OUTPUT = {**network("mean", True), "sizes": [2, 2, 1]}
+UNNUMBERED: list[tuple[str, Sides]] = [
+    (
+        r"\frac{\partial E}{\partial b^{(2)}_{1}} = \frac{1}{n} \sum_{i=1}^{n} (a^{(2)(i)} -"
+        r" y^{(i)}) a^{(2)(i)} (1 - a^{(2)(i)})",
+        lambda p, b: (p.db(2, 0), total(p, lambda n: slope(p, n)) / p.N),
+    ),
+    (
+        r"\frac{\partial E}{\partial b^{(2)}_{1}} = \frac{1}{n} \sum_{i=1}^{n} (a^{(2)(i)} -"
+        r" y^{(i)}) a^{(2)(i)}",
+        lambda p, b: (p.db(2, 0), total(p, lambda n: (p.a(2, 0, n) - p.Y[n][0]) * p.a(2, 0, n))),
+    ),
+]
+
+
+@pytest.mark.parametrize(("latex", "sides"), UNNUMBERED)
+def test_a_single_units_name_without_its_number(latex: str, sides: Sides) -> None:
+    """``y^{(i)}``, ``a^{(2)(i)}`` of a layer of one unit: that unit's quantity of case i."""
+    want = judge({"sides": sides, "free": {}}, ONE_OUTPUT, {})
+    spec = spec_from_dict({"layers": [2, 2, 1], "activation": "sigmoid", "mean": True}, where="t")
+    outcomes = verify(context(spec), Claim(latex))
+    assert outcomes and {o.verdict for o in outcomes} == {want}, outcomes
+    assert want == (HOLDS if "(1 - a" in latex else FAILS)

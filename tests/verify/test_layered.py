@@ -98,6 +98,7 @@ CORPUS = [
     "duda-output-net-from-0",
     "duda-hidden-update",
     "duda-hidden-sensitivity-transposed",
+    "duda-output-net-no-bias",
 ]
 
 
@@ -236,6 +237,15 @@ def test_a_layers_own_activation_names_its_unit_0_and_a_scripted_size_is_a_count
         assert {o.verdict for o in outcomes} == {verdict}, outcomes
 
 
+def test_a_net_input_without_its_bias_is_told_the_missing_term() -> None:
+    text, c = corpus_case("duda-output-net-no-bias")  # does not hold, by the oracle
+    spec = corpus_spec(text.NETWORK, "duda")
+    outcomes = verify(context(spec), Claim(c["latex"], bind=(("k", "6"),)), limits=None)
+    assert [(o.verdict, o.ratio, o.factor) for o in outcomes] == [
+        ("does not hold", "", "missing: w_{60} (a term of the sum)")
+    ]
+
+
 def test_the_error_of_a_parameter_vector_is_the_error() -> None:
     spec = corpus_spec(corpus_case("duda-output-net")[0].NETWORK, "duda")
     half = r"\frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2"  # J of the one pattern, by definition
@@ -275,7 +285,6 @@ def test_sources_notations_are_not_layered() -> None:
     [
         (r"A^{[1]} = \tanh(Z^{[1]})", "whole layer"),
         (r"dZ^{[2]} = A^{[2]} - Y", "whole layer"),
-        (r"g'(z) = a(1 - a)", "without their unit"),
     ],
 )
 def test_whole_layers_and_bare_quantities_are_refused_not_judged(latex: str, words: str) -> None:

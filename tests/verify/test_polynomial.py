@@ -1,4 +1,5 @@
-"""The sparse-polynomial proof of zero agrees with SymPy's ``expand`` whenever it answers."""
+"""The sparse-polynomial proof of zero: a zero is a proof, a decided non-zero agrees with SymPy's
+``expand``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,15 @@ def test_identities_multiply_out_to_zero() -> None:
     # a function is kept whole: the same σ(z) on both sides cancels
     s = sigma(x + y)
     assert zero_when_multiplied_out(s * (1 - s) - s + s**2) is True
+
+
+def test_a_sum_over_an_index_is_split_term_by_term() -> None:
+    i, n = sp.symbols("i n")
+    split = sp.Sum(a[i] * (x + 1), (i, 1, n)) - sp.Sum(a[i] * x, (i, 1, n))
+    assert zero_when_multiplied_out(split - sp.Sum(a[i], (i, 1, n))) is True
+    # the mean of one case's term is not that term (no function kept whole: decided)
+    assert zero_when_multiplied_out(eta * sp.Sum(a[i], (i, 1, n)) / n - eta * a[i]) is False
+    assert sp.expand(eta * sp.Sum(a[i], (i, 1, n)) / n - eta * a[i]) != 0
 
 
 def test_a_polynomial_that_is_not_zero_is_decided() -> None:

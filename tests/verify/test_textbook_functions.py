@@ -1,6 +1,9 @@
 """Functions written out as textbooks write them: the rectifier as ``\\max(0, z)`` or
 ``\\max\\{0, z\\}`` (a layer's vector or one unit; with a free layer letter in a network
-whose layers differ in activation, a statement about the layers of that activation).
+whose layers differ in activation, a statement about the layers of that activation), and
+identities about the activation function written with a bare net input (Ng's ``g'(z) = a(1 - a)``,
+a slope by ``\\begin{cases}``), judged for each layer's activation as identities in z; the
+softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i``.
 
 Every expected verdict comes from the corpus oracle (``tests/corpus/oracle.py``, mpmath only),
 never from symbackprop: each claim is a corpus ``case`` whose two sides are computed here from
@@ -13,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mpmath import mpf
+from mpmath import mp, mpf
 
 from symbackprop.errors import SymbackpropError
 from tests.corpus.cases import case
 from tests.corpus.oracle import FAILS, HOLDS, Point, judge
-from tests.corpus.texts import goodfellow, handout
+from tests.corpus.texts import goodfellow, handout, ng_vectorised
 from tests.corpus.tool import RIGHT, judge_case
 
 B = dict[str, Any]
@@ -81,7 +84,37 @@ HANDOUT_CASES = [
     ),
 ]
 
+
+def _softmax_of_z(f: Any) -> Any:
+    """Goodfellow's softmax output unit j against f(z_j, z) of the output layer's net inputs."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        zs = net.zv(net.L, 0)
+        return net.a(net.L, b["j"], 0), f(zs[b["j"]], zs)
+
+    return sides
+
+
 GOODFELLOW_CASES = [
+    case(
+        "softmax-negated-exponents",
+        r"\operatorname{softmax}(\boldsymbol{z})_i = \frac{\exp(-z_i)}{\sum_j \exp(-z_j)}",
+        FAILS,
+        _softmax_of_z(lambda zj, zs: mp.exp(-zj) / sum(mp.exp(-v) for v in zs)),
+        {"j": "output units"},
+        network=goodfellow.SOFTMAX,
+    ),
+    case(
+        "log-softmax-without-the-log",
+        r"\log \mathrm{softmax}(\boldsymbol{z})_i = z_i - \sum_j \exp(z_j)",
+        FAILS,
+        lambda net, b: (
+            mp.log(net.a(net.L, b["j"], 0)),
+            net.z(net.L, b["j"], 0) - sum(mp.exp(v) for v in net.zv(net.L, 0)),
+        ),
+        {"j": "output units"},
+        network=goodfellow.SOFTMAX,
+    ),
     case(
         "max-of-the-negated-net-input-at-a-free-layer",
         r"h^{(k)} = \max\{0, -a^{(k)}\}",
@@ -91,9 +124,47 @@ GOODFELLOW_CASES = [
     ),
 ]
 
-ALL = [(handout, handout.RANGES, c) for c in HANDOUT_CASES] + [
-    (goodfellow, goodfellow.RANGES, c) for c in GOODFELLOW_CASES
+
+def _slope(layer: int, f: Any) -> Any:
+    """g'(z) of every entry of layer ``layer`` (central differences) against f(z, a)."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        l = b.get("l", layer)
+        zs, acts = ng_vectorised.Z(net, l), ng_vectorised.A(net, l)
+        rhs = [
+            [f(z, a) for z, a in zip(zr, ar, strict=True)] for zr, ar in zip(zs, acts, strict=True)
+        ]
+        return ng_vectorised.gprime(net, l), rhs
+
+    return sides
+
+
+NG_CASES = [
+    case("sigmoid-slope-plus", r"g'(z) = a(1 + a)", FAILS, _slope(2, lambda z, a: a * (1 + a))),
+    case("tanh-slope-unsquared", r"g'(z) = 1 - a", FAILS, _slope(1, lambda z, a: 1 - a)),
+    case(
+        "relu-slope-cases-otherwise",
+        r"g'(z) = \begin{cases} 1 & z > 0 \\ 0 & \text{otherwise} \end{cases}",
+        HOLDS,
+        _slope(1, lambda z, a: mpf(1) if z > 0 else mpf(0)),
+        {"l": "hidden layers"},
+        network=ng_vectorised.DEEP,
+    ),
+    case(
+        "relu-slope-cases-flipped",
+        r"g'(z) = \begin{cases} 1, & \text{if } z < 0 \\ 0, & \text{if } z \geq 0 \end{cases}",
+        FAILS,
+        _slope(1, lambda z, a: mpf(1) if z < 0 else mpf(0)),
+        {"l": "hidden layers"},
+        network=ng_vectorised.DEEP,
+    ),
 ]
+
+ALL = (
+    [(handout, handout.RANGES, c) for c in HANDOUT_CASES]
+    + [(goodfellow, goodfellow.RANGES, c) for c in GOODFELLOW_CASES]
+    + [(ng_vectorised, ng_vectorised.RANGES, c) for c in NG_CASES]
+)
 
 
 @pytest.mark.parametrize(("text", "ranges", "c"), ALL, ids=[c["id"] for _, _, c in ALL])
@@ -124,3 +195,26 @@ def test_a_free_layers_activation_is_judged_on_the_layers_of_that_function() -> 
     assert [o.binding for o in outcomes] == ["k=1", "k=2"]
     assert all(o.verdict is Verdict.HOLDS for o in outcomes)
     assert "skipped k=3 (its activation is sigmoid)" in outcomes[0].remark
+
+
+def test_an_activation_identity_names_its_layers_or_the_counterexample() -> None:
+    from symbackprop.verify.claim import Claim, Verdict, context
+    from symbackprop.verify.steps import verify
+    from tests.corpus.tool import spec_of
+
+    ctx = context(spec_of(ng_vectorised.NETWORK, "ng"))
+    (held,) = verify(ctx, Claim(r"g'(z) = a(1 - a)"))
+    assert held.verdict is Verdict.HOLDS
+    assert held.remark == "an identity for the activation of layer 2 (sigmoid)"
+    (wrong,) = verify(ctx, Claim(r"g'(z) = 1 - a"))
+    assert wrong.verdict is Verdict.FAILS
+    assert wrong.remark.startswith(
+        "an identity for the activation of no layer: layer 1 (tanh); at z"
+    )
+
+
+def test_a_cases_row_without_its_condition_is_refused_clearly() -> None:
+    from symbackprop.verify.reader import ReadError, parse
+
+    with pytest.raises(ReadError, match="value & condition"):
+        parse(r"g'(z) = \begin{cases} 1 & z \\ 0 & \text{otherwise} \end{cases}")

@@ -108,6 +108,12 @@ TOKENS = [
     "(0.7, 0.1)",
     "w_n",
     "_\\delta",
+    # functions written out: the rectifier as \max, a slope by cases
+    r"\max",
+    r"\begin{cases}",
+    r"\end{cases}",
+    "&",
+    r"\text{otherwise}",
 ]
 SEARS = [
     r"\alpha (y - \hat{y}) \varphi_{\hat{y}} (1 - \varphi_{\hat{y}}) \varphi_1",

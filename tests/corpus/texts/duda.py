@@ -133,10 +133,11 @@ def _hidden_net(net: Point, b: B, lo: int) -> tuple[Any, Any]:
     return net_in(net, j), rhs + (w(net, j, 0) if lo else 0)
 
 
-def _output_net(net: Point, b: B, lo: int) -> tuple[Any, Any]:
+def _output_net(net: Point, b: B, lo: int, bias: bool = True) -> tuple[Any, Any]:
+    """net_k, and sum_{j=lo}^{n_H} y_j w_{kj} (+ w_{k0} when the sum starts at 1)."""
     k = b["k"]
     rhs = sum(out(net, j) * w(net, k, j) for j in [0, *layer_units(net, 1)][lo:])
-    return net_in(net, k), rhs + (w(net, k, 0) if lo else 0)
+    return net_in(net, k), rhs + (w(net, k, 0) if lo and bias else 0)
 
 
 def _error(net: Point, b: B) -> tuple[Any, Any]:
@@ -329,6 +330,14 @@ CASES = [
         KJ,
     ),
     # ----- wrong variants ------------------------------------------------------------------
+    case(
+        "duda-output-net-no-bias",
+        r"net_k = \sum_{j=1}^{n_H} y_j w_{kj}",
+        FAILS,
+        lambda net, b: _output_net(net, b, 1, bias=False),
+        KO,
+        "forgotten bias",
+    ),
     case(
         "duda-output-sensitivity-missing-slope",
         r"\delta_k = t_k - z_k",
