@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -242,7 +243,7 @@ def network_counterexample(
             return None
         if differs(claimed, true):
             named = (folded(ctx.scope, lhs), folded(ctx.scope, rhs))  # as written: a, not σ(z)
-            shown = ", ".join(_quantities(ctx, *named, point))
+            shown = ", ".join(_quantities(ctx, *named, seed, constrained))
             at = f"at {shown}: " if shown else "at a random point: "
             return f"{at}claim {_digits(claimed)}, true {_digits(true)}"
     return ""
@@ -257,13 +258,14 @@ def _digits(value: sp.Expr) -> str:
 
 
 def _quantities(
-    ctx: Context, lhs: sp.Expr, rhs: sp.Expr, point: Mapping[Any, sp.Expr]
+    ctx: Context, lhs: sp.Expr, rhs: sp.Expr, seed: int, constrained: bool
 ) -> list[str]:
-    """The values (6 significant digits) of the quantities the claim and the truth are written
-    in (intermediates such as a, z, δ; not every parameter of the network)."""
+    """The values (6 significant digits) at the seed's point of the quantities the claim and
+    the truth are written in (intermediates such as a, z, δ; not every parameter of the
+    network), computed once per context and point."""
     named = sorted((symbols_of(lhs) | symbols_of(rhs)) - {ERROR}, key=lambda q: ctx.show(q))
     out = []
-    memo: dict[Any, sp.Expr] = {}
+    point, memo = at_seed(ctx, seed, constrained, SHOWN_DIGITS + 10)
     for q in named:
         if isinstance(q, sp.Symbol) and any(q in i.free_symbols for i in named if i != q):
             continue  # an index of an Indexed quantity
@@ -310,8 +312,10 @@ def small(expr: sp.Expr) -> bool:
     return sp.count_ops(expr) <= MAX_FACTOR_OPS and len(symbols_of(expr)) <= MAX_FACTOR_SYMBOLS
 
 
+@lru_cache(maxsize=512)
 def factored(expr: sp.Expr) -> sp.Expr:
-    """expr factored when it is small enough to factor quickly, else as it is."""
+    """expr factored when it is small enough to factor quickly, else as it is (each expression
+    factored once: a diagnosis asks again for the same ratio and chain-rule factors)."""
     if not small(expr):  # ratio_of has taken the terms' common factors out already
         return expr
     try:

@@ -21,12 +21,16 @@ from symbackprop.verify.unitnames import KRONECKER, fed_set
 def kronecker(
     head: str, sub: Script | None, sup: Script | None, env: dict[str, int | str]
 ) -> sp.Expr | None:
-    """``\\delta_{kj}``, ``\\delta_{k,j}``, ``\\delta_{kk'}``: 1 if the two unit indices are
-    bound to the same unit, else 0 (None when the name is not two bound indices or numbers)."""
+    """``\\delta_{kj}``, ``\\delta_{k,j}``, ``\\delta_{kk'}``, ``\\delta_{66}`` (two digits: two
+    units; from 10 on, ``\\delta_{10,10}``): 1 if the two unit indices are bound to the same
+    unit, else 0 (None when the name is not two bound indices or numbers)."""
     if head not in KRONECKER or sub is None or sup is not None:
         return None
     units: list[int] = []
-    for typ, text in sub.tokens:
+    tokens = sub.tokens
+    if len(tokens) == 1 and tokens[0][0] == "NUMBER" and len(tokens[0][1]) == 2:
+        tokens = tuple(("DIGIT", d) for d in tokens[0][1])  # \delta_{66}: units 6 and 6
+    for typ, text in tokens:
         if typ == "COMMA":
             continue
         bound = env.get(text) if typ == "LETTER" else None

@@ -3,7 +3,8 @@
 whose layers differ in activation, a statement about the layers of that activation), and
 identities about the activation function written with a bare net input (Ng's ``g'(z) = a(1 - a)``,
 a slope by ``\\begin{cases}``), judged for each layer's activation as identities in z; the
-softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i``.
+softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i``; the indicator written
+``\\mathbb{1}_{\\{z > 0\\}}`` and the Kronecker delta of two unit numbers ``\\delta_{66}``.
 
 Every expected verdict comes from the corpus oracle (``tests/corpus/oracle.py``, mpmath only),
 never from symbackprop: each claim is a corpus ``case`` whose two sides are computed here from
@@ -20,8 +21,8 @@ from mpmath import mp, mpf
 
 from symbackprop.errors import SymbackpropError
 from tests.corpus.cases import case
-from tests.corpus.oracle import FAILS, HOLDS, Point, judge
-from tests.corpus.texts import goodfellow, handout, ng_vectorised
+from tests.corpus.oracle import FAILS, HOLDS, Point, judge, unit
+from tests.corpus.texts import goodfellow, handout, mitchell, ng_vectorised
 from tests.corpus.tool import RIGHT, judge_case
 
 B = dict[str, Any]
@@ -160,8 +161,71 @@ NG_CASES = [
     ),
 ]
 
+
+def _relu_dz1(sign: int) -> Any:
+    """∂L/∂z^{(1)}_j of the handout's ReLU net, with the indicator of sign·z > 0."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        on = 1 if sign * net.z(1, b["j"], 0) > 0 else 0
+        return net.dz(1, b["j"], 0), on * handout.back(net, b["j"])
+
+    return sides
+
+
+HANDOUT_CASES += [
+    case(
+        "indicator-subscript-set",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = \mathbb{1}_{\{z^{(1)}_j > 0\}}"
+        r" \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        HOLDS,
+        _relu_dz1(1),
+        J,
+        network=handout.RELU,
+    ),
+    case(
+        "indicator-subscript-set-wrong-side",
+        r"\frac{\partial L}{\partial z^{(1)}_j} = \mathbb{1}_{\{z^{(1)}_j < 0\}}"
+        r" \sum_k W^{(2)}_{kj}"
+        r" (a^{(2)}_k - y_k)",
+        FAILS,
+        _relu_dz1(-1),
+        J,
+        network=handout.RELU,
+    ),
+]
+
+
+def _output_delta(same: int) -> Any:
+    """Mitchell's δ_6 (unit 6, the first output: -∂E/∂net_6) against its formula times the
+    Kronecker delta's value."""
+
+    def sides(net: Point, b: B) -> tuple[Any, Any]:
+        l, j = unit(net, 6)
+        o, t = net.a(l, j, 0), net.Y[0][j]
+        return -net.dz(l, j, 0), (t - o) * o * (1 - o) * same
+
+    return sides
+
+
+MITCHELL_CASES = [
+    case(
+        "kronecker-two-digits",
+        r"\delta_6 = (t_6 - o_6) o_6 (1 - o_6) \delta_{66}",
+        HOLDS,
+        _output_delta(1),
+    ),
+    case(
+        "kronecker-two-digits-other-unit",
+        r"\delta_6 = (t_6 - o_6) o_6 (1 - o_6) \delta_{67}",
+        FAILS,
+        _output_delta(0),
+    ),
+]
+
 ALL = (
     [(handout, handout.RANGES, c) for c in HANDOUT_CASES]
+    + [(mitchell, mitchell.RANGES, c) for c in MITCHELL_CASES]
     + [(goodfellow, goodfellow.RANGES, c) for c in GOODFELLOW_CASES]
     + [(ng_vectorised, ng_vectorised.RANGES, c) for c in NG_CASES]
 )
