@@ -43,14 +43,18 @@ def case_split(tokens: Tokens, letters: set[str]) -> list[tuple[Tokens, str]]:
 
 def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
     """Where the notation writes the error of one case without a case letter (Nielsen's C), a
-    claim that also writes it for a case (``C_x``, ``C^{(x)}``) means the whole error by the
-    bare name: ``C = \\frac{1}{n} \\sum_x C_x``. The name's key bound to E, or nothing."""
+    claim that also writes it for a case (``C_x``, ``C^{(x)}``) or sums over the cases means
+    the whole error by the bare name: ``C = \\frac{1}{n} \\sum_x C_x``,
+    ``C = \\frac{1}{2n} \\sum_x \\sum_j (y_j(x) - a^L_j(x))^2``. The name's key bound to E, or
+    nothing."""
     template = scope.notation.top.get("case_error", "")
     key = latex_key(template) if template and "$" not in template else None
     letter = scope.notation.get("case") or "i"
     if key is None or scope.net.case is None:
         return {}
     for node in walk(nodes):
+        if isinstance(node, BigSum) and node.var == letter and letter not in scope.indices:
+            return {key: ERROR}
         if not isinstance(node, Sym) or name_key(node.head, None, None) != key:
             continue
         if (node.sub is None) == (node.sup is None):

@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.cases import whole_error_names
 from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step, Verdict
 from symbackprop.verify.expand import Reading
 from symbackprop.verify.forwardlayers import Judged, by_activation, states_activation
@@ -119,7 +120,9 @@ def _judge_binding(
             claim.source, claim.latex, _kind(step), "", shown, Verdict.UNDECIDED, step=number
         )
         tab, lay = table(ctx.scope, example), layout(ctx.scope)
-        reading = Reading(ctx.scope, resolver(ctx.scope, env), tab, lay, dict(env), None, example)
+        whole = whole_error_names(ctx.scope, tuple(s for st in steps for s in (st.lhs, st.rhs)))
+        res = resolver(ctx.scope, env, whole)
+        reading = Reading(ctx.scope, res, tab, lay, dict(env), None, example)
         try:
             out.append(judge_step(ctx, reading, step, base))
         except OutOfRange:
