@@ -69,6 +69,7 @@ from symbackprop.verify.shapes import (
     divide,
     each,
     hadamard,
+    norm,
     product,
     scale,
     transpose,
@@ -107,6 +108,8 @@ class Reading:
             return node.value
         if isinstance(node, Sym):
             return self.prod(Prod((("", node),)))
+        if isinstance(node, Group) and node.kind == "norm":
+            return norm(self.value(node.items[0]))
         if isinstance(node, Group) and len(node.items) == 1 and node.kind != "tuple":
             return self.value(node.items[0])
         if isinstance(node, Transpose):

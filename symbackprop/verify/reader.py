@@ -18,6 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.bars import norm_bars
 from symbackprop.verify.casesreader import cells, piece
 from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
@@ -99,7 +100,7 @@ def parse(text: str) -> Document:
     if not text.strip():
         raise ReadError("empty LaTeX: nothing to read")
     try:
-        tree = _parser().parse(cells(text))
+        tree = _parser().parse(norm_bars(cells(text)))
     except UnexpectedToken as exc:
         tok = exc.token
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
@@ -428,6 +429,8 @@ def _node(t: Tree | Token) -> Node:
         return Group(
             data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA"))
         )
+    if data == "norm":
+        return Group("norm", (_node(ch[1]),))
     if data == "arguments":  # (w; X, y): a function's parameters; then its data
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)), ";")
     if data == "set":  # \{z > 0\} keeps its relation (an indicator's condition)

@@ -46,9 +46,9 @@ from symbackprop.verify.values import (
     is_arguments,
     is_dots,
     is_vector,
-    lone_name,
     marker_error,
     mentions,
+    parameter_vector,
     plus,
     times,
     trim_suffix,
@@ -230,6 +230,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 )
             if node.kind == "tuple":
                 return self.vector(node)
+            if node.kind == "norm":
+                raise ResolveError("a norm \\|...\\| is read of a vector: a [matrices] name")
             if node.kind == "set" or len(node.items) != 1:
                 raise ResolveError(f"a {node.kind} of several items is not one expression")
             return self.expr(node.items[0])
@@ -447,23 +449,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
         after_error = value in (ERROR, self.scope.e_case) and j < len(items)
-        if after_error and (is_arguments(items[j]) or self.parameter_vector(items[j])):
+        if after_error and (is_arguments(items[j]) or parameter_vector(self, items[j])):
             return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
-
-    def parameter_vector(self, item: tuple[str, Node]) -> bool:
-        """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): a name
-        the notation does not know, standing for every parameter, that the error is a function
-        of; never the case argument (Haykin's E(n))."""
-        name = lone_name(item)
-        return (
-            name is not None
-            and not self.free
-            and not self.scope.case_argument(item)
-            and not self.known(name.head, name.sub, name.sup)
-        )
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
         return j < len(items) and self.scope.case_argument(items[j])

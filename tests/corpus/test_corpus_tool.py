@@ -23,7 +23,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "handout": (35, 35),
     "mitchell": (32, 32),
     "hagan": (32, 32),
-    "duda": (29, 29),
+    "duda": (30, 30),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
 # is fixed (remove it here) or when any other case goes wrong.

@@ -99,6 +99,7 @@ CORPUS = [
     "duda-hidden-update",
     "duda-hidden-sensitivity-transposed",
     "duda-output-net-no-bias",
+    "duda-training-error-norm",
 ]
 
 
@@ -244,6 +245,21 @@ def test_a_net_input_without_its_bias_is_told_the_missing_term() -> None:
     assert [(o.verdict, o.ratio, o.factor) for o in outcomes] == [
         ("does not hold", "", "missing: w_{60} (a term of the sum)")
     ]
+
+
+@pytest.mark.parametrize(
+    ("notation", "latex", "words"),
+    [
+        ("duda", r"J = \frac{1}{2} \|t_8 - z_8\|^2", r"a norm \\\|...\\\| is read of a vector"),
+        ("duda", r"J = \|\mathbf{t} - \mathbf{z}", r"expected the closing \\\|"),
+        ("ng", r"J = \|W^{[1]}\|^2", r"not of W\^\{\[1\]\}, a 4×3 matrix"),
+    ],
+)
+def test_a_norm_is_read_of_a_vector_only(notation: str, latex: str, words: str) -> None:
+    spec = spec_from_dict({"layers": [3, 4, 1], "notation": notation}, where="t")
+    with pytest.raises(SymbackpropError, match=words) as err:
+        verify(context(spec), Claim(latex), limits=None)
+    assert "\n" not in str(err.value)
 
 
 def test_the_error_of_a_parameter_vector_is_the_error() -> None:

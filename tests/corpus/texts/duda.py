@@ -213,6 +213,13 @@ CASES = [
         _error,
     ),
     case(
+        "duda-training-error-norm",
+        r"J(\mathbf{w}) = \frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2"
+        r" = \frac{1}{2} \| \mathbf{t} - \mathbf{z} \|^2",
+        HOLDS,
+        _error,
+    ),
+    case(
         "duda-gradient-descent",
         r"\Delta w_{kj} = -\eta \frac{\partial J}{\partial w_{kj}}",
         HOLDS,
