@@ -1,17 +1,28 @@
 """Seconds per verify claim, warm (issue 10, part 10).
 
     python bench/verify_speed.py [--sizes 4-8-8-4] [--activations sigmoid,tanh] [--repeat 2]
+    python bench/verify_speed.py --corpus [--text nielsen] [--slowest 10]
 
 Each claim (correct and wrong ones, about output, hidden and first-layer quantities: weight
 gradients, updates, ∂E/∂a and ∂E/∂z equations) is judged in this process without limits
 (``verify(..., limits=None)``), once to warm the caches of the spec, then ``--repeat`` times;
 the warm time is the fastest repeat, in process CPU time (other processes on a shared
 machine do not count). Prints one line per claim and the slowest.
+
+``--corpus`` times every case of the textbook corpus (``tests/corpus``) as ``verify`` judges a
+claim: the process warm (imports done, the grammar built, one case judged first), each case's
+network built in this process and the claim judged in its forked worker under the default
+limits. The time is CPU seconds of both processes (``os.times``, the worker's as a finished
+child), so other jobs on a shared machine count only through the caches they disturb.
+Prints the median and the slowest claim per text, over the whole corpus, and the slowest
+claims.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -81,12 +92,38 @@ def claims(sizes: list[int], act: str) -> list[tuple[str, Claim]]:
     return rows
 
 
+def corpus(text: str | None, n: int) -> None:
+    """Per-claim CPU seconds over the corpus (see the module's docstring)."""
+    from tests.corpus.cases import texts
+    from tests.corpus.tool import REFUSED, judge_case, run, slowest
+
+    first = texts()[0]
+    judge_case(first, first.CASES[0])  # warm: imports, the grammar, the notation reader
+    load = os.getloadavg()[0]
+    results = [r for r in run(text) if r.outcome != REFUSED]
+    print("text            claims  median  slowest (CPU seconds per claim, warm)")
+    for name in dict.fromkeys(r.text for r in results):
+        mine = [r.cpu for r in results if r.text == name]
+        print(f"{name:15s} {len(mine):6d}  {statistics.median(mine):6.2f}  {max(mine):7.2f}")
+    every = [r.cpu for r in results]
+    print(f"{'all':15s} {len(every):6d}  {statistics.median(every):6.2f}  {max(every):7.2f}")
+    print(f"over 0.3 s: {sum(c > 0.3 for c in every)}")
+    print(slowest(results, n))
+    print(f"load average (1 min) {load:.1f} before, {os.getloadavg()[0]:.1f} after")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="4-8-8-4")
     ap.add_argument("--activations", default="sigmoid,tanh")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--corpus", action="store_true", help="time the textbook corpus's claims")
+    ap.add_argument("--text", help="with --corpus: one text (module name), e.g. nielsen")
+    ap.add_argument("--slowest", type=int, default=10, help="with --corpus: claims listed")
     args = ap.parse_args()
+    if args.corpus:
+        corpus(args.text, args.slowest)
+        return
     sizes = [int(s) for s in args.sizes.split("-")]
     worst: tuple[float, str] = (0.0, "")
     times = []
