@@ -54,7 +54,9 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
         return {}
     for node in walk(nodes):
         if isinstance(node, BigSum) and node.var == letter and letter not in scope.indices:
-            return {key: ERROR}
+            if not _writes(node.body, key):  # in Haykin's \sum_n \mathcal{E}(n) each term
+                return {key: ERROR}  # is one case's error, the bare name there too
+            continue
         if not isinstance(node, Sym) or name_key(node.head, None, None) != key:
             continue
         if (node.sub is None) == (node.sup is None):
@@ -66,6 +68,14 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
         if node.sup is not None and node.sup.text.replace(" ", "") == f"({letter})":
             return {key: ERROR}
     return {}
+
+
+def _writes(body: object, key: str) -> bool:
+    """Whether a bare name with this key appears in ``body``."""
+    return any(
+        isinstance(n, Sym) and not n.scripted and name_key(n.head, None, None) == key
+        for n in walk(body)
+    )
 
 
 class CaseReading(ResolverBase):

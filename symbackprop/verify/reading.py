@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         functions: Mapping[sp.Expr, sp.Expr]
         activation_layer: int | None
         components: int | None
+        unnamed: frozenset[str]
 
         def with_env(self, **more: int) -> Resolver: ...
         def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None: ...

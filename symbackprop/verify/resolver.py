@@ -87,6 +87,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     functions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
     activation_layer: int | None = None  # whose activation the function symbol is (identities)
     components: int | None = None  # a sum without limits runs over 1..components (identities)
+    unnamed: frozenset[str] = frozenset()  # heads read as variables, not the notation's names
 
     def with_env(self, **more: int) -> Resolver:
         return replace(self, env={**self.env, **more})
@@ -98,7 +99,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None:
         key = name_key(head, sub, sup, self.env)
         value = self.names.get(key)
-        if value is None:
+        if value is None and head not in self.unnamed:
             cid = self.scope.table.get(key)
             value = self.scope.value_of(cid) if cid is not None else None
         if (

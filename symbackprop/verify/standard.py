@@ -107,14 +107,15 @@ class StandardReading(ResolverBase):
     def free_name(
         self, head: str, kind: str, sub: Script | None, sup: Script | None, primes: int
     ) -> Value:
+        layered = self.scope.layered_heads - self.unnamed
         low = head.lower()
-        if low != head and low in self.scope.layered_heads:
+        if low != head and low in layered:
             raise ResolveError(
                 f"{head} is a whole layer's {low} (a vector or matrix); write one unit's entries"
             )
-        if sub is None and sup is None and head in self.scope.layered_heads and self.record:
+        if sub is None and sup is None and head in layered and self.record:
             self.record.heads.append(head)
-        if (sub is not None or sup is not None) and head in self.scope.layered_heads:
+        if (sub is not None or sup is not None) and head in layered:
             raise ResolveError(
                 f"{head} with these indices names no single quantity of this network; write the "
                 "claim for one unit (with its index, such as j), or check the layer"

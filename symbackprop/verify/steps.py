@@ -40,7 +40,11 @@ from symbackprop.verify.claim import (
     truth_mid,
 )
 from symbackprop.verify.diagnosis import diagnose, zero_partials
-from symbackprop.verify.identities import activation_identity, softmax_identity
+from symbackprop.verify.identities import (
+    activation_identity,
+    derivative_rule,
+    softmax_identity,
+)
 from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
 from symbackprop.verify.localnames import local_definition
 from symbackprop.verify.numeric import (
@@ -128,7 +132,9 @@ def verify_steps(
 
     scope = ctx.scope
     identity = (
-        activation_identity(ctx, claim, steps) or softmax_identity(ctx, claim, steps)
+        activation_identity(ctx, claim, steps)
+        or softmax_identity(ctx, claim, steps)
+        or derivative_rule(ctx, claim, steps)
         if not claim.bind
         else None
     )

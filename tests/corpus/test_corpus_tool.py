@@ -17,7 +17,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "nielsen": (36, 36),
     "rumelhart1986": (27, 27),
     "bishop_prml": (28, 28),
-    "goodfellow": (24, 24),
+    "goodfellow": (25, 25),
     "ng_vectorised": (36, 36),
     "haykin": (30, 30),
     "handout": (35, 35),

@@ -4,7 +4,8 @@ whose layers differ in activation, a statement about the layers of that activati
 identities about the activation function written with a bare net input (Ng's ``g'(z) = a(1 - a)``,
 a slope by ``\\begin{cases}``), judged for each layer's activation as identities in z; the
 softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i``; the indicator written
-``\\mathbb{1}_{\\{z > 0\\}}`` and the Kronecker delta of two unit numbers ``\\delta_{66}``.
+``\\mathbb{1}_{\\{z > 0\\}}`` and the Kronecker delta of two unit numbers ``\\delta_{66}``; a rule
+written only in derivatives (Goodfellow's chain rule 6.45 in z, y, x), read for any functions.
 
 Every expected verdict comes from the corpus oracle (``tests/corpus/oracle.py``, mpmath only),
 never from symbackprop: each claim is a corpus ``case`` whose two sides are computed here from
@@ -96,7 +97,22 @@ def _softmax_of_z(f: Any) -> Any:
     return sides
 
 
+def _chain_one_term(net: Point, b: B) -> tuple[Any, Any]:
+    """Goodfellow's 6.45 with z = J, y = h^{(k)}, x = h^{(k-1)}, the sum over j forgotten."""
+    k, i = b["k"], b["i"]
+    rhs = net.da(k, i, 0, per_case=False) * net.d(("a", k, i, 0), ("a", k - 1, i, 0))
+    return net.da(k - 1, i, 0, per_case=False), rhs
+
+
 GOODFELLOW_CASES = [
+    case(
+        "chain-rule-forgotten-sum",
+        r"\frac{\partial z}{\partial x_i} = \frac{\partial z}{\partial y_i}"
+        r" \frac{\partial y_i}{\partial x_i}",
+        FAILS,
+        _chain_one_term,
+        {"k": "hidden layers", "i": "units of layer k-1"},
+    ),
     case(
         "softmax-negated-exponents",
         r"\operatorname{softmax}(\boldsymbol{z})_i = \frac{\exp(-z_i)}{\sum_j \exp(-z_j)}",
