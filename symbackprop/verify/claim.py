@@ -147,6 +147,12 @@ class Context:
         loss's constraint, and digits): every evaluation of this context's claims shares them."""
         return {}
 
+    @cached_property
+    def points(self) -> dict[tuple[int, bool], dict[Any, sp.Expr]]:
+        """Each random point (by seed and whether the targets obey the loss's constraint),
+        drawn once: every binding of every claim reads the same one."""
+        return {}
+
 
 def context(
     spec: NetworkSpec,

@@ -25,6 +25,7 @@ from typing import TypeVar, cast
 from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.reader import (
     Add,
+    BigSum,
     Group,
     Node,
     Num,
@@ -343,12 +344,13 @@ def free_layers(scope: Scope, nodes: list[Node]) -> list[str]:
     """The layer letters of a claim's matrix names (l of a^{l-1}); L is the last layer."""
     tab = table(scope)
     letters: list[str] = []
+    summed = {n.var for n in walk(tuple(nodes)) if isinstance(n, BigSum)}  # \sum_l: not free
     for node in nodes:
         for sym in names_in(node):
             env = {letter: tab.first for letter in layer_letters(sym)}
             if lookup(tab, sym.head, sym.sub, sym.sup, env) is None and sym.head != "g":
                 continue
             for letter in layer_letters(sym):
-                if letter not in letters:
+                if letter not in letters and letter not in summed:
                     letters.append(letter)
     return letters

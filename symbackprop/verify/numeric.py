@@ -143,7 +143,10 @@ def at_seed(
     context's :attr:`~symbackprop.verify.claim.Context.numbers`: the network's intermediates
     are evaluated once per point, not once per binding and side of a claim)."""
     memo = ctx.numbers.setdefault((seed, constrained, digits), {})
-    return random_point(ctx, seed, constrained), memo
+    point = ctx.points.get((seed, constrained))
+    if point is None:
+        point = ctx.points[seed, constrained] = random_point(ctx, seed, constrained)
+    return point, memo
 
 
 def case_targets(ctx: Context) -> list[list[Any]]:

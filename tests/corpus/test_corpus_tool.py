@@ -18,7 +18,7 @@ FLOORS: dict[str, tuple[int, int]] = {
     "rumelhart1986": (27, 27),
     "bishop_prml": (28, 28),
     "goodfellow": (25, 25),
-    "ng_vectorised": (36, 36),
+    "ng_vectorised": (37, 36),
     "haykin": (30, 30),
     "handout": (35, 35),
     "mitchell": (32, 32),
