@@ -78,9 +78,12 @@ N_INPUTS = 2
 N_OUTPUTS = 1
 
 
-@jit
+@numba.njit(cache=CACHE, error_model="numpy")
 def _sigmoid(z):
-    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308."""
+    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308.
+
+    Its divisor is at least 1: compiled without Numba's check for a zero divisor (error_model numpy), the
+    same IEEE arithmetic."""
     return 1.0 / (1.0 + math.exp(-max(z, -708.0)))
 
 
