@@ -17,6 +17,7 @@ from symbackprop.verify.claim import Context
 from symbackprop.verify.fold import folded
 from symbackprop.verify.polynomial import zero_when_multiplied_out
 from symbackprop.verify.reader import Node, Num, walk
+from symbackprop.verify.relusigns import both_signs
 
 DPS = 50
 
@@ -128,6 +129,7 @@ def random_point(ctx: Context, seed: int, constrained: bool = True) -> dict[Any,
     targets (categorical targets sum to 1) and ``constrained`` holds, each case's targets are
     positive and sum to that value."""
     point = sample(leaves(ctx), random.Random(seed))
+    point = both_signs(ctx.scope, point, seed, lambda e, at: evaluate_at(ctx, e, at, 15))
     constraint = target_constraint(ctx.scope.net)
     if constrained and constraint is not None:
         for targets in case_targets(ctx):

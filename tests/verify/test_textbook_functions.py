@@ -298,3 +298,17 @@ def test_a_cases_row_without_its_condition_is_refused_clearly() -> None:
 
     with pytest.raises(ReadError, match="value & condition"):
         parse(r"g'(z) = \begin{cases} 1 & z \\ 0 & \text{otherwise} \end{cases}")
+
+
+def test_the_random_points_put_each_relu_unit_on_both_sides_of_its_kink() -> None:
+    from symbackprop.verify.claim import context
+    from symbackprop.verify.numeric import evaluate_at, random_point
+    from tests.corpus.tool import spec_of
+
+    ctx = context(spec_of({**ng_vectorised.NETWORK, **ng_vectorised.DEEP}, "ng"))
+    net = ctx.scope.net
+    for l in (1, 2):  # the rectified layers
+        for j, z in enumerate(net.z[l], start=1):
+            first = z.xreplace({net.case: 1}) if net.case is not None else z
+            signs = {bool(evaluate_at(ctx, first, random_point(ctx, s)) > 0) for s in range(3)}
+            assert signs == {True, False}, (l, j)
