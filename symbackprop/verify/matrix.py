@@ -236,9 +236,22 @@ def _lookup(
         entry = tab.entries.get(f"{base}^{written}")
         if entry is not None:
             return Named(entry, transposed, example)
-        return None
+        return _marked(tab.entries.get(base), layer_node, transposed)
     entry = tab.entries.get(name_key(head, sub, sup, env))
     return Named(entry) if entry is not None else None
+
+
+def _marked(entry: Entry | None, mark: Node | None, transposed: bool) -> Named | None:
+    """One example's name without a layer, with the example's letter in parentheses as its
+    superscript (Ng's ``y^{(i)}``): that example's; None for anything else."""
+    if entry is None or entry.layer is not None or not entry.one_example:
+        return None
+    if not (isinstance(mark, Group) and mark.kind == "paren" and len(mark.items) == 1):
+        return None
+    letter = mark.items[0]
+    if isinstance(letter, Sym) and letter.kind == "letter" and not letter.scripted:
+        return Named(entry, transposed, letter)
+    return None
 
 
 def layered(tab: Table, head: str, sub: Script | None, env: Mapping[str, int | str]) -> bool:

@@ -35,6 +35,7 @@ from symbackprop.verify.numeric import (
     expands_to_zero,
     is_zero,
     network_counterexample,
+    unroll,
 )
 from symbackprop.verify.polynomial import multiplies_out_to_zero
 from symbackprop.verify.quantities import layout
@@ -306,7 +307,11 @@ def _proved(scope: Scope, true: sp.Expr, claim: sp.Expr) -> bool:
         summand = merged_sums((claim_n - true_n).xreplace(batch), net.case)
         if summand is not None:  # sums over the cases: their summands, for one case
             diffs += [summand, closed(scope, summand, 1), closed(scope, summand, 2)]
-    if any(expands_to_zero(d) for d in diffs) or any(is_zero(d) for d in diffs):
+    written = [unroll(d.xreplace(batch)) for d in diffs if d.has(sp.Sum)]  # the batch's cases
+    if any(expands_to_zero(d) for d in diffs + written):
+        return True
+    written = [closed(scope, d, levels) for d in written for levels in (1, 2)]
+    if any(expands_to_zero(d) for d in written) or any(is_zero(d) for d in diffs):
         return True
     return is_zero(closed(scope, claim) - closed(scope, true))
 

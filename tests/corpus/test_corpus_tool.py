@@ -18,12 +18,12 @@ FLOORS: dict[str, tuple[int, int]] = {
     "rumelhart1986": (27, 27),
     "bishop_prml": (28, 28),
     "goodfellow": (25, 25),
-    "ng_vectorised": (37, 36),
+    "ng_vectorised": (38, 38),
     "haykin": (30, 30),
     "handout": (35, 35),
     "mitchell": (32, 32),
     "hagan": (32, 32),
-    "duda": (30, 30),
+    "duda": (31, 31),
 }
 # Wrong verdicts the tool gives today, each an open bug with its cause; the test fails when one
 # is fixed (remove it here) or when any other case goes wrong.

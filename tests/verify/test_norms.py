@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import mpmath as mp
 import pytest
 
 from symbackprop.errors import SymbackpropError
@@ -81,9 +82,8 @@ def test_the_oracle_decides_both_ways() -> None:
 
 
 def test_a_frobenius_penalty_over_the_layers() -> None:
-    """The handout's penalty as Frobenius norms: the wrong coefficient does not hold, and a
-    matrix norm without _F is refused. (The right one holds at every random point; its
-    symbolic proof does not finish within the limit, so it is left to the corpus.)"""
+    """The handout's penalty as Frobenius norms: the right coefficient holds, the wrong one
+    does not, and a matrix norm without _F is refused."""
     ctx = context(spec("handout", l2="1/5"))
     data = r"J = \frac{1}{N} \sum_{n=1}^{N} L_n + "
     penalised = {**NET, "l2": "0.2"}
@@ -97,7 +97,39 @@ def test_a_frobenius_penalty_over_the_layers() -> None:
 
     right, wrong = (judge({"sides": sides(s), "free": {}}, penalised, {}) for s in (0.5, 1))
     assert (right, wrong) == (HOLDS, FAILS)
+    (good,) = verify(ctx, Claim(data + r"\frac{\lambda}{2} \sum_{l} \|W^{(l)}\|_F^2"))
+    assert good.verdict == Verdict.HOLDS, good
     (bad,) = verify(ctx, Claim(data + r"\lambda \sum_{l} \|W^{(l)}\|_F^2"))
     assert bad.verdict == Verdict.FAILS
     with pytest.raises(SymbackpropError, match="a norm is read of a vector"):
         verify(ctx, Claim(data + r"\frac{\lambda}{2} \sum_{l} \|W^{(l)}\|^2"))
+
+
+def cross_entropy(p: Point, n: int) -> Any:
+    a, y = p.a(2, 0, n), p.Y[n][0]
+    return -(y * mp.log(a) + (1 - y) * mp.log(1 - a))
+
+
+BINARY = {**NET, "sizes": [2, 2, 1], "loss": "ce", "targets": "auto"}
+NG: list[tuple[str, Sides]] = [
+    (
+        r"J = -\frac{1}{m} \sum_{i=1}^{m} \left( y^{(i)} \log a^{[2](i)} + (1 - y^{(i)})"
+        r" \log(1 - a^{[2](i)}) \right)",
+        lambda p, b: (p.loss(), mean(p, lambda n: cross_entropy(p, n))),
+    ),
+    (
+        r"J = -\sum_{i=1}^{m} \left( y^{(i)} \log a^{[2](i)} + (1 - y^{(i)})"
+        r" \log(1 - a^{[2](i)}) \right)",
+        lambda p, b: (p.loss(), mean(p, lambda n: cross_entropy(p, n)) * p.N),
+    ),
+]
+
+
+@pytest.mark.parametrize(("latex", "sides"), NG)
+def test_one_examples_vectors_of_one_entry(latex: str, sides: Sides) -> None:
+    """Ng's y^{(i)} and a^{[2](i)} of a single output, summed over the batch's examples."""
+    want = judge({"sides": sides, "free": {}}, BINARY, {})
+    ng = spec("ng", loss="cross_entropy", layers=[2, 2, 1])
+    outcomes = verify(context(ng), Claim(latex))
+    assert outcomes and {o.verdict for o in outcomes} == {want}, outcomes
+    assert want == (HOLDS if r"\frac{1}{m}" in latex else FAILS)

@@ -34,6 +34,8 @@ NETWORK: dict[str, Any] = {
     "batch_columns": False,
 }
 
+PATTERNS: dict[str, Any] = {**NETWORK, "cases": 2, "seed": 6}  # J = sum_p J_p over n patterns
+
 NOTATION: dict[str, str] = {
     "weight": "w_{ji} (input i to hidden j), w_{kj} (hidden j to output k)",
     "bias": "w_{j0}, w_{k0}: the weight from x_0 = 1 or y_0 = 1",
@@ -218,6 +220,13 @@ CASES = [
         r" = \frac{1}{2} \| \mathbf{t} - \mathbf{z} \|^2",
         HOLDS,
         _error,
+    ),
+    case(
+        "duda-total-error",
+        r"J = \sum_{p=1}^{n} J_p",
+        HOLDS,
+        lambda net, b: (net.loss(), sum(net.case_loss(p) for p in range(net.N))),
+        network=PATTERNS,
     ),
     case(
         "duda-gradient-descent",
