@@ -10,10 +10,12 @@ the warm time is the fastest repeat, in process CPU time (other processes on a s
 machine do not count). Prints one line per claim and the slowest.
 
 ``--corpus`` times every case of the textbook corpus (``tests/corpus``) as ``verify`` judges a
-claim: the process warm (imports done, the grammar built, one case judged first), each case's
-network built in this process and the claim judged in its forked worker under the default
-limits. The time is CPU seconds of both processes (``os.times``, the worker's as a finished
-child), so other jobs on a shared machine count only through the caches they disturb.
+claim: the process warm (imports done, the grammar built, one case judged first), each
+network built once in this process (the corpus tool keeps one context per spec, as when a
+document's claims are judged against one network) and each claim judged in its forked worker
+under the default limits. The time is CPU seconds of both processes (``os.times``, the
+worker's as a finished child), so other jobs on a shared machine count only through the
+caches they disturb.
 Prints the median and the slowest claim per text, over the whole corpus, and the slowest
 claims.
 """

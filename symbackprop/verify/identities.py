@@ -41,9 +41,9 @@ from symbackprop.verify.reader import (
     parse,
     walk,
 )
-from symbackprop.verify.resolver import Resolver, resolver
+from symbackprop.verify.resolver import FreeRecord, Resolver, resolver
 from symbackprop.verify.scope import ResolveError, Scope
-from symbackprop.verify.values import as_partial, dependencies
+from symbackprop.verify.values import as_partial, dependencies, mentions
 from symbackprop.verify.vectorfunctions import bold_letter, is_softmax
 
 
@@ -95,7 +95,7 @@ def activation_identity(ctx: Context, claim: Claim, steps: Sequence[Step]) -> li
         )
         judged: list[tuple[list[int], str, Outcome]] = []
         for (name, _), layers in kinds.items():
-            res = replace(resolver(scope, {}), activation_layer=layers[0])
+            res = replace(resolver(scope, {}), activation_layer=layers[0], record=FreeRecord())
             res = replace(res, names={name_key(net, None, None): z})
             try:
                 a = res.activation(z, 0, layers[0])
@@ -103,6 +103,9 @@ def activation_identity(ctx: Context, claim: Claim, steps: Sequence[Step]) -> li
                 lhs, rhs = res.expr(step.lhs), res.expr(step.rhs)  # type: ignore[arg-type]
             except ResolveError:
                 continue  # (a softmax layer's function takes the whole layer)
+            assert res.record is not None
+            if res.record.network or mentions(lhs - rhs, scope.network_atoms):
+                return None  # a statement about the network's quantities, not one function
             judged.append((layers, name, _compare(ctx, base, z, lhs, rhs)))
         if not judged:
             return None

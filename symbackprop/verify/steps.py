@@ -14,6 +14,7 @@ given values, rounded to ``decimals`` when asked (or when written with ``\\appro
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
@@ -119,6 +120,9 @@ def warm(scope: Scope) -> None:
     is forked, so that each worker inherits it instead of building it again."""
     for name in ("net", "names", "canon", "objects", "definitions", "table", "generic"):
         getattr(scope, name)
+    for name in ("delta_values", "unclosed"):  # read by most claims (δ, folding); on failure
+        with contextlib.suppress(Exception):  # the worker raises it again, as it always did
+            getattr(scope, name)
 
 
 def verify_steps(

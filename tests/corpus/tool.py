@@ -19,12 +19,13 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.spec import SPEC_KEYS, NetworkSpec, spec_from_dict
-from symbackprop.verify.claim import Claim, Verdict, context
+from symbackprop.verify.claim import Claim, Context, Verdict, context
 from symbackprop.verify.reader import ReadError
 from symbackprop.verify.steps import verify
 
@@ -96,6 +97,13 @@ def spec_of(network: dict[str, Any], notation: str) -> NetworkSpec:
         raise InexpressibleError(str(exc)) from exc
 
 
+@lru_cache(maxsize=32)
+def context_of(spec: NetworkSpec) -> Context:
+    """One context per spec, as when a document's claims are judged against one network: its
+    derivation is built once, and each claim's forked worker inherits it."""
+    return context(spec)
+
+
 def judge_case(text: Any, c: dict[str, Any]) -> tuple[str, str]:
     """(the tool's verdict words or a refusal, the outcome class)."""
     name = text.__name__.rsplit(".", 1)[-1]
@@ -104,7 +112,7 @@ def judge_case(text: Any, c: dict[str, Any]) -> tuple[str, str]:
         return f"refused: no notation file {notation!r}", REFUSED
     try:
         spec = spec_of({**text.NETWORK, **c.get("network", {})}, notation)
-        outcomes = verify(context(spec), Claim(c["latex"], source=c["id"]))
+        outcomes = verify(context_of(spec), Claim(c["latex"], source=c["id"]))
     except (InexpressibleError, SymbackpropError, ReadError) as exc:
         return f"refused: {str(exc).splitlines()[0][:100]}", REFUSED
     if not outcomes:

@@ -286,6 +286,12 @@ def test_an_activation_identity_names_its_layers_or_the_counterexample() -> None
     (held,) = verify(ctx, Claim(r"g'(z) = a(1 - a)"))
     assert held.verdict is Verdict.HOLDS
     assert held.remark == "an identity for the activation of layer 2 (sigmoid)"
+    about_j = r"\frac{\partial J}{\partial z} = \frac{\partial J}{\partial a} g'(z)"
+    try:  # the network's error J in it: not an identity about one function (no free "holds")
+        judged = verify(ctx, Claim(about_j))
+    except SymbackpropError:
+        judged = []
+    assert all(o.verdict is not Verdict.HOLDS for o in judged)
     (wrong,) = verify(ctx, Claim(r"g'(z) = 1 - a"))
     assert wrong.verdict is Verdict.FAILS
     assert wrong.remark.startswith(
