@@ -165,11 +165,14 @@ class CaseReading(ResolverBase):
         return value.xreplace({net.case: self.names.get(CASE_KEY + marks[0], net.case)})
 
     def case_sum(self, node: BigSum) -> sp.Expr | None:
-        """``\\sum_{i=1}^{n}`` (or without limits, or up to any count letter) whose variable is
-        the case letter: a sum over the n cases; None for any other sum."""
+        """``\\sum_{i=1}^{n}`` (or without limits, or up to any count letter, or over the set
+        the notation's count names, Mitchell's ``\\sum_{d \\in D}``) whose variable is the case
+        letter: a sum over the n cases; None for any other sum."""
         net = self.scope.net
         letter = self.scope.notation.get("case") or "i"
-        if net.case is None or self.free or node.var != letter or node.over is not None:
+        if net.case is None or self.free or node.var != letter:
+            return None
+        if node.over is not None and not self.names_cases(node.over):
             return None
         if node.var in self.scope.indices or node.var in self.env:
             return None
@@ -181,3 +184,8 @@ class CaseReading(ResolverBase):
         inner = replace(self, names={**self.names, CASE_KEY + node.var: net.case})
         assert net.n_cases is not None
         return sp.Sum(inner.expr(node.body), (net.case, 1, net.n_cases))
+
+    def names_cases(self, over: object) -> bool:
+        """Whether a sum's set is the training set, the notation's count letter (D)."""
+        cases = self.scope.notation.get("cases") or "n"
+        return isinstance(over, Sym) and not over.scripted and over.head == cases

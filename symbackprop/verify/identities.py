@@ -284,7 +284,7 @@ def _over_components(
                 if bound.record.network:
                     return None  # a statement about the network's quantities
                 pairs = _whole_vectors(bound.record.pairs, n)
-                bound = res.with_env(**env).free_reading(dependencies(pairs))
+                bound = res.with_env(**env).free_reading(_named(dependencies(pairs)))
                 lhs, rhs = bound.expr(step.lhs), bound.expr(step.rhs)
             except ResolveError:
                 return None
@@ -292,6 +292,22 @@ def _over_components(
             judged = compare(ctx, base, lhs, rhs, set())  # a rule for any functions
             out.append(replace(judged, remark=_join(judged.remark, note)))
     return out
+
+
+def _named(functions: dict[sp.Expr, sp.Expr]) -> dict[sp.Expr, sp.Expr]:
+    """The undefined functions of components named y_1, not y[1] (for the diagnosis)."""
+    renamed = {
+        f.func: sp.Function(f"{k.base}_{k.indices[0]}", real=True)
+        for k, f in functions.items()
+        if isinstance(k, sp.Indexed)
+    }
+
+    def rename(e: sp.Expr) -> sp.Expr:
+        for old, new in renamed.items():
+            e = e.replace(old, new)
+        return e
+
+    return {k: rename(f) for k, f in functions.items()}
 
 
 def _whole_vectors(pairs: list[tuple[sp.Expr, sp.Expr]], n: int) -> list[tuple[sp.Expr, sp.Expr]]:
