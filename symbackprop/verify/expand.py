@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.elision import elided_product
 from symbackprop.verify.extrema import entrywise, extremum, extremum_arguments
 from symbackprop.verify.iterations import iteration_step
 from symbackprop.verify.layernames import is_slope_matrix, slope_layer
@@ -218,7 +219,7 @@ class Reading:
 
     # -- products -------------------------------------------------------------------------
     def prod(self, node: Prod) -> Val:
-        items = node.items
+        items = elided_product(node.items, {**self.res.env, **self.env})
         vals: list[tuple[str, Val | None]] = []  # None: a vector of ones, sized by its neighbour
         i = 0
         while i < len(items):

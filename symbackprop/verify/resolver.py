@@ -187,6 +187,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if implicit is not None:
             return self._primed(implicit, primes)
         standard = self.standard(head, sub, sup)
+        if standard is None:
+            standard = self.unit_delta(head, sub, sup)
         if standard is not None:
             return standard
         if self.free:

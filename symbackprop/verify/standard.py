@@ -11,12 +11,11 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.verify.keys import name_key, script_key
-from symbackprop.verify.layers import downstream_units, fed_set
+from symbackprop.verify.layers import set_units
 from symbackprop.verify.reader import BigSum, Group, Script, Sym
 from symbackprop.verify.reading import ResolverBase
 from symbackprop.verify.scope import FUNCTION_LETTERS, FuncMarker, ResolveError, Value
-
-KRONECKER = ("\\delta",)
+from symbackprop.verify.unitnames import KRONECKER, fed_set
 
 
 def kronecker(
@@ -53,16 +52,40 @@ class StandardReading(ResolverBase):
         """A standard symbol the notation does not name (the Kronecker delta), or None."""
         return kronecker(head, sub, sup, dict(self.env))
 
-    def fed_units(self, node: BigSum) -> list[int] | None:
-        """``\\sum_{k \\in Downstream(j)}``: the units of the layer after j's (None for a sum
-        over anything else)."""
-        letter = fed_set(node.over)
-        if letter is None:
+    def unit_delta(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None:
+        """The notation's δ written without its indices (Nielsen's ∂C/∂b = δ) in a claim about
+        one weight or bias given by a generic name (b, w): the δ of that parameter's unit."""
+        template = self.scope.notation.layer.get("delta") or ""
+        if sub is not None or sup is not None or self.free or not template:
             return None
+        if head != template.split("^")[0].split("_")[0].strip():
+            return None
+        pids = {self.scope.param_of(self.names[k]) for k in self.scope.generic if k in self.names}
+        pids.discard(None)
+        if not pids:
+            return None
+        if len(pids) > 1:
+            raise ResolveError(
+                f"{head} without its unit names no one δ here; write its indices, or write the "
+                "claim about one weight or bias (\\frac{\\partial C}{\\partial b} = \\delta)"
+            )
+        param = self.scope.net.param(str(pids.pop()))
+        return self.scope.value_of(f"d{param.layer}_{param.to_unit}")
+
+    def fed_units(self, node: BigSum) -> list[int] | None:
+        """``\\sum_{k \\in Downstream(j)}`` and the other sets of
+        :data:`symbackprop.verify.layers.UNIT_SETS`: the units of the layer after (or before) j's
+        (None for a sum over anything else)."""
+        named = fed_set(node.over)
+        if named is None:
+            return None
+        letter, step = named
         unit = self.env.get(letter)
         if not isinstance(unit, int):
-            raise ResolveError(f"Downstream({letter}): {letter} is not a unit of this claim")
-        return downstream_units(self.scope, letter, unit)
+            raise ResolveError(
+                f"the set of units of {letter}: {letter} is not a unit of this claim"
+            )
+        return set_units(self.scope, letter, unit, step)
 
     def free_symbol(self, head: str, sub: Script | None) -> sp.Expr:
         """A free variable: x, or x_1 / w_n as an indexed variable (so that series can be

@@ -47,6 +47,7 @@ from symbackprop.verify.identities import (
     softmax_identity,
 )
 from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
+from symbackprop.verify.localnames import local_definition
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
@@ -172,6 +173,24 @@ def verify_steps(
                 outcomes.append(
                     replace(
                         _gradient_vector(ctx, res, claim, step, shown_binding, strict), step=number
+                    )
+                )
+                continue
+            defines = local_definition(res, steps, step)
+            if defines is not None:  # J_{ki} = A = B: J_{ki} stands for A in the later steps
+                defined[defines[0]] = defines[1]
+                matched = True
+                remark = f"defines {getattr(step.lhs, 'text', '')}"
+                outcomes.append(
+                    Outcome(
+                        claim.source,
+                        claim.latex,
+                        "definition",
+                        "",
+                        shown_binding,
+                        Verdict.HOLDS,
+                        remark=remark,
+                        step=number,
                     )
                 )
                 continue

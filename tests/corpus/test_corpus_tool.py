@@ -14,9 +14,9 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, Result, run, slowest
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (35, 35),
+    "nielsen": (36, 36),
     "rumelhart1986": (27, 27),
-    "bishop_prml": (26, 26),
+    "bishop_prml": (28, 28),
     "goodfellow": (25, 25),
     "ng_vectorised": (38, 38),
     "haykin": (30, 30),
