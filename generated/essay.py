@@ -121,9 +121,12 @@ N_INPUTS = 3
 N_OUTPUTS = 4
 
 
-@jit
+@numba.njit(cache=CACHE, error_model="numpy")
 def _sigmoid(z):
-    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308."""
+    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308.
+
+    Its divisor is at least 1: compiled without Numba's check for a zero divisor (error_model numpy), the
+    same IEEE arithmetic."""
     return 1.0 / (1.0 + math.exp(-max(z, -708.0)))
 
 
@@ -420,6 +423,12 @@ def _train(X, Y, theta, lr, epochs, batch_size):
         b3_2 = theta[23]
         b3_3 = theta[24]
         b3_4 = theta[25]
+        # the layer-1 net inputs are carried: each case works out the next case's (module sgd.py)
+        x1_next = X[0, 0]
+        x2_next = X[0, 1]
+        x3_next = X[0, 2]
+        z1_1 = w1_1_1*x1_next + w1_1_2*x2_next + w1_1_3*x3_next + b1_1
+        z1_2 = w1_2_1*x1_next + w1_2_2*x2_next + w1_2_3*x3_next + b1_2
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
@@ -430,9 +439,7 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 y2 = Y[i, 1]
                 y3 = Y[i, 2]
                 y4 = Y[i, 3]
-                z1_1 = w1_1_1*x1 + w1_1_2*x2 + w1_1_3*x3 + b1_1
                 a1_1 = _sigmoid(z1_1)
-                z1_2 = w1_2_1*x1 + w1_2_2*x2 + w1_2_3*x3 + b1_2
                 a1_2 = _sigmoid(z1_2)
                 z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2 + b2_1
                 a2_1 = _sigmoid(z2_1)
@@ -454,6 +461,13 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 t5 = a2_2*(1 - a2_2)*(t0*w3_1_2 + t1*w3_2_2 + t2*w3_3_2 + t3*w3_4_2)
                 t6 = a1_1*(1 - a1_1)*(t4*w2_1_1 + t5*w2_2_1)
                 t7 = a1_2*(1 - a1_2)*(t4*w2_1_2 + t5*w2_2_2)
+                i_next = i + 1 if i + 1 < n else 0
+                x1_next = X[i_next, 0]
+                x2_next = X[i_next, 1]
+                x3_next = X[i_next, 2]
+                lr_next = lr * (x1*x1_next + x2*x2_next + x3*x3_next + 1.0)
+                z1_1_next = (w1_1_1*x1_next + w1_1_2*x2_next + w1_1_3*x3_next + b1_1) - (((lr_next*a1_1)*(1 - a1_1))*(t4*w2_1_1 + t5*w2_2_1))
+                z1_2_next = (w1_2_1*x1_next + w1_2_2*x2_next + w1_2_3*x3_next + b1_2) - (((lr_next*a1_2)*(1 - a1_2))*(t4*w2_1_2 + t5*w2_2_2))
                 total += (a3_1 - y1)**2 + (a3_2 - y2)**2 + (a3_3 - y3)**2 + (a3_4 - y4)**2
                 d_w1_1_1 = t6*x1
                 d_w1_1_2 = t6*x2
@@ -507,6 +521,8 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 b3_2 -= lr * d_b3_2
                 b3_3 -= lr * d_b3_3
                 b3_4 -= lr * d_b3_4
+                z1_1 = z1_1_next
+                z1_2 = z1_2_next
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break

@@ -106,9 +106,12 @@ N_OUTPUTS = 2
 GAIN = 1.0
 
 
-@jit
+@numba.njit(cache=CACHE, error_model="numpy")
 def _sigmoid(z):
-    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308."""
+    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308.
+
+    Its divisor is at least 1: compiled without Numba's check for a zero divisor (error_model numpy), the
+    same IEEE arithmetic."""
     return 1.0 / (1.0 + math.exp(-max(z, -708.0)))
 
 
@@ -332,6 +335,14 @@ def _train(X, Y, theta, lr, epochs, batch_size):
         w2_2_1 = theta[15]
         w2_2_2 = theta[16]
         w2_2_3 = theta[17]
+        # the layer-1 net inputs are carried: each case works out the next case's (module sgd.py)
+        x1_next = X[0, 0]
+        x2_next = X[0, 1]
+        x3_next = X[0, 2]
+        x4_next = X[0, 3]
+        z1_1 = w1_1_1*x1_next + w1_1_2*x2_next + w1_1_3*x3_next + w1_1_4*x4_next
+        z1_2 = w1_2_1*x1_next + w1_2_2*x2_next + w1_2_3*x3_next + w1_2_4*x4_next
+        z1_3 = w1_3_1*x1_next + w1_3_2*x2_next + w1_3_3*x3_next + w1_3_4*x4_next
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
@@ -341,11 +352,8 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 x4 = X[i, 3]
                 y1 = Y[i, 0]
                 y2 = Y[i, 1]
-                z1_1 = w1_1_1*x1 + w1_1_2*x2 + w1_1_3*x3 + w1_1_4*x4
                 a1_1 = _sigmoid(GAIN*z1_1)
-                z1_2 = w1_2_1*x1 + w1_2_2*x2 + w1_2_3*x3 + w1_2_4*x4
                 a1_2 = _sigmoid(GAIN*z1_2)
-                z1_3 = w1_3_1*x1 + w1_3_2*x2 + w1_3_3*x3 + w1_3_4*x4
                 a1_3 = _sigmoid(GAIN*z1_3)
                 z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2 + w2_1_3*a1_3
                 a2_1 = _sigmoid(GAIN*z2_1)
@@ -362,6 +370,15 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 t8 = GAIN*t7
                 t9 = a1_3*(1 - a1_3)*(t3*w2_1_3 + t4*w2_2_3)
                 t10 = GAIN*t9
+                i_next = i + 1 if i + 1 < n else 0
+                x1_next = X[i_next, 0]
+                x2_next = X[i_next, 1]
+                x3_next = X[i_next, 2]
+                x4_next = X[i_next, 3]
+                lr_next = lr * (x1*x1_next + x2*x2_next + x3*x3_next + x4*x4_next)
+                z1_1_next = (w1_1_1*x1_next + w1_1_2*x2_next + w1_1_3*x3_next + w1_1_4*x4_next) - ((((lr_next*GAIN)*a1_1)*(1 - a1_1))*(t3*w2_1_1 + t4*w2_2_1))
+                z1_2_next = (w1_2_1*x1_next + w1_2_2*x2_next + w1_2_3*x3_next + w1_2_4*x4_next) - ((((lr_next*GAIN)*a1_2)*(1 - a1_2))*(t3*w2_1_2 + t4*w2_2_2))
+                z1_3_next = (w1_3_1*x1_next + w1_3_2*x2_next + w1_3_3*x3_next + w1_3_4*x4_next) - ((((lr_next*GAIN)*a1_3)*(1 - a1_3))*(t3*w2_1_3 + t4*w2_2_3))
                 total += (0.5)*t0**2 + (0.5)*t1**2
                 d_w1_1_1 = t2*t5
                 d_w1_1_2 = t6*x2
@@ -399,6 +416,9 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 w2_2_1 -= lr * d_w2_2_1
                 w2_2_2 -= lr * d_w2_2_2
                 w2_2_3 -= lr * d_w2_2_3
+                z1_1 = z1_1_next
+                z1_2 = z1_2_next
+                z1_3 = z1_3_next
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break

@@ -190,21 +190,30 @@ def _train(X, Y, theta, lr, epochs, batch_size):
         w1_2_2 = theta[3]
         w2_1_1 = theta[4]
         w2_1_2 = theta[5]
+        # the layer-1 net inputs are carried: each case works out the next case's (module sgd.py)
+        x1_next = X[0, 0]
+        x2_next = X[0, 1]
+        z1_1 = w1_1_1*x1_next + w1_1_2*x2_next
+        z1_2 = w1_2_1*x1_next + w1_2_2*x2_next
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
                 x1 = X[i, 0]
                 x2 = X[i, 1]
                 y1 = Y[i, 0]
-                z1_1 = w1_1_1*x1 + w1_1_2*x2
                 a1_1 = z1_1
-                z1_2 = w1_2_1*x1 + w1_2_2*x2
                 a1_2 = z1_2
                 z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2
                 a2_1 = z2_1
                 t0 = a2_1 - y1
                 t1 = t0*w2_1_1
                 t2 = t0*w2_1_2
+                i_next = i + 1 if i + 1 < n else 0
+                x1_next = X[i_next, 0]
+                x2_next = X[i_next, 1]
+                lr_next = lr * (x1*x1_next + x2*x2_next)
+                z1_1_next = (w1_1_1*x1_next + w1_1_2*x2_next) - ((lr_next*w2_1_1)*t0)
+                z1_2_next = (w1_2_1*x1_next + w1_2_2*x2_next) - ((lr_next*w2_1_2)*t0)
                 total += (0.5)*t0**2
                 d_w1_1_1 = t1*x1
                 d_w1_1_2 = t1*x2
@@ -218,6 +227,8 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 w1_2_2 -= lr * d_w1_2_2
                 w2_1_1 -= lr * d_w2_1_1
                 w2_1_2 -= lr * d_w2_1_2
+                z1_1 = z1_1_next
+                z1_2 = z1_2_next
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break

@@ -84,9 +84,12 @@ N_INPUTS = 2
 N_OUTPUTS = 1
 
 
-@jit
+@numba.njit(cache=CACHE, error_model="numpy")
 def _sigmoid(z):
-    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308."""
+    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308.
+
+    Its divisor is at least 1: compiled without Numba's check for a zero divisor (error_model numpy), the
+    same IEEE arithmetic."""
     return 1.0 / (1.0 + math.exp(-max(z, -708.0)))
 
 
@@ -223,15 +226,18 @@ def _train(X, Y, theta, lr, epochs, batch_size):
         w2_1_1 = theta[6]
         w2_1_2 = theta[7]
         b2_1 = theta[8]
+        # the layer-1 net inputs are carried: each case works out the next case's (module sgd.py)
+        x1_next = X[0, 0]
+        x2_next = X[0, 1]
+        z1_1 = w1_1_1*x1_next + w1_1_2*x2_next + b1_1
+        z1_2 = w1_2_1*x1_next + w1_2_2*x2_next + b1_2
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
                 x1 = X[i, 0]
                 x2 = X[i, 1]
                 y1 = Y[i, 0]
-                z1_1 = w1_1_1*x1 + w1_1_2*x2 + b1_1
                 a1_1 = _sigmoid(z1_1)
-                z1_2 = w1_2_1*x1 + w1_2_2*x2 + b1_2
                 a1_2 = _sigmoid(z1_2)
                 z2_1 = w2_1_1*a1_1 + w2_1_2*a1_2 + b2_1
                 a2_1 = _sigmoid(z2_1)
@@ -241,6 +247,12 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 t3 = t2*w2_1_1*(1 - a1_1)
                 t4 = a1_2*t1
                 t5 = t4*w2_1_2*(1 - a1_2)
+                i_next = i + 1 if i + 1 < n else 0
+                x1_next = X[i_next, 0]
+                x2_next = X[i_next, 1]
+                lr_next = lr * (x1*x1_next + x2*x2_next + 1.0)
+                z1_1_next = (w1_1_1*x1_next + w1_1_2*x2_next + b1_1) - ((((((lr_next*w2_1_1)*a1_1)*(1 - a1_1))*a2_1)*t0)*(1 - a2_1))
+                z1_2_next = (w1_2_1*x1_next + w1_2_2*x2_next + b1_2) - ((((((lr_next*w2_1_2)*a1_2)*(1 - a1_2))*a2_1)*t0)*(1 - a2_1))
                 total += (0.5)*t0**2
                 d_w1_1_1 = t3*x1
                 d_w1_1_2 = t3*x2
@@ -260,6 +272,8 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 w2_1_1 -= lr * d_w2_1_1
                 w2_1_2 -= lr * d_w2_1_2
                 b2_1 -= lr * d_b2_1
+                z1_1 = z1_1_next
+                z1_2 = z1_2_next
             history[epoch] = total / n
             if not math.isfinite(history[epoch]):
                 break

@@ -45,6 +45,7 @@ from symbackprop.backprop.indexscheme import (
     rename_dummies,
     resolve,
     scheme,
+    shown_layer,
     unit_letters,
 )
 from symbackprop.model.activations import ACTIVATIONS
@@ -346,7 +347,10 @@ def _uniform(spec: NetworkSpec, notation: Notation) -> bool:
 
 def _generic_blocks(spec: NetworkSpec, notation: Notation, residual: str) -> list[Block]:
     size = notation.get("size") or DEFAULT_SIZE
-    sizes = {label: Template(size).substitute(l=label) for label in ("l-1", "l", "l+1", "L-1", "L")}
+    sizes = {
+        label: Template(size).substitute(l=shown_layer(notation, label))
+        for label in ("l-1", "l", "l+1", "L-1", "L")
+    }
     k, j, m = unit_letters(notation)[:3]
     output = scheme(spec, notation, (("L-1", k, sizes["L-1"]), ("L", j, sizes["L"])))
     hidden = scheme(
@@ -356,9 +360,10 @@ def _generic_blocks(spec: NetworkSpec, notation: Notation, residual: str) -> lis
     )
     out_d = Deriver(spec, output, residual, notation.has_error_terms)
     hid_d = Deriver(spec, hidden, residual, notation.has_error_terms)
+    l, L = shown_layer(notation, "l"), shown_layer(notation, "L")
     return [
-        Block("output layer L, any depth", output, tuple(layer_formulas(out_d, expand=False))),
-        Block("hidden layer l < L, any depth", hidden, tuple(_hidden_only(hid_d))),
+        Block(f"output layer {L}, any depth", output, tuple(layer_formulas(out_d, expand=False))),
+        Block(f"hidden layer {l} < {L}, any depth", hidden, tuple(_hidden_only(hid_d))),
     ]
 
 

@@ -25,6 +25,16 @@ DEFAULT_LETTERS = ("k", "j", "m", "p", "q", "r", "s", "t", "u")
 GENERIC_LAYERS = ("l-1", "l", "l+1")
 
 
+def shown_layer(notation: Notation, label: str) -> str:
+    """A layer label as the notation writes it: the generic l and L ("l-1", "L") in the
+    notation's ``layer_index`` and ``last_layer`` letters (Hagan's m-1, M); a number as is."""
+    letters = {
+        "l": notation.option("layer_index") or "l",
+        "L": notation.option("last_layer") or "L",
+    }
+    return "".join(letters.get(c, c) for c in label)
+
+
 def unit_letters(notation: Notation) -> tuple[str, ...]:
     """The default unit letters (k, j, m, p, ...) without those the notation gives another
     meaning: its layer and case letters and the heads of its names (Hagan's m, s, p, t)."""
@@ -138,7 +148,7 @@ def scheme(
     def base(name: str, kind: str, label: str, template: str) -> sp.IndexedBase:
         ib = sp.IndexedBase(f"{kind}[{label}]", real=True)
         bases[ib] = Base(kind, label)
-        templates[ib] = Template(template).safe_substitute(l=label)
+        templates[ib] = Template(template).safe_substitute(l=shown_layer(notation, label))
         return ib
 
     layers = []

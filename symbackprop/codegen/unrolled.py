@@ -32,6 +32,7 @@ from symbackprop.codegen.common import (
     stable_error,
 )
 from symbackprop.codegen.numba_printer import NumbaPrinter, helpers_needed
+from symbackprop.codegen.sgd import SgdPlan, sgd_plan
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import loss_for
 from symbackprop.model.network import Network, build
@@ -70,6 +71,7 @@ class ModulePlan:
     summed: bool  # train steps on the sum of a batch's gradients (the mean otherwise)
     penalty: Penalty | None
     decay: tuple[Line, ...]  # per-sample SGD: d_p += L2*p for every penalised parameter
+    sgd: SgdPlan | None  # per-sample SGD: the layer-1 net inputs carried from case to case
 
 
 def gradient_exprs(net: Network) -> list[sp.Expr]:
@@ -78,8 +80,16 @@ def gradient_exprs(net: Network) -> list[sp.Expr]:
     return [g.per_case.value for g in gradients(net)]
 
 
-def _cse_block(exprs: list[sp.Expr], printer: NumbaPrinter) -> Block:
+Cse = tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]
+
+
+def _cse(exprs: list[sp.Expr]) -> Cse:
     pairs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("t", real=True), order="canonical")
+    return pairs, reduced
+
+
+def _cse_block(exprs: list[sp.Expr], printer: NumbaPrinter, cse: Cse | None = None) -> Block:
+    pairs, reduced = _cse(exprs) if cse is None else cse
     lines = tuple(Line(printer.doprint(lhs), printer.doprint(rhs)) for lhs, rhs in pairs)
     return Block(lines, tuple(printer.doprint(e) for e in reduced))
 
@@ -146,7 +156,9 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
     grads = [g.xreplace(outputs) for g in gradient_exprs(net)]
     notation = load_notation(spec.notation, spec.base_dir)
     names = notation.symbol_names(net)
-    joint = _cse_block([error, *grads], printer)
+    cse = _cse([error, *grads])
+    joint = _cse_block([error, *grads], printer, cse)
+    forward = _forward_lines(net, printer)
     used = [net.definitions[a] for layer in net.a[1:] for a in layer] + grads + [error]
     return ModulePlan(
         **header_fields(spec, gain_value),
@@ -158,7 +170,7 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
         helpers=helpers_needed(used),
         inputs=tuple(printer.doprint(x) for x in net.inputs),
         targets=tuple(printer.doprint(y) for y in net.targets),
-        forward=_forward_lines(net, printer),
+        forward=forward,
         outputs=tuple(printer.doprint(a) for a in net.a[net.depth]),
         loss=_cse_block([error], printer),
         grad=joint,
@@ -169,4 +181,5 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
         summed=spec.summed,
         penalty=penalty_plan(spec),
         decay=tuple(Line(p.id, f"L2*{p.id}") for p in net.params if spec.penalised(p.kind)),
+        sgd=None if spec.l2_value else sgd_plan(net, forward, cse, printer),
     )

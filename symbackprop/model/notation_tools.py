@@ -250,9 +250,10 @@ target = 'y_{{$j}}'
 # bias_unit = 0              # a bias is the weight w_{{j0}} from an always-on unit 0; set
 #                            # bias = 'w_{{${{j}}0}}' in [layer] too, so that it prints so
 # indices = ['i', 'j', 'k']  # letters tied to the units of each layer, input first
+# sizes = ['d', 'n_{{H}}', 'c'] # each layer's number of units, as a sum's upper limit
 # size = 'N_{{$l}}'          # a layer's size: \\sum_{{j=1}}^{{N_{{l-1}}}} under a free layer l
 
-[layer]                      # every layer; [layers.2] overrides one layer
+[layer]                      # every layer (the input layer too); [layers.2] overrides one
 weight = 'w^{{($l)}}_{{$j$k}}'   # to unit j of layer l from unit k of layer l-1
 bias = 'b^{{($l)}}_{{$j}}'
 net = 'z^{{($l)}}_{{$j}}'

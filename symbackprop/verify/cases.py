@@ -43,14 +43,20 @@ def case_split(tokens: Tokens, letters: set[str]) -> list[tuple[Tokens, str]]:
 
 def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
     """Where the notation writes the error of one case without a case letter (Nielsen's C), a
-    claim that also writes it for a case (``C_x``, ``C^{(x)}``) means the whole error by the
-    bare name: ``C = \\frac{1}{n} \\sum_x C_x``. The name's key bound to E, or nothing."""
+    claim that also writes it for a case (``C_x``, ``C^{(x)}``) or sums over the cases means
+    the whole error by the bare name: ``C = \\frac{1}{n} \\sum_x C_x``,
+    ``C = \\frac{1}{2n} \\sum_x \\sum_j (y_j(x) - a^L_j(x))^2``. The name's key bound to E, or
+    nothing."""
     template = scope.notation.top.get("case_error", "")
     key = latex_key(template) if template and "$" not in template else None
     letter = scope.notation.get("case") or "i"
     if key is None or scope.net.case is None:
         return {}
     for node in walk(nodes):
+        if isinstance(node, BigSum) and node.var == letter and letter not in scope.indices:
+            if not _writes(node.body, key):  # in Haykin's \sum_n \mathcal{E}(n) each term
+                return {key: ERROR}  # is one case's error, the bare name there too
+            continue
         if not isinstance(node, Sym) or name_key(node.head, None, None) != key:
             continue
         if (node.sub is None) == (node.sup is None):
@@ -62,6 +68,14 @@ def whole_error_names(scope: Scope, nodes: object) -> dict[str, sp.Expr]:
         if node.sup is not None and node.sup.text.replace(" ", "") == f"({letter})":
             return {key: ERROR}
     return {}
+
+
+def _writes(body: object, key: str) -> bool:
+    """Whether a bare name with this key appears in ``body``."""
+    return any(
+        isinstance(n, Sym) and not n.scripted and name_key(n.head, None, None) == key
+        for n in walk(body)
+    )
 
 
 class CaseReading(ResolverBase):
@@ -84,7 +98,10 @@ class CaseReading(ResolverBase):
             return None
         for width, letter in self.case_marks(sup):
             rest = sup.tokens[:-width]
-            base = self.lookup(head, sub, Script(rest, None, "") if rest else None)
+            script = Script(rest, None, "") if rest else None
+            base = self.lookup(head, sub, script)
+            if base is None and sub is None:
+                base = self.only_unit(head, script)
             if base is not None and base.has(net.case):
                 return base.xreplace({net.case: self.names.get(CASE_KEY + letter, net.case)})
         return None
@@ -105,6 +122,13 @@ class CaseReading(ResolverBase):
             if base is not None and base.has(net.case):
                 return base.xreplace({net.case: self.names.get(CASE_KEY + letter, net.case)})
         return None
+
+    def only_unit(self, head: str, sup: Script | None) -> sp.Expr | None:
+        """A name written without its unit number where its layer has one unit (Ng's
+        ``y^{(i)}``, ``a^{[2](i)}`` of a single output): that unit's quantity, else None."""
+        first, second = (Script((("DIGIT", d),), None, d) for d in "12")
+        value = self.lookup(head, first, sup)
+        return value if value is not None and self.lookup(head, second, sup) is None else None
 
     def case_marks(self, sup: Script) -> list[tuple[int, str]]:
         """(tokens the mark takes at the end of ``sup``, its case letter), for each way the
@@ -141,11 +165,14 @@ class CaseReading(ResolverBase):
         return value.xreplace({net.case: self.names.get(CASE_KEY + marks[0], net.case)})
 
     def case_sum(self, node: BigSum) -> sp.Expr | None:
-        """``\\sum_{i=1}^{n}`` (or without limits, or up to any count letter) whose variable is
-        the case letter: a sum over the n cases; None for any other sum."""
+        """``\\sum_{i=1}^{n}`` (or without limits, or up to any count letter, or over the set
+        the notation's count names, Mitchell's ``\\sum_{d \\in D}``) whose variable is the case
+        letter: a sum over the n cases; None for any other sum."""
         net = self.scope.net
         letter = self.scope.notation.get("case") or "i"
-        if net.case is None or self.free or node.var != letter or node.over is not None:
+        if net.case is None or self.free or node.var != letter:
+            return None
+        if node.over is not None and not self.names_cases(node.over):
             return None
         if node.var in self.scope.indices or node.var in self.env:
             return None
@@ -157,3 +184,8 @@ class CaseReading(ResolverBase):
         inner = replace(self, names={**self.names, CASE_KEY + node.var: net.case})
         assert net.n_cases is not None
         return sp.Sum(inner.expr(node.body), (net.case, 1, net.n_cases))
+
+    def names_cases(self, over: object) -> bool:
+        """Whether a sum's set is the training set, the notation's count letter (D)."""
+        cases = self.scope.notation.get("cases") or "n"
+        return isinstance(over, Sym) and not over.scripted and over.head == cases

@@ -147,6 +147,12 @@ class Context:
         loss's constraint, and digits): every evaluation of this context's claims shares them."""
         return {}
 
+    @cached_property
+    def points(self) -> dict[tuple[int, bool], dict[Any, sp.Expr]]:
+        """Each random point (by seed and whether the targets obey the loss's constraint),
+        drawn once: every binding of every claim reads the same one."""
+        return {}
+
 
 def context(
     spec: NetworkSpec,
@@ -239,8 +245,11 @@ def lhs_meaning(node: Node | None, res: Resolver, rel: str = "=") -> Lhs | None:
             pid = scope.param_of(res.value(node.items[1][1]))
             if pid is not None:
                 return Lhs("update", pid)
-    iterated = (
-        isinstance(node, Prod) and len(node.items) == 2 and isinstance(node.items[1][1], Group)
+    iterated = (  # p(n+1); not d/dx (...), a derivative (its value is costly to build)
+        isinstance(node, Prod)
+        and len(node.items) == 2
+        and isinstance(node.items[1][1], Group)
+        and not isinstance(node.items[0][1], Frac)
     )
     if iterated or (isinstance(node, Sym) and (node.primes == 1 or node.scripted)):
         value = res.value(node)

@@ -22,6 +22,7 @@ from symbackprop.verify.scope import ResolveError
 from symbackprop.verify.sums import term_by_term
 
 MAX_RATIO = 120
+MAX_TERMS_OFF = 3  # a definition's sum with more terms off is diagnosed by its ratio
 
 
 def diagnose(
@@ -106,16 +107,36 @@ def _equation(ctx: Context, out: Outcome, lhs: sp.Expr, rhs: sp.Expr) -> Outcome
     natural = natural_pair(ctx, rhs, true)
     ratio = ratio_of(rhs, true, ctx, natural)
     factor = ""
+    terms = _terms_of_definition(ctx, lhs, true, rhs) if ratio is not None else ""
     if ratio is not None and ratio.is_number:
         factor = factor_text(ctx, "equation", "", ratio)
     elif ratio is not None:
-        factor = structure(ctx, "", ratio, natural)
+        factor = terms or structure(ctx, "", ratio, natural)
+    shown = ratio is not None and not (terms and factor == terms)  # a ratio over a folded sum
     return replace(
         out,
         correct=ctx.show(scope.net.displays.get(lhs, lhs)),
-        ratio=short(ctx.show(oriented(ratio))) if ratio is not None else "",
+        ratio=short(ctx.show(oriented(ratio))) if shown else "",
         factor="; ".join(x for x in (slope_at_activation(ctx, rhs), factor) if x),
     )
+
+
+def _terms_of_definition(ctx: Context, lhs: sp.Expr, true: sp.Expr, claim: sp.Expr) -> str:
+    """A sum that defines the left side (a net input) written with a few of its terms left out
+    or added: those terms ('' when the left side is no such sum or most terms differ)."""
+    if lhs not in ctx.scope.definitions or not isinstance(true, sp.Add):
+        return ""
+    terms = sp.Add.make_args(sp.expand(claim - true))
+    if len(terms) > MAX_TERMS_OFF or len(terms) >= len(true.args):
+        return ""
+    missing = [-t for t in terms if t.could_extract_minus_sign()]
+    extra = [t for t in terms if not t.could_extract_minus_sign()]
+    parts = [
+        f"{label}: {' and '.join(ctx.show(t) for t in found)} (a term of the sum)"
+        for label, found in (("missing", missing), ("extra", extra))
+        if found
+    ]
+    return "; ".join(parts)
 
 
 def slope_at_activation(ctx: Context, claim: sp.Expr) -> str:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symbackprop.backprop.forms import ERROR
+from symbackprop.verify.elision import elided_product
 from symbackprop.verify.extrema import entrywise, extremum, extremum_arguments
 from symbackprop.verify.iterations import iteration_step
 from symbackprop.verify.layernames import is_slope_matrix, slope_layer
+from symbackprop.verify.layers import layer_letter
 from symbackprop.verify.matrix import (
     COUNT_LETTERS,
     PER_CASE_KINDS,
@@ -30,6 +32,7 @@ from symbackprop.verify.matrix import (
     names_in,
     split_sup,
 )
+from symbackprop.verify.norms import frobenius, normed
 from symbackprop.verify.numeric import CASES
 from symbackprop.verify.penalties import (
     data_error,
@@ -68,6 +71,7 @@ from symbackprop.verify.shapes import (
     divide,
     each,
     hadamard,
+    norm,
     product,
     scale,
     transpose,
@@ -106,6 +110,8 @@ class Reading:
             return node.value
         if isinstance(node, Sym):
             return self.prod(Prod((("", node),)))
+        if isinstance(node, Group) and node.kind == "norm":
+            return norm(self.value(node.items[0]))
         if isinstance(node, Group) and len(node.items) == 1 and node.kind != "tuple":
             return self.value(node.items[0])
         if isinstance(node, Transpose):
@@ -134,7 +140,12 @@ class Reading:
         raise ResolveError(f"cannot read {type(node).__name__} in a vector form")
 
     def scripted(self, node: Scripted) -> Val:
-        base = self.value(node.base)
+        if normed(node):  # \|W\|_F^2
+            assert isinstance(node.base, Group)
+            base: Val = frobenius(self.value(node.base.items[0]), node.sub)
+            node = replace(node, sub=None)
+        else:
+            base = self.value(node.base)
         if node.sub is not None or node.primes or node.sup is None or node.sup.expr is None:
             raise ResolveError("a subscript or prime on a bracket has no meaning here")
         power = self.res.expr(node.sup.expr)
@@ -208,7 +219,7 @@ class Reading:
 
     # -- products -------------------------------------------------------------------------
     def prod(self, node: Prod) -> Val:
-        items = node.items
+        items = elided_product(node.items, {**self.res.env, **self.env})
         vals: list[tuple[str, Val | None]] = []  # None: a vector of ones, sized by its neighbour
         i = 0
         while i < len(items):
@@ -270,6 +281,8 @@ class Reading:
             return omega(self.scope), i + 1 + skip
         sym, j = merged(items, i)
         matrix = self.named(sym)
+        if matrix is not None and j < len(items) and self.scope.case_argument(items[j]):
+            j += 1  # Nielsen's y(x), a^L(x): example x's vector
         if matrix is not None:
             step = iteration_step(items[j][1], self.res.known_letter) if j < len(items) else None
             if step is not None and items[j][0] == "":  # Hagan's W^m(k+1), W^m(k)
@@ -378,6 +391,11 @@ class Reading:
         """A sum over the examples of the batch (``\\sum_{i=1}^m dZ^{[l](i)}``); any other sum is
         the scalar reading's."""
         if not self.lay.batched or not self.names_example(node.body, node.var):
+            if self.writes_matrix(node) and node.lo is None and node.hi is None:
+                if node.var == layer_letter(self.scope):  # \sum_l \|W^{[l]}\|_F^2
+                    return self.layer_sum(node)
+                if node.var == self.scope.notation.get("case") and self.scope.net.case:
+                    return self.case_sum(node)  # \sum_x \|y(x) - a^L(x)\|^2
             return self.res.expr(node)
         total: Val | None = None
         for c in range(1, CASES + 1):
@@ -387,6 +405,38 @@ class Reading:
         del self.env[node.var]
         assert total is not None
         return total
+
+    def writes_matrix(self, node: BigSum) -> bool:
+        """Whether a sum's body writes a matrix name of the notation (at the first layer, when
+        the sum runs over a layer letter)."""
+        env = {**self.env, node.var: self.tab.first}
+        return any(lookup(self.tab, s.head, s.sub, s.sup, env) for s in names_in(node.body))
+
+    def layer_sum(self, node: BigSum) -> Val:
+        """A sum over the layers where the body's matrix names exist."""
+        total: Val | None = None
+        for layer in self.tab.written_layers:
+            self.env[node.var] = layer
+            try:
+                v = self.value(node.body)
+            except OutOfRange:
+                continue
+            finally:
+                del self.env[node.var]
+            total = v if total is None else add(total, v, "+")
+        if total is None:
+            raise ResolveError(f"\\sum_{node.var}: its names exist at no layer of this network")
+        return total
+
+    def case_sum(self, node: BigSum) -> Val:
+        """A sum over the cases of one example's vectors (written for the case the letter
+        stands for): each entry summed over the n cases (by a variable of its own, so that
+        the example the claim is judged at does not reach inside the sum)."""
+        net = self.scope.net
+        assert net.case is not None and net.n_cases is not None
+        var = sp.Dummy(str(net.case), integer=True)
+        body = self.value(node.body)
+        return each(body, lambda x: sp.Sum(x.xreplace({net.case: var}), (var, 1, net.n_cases)))
 
     def names_example(self, node: Node, var: str) -> bool:
         """Whether a sum's body writes one example of the batch by its index (``Z^{[l](i)}``,

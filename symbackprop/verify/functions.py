@@ -218,9 +218,16 @@ class FunctionReading(ResolverBase):
         """``\\mathbb{1}(z > 0)``, ``1\\{z > 0\\}``, ``\\mathbb{1}[z > 0]``: the indicator of a
         condition."""
         if isinstance(node, Sym) and node.head in INDICATORS and node.sub is not None:
-            if node.sub.rel is None or node.sup is not None or node.primes:
+            braced = node.sub.expr  # \mathbb{1}_{\{z > 0\}}: the condition as a set
+            if isinstance(braced, Group) and braced.kind == "set" and braced.rel:
+                cond = (braced.items[0], braced.rel, braced.items[1])
+            elif node.sub.rel is not None:
+                cond = node.sub.rel  # \mathbb{1}_{z > 0}
+            else:
                 return None
-            lhs_node, rel, rhs_node = node.sub.rel  # \mathbb{1}_{z > 0}
+            if node.sup is not None or node.primes:
+                return None
+            lhs_node, rel, rhs_node = cond
             return self.relu_condition(indicator(self.expr(lhs_node), rel, self.expr(rhs_node)))
         is_one = (isinstance(node, Num) and node.value == 1) or (
             isinstance(node, Sym) and node.head in INDICATORS and not node.scripted

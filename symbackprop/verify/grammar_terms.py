@@ -20,6 +20,8 @@ TERMINAL_NAMES = {
     "DOTS": "\\dots",
     "BEGINMAT": "\\begin{bmatrix}",
     "ENDMAT": "\\end{bmatrix}",
+    "NORMOPEN": "\\|",
+    "NORMCLOSE": "the closing \\|",
     "PRIME": "'",
     "COMMA": ",",
     "_SEP": "; or \\quad",

@@ -1,5 +1,8 @@
 """Identities about the activation function, written with a bare net input: Ng's
-``g'(z) = a(1 - a)`` and ``g'(z) = 1 - a^2``, a slope written by cases.
+``g'(z) = a(1 - a)`` and ``g'(z) = 1 - a^2``, a slope written by cases; and identities about
+the softmax of a free vector, ``\\mathrm{softmax}(\\boldsymbol{z})_i = \\frac{\\exp(z_i)}{\\sum_j
+\\exp(z_j)}`` (see :func:`softmax_identity`); and rules written only in derivatives between
+names, Goodfellow's chain rule (see :func:`derivative_rule`).
 
 The notation's net-input letter without unit or layer (z) is a free real variable, its
 activation letter (a) is the activation of z, and the notation's function symbol (g) is the
@@ -25,9 +28,23 @@ from symbackprop.verify.calculus import compare, show
 from symbackprop.verify.claim import Claim, Context, Outcome, Step, Verdict
 from symbackprop.verify.keys import name_key
 from symbackprop.verify.numeric import DPS, differs, is_zero
-from symbackprop.verify.reader import Sym, parse, walk
-from symbackprop.verify.resolver import resolver
+from symbackprop.verify.reader import (
+    Add,
+    BigSum,
+    Frac,
+    Group,
+    Node,
+    Num,
+    Partial,
+    Prod,
+    Sym,
+    parse,
+    walk,
+)
+from symbackprop.verify.resolver import FreeRecord, Resolver, resolver
 from symbackprop.verify.scope import ResolveError, Scope
+from symbackprop.verify.values import as_partial, dependencies, mentions
+from symbackprop.verify.vectorfunctions import bold_letter, is_softmax
 
 
 def head_of(scope: Scope, key: str) -> str | None:
@@ -78,7 +95,7 @@ def activation_identity(ctx: Context, claim: Claim, steps: Sequence[Step]) -> li
         )
         judged: list[tuple[list[int], str, Outcome]] = []
         for (name, _), layers in kinds.items():
-            res = replace(resolver(scope, {}), activation_layer=layers[0])
+            res = replace(resolver(scope, {}), activation_layer=layers[0], record=FreeRecord())
             res = replace(res, names={name_key(net, None, None): z})
             try:
                 a = res.activation(z, 0, layers[0])
@@ -86,6 +103,9 @@ def activation_identity(ctx: Context, claim: Claim, steps: Sequence[Step]) -> li
                 lhs, rhs = res.expr(step.lhs), res.expr(step.rhs)  # type: ignore[arg-type]
             except ResolveError:
                 continue  # (a softmax layer's function takes the whole layer)
+            assert res.record is not None
+            if res.record.network or mentions(lhs - rhs, scope.network_atoms):
+                return None  # a statement about the network's quantities, not one function
             judged.append((layers, name, _compare(ctx, base, z, lhs, rhs)))
         if not judged:
             return None
@@ -186,3 +206,172 @@ def _kinks(z: sp.Symbol, expr: sp.Expr) -> list[sp.Expr]:
                 return []
             places.add(place)
     return sorted(places, key=float) if len(places) <= MAX_KINKS else []
+
+
+def softmax_identity(ctx: Context, claim: Claim, steps: Sequence[Step]) -> list[Outcome] | None:
+    """A statement about the softmax of a bold vector the notation does not name (Goodfellow's
+    ``\\boldsymbol{z}``): the vector is (z_1, ..., z_n) of free variables, n the size of the
+    network's softmax layer (else its output layer), a sum without limits runs over its
+    components, and every index letter left free is bound to each component in turn. None when
+    the steps are not such a statement."""
+    scope = ctx.scope
+    nodes = [side for s in steps for side in (s.lhs, s.rhs) if side is not None]
+    syms = [n for n in walk(tuple(nodes)) if isinstance(n, Sym)]
+    bold = {n.head: bold_letter(n) for n in syms if bold_letter(n) is not None}
+    if any(s.lhs is None for s in steps) or not any(is_softmax(n) for n in syms) or not bold:
+        return None
+    if any(scope.table.get(name_key(head, None, None)) is not None for head in bold):
+        return None
+    layers = [l for l, name in enumerate(scope.spec.activations, start=1) if name == "softmax"]
+    n = scope.spec.sizes[layers[-1] if layers else scope.spec.depth]
+    vectors = {
+        name_key(head, None, None): sp.Tuple(
+            *[sp.IndexedBase(letter, real=True)[k] for k in range(1, n + 1)]
+        )
+        for head, letter in bold.items()
+        if letter is not None
+    }
+    free = _free_letters(tuple(nodes))
+    res = replace(resolver(scope, {}), names=vectors, components=n)
+    return _over_components(ctx, claim, steps, res, free, f"for vectors of {n} components")
+
+
+COMPONENTS = 3  # the length of a vector whose length a rule of calculus leaves open
+
+
+def _free_letters(nodes: tuple[Node, ...]) -> list[str]:
+    """The index letters of the names' subscripts that no sum binds."""
+    summed = {b.var for b in walk(nodes) if isinstance(b, BigSum)}
+    letters = {
+        n.sub.expr.head
+        for n in walk(nodes)
+        if isinstance(n, Sym)
+        and n.sub is not None
+        and isinstance(n.sub.expr, Sym)
+        and not n.sub.expr.scripted
+        and n.sub.expr.kind == "letter"
+    }
+    return sorted(letters - summed)
+
+
+def _over_components(
+    ctx: Context,
+    claim: Claim,
+    steps: Sequence[Step],
+    res: Resolver,
+    free: list[str],
+    note: str,
+) -> list[Outcome] | None:
+    """Each step read in free variables, for every binding of the free letters to the
+    components 1..n (``res.components``); a name the statement differentiates depends on what
+    it is differentiated by, and the statement must hold for every such function (a
+    counterexample with polynomials refutes it). None when a step names a quantity of the
+    network."""
+    n = res.components or COMPONENTS
+    out = []
+    for values in itertools.product(range(1, n + 1), repeat=len(free)):
+        env = dict(zip(free, values, strict=True))
+        shown = ", ".join(f"{k}={v}" for k, v in env.items())
+        for number, step in enumerate(steps, start=1):
+            base = Outcome(
+                claim.source, claim.latex, "calculus", "", shown, Verdict.UNDECIDED, step=number
+            )
+            assert step.lhs is not None
+            bound = res.with_env(**env).free_reading()
+            try:
+                bound.expr(step.lhs), bound.expr(step.rhs)
+                assert bound.record is not None
+                if bound.record.network:
+                    return None  # a statement about the network's quantities
+                pairs = _whole_vectors(bound.record.pairs, n)
+                bound = res.with_env(**env).free_reading(_named(dependencies(pairs)))
+                lhs, rhs = bound.expr(step.lhs), bound.expr(step.rhs)
+            except ResolveError:
+                return None
+            lhs, rhs = sp.expand_log(lhs), sp.expand_log(rhs)
+            judged = compare(ctx, base, lhs, rhs, set())  # a rule for any functions
+            out.append(replace(judged, remark=_join(judged.remark, note)))
+    return out
+
+
+def _named(functions: dict[sp.Expr, sp.Expr]) -> dict[sp.Expr, sp.Expr]:
+    """The undefined functions of components named y_1, not y[1] (for the diagnosis)."""
+    renamed = {
+        f.func: sp.Function(f"{k.base}_{k.indices[0]}", real=True)
+        for k, f in functions.items()
+        if isinstance(k, sp.Indexed)
+    }
+
+    def rename(e: sp.Expr) -> sp.Expr:
+        for old, new in renamed.items():
+            e = e.replace(old, new)
+        return e
+
+    return {k: rename(f) for k, f in functions.items()}
+
+
+def _whole_vectors(pairs: list[tuple[sp.Expr, sp.Expr]], n: int) -> list[tuple[sp.Expr, sp.Expr]]:
+    """∂N/∂D between components of vectors: every component of N depends on every component of
+    D (the statement writes one component; the rule is about the whole vector)."""
+
+    def whole(e: sp.Expr) -> list[sp.Expr]:
+        return [e.base[k] for k in range(1, n + 1)] if isinstance(e, sp.Indexed) else [e]
+
+    return [(a, b) for num, den in pairs for a in whole(num) for b in whole(den)]
+
+
+def derivative_rule(ctx: Context, claim: Claim, steps: Sequence[Step]) -> list[Outcome] | None:
+    """A rule of calculus written only in derivatives between names, some of which the
+    notation writes and some not (Goodfellow's chain rule 6.45, ∂z/∂x_i = Σ_j ∂z/∂y_j ∂y_j/∂x_i;
+    names none of which the notation writes are a statement of calculus, :mod:`calculus`):
+    every name is a variable of calculus, even one the notation gives a meaning (x and y are
+    not the network's input and target here), each depends on what it is differentiated by, a
+    sum without limits runs over 3 components and a free index over each. None when the steps
+    are not one."""
+    scope = ctx.scope
+    nodes = tuple(side for s in steps for side in (s.lhs, s.rhs) if side is not None)
+    if any(s.lhs is None for s in steps) or not all(_derivatives_only(n) for n in nodes):
+        return None
+    if not all(any(isinstance(p, Partial) for p in walk((n,))) for n in nodes):
+        return None  # a derivative equal to a number is a claim about a name, not a rule
+    bodies = [p.body for p in walk(nodes) if isinstance(p, Partial)]
+    if not bodies or not all(isinstance(b, Sym) and b.kind == "letter" for b in bodies):
+        return None
+    heads = {b.head for b in bodies if isinstance(b, Sym)}
+    known = scope.notation.name_heads() | {k for k in scope.table if k.isalpha()}
+    free = _free_letters(nodes)
+    if heads <= known or not _names_network(resolver(scope, {}), steps, free):
+        return None  # all the notation's names, or a statement of calculus (:mod:`calculus`)
+    res = replace(resolver(scope, {}), unnamed=frozenset(heads), components=COMPONENTS)
+    note = f"a rule for any functions; sums over {COMPONENTS} components"
+    return _over_components(ctx, claim, steps, res, free, note)
+
+
+def _names_network(res: Resolver, steps: Sequence[Step], free: list[str]) -> bool:
+    """Whether a step, read as a statement of calculus with its free letters at 1, names a
+    quantity of the network."""
+    probe = replace(res, components=COMPONENTS).with_env(**dict.fromkeys(free, 1)).free_reading()
+    for step in steps:
+        try:
+            probe.expr(step.rhs)
+            if step.lhs is not None:
+                probe.expr(step.lhs)
+        except ResolveError:
+            return True
+    return bool(probe.record is not None and probe.record.network)
+
+
+def _derivatives_only(node: Node) -> bool:
+    """Whether a side is made of derivatives ∂N/∂D (sums, products and numbers of them)."""
+    if isinstance(node, Frac):
+        num, den = as_partial(node.num), as_partial(node.den)
+        return isinstance(num, Partial) and isinstance(den, Partial)
+    if isinstance(node, Prod):
+        return all(_derivatives_only(item) for _, item in node.items)
+    if isinstance(node, Add):
+        return all(_derivatives_only(term) for _, term in node.terms)
+    if isinstance(node, BigSum):
+        return _derivatives_only(node.body)
+    if isinstance(node, Group) and node.kind == "paren" and len(node.items) == 1:
+        return _derivatives_only(node.items[0])
+    return isinstance(node, Num)

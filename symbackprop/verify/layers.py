@@ -17,8 +17,9 @@ import sympy as sp
 from symbackprop.backprop.forms import ERROR
 from symbackprop.verify.cases import case_split
 from symbackprop.verify.keys import latex_key, name_key
-from symbackprop.verify.nodes import BigSum, Frac, Group, Node, Partial, Prod, Script, Sym, walk
+from symbackprop.verify.nodes import BigSum, Frac, Partial, Prod, Script, Sym, walk
 from symbackprop.verify.scope import MAX_BINDINGS, ResolveError, Scope
+from symbackprop.verify.unitnames import fed_set, kronecker_letters
 
 Binding = dict[str, int | str]
 
@@ -48,34 +49,9 @@ def layer_units(scope: Scope, layer: int) -> tuple[int, ...]:
     return zero + tuple(range(first + 1, first + scope.spec.sizes[layer] + 1))
 
 
-FED_SETS = ("downstream",)  # Mitchell's Downstream(j): the units whose inputs include j's output
-
-
-def fed_set(over: Node | None) -> str | None:
-    """The unit letter of ``Downstream(j)`` (or ``\\text{Downstream}(j)``), else None."""
-    if not isinstance(over, Prod) or len(over.items) < 2:
-        return None
-    *word, (_, arg) = over.items
-    if not all(op == "" and isinstance(n, Sym) and not n.scripted for op, n in word):
-        return None
-    name = "".join(n.head for _, n in word if isinstance(n, Sym)).lower()
-    if name not in FED_SETS:
-        return None
-    inner = arg.items[0] if isinstance(arg, Group) and len(arg.items) == 1 else None
-    if (
-        not isinstance(arg, Group)
-        or arg.kind != "paren"
-        or not isinstance(inner, Sym)
-        or inner.kind != "letter"
-        or inner.scripted
-    ):
-        raise ResolveError("Downstream( ) takes one unit letter, as in Downstream(j)")
-    return inner.head
-
-
-def downstream_units(scope: Scope, letter: str, unit: int) -> list[int]:
-    """The units ``Downstream(j)`` names for j = ``unit``: those of the layer after j's (none
-    for an output unit)."""
+def set_units(scope: Scope, letter: str, unit: int, step: int = 1) -> list[int]:
+    """The units a set of :data:`UNIT_SETS` names for j = ``unit``: those of the layer ``step``
+    after j's (none past the output or before the input layer)."""
     depth = scope.spec.depth
     if letter in scope.indices:
         layers = [scope.indices[letter]]
@@ -83,24 +59,26 @@ def downstream_units(scope: Scope, letter: str, unit: int) -> list[int]:
         layers = [l for l in range(depth + 1) if unit in layer_units(scope, l)]
     if len(layers) != 1:
         raise ResolveError(
-            f"Downstream({letter}): the layer of unit {letter} = {unit} is not known in "
+            f"the set of units of {letter}: the layer of unit {letter} = {unit} is not known in "
             "this notation; write the sum over the next layer's units"
         )
-    if layers[0] >= depth:
+    layer = layers[0] + step
+    if not 0 <= layer <= depth:
         return []
-    return [v for v in layer_units(scope, layers[0] + 1) if v > 0]
+    biased = step < 0 and scope.spec.biases[layers[0] - 1]  # the always-on unit 0 feeds j
+    return [v for v in layer_units(scope, layer) if v > 0 or biased]
 
 
 def _feeds(scope: Scope, nodes: object, binding: Mapping[str, int | str]) -> bool:
-    """Whether every ``\\sum_{k \\in Downstream(j)}`` of the claim has a unit j that feeds
-    some unit (the sum is about a unit with a next layer: not an output unit)."""
+    """Whether every ``\\sum_{k \\in Downstream(j)}`` (any set of :data:`UNIT_SETS`) of the
+    claim names some unit for its j (Downstream(j) of an output unit names none)."""
     for node in walk(nodes):
-        letter = fed_set(node.over) if isinstance(node, BigSum) else None
-        unit = binding.get(letter) if letter is not None else None
-        if letter is None or not isinstance(unit, int):
+        named = fed_set(node.over) if isinstance(node, BigSum) else None
+        unit = binding.get(named[0]) if named is not None else None
+        if named is None or not isinstance(unit, int):
             continue
         try:
-            if not downstream_units(scope, letter, unit):
+            if not set_units(scope, named[0], unit, named[1]):
                 return False
         except ResolveError:
             return False  # a unit of no one layer (the always-on unit 0): not this sum's j
@@ -208,11 +186,26 @@ def layered_free(
             if letter in skip or letter in bound or letter in found:
                 continue
             found[letter] = letter_range(scope, letter)
+    _kronecker_layers(scope, nodes, found)
     for node in walk(tuple(nodes)):  # \sum_{k \in Downstream(j)} names the unit j
-        fed = fed_set(node.over) if isinstance(node, BigSum) else None
-        if fed is not None and fed not in skip and fed not in found:
-            found[fed] = letter_range(scope, fed)
+        named = fed_set(node.over) if isinstance(node, BigSum) else None
+        if named is not None and named[0] not in skip and named[0] not in found:
+            found[named[0]] = letter_range(scope, named[0])
     return found
+
+
+def _kronecker_layers(
+    scope: Scope, nodes: list[object], found: dict[str, tuple[int | str, ...]]
+) -> None:
+    """A free letter with no layer of its own (neither an index letter of the notation nor its
+    declared layer letter) that a Kronecker delta pairs with an index letter compares units of
+    that letter's layer (Bishop's ∂y_k/∂a_l = δ_{kl}: l is an output unit, as k is)."""
+    declared = scope.notation.option("layer_index")
+    for node in walk(tuple(nodes)):
+        pair = kronecker_letters(node)
+        for x, y in (pair, pair[::-1]) if pair is not None else ():
+            if y in found and x in scope.indices and y not in scope.indices and y != declared:
+                found[y] = letter_range(scope, x)
 
 
 def _assignments(

@@ -25,6 +25,7 @@ from typing import TypeVar, cast
 from symbackprop.verify.keys import latex_key, name_key
 from symbackprop.verify.reader import (
     Add,
+    BigSum,
     Group,
     Node,
     Num,
@@ -235,9 +236,22 @@ def _lookup(
         entry = tab.entries.get(f"{base}^{written}")
         if entry is not None:
             return Named(entry, transposed, example)
-        return None
+        return _marked(tab.entries.get(base), layer_node, transposed)
     entry = tab.entries.get(name_key(head, sub, sup, env))
     return Named(entry) if entry is not None else None
+
+
+def _marked(entry: Entry | None, mark: Node | None, transposed: bool) -> Named | None:
+    """One example's name without a layer, with the example's letter in parentheses as its
+    superscript (Ng's ``y^{(i)}``): that example's; None for anything else."""
+    if entry is None or entry.layer is not None or not entry.one_example:
+        return None
+    if not (isinstance(mark, Group) and mark.kind == "paren" and len(mark.items) == 1):
+        return None
+    letter = mark.items[0]
+    if isinstance(letter, Sym) and letter.kind == "letter" and not letter.scripted:
+        return Named(entry, transposed, letter)
+    return None
 
 
 def layered(tab: Table, head: str, sub: Script | None, env: Mapping[str, int | str]) -> bool:
@@ -343,12 +357,13 @@ def free_layers(scope: Scope, nodes: list[Node]) -> list[str]:
     """The layer letters of a claim's matrix names (l of a^{l-1}); L is the last layer."""
     tab = table(scope)
     letters: list[str] = []
+    summed = {n.var for n in walk(tuple(nodes)) if isinstance(n, BigSum)}  # \sum_l: not free
     for node in nodes:
         for sym in names_in(node):
             env = {letter: tab.first for letter in layer_letters(sym)}
             if lookup(tab, sym.head, sym.sub, sym.sup, env) is None and sym.head != "g":
                 continue
             for letter in layer_letters(sym):
-                if letter not in letters:
+                if letter not in letters and letter not in summed:
                     letters.append(letter)
     return letters

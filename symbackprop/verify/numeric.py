@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -16,6 +17,7 @@ from symbackprop.verify.claim import Context
 from symbackprop.verify.fold import folded
 from symbackprop.verify.polynomial import zero_when_multiplied_out
 from symbackprop.verify.reader import Node, Num, walk
+from symbackprop.verify.relusigns import both_signs
 
 DPS = 50
 
@@ -127,6 +129,7 @@ def random_point(ctx: Context, seed: int, constrained: bool = True) -> dict[Any,
     targets (categorical targets sum to 1) and ``constrained`` holds, each case's targets are
     positive and sum to that value."""
     point = sample(leaves(ctx), random.Random(seed))
+    point = both_signs(ctx.scope, point, seed, lambda e, at: evaluate_at(ctx, e, at, 15))
     constraint = target_constraint(ctx.scope.net)
     if constrained and constraint is not None:
         for targets in case_targets(ctx):
@@ -142,7 +145,10 @@ def at_seed(
     context's :attr:`~symbackprop.verify.claim.Context.numbers`: the network's intermediates
     are evaluated once per point, not once per binding and side of a claim)."""
     memo = ctx.numbers.setdefault((seed, constrained, digits), {})
-    return random_point(ctx, seed, constrained), memo
+    point = ctx.points.get((seed, constrained))
+    if point is None:
+        point = ctx.points[seed, constrained] = random_point(ctx, seed, constrained)
+    return point, memo
 
 
 def case_targets(ctx: Context) -> list[list[Any]]:
@@ -242,7 +248,7 @@ def network_counterexample(
             return None
         if differs(claimed, true):
             named = (folded(ctx.scope, lhs), folded(ctx.scope, rhs))  # as written: a, not σ(z)
-            shown = ", ".join(_quantities(ctx, *named, point))
+            shown = ", ".join(_quantities(ctx, *named, seed, constrained))
             at = f"at {shown}: " if shown else "at a random point: "
             return f"{at}claim {_digits(claimed)}, true {_digits(true)}"
     return ""
@@ -257,13 +263,14 @@ def _digits(value: sp.Expr) -> str:
 
 
 def _quantities(
-    ctx: Context, lhs: sp.Expr, rhs: sp.Expr, point: Mapping[Any, sp.Expr]
+    ctx: Context, lhs: sp.Expr, rhs: sp.Expr, seed: int, constrained: bool
 ) -> list[str]:
-    """The values (6 significant digits) of the quantities the claim and the truth are written
-    in (intermediates such as a, z, δ; not every parameter of the network)."""
+    """The values (6 significant digits) at the seed's point of the quantities the claim and
+    the truth are written in (intermediates such as a, z, δ; not every parameter of the
+    network), computed once per context and point."""
     named = sorted((symbols_of(lhs) | symbols_of(rhs)) - {ERROR}, key=lambda q: ctx.show(q))
     out = []
-    memo: dict[Any, sp.Expr] = {}
+    point, memo = at_seed(ctx, seed, constrained, SHOWN_DIGITS + 10)
     for q in named:
         if isinstance(q, sp.Symbol) and any(q in i.free_symbols for i in named if i != q):
             continue  # an index of an Indexed quantity
@@ -310,8 +317,10 @@ def small(expr: sp.Expr) -> bool:
     return sp.count_ops(expr) <= MAX_FACTOR_OPS and len(symbols_of(expr)) <= MAX_FACTOR_SYMBOLS
 
 
+@lru_cache(maxsize=512)
 def factored(expr: sp.Expr) -> sp.Expr:
-    """expr factored when it is small enough to factor quickly, else as it is."""
+    """expr factored when it is small enough to factor quickly, else as it is (each expression
+    factored once: a diagnosis asks again for the same ratio and chain-rule factors)."""
     if not small(expr):  # ratio_of has taken the terms' common factors out already
         return expr
     try:

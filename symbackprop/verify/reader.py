@@ -18,6 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.bars import norm_bars
 from symbackprop.verify.casesreader import cells, piece
 from symbackprop.verify.grammar_terms import expected_terminals
 from symbackprop.verify.nodes import (
@@ -99,7 +100,7 @@ def parse(text: str) -> Document:
     if not text.strip():
         raise ReadError("empty LaTeX: nothing to read")
     try:
-        tree = _parser().parse(cells(text))
+        tree = _parser().parse(norm_bars(cells(text)))
     except UnexpectedToken as exc:
         tok = exc.token
         shown = "the end of the text" if tok.type == "$END" else repr(str(tok))
@@ -349,6 +350,10 @@ def _node(t: Tree | Token) -> Node:
             return BigSum(_sum_index(_node(parts[0])), None, None, sum_body)
         if len(parts) == 3 and isinstance(parts[1], Token) and parts[1] == "\\in" and sup is None:
             return BigSum(_sum_index(_node(parts[0])), None, None, sum_body, _node(parts[2]))
+        if sup is None and _comma_separated(parts):  # \sum_{i,j}: a sum over each letter
+            for part in reversed(parts[::2]):
+                sum_body = BigSum(_sum_index(_node(part)), None, None, sum_body)
+            return sum_body
         if sup is None:
             raise ReadError(
                 "a \\sum needs both limits, as in \\sum_{h=1}^{H}, or none, as in \\sum_h"
@@ -424,6 +429,8 @@ def _node(t: Tree | Token) -> Node:
         return Group(
             data, tuple(_node(c) for c in ch if not (isinstance(c, Token) and c.type == "COMMA"))
         )
+    if data == "norm":
+        return Group("norm", (_node(ch[1]),))
     if data == "arguments":  # (w; X, y): a function's parameters; then its data
         return Group("tuple", tuple(_node(c) for c in ch if isinstance(c, Tree)), ";")
     if data == "set":  # \{z > 0\} keeps its relation (an indicator's condition)
@@ -456,6 +463,13 @@ def _node(t: Tree | Token) -> Node:
             return _node(parts[0])
         return Group("tuple", tuple(_node(c) for c in parts))
     raise ReadError(f"cannot read a {data}")  # pragma: no cover - grammar and reader agree
+
+
+def _comma_separated(parts: list[Tree | Token]) -> bool:
+    """Whether a sum's subscript is letters parted by commas (``i,j``)."""
+    return len(parts) >= 3 and all(
+        (isinstance(p, Token) and p.type == "COMMA") == (n % 2 == 1) for n, p in enumerate(parts)
+    )
 
 
 def _sum_index(node: Node) -> str:

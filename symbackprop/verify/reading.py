@@ -28,6 +28,8 @@ if TYPE_CHECKING:
         record: FreeRecord | None
         functions: Mapping[sp.Expr, sp.Expr]
         activation_layer: int | None
+        components: int | None
+        unnamed: frozenset[str]
 
         def with_env(self, **more: int) -> Resolver: ...
         def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None: ...

@@ -46,14 +46,15 @@ from symbackprop.verify.values import (
     is_arguments,
     is_dots,
     is_vector,
-    lone_name,
     marker_error,
     mentions,
+    parameter_vector,
     plus,
     times,
     trim_suffix,
     undefined_function,
 )
+from symbackprop.verify.vectorfunctions import softmax, softmax_argument
 
 
 @dataclass
@@ -85,6 +86,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     record: FreeRecord | None = field(default=None, compare=False)
     functions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
     activation_layer: int | None = None  # whose activation the function symbol is (identities)
+    components: int | None = None  # a sum without limits runs over 1..components (identities)
+    unnamed: frozenset[str] = frozenset()  # heads read as variables, not the notation's names
 
     def with_env(self, **more: int) -> Resolver:
         return replace(self, env={**self.env, **more})
@@ -96,7 +99,7 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
     def lookup(self, head: str, sub: Script | None, sup: Script | None) -> sp.Expr | None:
         key = name_key(head, sub, sup, self.env)
         value = self.names.get(key)
-        if value is None:
+        if value is None and head not in self.unnamed:
             cid = self.scope.table.get(key)
             value = self.scope.value_of(cid) if cid is not None else None
         if (
@@ -184,6 +187,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         if implicit is not None:
             return self._primed(implicit, primes)
         standard = self.standard(head, sub, sup)
+        if standard is None:
+            standard = self.unit_delta(head, sub, sup)
         if standard is not None:
             return standard
         if self.free:
@@ -226,6 +231,8 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 )
             if node.kind == "tuple":
                 return self.vector(node)
+            if node.kind == "norm":
+                raise ResolveError("a norm \\|...\\| is read of a vector: a [matrices] name")
             if node.kind == "set" or len(node.items) != 1:
                 raise ResolveError(f"a {node.kind} of several items is not one expression")
             return self.expr(node.items[0])
@@ -370,6 +377,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
                 i = j + self._arguments(value, items, j)
                 continue
             after = items[i + 1][1] if i + 1 < len(items) and items[i + 1][0] == "" else None
+            soft = softmax_argument(node, after)
+            if soft is not None:  # \mathrm{softmax}(\boldsymbol{z})_i
+                yield op, softmax(self.expr(soft[0]), self.index_value(soft[1]))
+                i += 2
+                continue
             ext = extremum_arguments(node, after)
             if ext is not None:  # \max(0, z), \max\{0, z\}
                 yield op, extremum(ext[0], [self.expr(a) for a in ext[1]])
@@ -409,6 +421,14 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
             yield op, self.value(node)
             i += 1
 
+    def index_value(self, node: Node) -> sp.Expr:
+        """An index: a letter bound to a unit or component is its number."""
+        if isinstance(node, Sym) and not node.scripted:
+            bound = self.env.get(node.head)
+            if isinstance(bound, int):
+                return sp.Integer(bound)
+        return self.expr(node)
+
     def powered_argument(self, items: tuple[tuple[str, Node], ...], j: int) -> Powered | None:
         """``(z)^2`` right after a function name: the argument, and the power of the value."""
         if j >= len(items) or items[j][0] != "":
@@ -430,23 +450,11 @@ class Resolver(DerivativeReading, SeriesReading, FunctionReading, CaseReading, S
         """1 to skip ``(w_1, ..., b_beta)`` after the error E: the parameters it is a function
         of."""
         after_error = value in (ERROR, self.scope.e_case) and j < len(items)
-        if after_error and (is_arguments(items[j]) or self.parameter_vector(items[j])):
+        if after_error and (is_arguments(items[j]) or parameter_vector(self, items[j])):
             return 1
         if isinstance(value, sp.Basic) and j < len(items) and self.scope.case_argument(items[j]):
             return 1  # Haykin's v_j(n): the quantity for case n
         return 0
-
-    def parameter_vector(self, item: tuple[str, Node]) -> bool:
-        """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): a name
-        the notation does not know, standing for every parameter, that the error is a function
-        of; never the case argument (Haykin's E(n))."""
-        name = lone_name(item)
-        return (
-            name is not None
-            and not self.free
-            and not self.scope.case_argument(item)
-            and not self.known(name.head, name.sub, name.sup)
-        )
 
     def case_follows(self, items: tuple[tuple[str, Node], ...], j: int) -> bool:
         return j < len(items) and self.scope.case_argument(items[j])

@@ -132,6 +132,8 @@ class SeriesReading(ResolverBase):
         """A sum's limits: as written; ``\\sum_k`` runs over the layer index k belongs to,
         ``\\sum_{k \\in \\text{outputs}}`` over the named layer, and an upper limit in a count
         letter nobody defined (m, N, P) is the size of the index's layer."""
+        if self.components is not None and node.lo is None and node.hi is None and not node.over:
+            return sp.Integer(1), sp.Integer(self.components)  # over a vector's components
         layer = self.scope.indices.get(node.var)
         if layer is None and node.over is None and not self.free and node.var not in self.env:
             layer = index_layer(self.scope, node.body, node.var, self.env)

@@ -59,6 +59,16 @@ def each(value: Val, f: Callable[[sp.Expr], sp.Expr], shown: str = "") -> Val:
     return Arr(value.m.applyfunc(f), shown or value.shown)
 
 
+def norm(value: Val) -> sp.Expr:
+    """The Euclidean length of a vector (of a number: its size)."""
+    if not isinstance(value, Arr):
+        return sp.sqrt(value**2)
+    if 1 not in value.shape:
+        shown = f"{value.shown}, a {value.dims} matrix"
+        raise ResolveError(f"a norm is read of a vector, not of {shown}")
+    return sp.sqrt(sp.Add(*[x**2 for x in value.m]))
+
+
 def transpose(value: Val) -> Val:
     if not isinstance(value, Arr):
         return value

@@ -14,6 +14,7 @@ given values, rounded to ``decimals`` when asked (or when written with ``\\appro
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
@@ -40,8 +41,13 @@ from symbackprop.verify.claim import (
     truth_mid,
 )
 from symbackprop.verify.diagnosis import diagnose, zero_partials
-from symbackprop.verify.identities import activation_identity
+from symbackprop.verify.identities import (
+    activation_identity,
+    derivative_rule,
+    softmax_identity,
+)
 from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
+from symbackprop.verify.localnames import local_definition
 from symbackprop.verify.numeric import (
     DPS,
     POINTS,
@@ -52,6 +58,7 @@ from symbackprop.verify.numeric import (
     value_table,
     written_decimals,
 )
+from symbackprop.verify.polynomial import zero_when_multiplied_out
 from symbackprop.verify.reader import Alt, Node, Sym, walk
 from symbackprop.verify.resolver import Resolver, resolver
 from symbackprop.verify.scope import FUNCTION_HEADS, ResolveError, Scope, UnknownName
@@ -113,6 +120,9 @@ def warm(scope: Scope) -> None:
     is forked, so that each worker inherits it instead of building it again."""
     for name in ("net", "names", "canon", "objects", "definitions", "table", "generic"):
         getattr(scope, name)
+    for name in ("delta_values", "unclosed"):  # read by most claims (δ, folding); on failure
+        with contextlib.suppress(Exception):  # the worker raises it again, as it always did
+            getattr(scope, name)
 
 
 def verify_steps(
@@ -126,7 +136,13 @@ def verify_steps(
     ``local`` names the document defines)."""
 
     scope = ctx.scope
-    identity = activation_identity(ctx, claim, steps) if not claim.bind else None
+    identity = (
+        activation_identity(ctx, claim, steps)
+        or softmax_identity(ctx, claim, steps)
+        or derivative_rule(ctx, claim, steps)
+        if not claim.bind
+        else None
+    )
     if identity is not None:
         return identity  # g'(z) = a(1 - a): an identity about the activation function
     if is_matrix_claim(scope, [s.rhs for s in steps] + [s.lhs for s in steps if s.lhs]):
@@ -157,6 +173,24 @@ def verify_steps(
                 outcomes.append(
                     replace(
                         _gradient_vector(ctx, res, claim, step, shown_binding, strict), step=number
+                    )
+                )
+                continue
+            defines = local_definition(res, steps, step)
+            if defines is not None:  # J_{ki} = A = B: J_{ki} stands for A in the later steps
+                defined[defines[0]] = defines[1]
+                matched = True
+                remark = f"defines {getattr(step.lhs, 'text', '')}"
+                outcomes.append(
+                    Outcome(
+                        claim.source,
+                        claim.latex,
+                        "definition",
+                        "",
+                        shown_binding,
+                        Verdict.HOLDS,
+                        remark=remark,
+                        step=number,
                     )
                 )
                 continue
@@ -340,6 +374,9 @@ def _check(
             fixed = dict(ctx.fixed)
             lhs_c = scope.closed(lhs.xreplace(fixed)).xreplace(fixed)
         return _check_number(ctx, base, lhs_c, rhs_c, step, claim.decimals)
+    constraint = target_constraint(scope.net) if kind != "equation" else None
+    if _multiplies_out(ctx, kind, pid, lhs, rhs, constrained=constraint is not None):
+        return replace(base, verdict=Verdict.HOLDS)  # the cheap proof: no numbers needed
     counter = network_counterexample(ctx, lhs, rhs)
     if counter:
         out = diagnose(
@@ -347,7 +384,6 @@ def _check(
         )
         zero = zero_partials(ctx, res, step.rhs)
         return replace(out, factor="; ".join(x for x in (out.factor, zero) if x))
-    constraint = target_constraint(scope.net) if kind != "equation" else None
     if counter == "" and constraint is not None:
         return _check_targets(ctx, base, kind, pid, rhs, proved=proved_zero(ctx, rhs, lhs))
     if proved_zero(ctx, rhs, lhs):
@@ -362,6 +398,18 @@ def _check(
         base,
         verdict=Verdict.UNDECIDED,
         remark=f"zero at {POINTS} random points ({DPS} digits), but not proved symbolically",
+    )
+
+
+def _multiplies_out(
+    ctx: Context, kind: str, pid: str, lhs: sp.Expr, rhs: sp.Expr, constrained: bool
+) -> bool:
+    """Whether the claim is the truth once multiplied out (and, when the loss constrains the
+    targets, also the truth for every target): it holds, with no number computed."""
+    if not zero_when_multiplied_out(rhs - lhs):
+        return False
+    return not constrained or bool(
+        zero_when_multiplied_out(rhs - general_truth(ctx.scope, kind, pid))
     )
 
 

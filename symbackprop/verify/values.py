@@ -27,6 +27,8 @@ from symbackprop.verify.scope import MAX_BINDINGS, DeltaOp, DerivOp, FuncMarker,
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+    from symbackprop.verify.reading import ResolverBase
+
 
 def mentions(value: sp.Expr, atoms: frozenset[sp.Expr]) -> bool:
     """Whether an expression involves one of the network's own quantities."""
@@ -183,13 +185,21 @@ def is_arguments(item: tuple[str, Node]) -> bool:
     return op == "" and isinstance(node, Group) and node.kind == "tuple"
 
 
-def lone_name(item: tuple[str, Node]) -> Sym | None:
-    """The name in ``(\\mathbf{w})`` right after a factor, when the group holds just one name."""
+def parameter_vector(res: ResolverBase, item: tuple[str, Node]) -> bool:
+    """``(\\mathbf{w})`` after the error (Duda et al.'s J(w), Mitchell's E_d(w)): one name the
+    notation does not know, standing for every parameter, that the error is a function of;
+    never the case argument (Haykin's E(n))."""
     op, node = item
     if op or not isinstance(node, Group) or node.kind != "paren" or len(node.items) != 1:
-        return None
-    inner = node.items[0]
-    return inner if isinstance(inner, Sym) and inner.kind != "dots" else None
+        return False
+    name = node.items[0]
+    return (
+        isinstance(name, Sym)
+        and name.kind != "dots"
+        and not res.free
+        and not res.scope.case_argument(item)
+        and not res.known(name.head, name.sub, name.sup)
+    )
 
 
 def is_dots(node: Node) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.verify.cases import whole_error_names
 from symbackprop.verify.claim import ASSIGNMENTS, Claim, Context, Outcome, Step, Verdict
 from symbackprop.verify.expand import Reading
 from symbackprop.verify.forwardlayers import Judged, by_activation, states_activation
@@ -34,6 +35,7 @@ from symbackprop.verify.numeric import (
     expands_to_zero,
     is_zero,
     network_counterexample,
+    unroll,
 )
 from symbackprop.verify.polynomial import multiplies_out_to_zero
 from symbackprop.verify.quantities import layout
@@ -119,7 +121,9 @@ def _judge_binding(
             claim.source, claim.latex, _kind(step), "", shown, Verdict.UNDECIDED, step=number
         )
         tab, lay = table(ctx.scope, example), layout(ctx.scope)
-        reading = Reading(ctx.scope, resolver(ctx.scope, env), tab, lay, dict(env), None, example)
+        whole = whole_error_names(ctx.scope, tuple(s for st in steps for s in (st.lhs, st.rhs)))
+        res = resolver(ctx.scope, env, whole)
+        reading = Reading(ctx.scope, res, tab, lay, dict(env), None, example)
         try:
             out.append(judge_step(ctx, reading, step, base))
         except OutOfRange:
@@ -295,12 +299,46 @@ def _proved(scope: Scope, true: sp.Expr, claim: sp.Expr) -> bool:
     in closed form. The cheap proof (multiplying out) is tried at every level before the
     costly ones (exponentials over a common denominator)."""
     diffs = [claim - true]
+    net = scope.net
+    batch = {net.n_cases: sp.Integer(CASES)} if net.n_cases is not None else {}
     for levels in (1, 2):  # a = σ(W a' + b) is two definitions down from a
         claim_n, true_n = closed(scope, claim, levels), closed(scope, true, levels)
         diffs += [claim - true_n, claim_n - true, claim_n - true_n]
-    if any(expands_to_zero(d) for d in diffs) or any(is_zero(d) for d in diffs):
+        summand = merged_sums((claim_n - true_n).xreplace(batch), net.case)
+        if summand is not None:  # sums over the cases: their summands, for one case
+            diffs += [summand, closed(scope, summand, 1), closed(scope, summand, 2)]
+    written = [unroll(d.xreplace(batch)) for d in diffs if d.has(sp.Sum)]  # the batch's cases
+    if any(expands_to_zero(d) for d in diffs + written):
+        return True
+    written = [closed(scope, d, levels) for d in written for levels in (1, 2)]
+    if any(expands_to_zero(d) for d in written) or any(is_zero(d) for d in diffs):
         return True
     return is_zero(closed(scope, claim) - closed(scope, true))
+
+
+def merged_sums(expr: sp.Expr, case: sp.Symbol | None) -> sp.Expr | None:
+    """A combination of sums over one range of whole numbers and terms without a case,
+    c_1 Σ_i f_1 + c_2 Σ_j f_2 + r (the error's sum over the cases, a claim's own, a penalty),
+    as one summand, c_1 f_1 + c_2 f_2 + r / (number of cases), in the case symbol: when it is
+    0, so is ``expr``. None when ``expr`` is not such a combination."""
+    if case is None or case in expr.free_symbols:
+        return None
+    limits, parts, rest = None, [], []
+    for term in sp.Add.make_args(expr):
+        sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
+        if not sums:
+            rest.append(term)
+            continue
+        if len(sums) != 1 or len(sums[0].limits) != 1:
+            return None
+        (var, lo, hi), coefficient = sums[0].limits[0], term / sums[0]
+        if coefficient.has(sp.Sum) or (limits is not None and (lo, hi) != limits):
+            return None
+        limits = (lo, hi)
+        parts.append(coefficient * sums[0].function.xreplace({var: case}))
+    if limits is None or not (limits[0].is_Integer and limits[1].is_Integer):
+        return None
+    return sp.Add(*parts, *[r / (limits[1] - limits[0] + 1) for r in rest])
 
 
 def closed(scope: Scope, expr: sp.Expr, levels: int | None = None) -> sp.Expr:

@@ -210,3 +210,38 @@ def test_default_letters_skip_the_notations_own_letters_and_sizes_follow_its_tem
     assert unit_letters(load_notation("canonical"))[:3] == ("k", "j", "m")
     latex = index_form(inline("1-1", loss="sse"), hagan).blocks[0].scheme.latex
     assert (latex["idx[1]"], latex["size[0]"], latex["size[1]"]) == ("j", "S^{0}", "S^{1}")
+
+
+@pytest.mark.parametrize(
+    ("notation", "titles", "written", "absent"),
+    [
+        (
+            "hagan",  # layer m, last layer M
+            ("% output layer M, any depth", "% hidden layer m < M, any depth"),
+            (r"\sum_{k'=1}^{S^{M-1}} w^{M}_{j,k'} a^{M-1}_{k'}", r"s^{m+1}_{r} w^{m+1}_{r,j}"),
+            ("^{l", "^{L", "{S^{l", "{S^{L"),
+        ),
+        (
+            "goodfellow",  # layer k, last layer l: the generic l is the notation's k
+            ("% output layer l, any depth", "% hidden layer k < l, any depth"),
+            (
+                r"\sum_{q=1}^{N_{k+1}} g^{(k+1)}_{q} W^{(k+1)}_{q,p}",
+                r"W^{(l)}_{p,j'} h^{(l-1)}_{j'}",
+            ),
+            ("^{(L", "N_{L", "N_{l+1}"),
+        ),
+    ],
+)
+def test_generic_blocks_write_the_notations_layer_letters(
+    notation: str,
+    titles: tuple[str, str],
+    written: tuple[str, ...],
+    absent: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["derive", "2-3-3-1", "--notation", notation, "--index-form"]) == 0
+    out = capsys.readouterr().out
+    generic = out[out.index(titles[0]) :]
+    assert titles[1] in generic
+    assert all(w in generic for w in written)
+    assert not any(a in generic for a in absent)

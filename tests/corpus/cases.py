@@ -33,6 +33,7 @@ VARIANT_KINDS = (
     "forgotten penalty term",
     "penalised bias",
     "forgotten factor 2",
+    "forgotten bias",
     "activation of the wrong layer",
 )
 

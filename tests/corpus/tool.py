@@ -2,7 +2,8 @@
 
 ``python -m tests.corpus.tool`` prints one line per case and a table per text: how many cases
 the tool could read (expressible), how many verdicts are right, wrong and undecided, and the
-seconds per claim. The expected verdicts are the corpus's own (decided by ``oracle.py``,
+seconds per claim; ``--slowest N`` lists the N cases that took the most CPU time (the forked
+worker's included). The expected verdicts are the corpus's own (decided by ``oracle.py``,
 which never imports the tool); this module only asks the tool and counts.
 
 Each text is read with the notation file of the same name that the package ships
@@ -13,16 +14,18 @@ Each text is read with the notation file of the same name that the package ships
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from symbackprop.errors import SymbackpropError
 from symbackprop.model.spec import SPEC_KEYS, NetworkSpec, spec_from_dict
-from symbackprop.verify.claim import Claim, Verdict, context
+from symbackprop.verify.claim import Claim, Context, Verdict, context
 from symbackprop.verify.reader import ReadError
 from symbackprop.verify.steps import verify
 
@@ -56,6 +59,7 @@ class Result:
     got: str  # the tool's verdict words, or "refused: <message>"
     outcome: str  # RIGHT / WRONG / UNDECIDED / REFUSED
     seconds: float
+    cpu: float = 0.0  # CPU seconds of this process and of the claim's forked worker
 
 
 class InexpressibleError(Exception):
@@ -93,6 +97,13 @@ def spec_of(network: dict[str, Any], notation: str) -> NetworkSpec:
         raise InexpressibleError(str(exc)) from exc
 
 
+@lru_cache(maxsize=32)
+def context_of(spec: NetworkSpec) -> Context:
+    """One context per spec, as when a document's claims are judged against one network: its
+    derivation is built once, and each claim's forked worker inherits it."""
+    return context(spec)
+
+
 def judge_case(text: Any, c: dict[str, Any]) -> tuple[str, str]:
     """(the tool's verdict words or a refusal, the outcome class)."""
     name = text.__name__.rsplit(".", 1)[-1]
@@ -101,7 +112,7 @@ def judge_case(text: Any, c: dict[str, Any]) -> tuple[str, str]:
         return f"refused: no notation file {notation!r}", REFUSED
     try:
         spec = spec_of({**text.NETWORK, **c.get("network", {})}, notation)
-        outcomes = verify(context(spec), Claim(c["latex"], source=c["id"]))
+        outcomes = verify(context_of(spec), Claim(c["latex"], source=c["id"]))
     except (InexpressibleError, SymbackpropError, ReadError) as exc:
         return f"refused: {str(exc).splitlines()[0][:100]}", REFUSED
     if not outcomes:
@@ -123,11 +134,23 @@ def run(only: str | None = None) -> list[Result]:
         if only and name != only:
             continue
         for c in text.CASES:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds()
             got, outcome = judge_case(text, c)
-            seconds = time.perf_counter() - start
-            out.append(Result(name, c["id"], c["expect"], got, outcome, seconds))
+            seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+            out.append(Result(name, c["id"], c["expect"], got, outcome, seconds, cpu))
     return out
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (each claim's forked worker)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def slowest(results: list[Result], n: int) -> str:
+    """The n read cases that took the most CPU time, slowest first."""
+    read = sorted((r for r in results if r.outcome != REFUSED), key=lambda r: -r.cpu)
+    return "\n".join(f"{r.cpu:6.2f} s CPU  {r.text:15s} {r.id}  ({r.got})" for r in read[:n])
 
 
 def table(results: list[Result]) -> str:
@@ -149,12 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--text", help="one corpus text (module name), e.g. nielsen")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    parser.add_argument(
+        "--slowest", type=int, default=0, metavar="N", help="the N slowest cases in CPU seconds"
+    )
     args = parser.parse_args(argv)
     results = run(args.text)
     if args.verbose:
         for r in results:
             print(f"{r.outcome:9s} {r.id:48s} expect={r.expect:14s} got={r.got}")
     print(table(results))
+    if args.slowest:
+        print(slowest(results, args.slowest))
     return 1 if any(r.outcome == WRONG for r in results) else 0
 
 

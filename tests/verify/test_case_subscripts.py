@@ -1,7 +1,7 @@
 """The training case written as a subscript letter: Bishop's ``y_{nk}``, a handout's
-``a^{(2)}_{k,n}``, Nielsen's ``C_x`` (and with it the bare C of ``C = \\frac{1}{n} \\sum_x C_x``
-as the whole cost). Every expected verdict is the corpus oracle's (mpmath central differences
-at 50 digits), never the tool's.
+``a^{(2)}_{k,n}``, Nielsen's ``C_x`` (and with it, or with a sum over the cases, the bare C
+of ``C = \\frac{1}{n} \\sum_x C_x`` as the whole cost). Every expected verdict is the corpus
+oracle's (mpmath central differences at 50 digits), never the tool's.
 """
 
 from __future__ import annotations
@@ -125,7 +125,27 @@ CLAIMS: list[tuple[str, str, str, bool, str, str, Sides]] = [
         r"\frac{\partial C_x}{\partial b^{3}_{1}}",
         lambda p, b: (p.db(2, 0), total(p, lambda n: p.db(2, 0, n)) / p.N),
     ),
+    (
+        "nielsen: C as the mean of the squares over x",
+        "nielsen",
+        "mean",
+        True,
+        r"C = \frac{1}{2n} \sum_x \sum_j (y_j(x) - a^L_j(x))^2",
+        lambda p, b: (p.loss(), total(p, lambda n: squared(p, n)) / (2 * p.N)),
+    ),
+    (
+        "nielsen: C without the half",
+        "nielsen",
+        "mean",
+        True,
+        r"C = \frac{1}{n} \sum_x \sum_j (y_j(x) - a^L_j(x))^2",
+        lambda p, b: (p.loss(), total(p, lambda n: squared(p, n)) / p.N),
+    ),
 ]
+
+
+def squared(p: Point, n: int) -> Any:
+    return sum((p.Y[n][j] - p.a(2, j, n)) ** 2 for j in range(2))
 
 
 def expected(latex: str, sides: Sides, net: dict[str, Any]) -> str:
@@ -159,4 +179,64 @@ def test_a_case_letter_in_a_subscript(
 
 def test_the_oracle_decides_both_ways() -> None:
     verdicts = [expected(c[4], c[5], network(c[2], c[3])) for c in CLAIMS]
-    assert verdicts == [HOLDS, FAILS] * 4 + [HOLDS]
+    assert verdicts == [HOLDS, FAILS] * 4 + [HOLDS, HOLDS, FAILS]
+
+
+def squares(p: Point) -> Any:
+    return sum(w**2 for l in (1, 2) for row in p.W[l] for w in row)
+
+
+PENALISED = {**network("mean", True), "l2": "0.2"}
+OBJECTIVES: list[tuple[str, Sides]] = [
+    (
+        r"J = \frac{1}{N} \sum_{n=1}^{N} L_n + \frac{\lambda}{2} \sum_{l} \sum_{i,j}"
+        r" (W^{(l)}_{ij})^2",
+        lambda p, b: (p.loss(), total(p, p.case_loss) / p.N + p.lam / 2 * squares(p)),
+    ),
+    (
+        r"J = \frac{1}{N} \sum_{n=1}^{N} L_n + \lambda \sum_{l} \sum_{i,j} (W^{(l)}_{ij})^2",
+        lambda p, b: (p.loss(), total(p, p.case_loss) / p.N + p.lam * squares(p)),
+    ),
+]
+
+
+@pytest.mark.parametrize(("latex", "sides"), OBJECTIVES)
+def test_a_sum_over_two_letters_at_once(latex: str, sides: Sides) -> None:
+    """``\\sum_{i,j}``: a sum over each letter (the handout's L2 penalty)."""
+    want = judge({"sides": sides, "free": {}}, PENALISED, {})
+    data = {"layers": [2, 2, 2], "activation": "sigmoid", "reduce": "mean", "l2": "1/5"}
+    spec = spec_from_dict({**data, "notation": "handout"}, where="test")
+    outcomes = verify(context(spec), Claim(latex))
+    assert outcomes and {o.verdict for o in outcomes} == {want}, outcomes
+
+
+def test_the_oracle_tells_the_penalties_apart() -> None:
+    assert [judge({"sides": s, "free": {}}, PENALISED, {}) for _, s in OBJECTIVES] == [
+        HOLDS,
+        FAILS,
+    ]
+
+
+ONE_OUTPUT = {**network("mean", True), "sizes": [2, 2, 1]}
+UNNUMBERED: list[tuple[str, Sides]] = [
+    (
+        r"\frac{\partial E}{\partial b^{(2)}_{1}} = \frac{1}{n} \sum_{i=1}^{n} (a^{(2)(i)} -"
+        r" y^{(i)}) a^{(2)(i)} (1 - a^{(2)(i)})",
+        lambda p, b: (p.db(2, 0), total(p, lambda n: slope(p, n)) / p.N),
+    ),
+    (
+        r"\frac{\partial E}{\partial b^{(2)}_{1}} = \frac{1}{n} \sum_{i=1}^{n} (a^{(2)(i)} -"
+        r" y^{(i)}) a^{(2)(i)}",
+        lambda p, b: (p.db(2, 0), total(p, lambda n: (p.a(2, 0, n) - p.Y[n][0]) * p.a(2, 0, n))),
+    ),
+]
+
+
+@pytest.mark.parametrize(("latex", "sides"), UNNUMBERED)
+def test_a_single_units_name_without_its_number(latex: str, sides: Sides) -> None:
+    """``y^{(i)}``, ``a^{(2)(i)}`` of a layer of one unit: that unit's quantity of case i."""
+    want = judge({"sides": sides, "free": {}}, ONE_OUTPUT, {})
+    spec = spec_from_dict({"layers": [2, 2, 1], "activation": "sigmoid", "mean": True}, where="t")
+    outcomes = verify(context(spec), Claim(latex))
+    assert outcomes and {o.verdict for o in outcomes} == {want}, outcomes
+    assert want == (HOLDS if "(1 - a" in latex else FAILS)

@@ -143,3 +143,32 @@ def test_the_oracle_decides_both_ways() -> None:
     assert verdicts["the gradient is one case's"] == FAILS
     assert verdicts["the change for pattern p"] == HOLDS
     assert [expected(latex, s, ONE_CASE) for _, latex, s in ONE] == [HOLDS, FAILS]
+
+
+MITCHELL_NET = {**NET, "sizes": [2, 2, 2]}
+MITCHELL: list[tuple[str, Sides]] = [
+    (
+        r"E(\vec{w}) \equiv \frac{1}{2} \sum_{d \in D} \sum_{k \in outputs} (t_{kd} - o_{kd})^2",
+        lambda p, b: (p.loss(), _total(p, lambda n: _squares(p, n)) / 2),
+    ),
+    (
+        r"E(\vec{w}) \equiv \sum_{d \in D} \sum_{k \in outputs} (t_{kd} - o_{kd})^2",
+        lambda p, b: (p.loss(), _total(p, lambda n: _squares(p, n))),
+    ),
+]
+
+
+def _squares(p: Point, n: int) -> Any:
+    return sum((p.Y[n][k] - p.a(2, k, n)) ** 2 for k in range(2))
+
+
+@pytest.mark.parametrize(("latex", "sides"), MITCHELL)
+def test_a_sum_over_the_training_set(latex: str, sides: Sides) -> None:
+    """Mitchell's sum over the training examples d in D (the notation's count letter)."""
+    want = judge({"sides": sides, "free": {}}, MITCHELL_NET, {})
+    data = {"layers": [2, 2, 2], "activation": "sigmoid", "bias": False, "reduce": "sum"}
+    outcomes = verify(
+        context(spec_from_dict({**data, "notation": "mitchell"}, where="t")), Claim(latex)
+    )
+    assert outcomes and {o.verdict for o in outcomes} == {want}, outcomes
+    assert want == (HOLDS if r"\frac{1}{2}" in latex else FAILS)

@@ -98,6 +98,8 @@ CORPUS = [
     "duda-output-net-from-0",
     "duda-hidden-update",
     "duda-hidden-sensitivity-transposed",
+    "duda-output-net-no-bias",
+    "duda-training-error-norm",
 ]
 
 
@@ -236,6 +238,30 @@ def test_a_layers_own_activation_names_its_unit_0_and_a_scripted_size_is_a_count
         assert {o.verdict for o in outcomes} == {verdict}, outcomes
 
 
+def test_a_net_input_without_its_bias_is_told_the_missing_term() -> None:
+    text, c = corpus_case("duda-output-net-no-bias")  # does not hold, by the oracle
+    spec = corpus_spec(text.NETWORK, "duda")
+    outcomes = verify(context(spec), Claim(c["latex"], bind=(("k", "6"),)), limits=None)
+    assert [(o.verdict, o.ratio, o.factor) for o in outcomes] == [
+        ("does not hold", "", "missing: w_{60} (a term of the sum)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("notation", "latex", "words"),
+    [
+        ("duda", r"J = \frac{1}{2} \|t_8 - z_8\|^2", r"a norm \\\|...\\\| is read of a vector"),
+        ("duda", r"J = \|\mathbf{t} - \mathbf{z}", r"expected the closing \\\|"),
+        ("ng", r"J = \|W^{[1]}\|^2", r"not of W\^\{\[1\]\}, a 4×3 matrix"),
+    ],
+)
+def test_a_norm_is_read_of_a_vector_only(notation: str, latex: str, words: str) -> None:
+    spec = spec_from_dict({"layers": [3, 4, 1], "notation": notation}, where="t")
+    with pytest.raises(SymbackpropError, match=words) as err:
+        verify(context(spec), Claim(latex), limits=None)
+    assert "\n" not in str(err.value)
+
+
 def test_the_error_of_a_parameter_vector_is_the_error() -> None:
     spec = corpus_spec(corpus_case("duda-output-net")[0].NETWORK, "duda")
     half = r"\frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2"  # J of the one pattern, by definition
@@ -275,7 +301,6 @@ def test_sources_notations_are_not_layered() -> None:
     [
         (r"A^{[1]} = \tanh(Z^{[1]})", "whole layer"),
         (r"dZ^{[2]} = A^{[2]} - Y", "whole layer"),
-        (r"g'(z) = a(1 - a)", "without their unit"),
     ],
 )
 def test_whole_layers_and_bare_quantities_are_refused_not_judged(latex: str, words: str) -> None:

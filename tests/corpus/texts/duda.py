@@ -34,6 +34,8 @@ NETWORK: dict[str, Any] = {
     "batch_columns": False,
 }
 
+PATTERNS: dict[str, Any] = {**NETWORK, "cases": 2, "seed": 6}  # J = sum_p J_p over n patterns
+
 NOTATION: dict[str, str] = {
     "weight": "w_{ji} (input i to hidden j), w_{kj} (hidden j to output k)",
     "bias": "w_{j0}, w_{k0}: the weight from x_0 = 1 or y_0 = 1",
@@ -133,10 +135,11 @@ def _hidden_net(net: Point, b: B, lo: int) -> tuple[Any, Any]:
     return net_in(net, j), rhs + (w(net, j, 0) if lo else 0)
 
 
-def _output_net(net: Point, b: B, lo: int) -> tuple[Any, Any]:
+def _output_net(net: Point, b: B, lo: int, bias: bool = True) -> tuple[Any, Any]:
+    """net_k, and sum_{j=lo}^{n_H} y_j w_{kj} (+ w_{k0} when the sum starts at 1)."""
     k = b["k"]
     rhs = sum(out(net, j) * w(net, k, j) for j in [0, *layer_units(net, 1)][lo:])
-    return net_in(net, k), rhs + (w(net, k, 0) if lo else 0)
+    return net_in(net, k), rhs + (w(net, k, 0) if lo and bias else 0)
 
 
 def _error(net: Point, b: B) -> tuple[Any, Any]:
@@ -210,6 +213,20 @@ CASES = [
         r"J(\mathbf{w}) = \frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2",
         HOLDS,
         _error,
+    ),
+    case(
+        "duda-training-error-norm",
+        r"J(\mathbf{w}) = \frac{1}{2} \sum_{k=1}^{c} (t_k - z_k)^2"
+        r" = \frac{1}{2} \| \mathbf{t} - \mathbf{z} \|^2",
+        HOLDS,
+        _error,
+    ),
+    case(
+        "duda-total-error",
+        r"J = \sum_{p=1}^{n} J_p",
+        HOLDS,
+        lambda net, b: (net.loss(), sum(net.case_loss(p) for p in range(net.N))),
+        network=PATTERNS,
     ),
     case(
         "duda-gradient-descent",
@@ -329,6 +346,14 @@ CASES = [
         KJ,
     ),
     # ----- wrong variants ------------------------------------------------------------------
+    case(
+        "duda-output-net-no-bias",
+        r"net_k = \sum_{j=1}^{n_H} y_j w_{kj}",
+        FAILS,
+        lambda net, b: _output_net(net, b, 1, bias=False),
+        KO,
+        "forgotten bias",
+    ),
     case(
         "duda-output-sensitivity-missing-slope",
         r"\delta_k = t_k - z_k",
