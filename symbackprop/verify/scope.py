@@ -401,8 +401,17 @@ class Scope:
     def closed(self, expr: sp.Expr) -> sp.Expr:
         return self.expand(expr)
 
+    @cached_property
+    def gradients(self) -> dict[str, Gradient]:
+        """Each parameter's dE/dp, built on demand and kept (its forms are cached on it)."""
+        return {}
+
     def gradient(self, pid: str) -> Gradient:
-        return Gradient(self.net, self.net.param(pid), self.notation.has_error_terms)
+        found = self.gradients.get(pid)
+        if found is None:
+            found = Gradient(self.net, self.net.param(pid), self.notation.has_error_terms)
+            self.gradients[pid] = found
+        return found
 
     def grad_mid(self, pid: str) -> sp.Expr:
         """dE/dp in intermediates (the delta recursion), outputs written as activations."""
