@@ -332,6 +332,8 @@ def derivative_rule(ctx: Context, claim: Claim, steps: Sequence[Step]) -> list[O
     nodes = tuple(side for s in steps for side in (s.lhs, s.rhs) if side is not None)
     if any(s.lhs is None for s in steps) or not all(_derivatives_only(n) for n in nodes):
         return None
+    if not all(any(isinstance(p, Partial) for p in walk((n,))) for n in nodes):
+        return None  # a derivative equal to a number is a claim about a name, not a rule
     bodies = [p.body for p in walk(nodes) if isinstance(p, Partial)]
     if not bodies or not all(isinstance(b, Sym) and b.kind == "letter" for b in bodies):
         return None
