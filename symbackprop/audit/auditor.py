@@ -21,7 +21,7 @@ from itertools import groupby
 import sympy as sp
 
 from symbackprop.audit.scope import DocumentScope, decimal, strip_lead, sym_key
-from symbackprop.audit.text import Piece, asides, pieces, split_rows
+from symbackprop.audit.text import Piece, asides, lone_cases, pieces, split_rows
 from symbackprop.errors import SymbackpropError
 from symbackprop.verify.claim import CLAIM_RELS, Claim, Context, Outcome, Step, Verdict
 from symbackprop.verify.limits import DEFAULT_LIMITS, Exceeded, Limits, check_size, run_limited
@@ -89,7 +89,11 @@ class Auditor:
                 try:
                     doc = parse(row)
                 except ReadError as exc:
-                    self.rows.append(AuditRow(piece.line, row.strip(), "unreadable", str(exc)))
+                    if lone_cases(row):
+                        detail = "a \\begin{cases} list with no equation around it"
+                        self.rows.append(AuditRow(piece.line, row.strip(), "no claim", detail))
+                    else:
+                        self.rows.append(AuditRow(piece.line, row.strip(), "unreadable", str(exc)))
                     continue
                 for clause in (c for r in doc.rows for c in r.clauses):
                     lhs, lead = strip_lead(clause.sides[0])

@@ -183,3 +183,14 @@ def split_rows(text: str) -> list[str]:
         i += 1
     rows.append(text[start:])
     return [r.replace("\\begin{aligned}", "").replace("\\end{aligned}", "") for r in rows]
+
+
+def lone_cases(text: str) -> bool:
+    """Whether a row is one ``\\begin{cases}`` environment and nothing else: a list of
+    alternatives with no relation around it, never an equation."""
+    body = text.strip()
+    return (
+        body.startswith("\\begin{cases}")
+        and body.endswith("\\end{cases}")
+        and body.count("\\begin{cases}") == 1
+    )

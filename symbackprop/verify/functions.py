@@ -17,7 +17,13 @@ from symbackprop.verify.layernames import function_layer, undotted
 from symbackprop.verify.layers import layer_named
 from symbackprop.verify.reader import Cases, Group, Node, Num, Script, Scripted, Sym
 from symbackprop.verify.reading import ResolverBase
-from symbackprop.verify.scope import FUNCTION_HEADS, FUNCTION_LETTERS, FuncMarker, ResolveError
+from symbackprop.verify.scope import (
+    FUNCTION_HEADS,
+    FUNCTION_LETTERS,
+    FuncMarker,
+    ResolveError,
+    Scope,
+)
 
 ELEMENTARY = {
     "\\tanh": sp.tanh,
@@ -144,7 +150,7 @@ class FunctionReading(ResolverBase):
             return INVERSES[head](arg)
         if head == key or (head in ACTIVATION_NAMES and head not in ELEMENTARY):
             layer = marker.layer if marker.layer is not None else layer_named(self.scope, head)
-            value = self.activation(arg, marker.primes, layer)
+            value = self.activation(arg, marker.primes, layer, head)
         else:
             x = sp.Dummy("x", real=True)
             value = (
@@ -156,7 +162,9 @@ class FunctionReading(ResolverBase):
             value = value.xreplace(self.scope.reverse)
         return value if marker.power is None else value**marker.power
 
-    def activation(self, arg: sp.Expr, primes: int, layer: int | None = None) -> sp.Expr:
+    def activation(
+        self, arg: sp.Expr, primes: int, layer: int | None = None, head: str = ""
+    ) -> sp.Expr:
         """The activation of a unit (φ(net_1) is φ_1) or its slope: the layer is the argument's
         (a net input, named or written out in full), the tag's, or the only one there is."""
         spec, net = self.scope.spec, self.scope.net
@@ -164,7 +172,7 @@ class FunctionReading(ResolverBase):
             layer = self.activation_layer or self.layer_of(arg)
         if layer is None:
             if len(set(zip(spec.activations, spec.gains))) != 1:
-                raise ResolveError("the activation differs between layers; apply it to a net input")
+                raise ResolveError(mixed_activations(self.scope, head))
             layer = net.depth
         name = spec.activations[layer - 1]
         act = ACTIVATIONS[name]
@@ -248,3 +256,19 @@ class FunctionReading(ResolverBase):
         if not isinstance(value, ReLU):
             return step
         return sp.Heaviside(value.args[0], 0) if step.args[1] == 0 else sp.Integer(1)
+
+
+def mixed_activations(scope: Scope, head: str) -> str:
+    """Why a function symbol applied to a plain variable names no one function: the layers it
+    names differ in activation; what to write instead."""
+    spec = scope.spec
+    shown = head or scope.function_key
+    kinds = ", ".join(
+        f"layer {l}: {name}{' with a gain' if gain else ''}"
+        for l, (name, gain) in enumerate(zip(spec.activations, spec.gains), start=1)
+    )
+    return (
+        f"{shown} names the activation of layers that differ ({kinds}); apply it to one "
+        "unit's net input, or write the function by its own name (\\tanh; 1/(1 + e^{-x}) for "
+        "the logistic sigmoid)"
+    )

@@ -261,3 +261,15 @@ def test_a_generic_name_that_holds_for_some_parameters_only_is_undecided() -> No
     assert (
         _cases([out("o=1", "holds", False), out("o=2", "does not hold", False)]) == ""
     )  # an index claim must hold for all
+
+
+def test_a_lone_cases_list_is_no_claim_but_a_bad_cases_equation_is_unreadable() -> None:
+    doc = (
+        "stop at $\\begin{cases} \\text{a number of steps} \\\\ \\text{error} \\leq 10^{-6}"
+        " \\end{cases}$\n\n"
+        "$$y = \\begin{cases} 1 \\\\ 0 \\end{cases}$$\n"
+    )
+    rows = audit(context(preset("note")), doc)
+    assert [(r.status, r.line) for r in rows] == [("no claim", 1), ("unreadable", 3)]
+    assert "list with no equation" in rows[0].detail
+    assert "value & condition" in rows[1].detail

@@ -14,7 +14,7 @@ from tests.corpus.tool import REFUSED, RIGHT, WRONG, Result, run, slowest
 
 # text -> (cases the tool reads, verdicts that are right), measured on this checkout
 FLOORS: dict[str, tuple[int, int]] = {
-    "nielsen": (36, 36),
+    "nielsen": (37, 37),
     "rumelhart1986": (27, 27),
     "bishop_prml": (28, 28),
     "goodfellow": (25, 25),

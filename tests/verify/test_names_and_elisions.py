@@ -216,3 +216,9 @@ def test_an_elision_that_repeats_nothing_is_refused_clearly() -> None:
 def test_a_bare_delta_beside_two_parameters_is_refused_clearly() -> None:
     with pytest.raises(SymbackpropError, match="names no one"):
         _verify(nielsen, "nielsen", r"\frac{\partial C}{\partial b} = \delta + w")
+
+
+def test_sigma_of_a_variable_over_layers_that_differ_says_what_to_write() -> None:
+    spec = spec_of({**nielsen.NETWORK, "activations": ["tanh", "sigmoid", "sigmoid"]}, "nielsen")
+    with pytest.raises(SymbackpropError, match=r"layer 1: tanh, layer 2: sigmoid.*net input"):
+        verify(context(spec), Claim(r"\sigma'(x) = \sigma(x)(1 - \sigma(x))"))
