@@ -30,7 +30,7 @@ from symbackprop.verify.reader import ReadError
 from symbackprop.verify.steps import verify
 
 from .cases import texts
-from .oracle import HOLDS
+from .oracle import HOLDS, Ranges, judge
 
 # corpus module -> the notation file the package ships for that text
 NOTATION_OF = {
@@ -102,6 +102,16 @@ def context_of(spec: NetworkSpec) -> Context:
     """One context per spec, as when a document's claims are judged against one network: its
     derivation is built once, and each claim's forked worker inherits it."""
     return context(spec)
+
+
+def assert_read_right(text: Any, c: dict[str, Any], ranges: Ranges | None = None) -> None:
+    """The case is stated right (the oracle's verdict on the text's network, with the case's
+    own network keys, is the expected one), and the tool reads it to that verdict."""
+    network = {**text.NETWORK, **c.get("network", {})}
+    oracle = judge(c, network, text.RANGES if ranges is None else ranges)
+    assert oracle == c["expect"], f"{c['id']}: the oracle says {oracle}, the case {c['expect']}"
+    got, outcome = judge_case(text, c)
+    assert outcome == RIGHT, got
 
 
 def judge_case(text: Any, c: dict[str, Any]) -> tuple[str, str]:
