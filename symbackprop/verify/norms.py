@@ -9,7 +9,7 @@ import sympy as sp
 
 from symbackprop.verify.nodes import Group, Script, Scripted
 from symbackprop.verify.scope import ResolveError
-from symbackprop.verify.shapes import Arr, Val, norm
+from symbackprop.verify.shapes import Arr, Val, norm, root_sum_of_squares
 
 
 def norm_kind(sub: Script | None) -> str:
@@ -36,4 +36,4 @@ def frobenius(value: Val, sub: Script | None) -> sp.Expr:
     a vector's length."""
     if norm_kind(sub) != "F" or not isinstance(value, Arr):
         return norm(value)
-    return sp.sqrt(sp.Add(*[x**2 for x in value.m]))
+    return root_sum_of_squares(value)

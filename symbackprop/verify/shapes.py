@@ -66,6 +66,12 @@ def norm(value: Val) -> sp.Expr:
     if 1 not in value.shape:
         shown = f"{value.shown}, a {value.dims} matrix"
         raise ResolveError(f"a norm is read of a vector, not of {shown}")
+    return root_sum_of_squares(value)
+
+
+def root_sum_of_squares(value: Arr) -> sp.Expr:
+    """The square root of the sum of every entry squared (a vector's length, a matrix's
+    Frobenius norm)."""
     return sp.sqrt(sp.Add(*[x**2 for x in value.m]))
 
 
