@@ -436,12 +436,8 @@ def test_unrolled_refusal(capsys: pytest.CaptureFixture[str]) -> None:
     assert "\n" not in err and "12778 parameters" in err and "lines" in err and "--loops" in err
 
 
-def test_batch_pass_through_a_hidden_softmax(tmp_path: Path) -> None:
-    """A softmax hidden layer: the batch pass applies its Jacobian row by row, as the row pass."""
-    spec = inline("3-4-3-2", activation=["tanh", "softmax", "sigmoid"], loss="half_sse")
-    loops = load(spec, tmp_path, "loops", 1.0)
-    rng = np.random.default_rng(1)
-    X, Y = rng.uniform(-1, 1, (21, 3)), rng.uniform(0, 1, (21, 2))
+def assert_train_is_row_steps(loops: ModuleType, X: np.ndarray, Y: np.ndarray) -> None:
+    """train over 21 rows in batches of 10 (the batch pass) = the steps of value_and_grad."""
     theta = loops.init(3)
     mine, grad = theta.copy(), np.empty(loops.N_PARAMS)
     for _ in range(3):
@@ -454,3 +450,21 @@ def test_batch_pass_through_a_hidden_softmax(tmp_path: Path) -> None:
             mine -= 0.3 / (stop - start) * batch
     loops.train(X, Y, theta, 0.3, 3, 10)
     np.testing.assert_allclose(theta, mine, rtol=1e-12, atol=1e-14)
+
+
+def test_batch_pass_through_a_hidden_softmax(tmp_path: Path) -> None:
+    """A softmax hidden layer: the batch pass applies its Jacobian row by row, as the row pass."""
+    spec = inline("3-4-3-2", activation=["tanh", "softmax", "sigmoid"], loss="half_sse")
+    loops = load(spec, tmp_path, "loops", 1.0)
+    rng = np.random.default_rng(1)
+    assert_train_is_row_steps(loops, rng.uniform(-1, 1, (21, 3)), rng.uniform(0, 1, (21, 2)))
+
+
+def test_batch_pass_softmax_output_without_biases(tmp_path: Path) -> None:
+    """An output softmax without biases: the batch pass's (units, rows) product starts from 0."""
+    spec = inline("3-4-3", activation=["tanh", "softmax"], loss="cross_entropy", bias=False)
+    loops = load(spec, tmp_path, "loops", 1.0)
+    assert loops.N_PARAMS == 3 * 4 + 4 * 3  # weights only
+    rng = np.random.default_rng(2)
+    Y = np.eye(3)[rng.integers(3, size=21)]
+    assert_train_is_row_steps(loops, rng.uniform(-1, 1, (21, 3)), Y)
