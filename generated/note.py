@@ -24,6 +24,7 @@ lr >= 0, 0 <= epochs <= MAX_EPOCHS, batch_size >= 1) and raises ValueError namin
 argument; the jitted kernels behind them (_forward, ...) trust their arguments.
 """
 
+from fractions import Fraction
 import gc
 import math
 import sys
@@ -76,6 +77,40 @@ PARAM_NAMES = (
 N_PARAMS = 6
 N_INPUTS = 2
 N_OUTPUTS = 1
+
+
+def _fma(x, y, z):
+    """x y + z rounded once (IEEE fused multiply-add). Jitted code calls LLVM's llvm.fma instead
+    (_fma_llvm: strict IEEE, not fastmath); as Python, math.fma where Python has it (3.13 and
+    later), else the exact value by fractions, rounded once; inf and NaN as IEEE gives them."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return x * y + z
+    if not math.isfinite(z):
+        return z
+    if hasattr(math, "fma"):
+        try:
+            return math.fma(x, y, z)
+        except OverflowError:  # IEEE gives an infinity
+            pass
+    exact = Fraction(x) * Fraction(y) + Fraction(z)
+    if exact == 0:  # x y = -z exactly: the IEEE sum, with its sign of zero
+        return x * y + z
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
+@numba.extending.intrinsic
+def _fma_llvm(typingctx, x, y, z):
+    """llvm.fma.f64(x, y, z): _fma in jitted code."""
+    f64 = numba.types.float64
+    return f64(f64, f64, f64), lambda context, builder, sig, args: builder.fma(*args)
+
+
+@numba.extending.overload(_fma)
+def _fma_jitted(x, y, z):
+    return lambda x, y, z: _fma_llvm(x, y, z)
 
 
 @jit
@@ -212,8 +247,8 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 x1_next = X[i_next, 0]
                 x2_next = X[i_next, 1]
                 lr_next = lr * (x1*x1_next + x2*x2_next)
-                z1_1_next = (w1_1_1*x1_next + w1_1_2*x2_next) - ((lr_next*w2_1_1)*t0)
-                z1_2_next = (w1_2_1*x1_next + w1_2_2*x2_next) - ((lr_next*w2_1_2)*t0)
+                z1_1_next = _fma(-(lr_next*w2_1_1), t0, w1_1_1*x1_next + w1_1_2*x2_next)
+                z1_2_next = _fma(-(lr_next*w2_1_2), t0, w1_2_1*x1_next + w1_2_2*x2_next)
                 total += (0.5)*t0**2
                 d_w1_1_1 = t1*x1
                 d_w1_1_2 = t1*x2

@@ -24,6 +24,8 @@ lr >= 0, 0 <= epochs <= MAX_EPOCHS, batch_size >= 1) and raises ValueError namin
 argument; the jitted kernels behind them (_forward, ...) trust their arguments.
 """
 
+import decimal
+from fractions import Fraction
 import gc
 import math
 import sys
@@ -78,13 +80,98 @@ N_INPUTS = 2
 N_OUTPUTS = 1
 
 
+def _fma(x, y, z):
+    """x y + z rounded once (IEEE fused multiply-add). Jitted code calls LLVM's llvm.fma instead
+    (_fma_llvm: strict IEEE, not fastmath); as Python, math.fma where Python has it (3.13 and
+    later), else the exact value by fractions, rounded once; inf and NaN as IEEE gives them."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return x * y + z
+    if not math.isfinite(z):
+        return z
+    if hasattr(math, "fma"):
+        try:
+            return math.fma(x, y, z)
+        except OverflowError:  # IEEE gives an infinity
+            pass
+    exact = Fraction(x) * Fraction(y) + Fraction(z)
+    if exact == 0:  # x y = -z exactly: the IEEE sum, with its sign of zero
+        return x * y + z
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
+@numba.extending.intrinsic
+def _fma_llvm(typingctx, x, y, z):
+    """llvm.fma.f64(x, y, z): _fma in jitted code."""
+    f64 = numba.types.float64
+    return f64(f64, f64, f64), lambda context, builder, sig, args: builder.fma(*args)
+
+
+@numba.extending.overload(_fma)
+def _fma_jitted(x, y, z):
+    return lambda x, y, z: _fma_llvm(x, y, z)
+
+
+def _exp_tables():
+    """The constants of _exp_near, by decimal arithmetic at 60 digits (each float the nearest to its
+    exact value): 512/ln 2; ln 2/512 as a double and its rest; for j < 512, the bits of the double
+    nearest 2^(j/512) less j << 43, and the rest of 2^(j/512) relative to that double."""
+    ctx = decimal.Context(prec=60)
+    ln2 = ctx.ln(decimal.Decimal(2))
+    step = ctx.divide(ln2, 512)
+    root = decimal.Decimal(2)
+    for _ in range(9):  # 2^(1/512)
+        root = ctx.sqrt(root)
+    hi = np.empty(512, dtype=np.int64)
+    rest = np.empty(512)
+    power = decimal.Decimal(1)
+    for j in range(512):
+        near = float(power)
+        hi[j] = int(np.float64(near).view(np.int64)) - (j << 43)
+        rest[j] = float(ctx.divide(ctx.subtract(power, decimal.Decimal(near)), power))
+        power = ctx.multiply(power, root)
+    low = -float(ctx.subtract(step, decimal.Decimal(float(step))))
+    return float(ctx.divide(512, ln2)), -float(step), low, hi, rest
+
+
+_EXP_K, _EXP_LN2_HI, _EXP_LN2_LO, _EXP_HI, _EXP_REST = _exp_tables()
+_EXP_SHIFT = 6755399441055744.0  # 1.5 2^52: x K + SHIFT holds round(x K) in its low bits
+_EXP_SHIFT_BITS = int(np.float64(_EXP_SHIFT).view(np.int64))
+
+
+@jit
+def _exp_near(x):
+    """exp(x) for |x| < 700, within 0.54 ulp of the exact value, by a short chain of dependent steps:
+    x = (512 m + j) ln 2/512 + r with |r| <= ln 2/1024, exp(x) = 2^m 2^(j/512) exp(r), the table of 2^(j/512)
+    with its rest, exp(r) - 1 by its Taylor polynomial of degree 4, in fused multiply-adds (_fma)."""
+    kd = _fma(x, _EXP_K, _EXP_SHIFT)
+    ki = np.float64(kd).view(np.int64) - _EXP_SHIFT_BITS  # 512 m + j
+    kd -= _EXP_SHIFT
+    r = _fma(kd, _EXP_LN2_HI, x)
+    j = ki & 511
+    low = _fma(kd, _EXP_LN2_LO, _EXP_REST[j])  # the table's rest and the reduction's own
+    r2 = r * r
+    tail = _fma(r2, _fma(r2, 0.041666666666666664, _fma(r, 0.16666666666666666, 0.5)), r + low)
+    scale = np.int64(_EXP_HI[j] + (ki << 43)).view(np.float64)  # 2^m 2^(j/512)
+    return _fma(scale, tail, scale)
+
+
+@jit
+def _exp(x):
+    """exp(x): _exp_near for |x| < 700, math.exp for the rest (and NaN)."""
+    return _exp_near(x) if abs(x) < 700.0 else math.exp(x)
+
+
 @numba.njit(cache=CACHE, error_model="numpy")
 def _sigmoid(z):
-    """1/(1 + exp(-z)), never overflowing: exp(708) is finite, and below z = -708 the result is < 4e-308.
+    """1/(1 + exp(-z)) by _exp_near, never overflowing: exp(708) is finite, and below z = -708 the result is
+    < 4e-308.
 
     Its divisor is at least 1: compiled without Numba's check for a zero divisor (error_model numpy), the
     same IEEE arithmetic."""
-    return 1.0 / (1.0 + math.exp(-max(z, -708.0)))
+    return 1.0 / (1.0 + (_exp_near(-z) if abs(z) < 700.0 else math.exp(-max(z, -708.0))))
 
 
 @jit
@@ -227,8 +314,8 @@ def _train(X, Y, theta, lr, epochs, batch_size):
                 x1_next = X[i_next, 0]
                 x2_next = X[i_next, 1]
                 lr_next = lr * (x1*x1_next + x2*x2_next)
-                z1_1_next = (w1_1_1*x1_next + w1_1_2*x2_next) - ((((((lr_next*w2_1_1)*a1_1)*(1 - a1_1))*a2_1)*t0)*(1 - a2_1))
-                z1_2_next = (w1_2_1*x1_next + w1_2_2*x2_next) - ((((((lr_next*w2_1_2)*a1_2)*(1 - a1_2))*a2_1)*t0)*(1 - a2_1))
+                z1_1_next = _fma(-(((1 - a1_1)*((lr_next*w2_1_1)*a1_1))*a2_1), ((1 - a2_1)*t0), w1_1_1*x1_next + w1_1_2*x2_next)
+                z1_2_next = _fma(-(((1 - a1_2)*((lr_next*w2_1_2)*a1_2))*a2_1), ((1 - a2_1)*t0), w1_2_1*x1_next + w1_2_2*x2_next)
                 total += (0.5)*t0**2
                 d_w1_1_1 = t3*x1
                 d_w1_1_2 = t3*x2

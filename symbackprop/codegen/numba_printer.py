@@ -3,7 +3,8 @@
 The custom activations print through their own ``_print_<Name>`` methods (never by
 patching strings): the sigmoid and softplus call small jitted helpers of the
 generated module (``_sigmoid``, ``_softplus``) written in a numerically stable
-form (with ``vector``, exp and the sigmoid print as ``_vexp`` and ``_vsigmoid``),
+form, exp calls the module's ``_exp`` (with ``vector``, exp and the sigmoid print as
+``_vexp`` and ``_vsigmoid``),
 the ReLU is ``max(z, 0.0)`` and its slope, the Heaviside step, a conditional
 expression. The gain symbol prints as the module constant ``GAIN``.
 """
@@ -75,7 +76,7 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_exp(self, expr: sp.Expr) -> str:
         if self._vector:
             return f"_vexp({self._print(expr.args[0])})"
-        return f"math.exp({self._print(expr.args[0])})"
+        return f"_exp({self._print(expr.args[0])})"
 
     def _print_Softplus(self, expr: sp.Function) -> str:
         return f"_softplus({self._print(expr.args[0])})"
@@ -98,16 +99,21 @@ class NumbaPrinter(PythonCodePrinter):
         return f"(1.0 if {z} > 0.0 else ({self._print(at_zero)} if {z} == 0.0 else 0.0))"
 
 
-def helpers_needed(exprs: list[sp.Expr]) -> tuple[str, ...]:
-    """The names of the jitted helpers that printed code of these expressions calls."""
-    names = set()
+def helpers_needed(exprs: list[sp.Expr], also: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The names of the jitted helpers that printed code of these expressions calls, with ``also``
+    (the code the templates write themselves) and the helpers those helpers call."""
+    names = set(also)
     for e in exprs:
         if e.has(Sigmoid):
             names.add("sigmoid")
+        if e.has(sp.exp):
+            names.add("exp")
         if e.has(Softplus):
             names.add("softplus")
         if e.has(BinaryCrossEntropy):
             names.add("bce")
         if e.has(SoftmaxCrossEntropy):
             names.add("xmul")
+    if names & {"sigmoid", "exp"}:  # _sigmoid and _exp call _exp_near, which calls _fma
+        names.update(("exp", "fma"))
     return tuple(sorted(names))

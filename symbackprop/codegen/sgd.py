@@ -8,16 +8,18 @@ weight. Since dE/dw1_j_k = delta1_j x_k and dE/db1_j = delta1_j, the next case's
     z1_j' = sum_k (w1_j_k - lr delta1_j x_k) x'_k + (b1_j - lr delta1_j)
           = (sum_k w1_j_k x'_k + b1_j) - lr (x . x' + 1) delta1_j
 
-The bracket and lr (x . x' + 1) need no delta, and the product lr (x . x' + 1) delta1_j takes
-the delta's own factors (the flattened products of the derivation's common subexpressions) in
-the order they become available, the latest last. The parameters are still updated one by one
-from the same dE/dp; only the carried net inputs are computed this way. It applies when every
-first-layer gradient has that form in the printed block; the caller leaves it out with an L2
-penalty, whose steps also shrink the weights.
+The bracket and lr (x . x' + 1) need no delta. The product lr (x . x' + 1) delta1_j of the
+delta's own factors (the flattened products of the derivation's common subexpressions) is split
+in two, each multiplied in the order its factors become available, and taken off the bracket by
+one fused multiply-add (the module's _fma): the latest factors join last. The parameters are
+still updated one by one from the same dE/dp; only the carried net inputs are computed this
+way. It applies when every first-layer gradient has that form in the printed block; the caller
+leaves it out with an L2 penalty, whose steps also shrink the weights.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import sympy as sp
@@ -95,6 +97,8 @@ class Timing:
             t = self.ready(self.defs[e])
         elif not e.args:
             t = 0
+        elif isinstance(e, sp.Mul) and e.args[0] == -1:  # a sign: the sum it is in takes it
+            t = self.ready(sp.Mul(*e.args[1:]))
         else:
             step = STEP if isinstance(e, sp.Add | sp.Mul | sp.Pow) else CALL
             t = max(self.ready(a) for a in e.args) + step
@@ -112,19 +116,35 @@ def _factors(e: sp.Expr, temps: dict[sp.Symbol, sp.Expr]) -> list[sp.Expr]:
 
 
 def _late_product(
-    delta: sp.Expr, temps: dict[sp.Symbol, sp.Expr], timing: Timing, printer: NumbaPrinter
-) -> tuple[str, str]:
-    """(sign, RATE * delta) with the factors multiplied earliest first: ' - ' or ' + '."""
+    delta: sp.Expr,
+    bracket: str,
+    temps: dict[sp.Symbol, sp.Expr],
+    timing: Timing,
+    printer: NumbaPrinter,
+) -> str:
+    """bracket - RATE * delta as one fused multiply-add of two products, each multiplied in the
+    order its factors become ready (the two earliest first, ties to the factors of the delta)."""
     factors = _factors(delta, temps)
     coeff = sp.Mul(*[f for f in factors if f.is_number])
     rest = sorted(
         (f for f in factors if not f.is_number), key=lambda f: (timing.ready(f), sp.srepr(f))
     )
-    sign = " + " if coeff.is_negative else " - "
-    text = RATE if abs(coeff) == 1 else f"({RATE}*{printer.doprint(abs(coeff))})"
-    for f in rest:
-        text = f"({text}*{printer.parenthesize(f, PRECEDENCE['Mul'])})"
-    return sign, text
+    rate = RATE if abs(coeff) == 1 else f"({RATE}*{printer.doprint(abs(coeff))})"
+    items = [(0, 0, rate)]
+    items += [
+        (timing.ready(f), n, printer.parenthesize(f, PRECEDENCE["Mul"]))
+        for n, f in enumerate(rest, 1)
+    ]
+    heapq.heapify(items)
+    made = len(items)
+    while len(items) > 2:
+        (ta, _, a), (tb, _, b) = heapq.heappop(items), heapq.heappop(items)
+        heapq.heappush(items, (max(ta, tb) + STEP, made, f"({a}*{b})"))
+        made += 1
+    texts = [text for _, _, text in sorted(items)]
+    first, second = texts if len(texts) == 2 else ("1.0", texts[0])
+    sign = "" if coeff.is_negative else "-"
+    return f"_fma({sign}{first}, {second}, {bracket})"
 
 
 def sgd_plan(
@@ -154,8 +174,8 @@ def sgd_plan(
     advance = []
     for j, (z, delta) in enumerate(zip(net.z[1], deltas), start=1):
         assert delta is not None
-        sign, late = _late_product(delta, temps, timing, printer)
-        advance.append(Line(f"{printer.doprint(z)}_next", f"({bracket(j)}){sign}{late}"))
+        late = _late_product(delta, bracket(j), temps, timing, printer)
+        advance.append(Line(f"{printer.doprint(z)}_next", late))
     return SgdPlan(
         inputs=nexts,
         first=tuple(Line(printer.doprint(z), bracket(j)) for j, z in enumerate(net.z[1], 1)),

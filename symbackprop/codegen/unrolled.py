@@ -123,7 +123,7 @@ def _softmax_lines(net: Network, l: int, printer: NumbaPrinter) -> list[Line]:
     zs = [printer.doprint(z) for z in net.z[l]]
     shifted = [f"ez{l}_{j}" for j in range(1, len(zs) + 1)]
     lines = [Line(f"zmax{l}", f"max({', '.join(zs)})")]
-    lines += [Line(e, f"math.exp({z} - zmax{l})") for e, z in zip(shifted, zs)]
+    lines += [Line(e, f"_exp({z} - zmax{l})") for e, z in zip(shifted, zs)]
     lines.append(Line(f"zsum{l}", " + ".join(shifted)))
     lines += [Line(printer.doprint(a), f"{e}/zsum{l}") for a, e in zip(net.a[l], shifted)]
     return lines
@@ -160,6 +160,7 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
     joint = _cse_block([error, *grads], printer, cse)
     forward = _forward_lines(net, printer)
     used = [net.definitions[a] for layer in net.a[1:] for a in layer] + grads + [error]
+    sgd = None if spec.l2_value else sgd_plan(net, forward, cse, printer)
     return ModulePlan(
         **header_fields(spec, gain_value),
         param_ids=tuple(p.id for p in net.params),
@@ -167,7 +168,7 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
         n_inputs=spec.sizes[0],
         n_outputs=spec.sizes[-1],
         gain=repr(float(gain_value)) if net.gain is not None else None,
-        helpers=helpers_needed(used),
+        helpers=helpers_needed(used, () if sgd is None else ("fma",)),
         inputs=tuple(printer.doprint(x) for x in net.inputs),
         targets=tuple(printer.doprint(y) for y in net.targets),
         forward=forward,
@@ -181,5 +182,5 @@ def plan(spec: NetworkSpec, gain_value: float = 1.0) -> ModulePlan:
         summed=spec.summed,
         penalty=penalty_plan(spec),
         decay=tuple(Line(p.id, f"L2*{p.id}") for p in net.params if spec.penalised(p.kind)),
-        sgd=None if spec.l2_value else sgd_plan(net, forward, cse, printer),
+        sgd=sgd,
     )

@@ -101,7 +101,16 @@ def test_the_delta_arrives_last_in_the_carried_product() -> None:
     sgd = plan(preset("xor-bias")).sgd
     assert sgd is not None
     line = sgd.advance[0].rhs
-    # the bracket needs only the parameters; the output error's factors come last
-    assert line.startswith("(w1_1_1*x1_next + w1_1_2*x2_next + b1_1) - ")
-    assert line.index("lr_next") < line.index("a1_1") < line.index("a2_1")
+    # bracket - P Q in one _fma: the bracket needs only the parameters, P holds lr_next and the
+    # hidden unit's factors, and Q holds only the output error's factors, which come last
+    assert line.startswith("_fma(-") and line.endswith(")")
+    depth, cuts = 0, []
+    for k, ch in enumerate(line[len("_fma(") : -1]):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            cuts.append(k + len("_fma("))
+    first, second, bracket = (line[a + 1 : b].strip() for a, b in zip([4, *cuts], [*cuts, -1]))
+    assert bracket == "w1_1_1*x1_next + w1_1_2*x2_next + b1_1"
+    assert "lr_next" in first and "a1_1" in first and "t0" in second
+    assert "lr_next" not in second and "a1_1" not in second and "a2_1" in first + second
     assert sgd.rate == "lr * (x1*x1_next + x2*x2_next + 1.0)"
