@@ -43,6 +43,18 @@ def test_vexp_within_one_ulp_of_exp(loops: ModuleType) -> None:
         assert abs(got - math.exp(x)) <= 2.3e-16 * math.exp(x) + 5e-324, x
 
 
+def test_vexp_is_exp_near_where_normal(loops: ModuleType) -> None:
+    """Where exp(x) is a normal number, _vexp's two halves of 2^m are exact: the bits of the
+    scalar _exp_near, whose steps it takes; below, its subnormal results are within 1 ulp."""
+    xs = points()
+    for x in xs[(xs > -708.0) & (xs < 700.0)]:
+        assert loops._vexp(float(x)) == loops._exp_near(float(x)), x
+    mpmath.mp.dps = 50
+    for x in np.random.default_rng(5).uniform(-745.2, -708.4, 400):
+        want = mpmath.exp(mpmath.mpf(float(x)))
+        assert abs(loops._vexp(float(x)) - want) <= mpmath.mpf(5e-324), x
+
+
 def test_vexp_special_values(loops: ModuleType) -> None:
     vexp = loops._vexp
     assert vexp(0.0) == 1.0
