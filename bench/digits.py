@@ -109,23 +109,23 @@ def jax_peer(X: np.ndarray, Y: np.ndarray) -> Train:
         return 0.5 * jnp.sum((o - y) ** 2)
 
     @jax.jit
-    def step(params, x, y):  # type: ignore[no-untyped-def]
+    def step(params, total, x, y):  # type: ignore[no-untyped-def]
         value, grads = jax.value_and_grad(loss)(params, x, y)
         rate = LR / x.shape[0]
-        return [p - rate * g for p, g in zip(params, grads)], value
+        return [p - rate * g for p, g in zip(params, grads)], total + value
 
-    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+    split: dict[int, list] = {}  # the batches on the device, made once per batch size
 
     def run(theta0: np.ndarray, epochs: int, batch: int) -> tuple[np.ndarray, float]:
+        if batch not in split:
+            split[batch] = [(jnp.asarray(X[s]), jnp.asarray(Y[s])) for s in batches(len(X), batch)]
         params = [jnp.asarray(p) for p in unpack(theta0)]
-        total = 0.0
+        total = jnp.zeros(())
         for _ in range(epochs):
-            losses = []
-            for s in batches(len(X), batch):
-                params, value = step(params, Xj[s], Yj[s])
-                losses.append(value)
-            total = float(sum(float(v) for v in losses))
-        return pack([np.asarray(jax.block_until_ready(p)) for p in params]), total / len(X)
+            total = jnp.zeros(())
+            for x, y in split[batch]:
+                params, total = step(params, total, x, y)
+        return pack([np.asarray(jax.block_until_ready(p)) for p in params]), float(total) / len(X)
 
     return run
 
