@@ -25,7 +25,7 @@ from symbackprop.codegen.render import (
     render,
 )
 from symbackprop.model.activations import ACTIVATIONS
-from symbackprop.model.spec import NetworkSpec, inline, preset, preset_names
+from symbackprop.model.spec import LossTerms, NetworkSpec, inline, preset, preset_names
 from symbackprop.train.runs import import_path
 from tests.codegen_support import ROOT, Reference, assert_close
 from tests.helpers import REPO
@@ -158,16 +158,17 @@ def test_train_matches_value_and_grad_steps(pair: tuple, batch_size: int) -> Non
 
 
 def test_train_picks_the_pass_by_batch_size(pair: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
-    """BATCH_MIN is read when train is called: the batch pass from it up, the row pass below."""
+    """BATCH_MIN is read when train is called: the batch pass from it up, the row pass below,
+    per-sample SGD at batch size 1."""
     spec, _, loops, _ = pair
     X, Y = digits_like(spec, 12)
     used = []
-    for name in ("_epochs_serial", "_epochs_batch_serial"):
+    for name in ("_epochs_serial", "_epochs_batch_serial", "_epochs_sgd"):
         run = getattr(loops, name)
         monkeypatch.setattr(
             loops, name, lambda *a, run=run, name=name: used.append(name) or run(*a)
         )
-    for batch_size, batch_min in ((8, 8), (7, 8), (12, 13), (3, 1)):
+    for batch_size, batch_min in ((8, 8), (7, 8), (12, 13), (3, 1), (1, 8)):
         monkeypatch.setattr(loops, "BATCH_MIN", batch_min)
         loops.train(X, Y, loops.init(1), 0.1, 1, batch_size)
     assert used == [
@@ -175,7 +176,38 @@ def test_train_picks_the_pass_by_batch_size(pair: tuple, monkeypatch: pytest.Mon
         "_epochs_serial",
         "_epochs_serial",
         "_epochs_batch_serial",
+        "_epochs_sgd",
     ]
+
+
+def test_per_sample_sgd_is_the_row_pass_bit_for_bit(pair: tuple) -> None:
+    """At batch size 1, _epochs_sgd (each row's step taken as its deltas are known) gives the
+    theta and errors of the row pass's gradient sums and step, bit for bit; its _sgd as Python
+    gives the same to 1e-13."""
+    spec, _, loops, _ = pair
+    X, Y = digits_like(spec, 9)
+    theta0 = loops.init(2)
+    out = {}
+    for name in ("_epochs_serial", "_epochs_sgd"):
+        theta, history = theta0.copy(), np.full(3, np.nan)
+        getattr(loops, name)(X, Y, theta, 0.3, 3, 1, history)
+        out[name] = theta, history
+    assert np.array_equal(out["_epochs_serial"][0], out["_epochs_sgd"][0])
+    assert np.array_equal(out["_epochs_serial"][1], out["_epochs_sgd"][1])
+    t = np.empty(loops.N_PARAMS)
+    loops._relayout(theta0, t, False)
+    t_py, work = t.copy(), np.empty((4, loops.N_UNITS))
+    e = loops._sgd(X, Y, t, 0.3, work)
+    e_py = loops._sgd.py_func(X, Y, t_py, 0.3, work)
+    np.testing.assert_allclose(t_py, t, rtol=1e-13, atol=1e-15)
+    assert e_py == pytest.approx(e, rel=1e-13)
+
+
+def test_penalised_specs_keep_the_row_pass_at_batch_one() -> None:
+    """With an L2 penalty each step also shrinks the weights: no _epochs_sgd."""
+    penalised = render(inline("3-4-2", loss_terms=LossTerms(l2="0.1")), style="loops")
+    assert "_epochs_sgd" not in penalised and "def _epochs_serial" in penalised
+    assert "def _epochs_sgd" in render(inline("3-4-2"), style="loops")
 
 
 def batch_gradient(
@@ -359,17 +391,17 @@ def test_code_size_does_not_depend_on_widths() -> None:
 
     assert digits(huge) == digits(small).replace(" --loops", "")
 
-    # Each layer's unit code is printed twice, in the row pass (_pass) and the batch pass
-    # (_batch_block): one exp per unit in each, the row pass's by _exp or _sigmoid (which call
-    # _exp_near), the batch pass's by the vectorisable _vexp.
+    # Each layer's unit code is printed three times, in the row pass (_pass), per-sample SGD
+    # (_sgd) and the batch pass (_batch_block): one exp per unit in each, the first two by _exp or
+    # _sigmoid (which call _exp_near), the batch pass's by the vectorisable _vexp.
     def calls(name: str, text: str) -> int:
         return len(re.findall(rf"(?<!def )(?<![\w.]){re.escape(name)}\(", text))
 
-    passes = 2
-    assert calls("_exp", wide) == 1  # the row pass's softmax loop
+    passes = 3
+    assert calls("_exp", wide) == 2  # the softmax loops of the row pass and of _sgd
     assert calls("_exp_near", wide) == 2 and calls("math.exp", wide) == 2  # _exp, _sigmoid
     assert calls("_vexp", wide) == 2  # _vsigmoid, the batch pass's softmax loop
-    assert wide.count("a = _vsigmoid(z)") == 1 and wide.count("a = _sigmoid(z)") == 1
+    assert wide.count("a = _vsigmoid(z)") == 1 and wide.count("a = _sigmoid(z)") == 2
     sig = render(inline("64-32-10"), style="loops")
     # the sigmoid's slope from its value: no exp beyond the sigmoid's own
     assert calls("_exp", sig) == 0 and "a*(1 - a)" in sig
