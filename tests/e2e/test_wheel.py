@@ -36,6 +36,7 @@ def test_wheel_carries_data_and_runs(tmp_path: Path) -> None:
         "symbackprop/model/data/notations/canonical.toml",
         "symbackprop/verify/latex.lark",
         "symbackprop/templates/loops.py.j2",
+        "symbackprop/templates/loops_blocks.j2",
     ):
         assert required in names
     # import straight from the zip, in a folder without the source tree
